@@ -1,0 +1,31 @@
+export interface ThrottleLimits {
+  /** FACTS §6.1: 10 requests per second per realm and app. */
+  perSecond: number;
+  /** FACTS §6.1: 500 requests per minute per realm. */
+  perMinute: number;
+}
+
+/** Per-realm sliding windows over sandbox time; a request over either limit is refused and not counted. */
+export class RealmThrottle {
+  private readonly history = new Map<string, number[]>();
+
+  constructor(public limits: ThrottleLimits | false) {}
+
+  /** True when the request may proceed (and is recorded). */
+  admit(realmId: string, now: number): boolean {
+    if (this.limits === false) return true;
+    const recent = (this.history.get(realmId) ?? []).filter((at) => at > now - 60_000);
+    const lastSecond = recent.filter((at) => at > now - 1000).length;
+    if (lastSecond >= this.limits.perSecond || recent.length >= this.limits.perMinute) {
+      this.history.set(realmId, recent);
+      return false;
+    }
+    recent.push(now);
+    this.history.set(realmId, recent);
+    return true;
+  }
+
+  reset(): void {
+    this.history.clear();
+  }
+}
