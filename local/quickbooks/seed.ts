@@ -196,10 +196,12 @@ export function seedGenerated(ledger: Ledger, options: GeneratedSeedOptions): { 
             amount: Math.round(balance * random.int(30, 100)) / 100,
           });
           company.backdate('Payment', stringField(payment, 'Id') ?? '', now - DAY_MS, now - DAY_MS);
+          company.backdate('Invoice', stringField(open ?? {}, 'Id') ?? '', undefined, now - DAY_MS);
         }
       }
       if (random.chance(0.07)) ledger.deactivateCustomer(id);
-      const updatedAt = Math.min(now, createdAt + random.int(0, 400) * DAY_MS);
+      // Seeded history ends an hour before the sandbox's present, so CDC from "now" sees only new changes.
+      const updatedAt = createdAt + Math.floor(random.next() * (now - createdAt - 3_600_000));
       company.backdate('Customer', id, createdAt, updatedAt);
     }
   });
