@@ -1,0 +1,123 @@
+import { SandboxClock, type ClockOptions } from '../shared/clock';
+import { Counters } from '../shared/counters';
+import { FaultInjector } from '../shared/faults';
+import { serve } from '../shared/http';
+import { SeededRandom } from '../shared/random';
+import { DailyBudget } from './budget';
+import { BurstLimiter } from './burst';
+import { budgetOf, resolveConfig, type SandboxConfig, type SandboxConfigInput } from './config';
+import { SandboxControl } from './control';
+import type { Exchange, SandboxCore } from './core';
+import { Escalation } from './escalation';
+import { installSystemFields } from './field-definitions';
+import type { Plan } from './plans';
+import { createHandler } from './server';
+import { PipedriveStore } from './store';
+
+export interface PipedriveSandboxOptions extends SandboxConfigInput {
+  /** Listening port; 0 (default) picks a free one. */
+  port?: number;
+  /** Listening address; loopback by default. */
+  host?: string;
+  /** A clock to share (e.g. with the QuickBooks sandbox) or options for a new one. */
+  clock?: SandboxClock | ClockOptions;
+}
+
+/** Exactly what a client needs to talk to this sandbox as if it were a Pipedrive company. */
+export interface PipedriveSandboxDescription {
+  /** The company's origin, like OAuth's `api_domain`: append `/api/v2/…` or `/v1/…`. */
+  apiBaseUrl: string;
+  apiToken: string;
+  companyId: number;
+  plan: Plan;
+  seats: number;
+  oauth: { authorizeUrl: string; tokenUrl: string; clientId: string; clientSecret: string; redirectUris: string[] };
+  controlUrl: string;
+}
+
+export interface PipedriveSandbox {
+  url: string;
+  port: number;
+  clock: SandboxClock;
+  config: SandboxConfig;
+  /** The company's data, for tests to read (and, carefully, to change). */
+  store: PipedriveStore;
+  budget: DailyBudget;
+  counters: Counters;
+  faults: FaultInjector;
+  /** The control API, in-process. */
+  control: SandboxControl;
+  describe(): PipedriveSandboxDescription;
+  /** Called after every API and OAuth answer (not for `/_sandbox`); returns an unsubscribe function. */
+  onExchange(listener: (exchange: Exchange) => void): () => void;
+  close(): Promise<void>;
+}
+
+function description(core: SandboxCore): PipedriveSandboxDescription {
+  const { baseUrl, config } = core;
+  return {
+    apiBaseUrl: baseUrl,
+    apiToken: config.apiToken,
+    companyId: config.companyId,
+    plan: config.plan,
+    seats: config.seats,
+    oauth: {
+      authorizeUrl: `${baseUrl}/oauth/authorize`,
+      tokenUrl: `${baseUrl}/oauth/token`,
+      clientId: config.oauth.clientId,
+      clientSecret: config.oauth.clientSecret,
+      redirectUris: [...config.oauth.redirectUris],
+    },
+    controlUrl: `${baseUrl}/_sandbox`,
+  };
+}
+
+/** Starts a Pipedrive company sandbox on loopback, in-process. */
+export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {}): Promise<PipedriveSandbox> {
+  const { port, host, clock: clockOption, ...configInput } = options;
+  const config = resolveConfig(configInput);
+  const clock = clockOption instanceof SandboxClock ? clockOption : new SandboxClock(clockOption);
+  const store = new PipedriveStore();
+  installSystemFields(store, clock.now());
+  const core: SandboxCore = {
+    config,
+    store,
+    clock,
+    budget: new DailyBudget(() => budgetOf(config)),
+    burst: new BurstLimiter(),
+    escalation: new Escalation(() => config.escalation),
+    counters: new Counters(),
+    faults: new FaultInjector(config.faultSeed),
+    random: new SeededRandom(config.faultSeed),
+    baseUrl: '',
+  };
+  const listeners = new Set<(exchange: Exchange) => void>();
+  const describe = () => description(core);
+  const control = new SandboxControl(core, describe);
+  const handler = createHandler(core, control, (exchange) => {
+    for (const listener of listeners) listener(exchange);
+  });
+  const server = await serve(handler, { port: port ?? 0, host: host ?? '127.0.0.1' });
+  core.baseUrl = server.url;
+  return {
+    url: server.url,
+    port: server.port,
+    clock,
+    config,
+    store,
+    budget: core.budget,
+    counters: core.counters,
+    faults: core.faults,
+    control,
+    describe,
+    onExchange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => server.close(),
+  };
+}
+
+export type { Exchange } from './core';
+export type { SeedInput, SeedResult } from './seed';
+export type { Plan } from './plans';
