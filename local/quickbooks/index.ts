@@ -79,10 +79,13 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
   const faulted = withFaults(handler, state.faults, (request) => {
     state.counters.increment('faults.injected', request.path);
   });
-  const server: RunningServer = await serve((request) => (request.path.startsWith(CONTROL_PREFIX) ? handler(request) : faulted(request)), {
-    ...(options.port !== undefined ? { port: options.port } : {}),
-    ...(options.host !== undefined ? { host: options.host } : {}),
-  });
+  const server: RunningServer = await serve(
+    (request) => (request.path.startsWith(CONTROL_PREFIX) ? handler(request) : faulted(request)),
+    {
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.host !== undefined ? { host: options.host } : {}),
+    },
+  );
   if (options.webhookTicker) state.webhooks.startTicker();
   return {
     url: server.url,

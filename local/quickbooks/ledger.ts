@@ -300,18 +300,42 @@ export class Ledger {
         record.FullyQualifiedName = this.qualifiedName(record, stringField(record, 'DisplayName') ?? '');
       });
     }
-    const moved = numberField(loser, 'BalanceWithJobs') ?? numberField(loser, 'Balance') ?? 0;
-    this.moveBalance(loserId, -(numberField(loser, 'Balance') ?? 0), false);
+    const loserBalance = numberField(loser, 'Balance') ?? 0;
     this.company.remove('Customer', loserId, { announce: false });
-    return this.company.update(
+    this.company.update(
       'Customer',
       survivorId,
       (record) => {
-        record.Balance = money((numberField(record, 'Balance') ?? 0) + (numberField(loser, 'Balance') ?? 0));
-        record.BalanceWithJobs = money((numberField(record, 'BalanceWithJobs') ?? 0) + moved);
+        record.Balance = money((numberField(record, 'Balance') ?? 0) + loserBalance);
       },
       { operation: 'Merge', deletedId: loserId },
     );
+    this.rollUpBalances();
+    return structuredClone(this.liveCustomer(survivorId));
+  }
+
+  /** Recomputes every BalanceWithJobs from the Balances of a customer and its sub-customers (after a merge re-shapes the tree). */
+  private rollUpBalances(): void {
+    const live = this.company.all('Customer').filter((stored) => !stored.deleted);
+    const totals = new Map<string, number>();
+    for (const { record } of live) {
+      const balance = numberField(record, 'Balance') ?? 0;
+      const seen = new Set<string>();
+      for (
+        let id: string | undefined = stringField(record, 'Id');
+        id !== undefined && !seen.has(id);
+        id = refValue(this.company.get('Customer', id)?.record ?? {}, 'ParentRef')
+      ) {
+        seen.add(id);
+        totals.set(id, money((totals.get(id) ?? 0) + balance));
+      }
+    }
+    for (const { record } of live) {
+      const id = stringField(record, 'Id') ?? '';
+      const total = totals.get(id) ?? 0;
+      if (numberField(record, 'BalanceWithJobs') !== total)
+        this.company.update('Customer', id, (r) => (r.BalanceWithJobs = total), { touch: false });
+    }
   }
 
   createTerm(fields: { Name: string; DueDays?: number; DiscountPercent?: number; DiscountDays?: number }): JsonObject {

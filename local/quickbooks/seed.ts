@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SeededRandom } from '../shared/random';
 import type { Company } from './company';
-import { isJsonObject, type JsonObject, JsonObjectSchema, stringField } from './json';
+import { isJsonObject, type JsonObject, JsonObjectSchema, type JsonValue, JsonValueSchema, stringField } from './json';
 import type { CustomerInput, Ledger } from './ledger';
 import { DAY_MS, formatLocalDate } from './time';
 
@@ -347,8 +347,13 @@ export const ReferenceDatasetName = z.enum(['customers', 'customer-read', 'estim
 
 export const REFERENCE_DIR = join(__dirname, 'reference');
 
+export function readReferenceJson(file: string): JsonValue {
+  return JsonValueSchema.parse(JSON.parse(readFileSync(join(REFERENCE_DIR, file), 'utf8')));
+}
+
+/** A reference payload whose top level is an object (every recorded response is). */
 export function readReference(file: string): JsonObject {
-  return JsonObjectSchema.parse(JSON.parse(readFileSync(join(REFERENCE_DIR, file), 'utf8')));
+  return JsonObjectSchema.parse(readReferenceJson(file));
 }
 
 /** Loads the entities of a recorded response into the company exactly as recorded. */

@@ -16,19 +16,31 @@ describe('QBO sandbox CDC', () => {
   afterEach(() => sandbox.close());
 
   const cdc = async (entities: string, since: number) => {
-    const result = await api(sandbox, token, `cdc?entities=${entities}&changedSince=${encodeURIComponent(new Date(since).toISOString())}&minorversion=75`);
+    const result = await api(
+      sandbox,
+      token,
+      `cdc?entities=${entities}&changedSince=${encodeURIComponent(new Date(since).toISOString())}&minorversion=75`,
+    );
     return result;
   };
-  const customersOf = (body: unknown) => ((body as CdcBody).CDCResponse[0]?.QueryResponse[0]?.Customer ?? []) as CdcCustomer[];
+  const customersOf = (body: unknown) =>
+    ((body as CdcBody).CDCResponse[0]?.QueryResponse[0]?.Customer ?? []) as CdcCustomer[];
 
   it('returns full records changed since the cursor, including deactivated and merged-away customers', async () => {
     const since = sandbox.clock.now();
     sandbox.clock.advance(60_000);
-    const created = (await control(sandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Fresh Co', CompanyName: 'Fresh Co' })).body as { Customer: { Id: string } };
-    const other = (await control(sandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Other Co' })).body as { Customer: { Id: string } };
+    const created = (
+      await control(sandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Fresh Co', CompanyName: 'Fresh Co' })
+    ).body as { Customer: { Id: string } };
+    const other = (await control(sandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Other Co' })).body as {
+      Customer: { Id: string };
+    };
     await control(sandbox, 'POST', `/realms/${realm}/customers/${created.Customer.Id}/deactivate`);
-    const survivor = (await control(sandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Survivor Co' })).body as { Customer: { Id: string } };
-    const merge = await control(sandbox, 'POST', `/realms/${realm}/customers/${other.Customer.Id}/merge`, { into: survivor.Customer.Id });
+    const survivor = (await control(sandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Survivor Co' }))
+      .body as { Customer: { Id: string } };
+    const merge = await control(sandbox, 'POST', `/realms/${realm}/customers/${other.Customer.Id}/merge`, {
+      into: survivor.Customer.Id,
+    });
     expect(merge.status).toBe(200);
 
     const result = await cdc('Customer,Invoice', since);
@@ -36,7 +48,12 @@ describe('QBO sandbox CDC', () => {
     const customers = customersOf(result.body);
     const fresh = customers.find((c) => c.Id === created.Customer.Id);
     expect(fresh).toMatchObject({ Active: false, SyncToken: '1', CompanyName: 'Fresh Co' });
-    expect(customers.find((c) => c.Id === other.Customer.Id)).toEqual({ domain: 'QBO', status: 'Deleted', Id: other.Customer.Id, MetaData: { LastUpdatedTime: expect.any(String) } });
+    expect(customers.find((c) => c.Id === other.Customer.Id)).toEqual({
+      domain: 'QBO',
+      status: 'Deleted',
+      Id: other.Customer.Id,
+      MetaData: { LastUpdatedTime: expect.any(String) },
+    });
     expect(customers.find((c) => c.Id === survivor.Customer.Id)).toMatchObject({ SyncToken: '1' });
     // Invoice had no changes: an empty object in its place.
     expect((result.body as CdcBody).CDCResponse[0]?.QueryResponse[1]).toEqual({});
@@ -49,7 +66,9 @@ describe('QBO sandbox CDC', () => {
     sandbox.clock.advance(5_000);
     const since = sandbox.clock.now();
     await control(sandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Late Co' });
-    expect(customersOf((await cdc('Customer', since)).body).map((c) => (c as { DisplayName?: string }).DisplayName)).toEqual(['Late Co']);
+    expect(
+      customersOf((await cdc('Customer', since)).body).map((c) => (c as { DisplayName?: string }).DisplayName),
+    ).toEqual(['Late Co']);
     expect(customersOf((await cdc('Customer', before)).body)).toHaveLength(2);
   });
 
@@ -122,7 +141,10 @@ describe('QBO sandbox limits, faults and counters', () => {
   it('injects latency that a client timeout notices', async () => {
     await control(sandbox, 'POST', '/faults', { path: '/query$', latencyMs: 300, count: 1 });
     await expect(
-      call(`${sandbox.url}/v3/company/${sandbox.describe().realmId}/query?query=x`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(50) }),
+      call(`${sandbox.url}/v3/company/${sandbox.describe().realmId}/query?query=x`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(50),
+      }),
     ).rejects.toThrow();
   });
 

@@ -12,7 +12,8 @@ describe('QBO sandbox OAuth 2.0', () => {
   afterEach(() => sandbox.close());
 
   const info = () => sandbox.describe();
-  const basic = (secret = info().clientSecret) => `Basic ${Buffer.from(`${info().clientId}:${secret}`).toString('base64')}`;
+  const basic = (secret = info().clientSecret) =>
+    `Basic ${Buffer.from(`${info().clientId}:${secret}`).toString('base64')}`;
 
   function authorizeUrl(overrides: Record<string, string> = {}): string {
     const url = new URL(info().authorizeUrl);
@@ -43,7 +44,11 @@ describe('QBO sandbox OAuth 2.0', () => {
 
   async function connect(): Promise<{ access_token: string; refresh_token: string }> {
     const back = await authorize();
-    const result = await tokenRequest({ grant_type: 'authorization_code', code: back.searchParams.get('code') ?? '', redirect_uri: info().redirectUris[0] ?? '' });
+    const result = await tokenRequest({
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code') ?? '',
+      redirect_uri: info().redirectUris[0] ?? '',
+    });
     expect(result.status).toBe(200);
     return result.body as { access_token: string; refresh_token: string };
   }
@@ -59,7 +64,11 @@ describe('QBO sandbox OAuth 2.0', () => {
   });
 
   it('refuses, without redirecting, a redirect_uri that is not registered exactly', async () => {
-    for (const redirect of [`${info().redirectUris[0] ?? ''}/`, 'https://evil.example.com/callback', `${info().redirectUris[0] ?? ''}?x=1`]) {
+    for (const redirect of [
+      `${info().redirectUris[0] ?? ''}/`,
+      'https://evil.example.com/callback',
+      `${info().redirectUris[0] ?? ''}?x=1`,
+    ]) {
       const result = await call(authorizeUrl({ redirect_uri: redirect }));
       expect(result.status).toBe(400);
       expect(result.headers.get('location')).toBeNull();
@@ -78,14 +87,22 @@ describe('QBO sandbox OAuth 2.0', () => {
 
   it('requires HTTP Basic client authentication at the token endpoint', async () => {
     const back = await authorize();
-    const form = { grant_type: 'authorization_code', code: back.searchParams.get('code') ?? '', redirect_uri: info().redirectUris[0] ?? '' };
+    const form = {
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code') ?? '',
+      redirect_uri: info().redirectUris[0] ?? '',
+    };
     expect((await tokenRequest(form, basic('wrong-secret'))).status).toBe(401);
     expect((await tokenRequest(form, 'Bearer nope')).body).toEqual({ error: 'invalid_client' });
   });
 
   it('exchanges an authorization code once; a second exchange fails and kills the tokens of the first', async () => {
     const back = await authorize();
-    const form = { grant_type: 'authorization_code', code: back.searchParams.get('code') ?? '', redirect_uri: info().redirectUris[0] ?? '' };
+    const form = {
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code') ?? '',
+      redirect_uri: info().redirectUris[0] ?? '',
+    };
     const first = await tokenRequest(form);
     expect(first.status).toBe(200);
     const tokens = first.body as { access_token: string };
@@ -98,11 +115,19 @@ describe('QBO sandbox OAuth 2.0', () => {
 
   it('refuses a code exchanged with a different redirect_uri, or after it expired', async () => {
     const back = await authorize();
-    const mismatch = await tokenRequest({ grant_type: 'authorization_code', code: back.searchParams.get('code') ?? '', redirect_uri: info().redirectUris[1] ?? '' });
+    const mismatch = await tokenRequest({
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code') ?? '',
+      redirect_uri: info().redirectUris[1] ?? '',
+    });
     expect(mismatch.body).toMatchObject({ error: 'invalid_grant' });
     const late = await authorize();
     sandbox.clock.advance(10 * 60 * 1000);
-    const expired = await tokenRequest({ grant_type: 'authorization_code', code: late.searchParams.get('code') ?? '', redirect_uri: info().redirectUris[0] ?? '' });
+    const expired = await tokenRequest({
+      grant_type: 'authorization_code',
+      code: late.searchParams.get('code') ?? '',
+      redirect_uri: info().redirectUris[0] ?? '',
+    });
     expect(expired.body).toMatchObject({ error: 'invalid_grant' });
   });
 

@@ -1,7 +1,14 @@
 import type { QuickBooksSandbox } from '../../../local/quickbooks';
 import { accessToken, control, query, startTestQuickBooks } from '../../helpers/quickbooks-sandbox';
 
-type Rows = { QueryResponse: { Customer?: { Id: string; DisplayName: string; Active: boolean }[]; startPosition?: number; maxResults?: number; totalCount?: number } };
+type Rows = {
+  QueryResponse: {
+    Customer?: { Id: string; DisplayName: string; Active: boolean }[];
+    startPosition?: number;
+    maxResults?: number;
+    totalCount?: number;
+  };
+};
 
 describe('QBO sandbox query semantics', () => {
   let sandbox: QuickBooksSandbox;
@@ -32,14 +39,27 @@ describe('QBO sandbox query semantics', () => {
   });
 
   it('finds by Id IN, leaving inactive ids out unless asked', async () => {
-    expect((await rows("SELECT * FROM Customer WHERE Id IN ('5','6','7')")).Customer?.map((c) => c.Id)).toEqual(['6', '7']);
-    expect((await rows("SELECT * FROM Customer WHERE Id IN ('5','6','7') AND Active IN (true,false)")).Customer?.map((c) => c.Id).sort()).toEqual(['5', '6', '7']);
+    expect((await rows("SELECT * FROM Customer WHERE Id IN ('5','6','7')")).Customer?.map((c) => c.Id)).toEqual([
+      '6',
+      '7',
+    ]);
+    expect(
+      (await rows("SELECT * FROM Customer WHERE Id IN ('5','6','7') AND Active IN (true,false)")).Customer?.map(
+        (c) => c.Id,
+      ).sort(),
+    ).toEqual(['5', '6', '7']);
   });
 
-  it("matches a value with an escaped apostrophe, case-insensitively, and LIKE with %", async () => {
-    expect((await rows("SELECT * FROM Customer WHERE DisplayName = 'Amy\\'s Bird Sanctuary'")).Customer?.map((c) => c.Id)).toEqual(['1']);
-    expect((await rows("SELECT * FROM Customer WHERE DisplayName = 'amy\\'s bird sanctuary'")).Customer?.map((c) => c.Id)).toEqual(['1']);
-    expect((await rows("SELECT * FROM Customer WHERE DisplayName LIKE 'Doe%'")).Customer?.map((c) => c.DisplayName)).toEqual(['Doe, Jack', 'Doe, Jane', 'Doe4, Jane', 'Doe5, Jane']);
+  it('matches a value with an escaped apostrophe, case-insensitively, and LIKE with %', async () => {
+    expect(
+      (await rows("SELECT * FROM Customer WHERE DisplayName = 'Amy\\'s Bird Sanctuary'")).Customer?.map((c) => c.Id),
+    ).toEqual(['1']);
+    expect(
+      (await rows("SELECT * FROM Customer WHERE DisplayName = 'amy\\'s bird sanctuary'")).Customer?.map((c) => c.Id),
+    ).toEqual(['1']);
+    expect(
+      (await rows("SELECT * FROM Customer WHERE DisplayName LIKE 'Doe%'")).Customer?.map((c) => c.DisplayName),
+    ).toEqual(['Doe, Jack', 'Doe, Jane', 'Doe4, Jane', 'Doe5, Jane']);
   });
 
   it('pages with STARTPOSITION and MAXRESULTS, reporting the rows on the page as maxResults', async () => {
@@ -68,10 +88,17 @@ describe('QBO sandbox query semantics', () => {
   });
 
   it('orders by MetaData.LastUpdatedTime and by several keys', async () => {
-    const page = await rows("SELECT * FROM Customer WHERE Id IN ('1','2','3','4') ORDERBY MetaData.LastUpdatedTime DESC");
+    const page = await rows(
+      "SELECT * FROM Customer WHERE Id IN ('1','2','3','4') ORDERBY MetaData.LastUpdatedTime DESC",
+    );
     expect(page.Customer?.map((c) => c.Id)).toEqual(['1', '3', '2', '4']);
     const byName = await rows("SELECT * FROM Customer WHERE Id IN ('1','2','3','4') ORDERBY DisplayName DESC");
-    expect(byName.Customer?.map((c) => c.DisplayName)).toEqual(['Diego Rodriguez', 'Cool Cars', "Bill's Windsurf Shop", "Amy's Bird Sanctuary"]);
+    expect(byName.Customer?.map((c) => c.DisplayName)).toEqual([
+      'Diego Rodriguez',
+      'Cool Cars',
+      "Bill's Windsurf Shop",
+      "Amy's Bird Sanctuary",
+    ]);
   });
 
   it('filters on MetaData.LastUpdatedTime as instants, across offsets', async () => {
@@ -85,7 +112,9 @@ describe('QBO sandbox query semantics', () => {
   it('answers parse errors with code 4000 and unfilterable properties with 4001', async () => {
     const parse = await query(sandbox, token, "SELECT * FROM Customer WHERE Id = '1' OR Id = '2'");
     expect(parse.status).toBe(400);
-    expect(parse.body).toMatchObject({ Fault: { type: 'ValidationFault', Error: [{ code: '4000', Message: 'Error parsing query' }] } });
+    expect(parse.body).toMatchObject({
+      Fault: { type: 'ValidationFault', Error: [{ code: '4000', Message: 'Error parsing query' }] },
+    });
     const notQueryable = await query(sandbox, token, "SELECT * FROM Customer WHERE Notes = 'x'");
     expect(notQueryable.body).toMatchObject({ Fault: { Error: [{ code: '4001' }] } });
   });

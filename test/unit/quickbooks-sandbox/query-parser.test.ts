@@ -3,7 +3,11 @@ import { parseQuery, QueryParseError } from '../../../local/quickbooks/query-par
 
 describe('QBO query parser', () => {
   it('parses the recorded IN query with Active IN, paging and spacing as sent', () => {
-    expect(parseQuery("SELECT * FROM Customer WHERE Id IN ('5','6') AND Active IN ( true, false ) MAXRESULTS 2 STARTPOSITION 1")).toEqual({
+    expect(
+      parseQuery(
+        "SELECT * FROM Customer WHERE Id IN ('5','6') AND Active IN ( true, false ) MAXRESULTS 2 STARTPOSITION 1",
+      ),
+    ).toEqual({
       count: false,
       entity: 'Customer',
       where: [
