@@ -52,7 +52,7 @@ describe('QBO sandbox CDC', () => {
       domain: 'QBO',
       status: 'Deleted',
       Id: other.Customer.Id,
-      MetaData: { LastUpdatedTime: expect.any(String) },
+      MetaData: { LastUpdatedTime: expect.any(String) as unknown },
     });
     expect(customers.find((c) => c.Id === survivor.Customer.Id)).toMatchObject({ SyncToken: '1' });
     // Invoice had no changes: an empty object in its place.
