@@ -29,7 +29,9 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 // Each test makes a handful of calls; keep the burst window from filling across tests.
-afterEach(() => sandbox.clock.advance(2000));
+afterEach(() => {
+  sandbox.clock.advance(2000);
+});
 
 async function expectRejected(
   body: unknown,
@@ -210,8 +212,9 @@ describe('v2 strict validation', () => {
   });
 
   it('validates new custom fields: options for enum/set only, known types', async () => {
-    const reject = async (body: unknown) =>
+    const reject = async (body: unknown) => {
       expect((await api.post('/api/v2/organizationFields', body)).status).toBe(400);
+    };
     await reject({ field_name: 'X', field_type: 'enum' });
     await reject({ field_name: 'X', field_type: 'varchar', options: [{ label: 'a' }] });
     await reject({ field_name: 'X', field_type: 'boolean' });
