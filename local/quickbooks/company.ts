@@ -68,12 +68,16 @@ export class Company {
   }
 
   /** Moves a record's MetaData into the past (seeded history). */
-  backdate(entity: string, id: string, createdAt: number, updatedAt: number): void {
+  backdate(entity: string, id: string, createdAt: number | undefined, updatedAt: number): void {
     const stored = this.get(entity, id);
     if (!stored) throw new Error(`${entity} ${id} does not exist`);
     stored.updatedAt = updatedAt;
-    if (!stored.deleted)
-      stored.record.MetaData = { CreateTime: this.metaTime(createdAt), LastUpdatedTime: this.metaTime(updatedAt) };
+    if (stored.deleted) return;
+    const created = createdAt === undefined ? metaTimeField(stored.record, 'CreateTime') : this.metaTime(createdAt);
+    stored.record.MetaData = {
+      CreateTime: created ?? this.metaTime(updatedAt),
+      LastUpdatedTime: this.metaTime(updatedAt),
+    };
   }
 
   private onChange(event: ChangeEvent): void {

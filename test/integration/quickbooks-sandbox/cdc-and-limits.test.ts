@@ -85,7 +85,7 @@ describe('QBO sandbox CDC', () => {
       sandbox.state.ledger(realm).createCustomer({ DisplayName: `Bulk ${i}` });
       sandbox.clock.advance(1000);
     }
-    const customers = customersOf((await cdc('Customer', since)).body) as { DisplayName: string }[];
+    const customers = customersOf((await cdc('Customer', since)).body) as unknown as { DisplayName: string }[];
     expect(customers).toHaveLength(1000);
     expect(customers[0]?.DisplayName).toBe('Bulk 0');
     expect(customers[999]?.DisplayName).toBe('Bulk 999');

@@ -1,0 +1,302 @@
+import { z } from 'zod';
+import { AuthError, PermanentError } from '../platform/errors';
+import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
+import { Semaphore } from '../platform/semaphore';
+import { QboCustomer, QboDeletedEntity, QboInvoice, QboPayment, QboTerm } from '../sync/qbo-entities';
+import { classifyQboResponse } from './faults';
+import { chunk, inList, quote } from './query';
+
+/** Where the client gets its bearer token; refreshing is single-flight across every process (see the token lifecycle). */
+export interface AccessTokenSource {
+  accessToken(): Promise<string>;
+  /** Called after a 401 with the token that was refused; returns a token that is not that one. */
+  refreshAfterRejection(rejected: string): Promise<string>;
+}
+
+export interface QuickBooksClientConfig {
+  apiBaseUrl: string;
+  realmId: string;
+  timeoutMs: number;
+  /** FACTS §7: 75 is the floor and the default since Aug 2025; sent explicitly. */
+  minorVersion?: number;
+  /** Ids per `Id IN (…)` query. The IN-list limit is unverified; 100 keeps URLs and bodies small. */
+  idsPerQuery?: number;
+  /** In-flight calls per client (QBO allows 10 per realm and app). */
+  maxConcurrent?: number;
+  /** How long Term names are cached. */
+  termCacheMs?: number;
+}
+
+export const QBO_PAGE_SIZE = 1000;
+const GET_URL_LIMIT = 1800;
+
+const QueryResponse = z.looseObject({
+  QueryResponse: z.record(z.string(), z.unknown()),
+  time: z.unknown().optional(),
+});
+const CdcResponse = z.looseObject({
+  CDCResponse: z.array(z.looseObject({ QueryResponse: z.array(z.record(z.string(), z.unknown())).default([]) })).min(1),
+  time: z.string(),
+});
+const CompanyInfoResponse = z.looseObject({
+  CompanyInfo: z.looseObject({ CompanyName: z.string(), Country: z.string().optional() }),
+});
+const EntityArray = z.array(z.unknown());
+
+export interface InvalidRecord {
+  id: string | undefined;
+  problems: string[];
+}
+
+export interface CustomerChanges {
+  customers: QboCustomer[];
+  deletedCustomerIds: string[];
+  invoices: QboInvoice[];
+  payments: QboPayment[];
+  invalid: InvalidRecord[];
+  /** Entities whose answer hit the 1,000-object cap: the window may be truncated. */
+  capped: string[];
+  /** The response `time`, the next cursor (FACTS §3). */
+  time: string;
+}
+
+function idOf(value: unknown): string | undefined {
+  const parsed = z.looseObject({ Id: z.string() }).safeParse(value);
+  return parsed.success ? parsed.data.Id : undefined;
+}
+
+function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
+}
+
+/** The QBO Accounting API v3 for one company (realm). */
+export class QuickBooksClient {
+  /** Calls made, for metrics and benchmarks. */
+  calls = 0;
+  private readonly semaphore: Semaphore;
+  private termCache: { names: Map<string, string>; until: number } | undefined;
+
+  constructor(
+    private readonly config: QuickBooksClientConfig,
+    private readonly tokens: AccessTokenSource,
+    private readonly fetchImpl: Fetch = fetch,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.semaphore = new Semaphore(config.maxConcurrent ?? 4);
+  }
+
+  /** Reads customers by id, inactive ones included: one query per `idsPerQuery` ids. */
+  async readCustomers(
+    ids: readonly string[],
+  ): Promise<{ customers: QboCustomer[]; invalid: InvalidRecord[]; missing: string[] }> {
+    const unique = [...new Set(ids)];
+    const customers: QboCustomer[] = [];
+    const invalid: InvalidRecord[] = [];
+    for (const batch of chunk(unique, this.config.idsPerQuery ?? 100)) {
+      const rows = await this.queryAll('Customer', `WHERE Id IN ${inList(batch)} AND Active IN (true,false)`);
+      for (const row of rows) {
+        const parsed = QboCustomer.safeParse(row);
+        if (parsed.success) customers.push(parsed.data);
+        else invalid.push({ id: idOf(row), problems: problemsOf(parsed.error) });
+      }
+    }
+    const found = new Set([...customers.map((c) => c.Id), ...invalid.map((i) => i.id)]);
+    return { customers, invalid, missing: unique.filter((id) => !found.has(id)) };
+  }
+
+  /** Every customer, inactive ones included, oldest change first, a page (≤ 1,000) at a time. */
+  async *customerPages(updatedSince?: string): AsyncGenerator<{ customers: QboCustomer[]; invalid: InvalidRecord[] }> {
+    const since = updatedSince ? ` AND MetaData.LastUpdatedTime >= ${quote(updatedSince)}` : '';
+    for (let start = 1; ; start += QBO_PAGE_SIZE) {
+      const rows = await this.queryPage(
+        'Customer',
+        `WHERE Active IN (true,false)${since} ORDERBY MetaData.LastUpdatedTime, Id`,
+        start,
+      );
+      const customers: QboCustomer[] = [];
+      const invalid: InvalidRecord[] = [];
+      for (const row of rows) {
+        const parsed = QboCustomer.safeParse(row);
+        if (parsed.success) customers.push(parsed.data);
+        else invalid.push({ id: idOf(row), problems: problemsOf(parsed.error) });
+      }
+      if (rows.length > 0) yield { customers, invalid };
+      if (rows.length < QBO_PAGE_SIZE) return;
+    }
+  }
+
+  async countCustomers(where = 'WHERE Active IN (true,false)'): Promise<number> {
+    const body = await this.query(`SELECT COUNT(*) FROM Customer ${where}`);
+    return z.number().catch(0).parse(body.totalCount);
+  }
+
+  /** CDC for customers and the transactions that move their balances (FACTS §3). */
+  async changes(
+    since: string,
+    entities: readonly string[] = ['Customer', 'Invoice', 'Payment'],
+  ): Promise<CustomerChanges> {
+    const url = this.url('cdc', { entities: entities.join(','), changedSince: since });
+    const body = CdcResponse.safeParse(parseJson((await this.call(url)).text));
+    if (!body.success) throw new PermanentError('QuickBooks CDC answer has no CDCResponse', { system: 'quickbooks' });
+    const result: CustomerChanges = {
+      customers: [],
+      deletedCustomerIds: [],
+      invoices: [],
+      payments: [],
+      invalid: [],
+      capped: [],
+      time: body.data.time,
+    };
+    for (const part of body.data.CDCResponse[0]?.QueryResponse ?? []) {
+      for (const [entity, value] of Object.entries(part)) {
+        const rows = EntityArray.safeParse(value);
+        if (!rows.success) continue;
+        if (rows.data.length >= QBO_PAGE_SIZE) result.capped.push(entity);
+        for (const row of rows.data) this.collectChange(entity, row, result);
+      }
+    }
+    return result;
+  }
+
+  /** Customer ids behind invoices or payments (an Invoice webhook means "refresh this customer"). */
+  async customersOf(entity: 'Invoice' | 'Payment', ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const batch of chunk([...new Set(ids)], this.config.idsPerQuery ?? 100)) {
+      for (const row of await this.queryAll(entity, `WHERE Id IN ${inList(batch)}`)) {
+        const parsed = (entity === 'Invoice' ? QboInvoice : QboPayment).safeParse(row);
+        if (parsed.success) out.set(parsed.data.Id, parsed.data.CustomerRef.value);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Overdue balance per customer: the open balance of invoices past due on `today`
+   * (FACTS §4.4 option A; `Customer.Balance` is the whole open balance, not the overdue part).
+   */
+  async overdueBalances(customerIds: readonly string[], today: string): Promise<Map<string, number>> {
+    const out = new Map<string, number>(customerIds.map((id) => [id, 0]));
+    for (const batch of chunk([...new Set(customerIds)], this.config.idsPerQuery ?? 100)) {
+      const rows = await this.queryAll(
+        'Invoice',
+        `WHERE CustomerRef IN ${inList(batch)} AND Balance > '0' AND DueDate < ${quote(today)}`,
+      );
+      for (const row of rows) {
+        const invoice = QboInvoice.safeParse(row);
+        if (!invoice.success) continue;
+        const id = invoice.data.CustomerRef.value;
+        out.set(id, Math.round(((out.get(id) ?? 0) + invoice.data.Balance) * 100) / 100);
+      }
+    }
+    return out;
+  }
+
+  /** Term names by id, inactive ones included, cached (terms change rarely). */
+  async termNames(): Promise<Map<string, string>> {
+    if (this.termCache && this.termCache.until > this.now()) return this.termCache.names;
+    const names = new Map<string, string>();
+    for (const row of await this.queryAll('Term', 'WHERE Active IN (true,false)')) {
+      const term = QboTerm.safeParse(row);
+      if (term.success) names.set(term.data.Id, term.data.Name);
+    }
+    this.termCache = { names, until: this.now() + (this.config.termCacheMs ?? 3_600_000) };
+    return names;
+  }
+
+  async companyInfo(): Promise<{ companyName: string; country: string | undefined }> {
+    const response = await this.call(this.url(`companyinfo/${encodeURIComponent(this.config.realmId)}`));
+    const body = CompanyInfoResponse.safeParse(parseJson(response.text));
+    if (!body.success)
+      throw new PermanentError('QuickBooks CompanyInfo answer is not understood', { system: 'quickbooks' });
+    return { companyName: body.data.CompanyInfo.CompanyName, country: body.data.CompanyInfo.Country };
+  }
+
+  /** Every row of a query, page by page. */
+  async queryAll(entity: string, where: string): Promise<unknown[]> {
+    const rows: unknown[] = [];
+    for (let start = 1; ; start += QBO_PAGE_SIZE) {
+      const page = await this.queryPage(entity, where, start);
+      rows.push(...page);
+      if (page.length < QBO_PAGE_SIZE) return rows;
+    }
+  }
+
+  private async queryPage(entity: string, where: string, start: number): Promise<unknown[]> {
+    const body = await this.query(
+      `SELECT * FROM ${entity} ${where} STARTPOSITION ${start} MAXRESULTS ${QBO_PAGE_SIZE}`,
+    );
+    // A page past the end has no entity key at all (FACTS §0.6).
+    const rows = EntityArray.safeParse(body[entity]);
+    return rows.success ? rows.data : [];
+  }
+
+  private async query(statement: string): Promise<Record<string, unknown>> {
+    const getUrl = this.url('query', { query: statement });
+    const response =
+      getUrl.length <= GET_URL_LIMIT
+        ? await this.call(getUrl)
+        : await this.call(this.url('query'), { method: 'POST', body: statement, contentType: 'application/text' });
+    const parsed = QueryResponse.safeParse(parseJson(response.text));
+    if (!parsed.success)
+      throw new PermanentError('QuickBooks query answer has no QueryResponse', { system: 'quickbooks' });
+    return parsed.data.QueryResponse;
+  }
+
+  private collectChange(entity: string, row: unknown, result: CustomerChanges): void {
+    if (entity === 'Customer') {
+      const deleted = QboDeletedEntity.safeParse(row);
+      if (deleted.success) {
+        result.deletedCustomerIds.push(deleted.data.Id);
+        return;
+      }
+      const customer = QboCustomer.safeParse(row);
+      if (customer.success) result.customers.push(customer.data);
+      else result.invalid.push({ id: idOf(row), problems: problemsOf(customer.error) });
+    } else if (entity === 'Invoice') {
+      const invoice = QboInvoice.safeParse(row);
+      if (invoice.success) result.invoices.push(invoice.data);
+    } else if (entity === 'Payment') {
+      const payment = QboPayment.safeParse(row);
+      if (payment.success) result.payments.push(payment.data);
+    }
+  }
+
+  private url(path: string, params: Record<string, string> = {}): string {
+    const url = new URL(
+      `${this.config.apiBaseUrl.replace(/\/$/, '')}/v3/company/${encodeURIComponent(this.config.realmId)}/${path}`,
+    );
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    url.searchParams.set('minorversion', String(this.config.minorVersion ?? 75));
+    return url.toString();
+  }
+
+  /** One API call: bearer token, timeout, classification; a 401 refreshes (single-flight) and retries once. */
+  private async call(
+    url: string,
+    options: { method?: string; body?: string; contentType?: string } = {},
+  ): Promise<HttpResponse> {
+    let token = await this.tokens.accessToken();
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.semaphore.run(() => {
+        this.calls++;
+        return request(this.fetchImpl, 'quickbooks', url, {
+          method: options.method ?? 'GET',
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            ...(options.contentType ? { 'content-type': options.contentType } : {}),
+          },
+          ...(options.body !== undefined ? { body: options.body } : {}),
+          timeoutMs: this.config.timeoutMs,
+        });
+      });
+      const error = classifyQboResponse(response);
+      if (!error) return response;
+      if (error instanceof AuthError && response.status === 401 && attempt === 0) {
+        token = await this.tokens.refreshAfterRejection(token);
+        continue;
+      }
+      throw error;
+    }
+  }
+}

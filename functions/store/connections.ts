@@ -1,0 +1,155 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { CONNECTION_LISTING, keys, LISTING_INDEX } from './table-schema';
+import { isConditionFailure, type Table } from './table';
+
+export const ConnectionStatus = z.enum(['active', 'needs_reauth', 'paused']);
+export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
+
+export const PipedrivePlan = z.enum(['lite', 'growth', 'premium', 'ultimate']);
+export type PipedrivePlan = z.infer<typeof PipedrivePlan>;
+
+export const Connection = z.object({
+  realmId: z.string(),
+  status: ConnectionStatus,
+  companyName: z.string().optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  /** Why the connection needs attention (never a token or a response body). */
+  statusReason: z.string().optional(),
+  pipedrive: z
+    .object({
+      companyId: z.string(),
+      apiDomain: z.string(),
+      plan: PipedrivePlan,
+      seats: z.number().int().positive(),
+      auth: z.enum(['oauth', 'api-token']),
+    })
+    .optional(),
+  /** Custom-field keys created in Pipedrive, by our field name. */
+  fieldKeys: z.record(z.string(), z.string()).default({}),
+  /** Option ids of enum custom fields, by field name then option label. */
+  fieldOptions: z.record(z.string(), z.record(z.string(), z.number())).default({}),
+});
+export type Connection = z.infer<typeof Connection>;
+
+/** Connections (one per QBO realm): status, the Pipedrive company they write into, custom-field keys. */
+export class ConnectionStore {
+  constructor(private readonly table: Table) {}
+
+  async get(realmId: string): Promise<Connection | undefined> {
+    const result = await this.table.client.send(
+      new GetCommand({ TableName: this.table.name, Key: keys.connection(realmId), ConsistentRead: true }),
+    );
+    return result.Item ? Connection.parse(result.Item) : undefined;
+  }
+
+  /** Creates the connection unless it exists; returns the stored one either way. */
+  async create(realmId: string, now: number, companyName?: string): Promise<Connection> {
+    const connection: Connection = {
+      realmId,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+      fieldKeys: {},
+      fieldOptions: {},
+      ...(companyName !== undefined ? { companyName } : {}),
+    };
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...keys.connection(realmId),
+            [LISTING_INDEX.partition]: CONNECTION_LISTING,
+            [LISTING_INDEX.sort]: realmId,
+            ...connection,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return connection;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.get(realmId);
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  async setStatus(realmId: string, status: ConnectionStatus, now: number, reason?: string): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.connection(realmId),
+        UpdateExpression:
+          reason === undefined
+            ? 'SET #status = :status, updatedAt = :now REMOVE statusReason'
+            : 'SET #status = :status, updatedAt = :now, statusReason = :reason',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':now': now,
+          ...(reason === undefined ? {} : { ':reason': reason }),
+        },
+      }),
+    );
+  }
+
+  async setPipedrive(realmId: string, pipedrive: NonNullable<Connection['pipedrive']>, now: number): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.connection(realmId),
+        UpdateExpression: 'SET pipedrive = :pipedrive, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':pipedrive': pipedrive, ':now': now },
+      }),
+    );
+  }
+
+  /** Records custom-field keys and enum option ids (merged into what is stored). */
+  async setFields(
+    realmId: string,
+    fieldKeys: Record<string, string>,
+    fieldOptions: Record<string, Record<string, number>>,
+    now: number,
+  ): Promise<void> {
+    const current = await this.get(realmId);
+    if (!current) throw new Error(`connection ${realmId} does not exist`);
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.connection(realmId),
+        UpdateExpression: 'SET fieldKeys = :keys, fieldOptions = :options, updatedAt = :now',
+        ExpressionAttributeValues: {
+          ':keys': { ...current.fieldKeys, ...fieldKeys },
+          ':options': { ...current.fieldOptions, ...fieldOptions },
+          ':now': now,
+        },
+      }),
+    );
+  }
+
+  /** Every connection, through the listing index (no table scan). */
+  async list(): Promise<Connection[]> {
+    const out: Connection[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: LISTING_INDEX.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': LISTING_INDEX.partition },
+          ExpressionAttributeValues: { ':pk': CONNECTION_LISTING },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(Connection.parse(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}

@@ -1,0 +1,63 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { keys } from './table-schema';
+import { isConditionFailure, type Table } from './table';
+
+export const Cursor = z.object({
+  /** The `changedSince` of the next CDC call, as QBO wrote it (its response `time`). */
+  changedSince: z.string(),
+  changedSinceMs: z.number(),
+  lastRunAt: z.number(),
+  version: z.number().int(),
+});
+export type Cursor = z.infer<typeof Cursor>;
+
+export class CursorStore {
+  constructor(private readonly table: Table) {}
+
+  async get(realmId: string, name = 'cdc'): Promise<Cursor | undefined> {
+    const result = await this.table.client.send(
+      new GetCommand({ TableName: this.table.name, Key: keys.cursor(realmId, name), ConsistentRead: true }),
+    );
+    return result.Item ? Cursor.parse(result.Item) : undefined;
+  }
+
+  /**
+   * Moves the cursor forward, only from the version that was read and never backwards.
+   * False when another run moved it first (that run's window covers ours).
+   */
+  async advance(
+    realmId: string,
+    next: { changedSince: string; changedSinceMs: number },
+    expectedVersion: number | undefined,
+    now: number,
+    name = 'cdc',
+  ): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.cursor(realmId, name),
+          UpdateExpression:
+            'SET changedSince = :since, changedSinceMs = :sinceMs, lastRunAt = :now, version = if_not_exists(version, :zero) + :one',
+          ConditionExpression:
+            expectedVersion === undefined
+              ? 'attribute_not_exists(pk)'
+              : 'version = :expected AND changedSinceMs <= :sinceMs',
+          ExpressionAttributeValues: {
+            ':since': next.changedSince,
+            ':sinceMs': next.changedSinceMs,
+            ':now': now,
+            ':zero': 0,
+            ':one': 1,
+            ...(expectedVersion === undefined ? {} : { ':expected': expectedVersion }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

