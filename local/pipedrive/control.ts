@@ -57,7 +57,7 @@ export class SandboxControl {
       company: { id: core.config.companyId, plan: core.config.plan, seats: core.config.seats },
       ...this.counters(),
       // Deleted and merged records are listed too, with `is_deleted` and `merged_into_id`.
-      organizations: [...store.organizations.values()].map((organization) => ({
+      organizations: [...store.organizations.values()].map((organization): Record<string, unknown> => ({
         ...viewOrganization(core, organization),
         merged_into_id: organization.merged_into_id,
       })),
