@@ -132,7 +132,12 @@ function action(run: (request: SandboxRequest) => unknown, status = 200): RouteH
 
 /** `/_sandbox/...`: no auth, JSON, zod-parsed. */
 export function controlRouter(control: SandboxControl, core: SandboxCore): Router {
-  const body = (request: SandboxRequest) => jsonBody(request) ?? {};
+  const body = (request: SandboxRequest): unknown => {
+    if (request.rawBody.length === 0) return {};
+    const parsed = jsonBody(request);
+    if (parsed === undefined) throw new Error('the body is not valid JSON');
+    return parsed;
+  };
   return new Router()
     .add(
       'GET',
