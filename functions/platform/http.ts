@@ -37,7 +37,9 @@ export async function request(
       redirect: 'manual',
     });
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    // DOMException may come from another realm, so look at the name, not the class.
+    const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
     throw new TransientError(
       timedOut ? `${system} did not answer within ${init.timeoutMs} ms` : `${system} could not be reached`,
       {

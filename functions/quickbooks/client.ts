@@ -262,12 +262,12 @@ export class QuickBooksClient {
   }
 
   private url(path: string, params: Record<string, string> = {}): string {
-    const url = new URL(
-      `${this.config.apiBaseUrl.replace(/\/$/, '')}/v3/company/${encodeURIComponent(this.config.realmId)}/${path}`,
-    );
-    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-    url.searchParams.set('minorversion', String(this.config.minorVersion ?? 75));
-    return url.toString();
+    const base = `${this.config.apiBaseUrl.replace(/\/$/, '')}/v3/company/${encodeURIComponent(this.config.realmId)}/${path}`;
+    // Percent-encoding (%20), as Intuit's examples do, rather than form encoding (+).
+    const query = Object.entries({ ...params, minorversion: String(this.config.minorVersion ?? 75) })
+      .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+      .join('&');
+    return `${base}?${query}`;
   }
 
   /** One API call: bearer token, timeout, classification; a 401 refreshes (single-flight) and retries once. */

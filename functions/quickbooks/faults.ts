@@ -46,11 +46,9 @@ export function readFault(text: string): QboFault | undefined {
     };
   }
   // Throttling has been answered in XML even to JSON clients (FACTS §6.2).
-  const xml =
-    /<Fault[^>]*?(?:type="([^"]*)")?[^>]*>[\s\S]*?<Error[^>]*code="([^"]*)"[\s\S]*?<Message>([^<]*)<\/Message>/.exec(
-      text,
-    );
-  if (xml) return { type: xml[1], code: xml[2], message: xml[3] ?? 'QuickBooks fault' };
+  const xml = /<Fault\b([^>]*)>[\s\S]*?<Error[^>]*code="([^"]*)"[\s\S]*?<Message>([^<]*)<\/Message>/.exec(text);
+  if (xml)
+    return { type: /type="([^"]*)"/.exec(xml[1] ?? '')?.[1], code: xml[2], message: xml[3] ?? 'QuickBooks fault' };
   return undefined;
 }
 
