@@ -1,30 +1,49 @@
 /**
- * `npm run sandbox`: starts the sandboxes on fixed ports (QBO_SANDBOX_PORT, default 8710) and
- * prints, as the first stdout line, one JSON object with what a client needs to reach them.
+ * `npm run sandbox`: starts the sandboxes on fixed ports (QBO_SANDBOX_PORT, default 8710;
+ * PIPEDRIVE_SANDBOX_PORT, default 8720) and prints, as the first stdout line, one JSON object with
+ * what a client needs to reach them.
  */
 import { z } from 'zod';
+import { SandboxClock } from './shared/clock';
+import { startPipedriveSandbox } from './pipedrive';
 import { startQuickBooksSandbox } from './quickbooks';
 
 const Env = z.object({
   QBO_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8710),
   SANDBOX_HOST: z.string().default('127.0.0.1'),
+  PIPEDRIVE_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8720),
+  PIPEDRIVE_PLAN: z.enum(['lite', 'growth', 'premium', 'ultimate']).default('growth'),
+  PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
   QBO_SANDBOX_SEED_COUNT: z.coerce.number().int().min(0).default(50),
   QBO_WEBHOOK_URL: z.url().optional(),
   QBO_WEBHOOK_FORMAT: z.enum(['legacy', 'cloudevents']).default('legacy'),
 });
 
 export async function startSandboxes(env: z.infer<typeof Env>) {
+  // One clock for both, so expiries and budgets agree when a test or benchmark moves it.
+  const clock = new SandboxClock();
   const quickbooks = await startQuickBooksSandbox({
+    clock,
     port: env.QBO_SANDBOX_PORT,
     host: env.SANDBOX_HOST,
     seed: { count: env.QBO_SANDBOX_SEED_COUNT, seed: 42 },
     webhooks: { format: env.QBO_WEBHOOK_FORMAT, ...(env.QBO_WEBHOOK_URL ? { url: env.QBO_WEBHOOK_URL } : {}) },
     webhookTicker: true,
   });
+  const pipedrive = await startPipedriveSandbox({
+    clock,
+    port: env.PIPEDRIVE_SANDBOX_PORT,
+    host: env.SANDBOX_HOST,
+    plan: env.PIPEDRIVE_PLAN,
+    seats: env.PIPEDRIVE_SEATS,
+  }).catch(async (error: unknown) => {
+    await quickbooks.close();
+    throw error;
+  });
   return {
-    description: { quickbooks: quickbooks.describe() },
+    description: { quickbooks: quickbooks.describe(), pipedrive: pipedrive.describe() },
     close: async () => {
-      await quickbooks.close();
+      await Promise.all([quickbooks.close(), pipedrive.close()]);
     },
   };
 }
@@ -37,7 +56,9 @@ export async function runSandboxes(): Promise<void> {
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
     if (code === 'EADDRINUSE') {
-      console.error(`A sandbox port is already in use. Set QBO_SANDBOX_PORT to a free port (or 0 for any).`);
+      console.error(
+        `A sandbox port is already in use. Set QBO_SANDBOX_PORT / PIPEDRIVE_SANDBOX_PORT to free ports (or 0 for any).`,
+      );
       process.exit(1);
     }
     throw error;

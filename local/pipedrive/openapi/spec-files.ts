@@ -8,11 +8,11 @@ export type ApiVersion = 'v1' | 'v2';
 const SPEC_FILE: Readonly<Record<ApiVersion, string>> = { v1: 'openapi-v1.yaml', v2: 'openapi-v2.yaml' };
 
 /**
- * The folder holding Pipedrive's official specs: `PIPEDRIVE_OPENAPI_DIR`, else the project's
- * `shared/reference/pipedrive`, which sits beside the repository (locally and in CI).
+ * The folder holding Pipedrive's official specs: `PIPEDRIVE_OPENAPI_DIR`, else the copy kept in
+ * `local/pipedrive/reference/` (byte-identical to the research copy, so a clean clone is self-contained).
  */
 export function specDirectory(): string {
-  return process.env.PIPEDRIVE_OPENAPI_DIR ?? resolve(__dirname, '../../../../shared/reference/pipedrive');
+  return process.env.PIPEDRIVE_OPENAPI_DIR ?? resolve(__dirname, '../reference');
 }
 
 export function specPath(version: ApiVersion): string {
