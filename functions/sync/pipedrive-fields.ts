@@ -1,0 +1,29 @@
+/**
+ * The organization custom fields the connector keeps in Pipedrive (ARCHITECTURE §5). It creates the
+ * missing ones on first use and stores their 40-character keys (and enum option ids) on the connection.
+ */
+export type CustomFieldType = 'varchar' | 'monetary' | 'enum';
+
+export interface CustomFieldDefinition {
+  /** Our stable name for the field, the key under which its Pipedrive key is stored. */
+  id: CustomFieldId;
+  /** The field name users see in Pipedrive. */
+  name: string;
+  type: CustomFieldType;
+  /** Enum option labels. */
+  options?: readonly string[];
+}
+
+export type CustomFieldId = 'quickbooksId' | 'openBalance' | 'overdueBalance' | 'paymentTerms' | 'quickbooksStatus' | 'quickbooksLink';
+
+export const QUICKBOOKS_STATUS_OPTIONS = ['Active', 'Inactive', 'Merged'] as const;
+export type QuickBooksStatus = (typeof QUICKBOOKS_STATUS_OPTIONS)[number];
+
+export const CUSTOM_FIELDS: readonly CustomFieldDefinition[] = [
+  { id: 'quickbooksId', name: 'QuickBooks ID', type: 'varchar' },
+  { id: 'openBalance', name: 'Open balance', type: 'monetary' },
+  { id: 'overdueBalance', name: 'Overdue balance', type: 'monetary' },
+  { id: 'paymentTerms', name: 'Payment terms', type: 'varchar' },
+  { id: 'quickbooksStatus', name: 'QuickBooks status', type: 'enum', options: QUICKBOOKS_STATUS_OPTIONS },
+  { id: 'quickbooksLink', name: 'QuickBooks link', type: 'varchar' },
+];
