@@ -14,7 +14,8 @@ export interface CustomFieldDefinition {
   options?: readonly string[];
 }
 
-export type CustomFieldId = 'quickbooksId' | 'openBalance' | 'overdueBalance' | 'paymentTerms' | 'quickbooksStatus' | 'quickbooksLink';
+export type CustomFieldId =
+  'quickbooksId' | 'openBalance' | 'overdueBalance' | 'paymentTerms' | 'quickbooksStatus' | 'quickbooksLink';
 
 export const QUICKBOOKS_STATUS_OPTIONS = ['Active', 'Inactive', 'Merged'] as const;
 export type QuickBooksStatus = (typeof QUICKBOOKS_STATUS_OPTIONS)[number];
