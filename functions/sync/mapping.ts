@@ -26,7 +26,8 @@ export interface MappingFacts {
   paymentTerms: string | undefined;
 }
 
-export interface MappedAddress {
+/** A type (not an interface) so it reads as a record of its parts. */
+export type MappedAddress = {
   value: string;
   street_number: string | null;
   route: string | null;
@@ -37,7 +38,7 @@ export interface MappedAddress {
   admin_area_level_2: string | null;
   country: string | null;
   postal_code: string | null;
-}
+};
 
 export interface Money {
   value: number;

@@ -193,7 +193,7 @@ describe('mapping properties', () => {
           expect(organization.name.length).toBeLessThanOrEqual(PIPEDRIVE_TEXT_LIMIT);
           if (organization.address) {
             expect(organization.address.value.length).toBeGreaterThan(0);
-            for (const value of Object.values<string | null>(organization.address))
+            for (const value of Object.values(organization.address))
               if (value !== null) expect(value.length).toBeLessThanOrEqual(PIPEDRIVE_TEXT_LIMIT);
           }
           expect(Number.isFinite(organization.openBalance.value)).toBe(true);
