@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+export const SyncSource = z.enum(['webhook', 'cdc', 'backfill', 'reconcile', 'replay']);
+export type SyncSource = z.infer<typeof SyncSource>;
+
+/**
+ * One unit of work on the changes or bulk queue: "bring this customer (or the customer behind this
+ * invoice or payment) up to date". A CDC message may embed the full customer record, which saves
+ * the worker a QBO read.
+ */
+export const SyncMessage = z.object({
+  v: z.literal(1),
+  realmId: z.string().min(1),
+  kind: z.enum(['customer', 'invoice', 'payment']),
+  id: z.string().min(1),
+  operation: z.string().optional(),
+  /** The merged-away customer of a Merge. */
+  deletedId: z.string().optional(),
+  source: SyncSource,
+  eventId: z.string().min(1),
+  occurredAt: z.string().optional(),
+  /** A full customer as CDC returned it (validated by the worker like any QBO record). */
+  record: z.unknown().optional(),
+  /** Epoch ms the message was enqueued (sync lag starts here when QBO gives no time). */
+  enqueuedAt: z.number(),
+});
+export type SyncMessage = z.infer<typeof SyncMessage>;
+
+/** A message as a FIFO queue wants it. */
+export interface QueuedMessage {
+  body: SyncMessage;
+  /** `<realm>#<customer>`: one customer is never worked on twice at once. */
+  groupId: string;
+  /** Same for redeliveries of the same event, so the queue drops them (5-minute window). */
+  deduplicationId: string;
+}
+
+const DEDUP_ALLOWED = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
+
+/** SQS allows 128 characters of alphanumerics and punctuation; anything else is hashed. */
+export function deduplicationIdFor(eventId: string, realmId: string): string {
+  const candidate = `${realmId}:${eventId}`;
+  return DEDUP_ALLOWED.test(candidate) ? candidate : createHash('sha256').update(candidate).digest('hex');
+}
+
+/** Invoices and payments are grouped by themselves until the worker knows their customer. */
+export function groupIdFor(message: Pick<SyncMessage, 'realmId' | 'kind' | 'id'>): string {
+  return message.kind === 'customer'
+    ? `${message.realmId}#${message.id}`
+    : `${message.realmId}#${message.kind}:${message.id}`;
+}
+
+export function queued(body: SyncMessage): QueuedMessage {
+  return { body, groupId: groupIdFor(body), deduplicationId: deduplicationIdFor(body.eventId, body.realmId) };
+}
+
+/** Where messages go: the changes (realtime) or bulk (backfill, reconcile) FIFO queue. */
+export interface MessageQueue {
+  send(messages: readonly QueuedMessage[]): Promise<void>;
+}
