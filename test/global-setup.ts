@@ -4,5 +4,9 @@ import { startDynamoDbLocal } from '../local/dynamodb/dynamodb-local';
 export default async function globalSetup(): Promise<void> {
   const dynamo = await startDynamoDbLocal();
   process.env.DDB_ENDPOINT = dynamo.endpoint;
-  Object.assign(globalThis, { __ML_CONNECTOR_EMULATORS__: { dynamo } });
+  // fauxqs is ESM-only; the global setup runs outside Jest's module system, so a dynamic import works.
+  const { startFauxqs } = await import('fauxqs');
+  const sqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  process.env.SQS_ENDPOINT = `http://127.0.0.1:${sqs.port}`;
+  Object.assign(globalThis, { __ML_CONNECTOR_EMULATORS__: { dynamo, sqs } });
 }

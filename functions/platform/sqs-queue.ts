@@ -1,0 +1,56 @@
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { TransientError } from './errors';
+import type { MessageQueue, QueuedMessage } from '../sync/sync-message';
+
+/** SQS takes at most 10 entries and 256 KiB per batch; we keep a margin under the size. */
+const MAX_BATCH_ENTRIES = 10;
+const MAX_BATCH_BYTES = 250 * 1024;
+
+/** A FIFO queue: messages are sent in batches; entries SQS refuses are retried once, then it is an error. */
+export class SqsMessageQueue implements MessageQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(messages: readonly QueuedMessage[]): Promise<void> {
+    for (const batch of batches(messages)) {
+      let pending = batch;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const result = await this.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }),
+        );
+        const failed = new Set((result.Failed ?? []).map((entry) => entry.Id));
+        pending = pending.filter((entry) => failed.has(entry.Id));
+        if (pending.length > 0 && attempt >= 1) {
+          const codes = (result.Failed ?? []).map((entry) => entry.Code ?? 'unknown').join(', ');
+          throw new TransientError(`SQS refused ${pending.length} message(s): ${codes}`, { system: 'aws' });
+        }
+      }
+    }
+  }
+}
+
+function batches(messages: readonly QueuedMessage[]): SendMessageBatchRequestEntry[][] {
+  const out: SendMessageBatchRequestEntry[][] = [];
+  let current: SendMessageBatchRequestEntry[] = [];
+  let bytes = 0;
+  messages.forEach((message, index) => {
+    const body = JSON.stringify(message.body);
+    const size = Buffer.byteLength(body);
+    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push({
+      Id: `m${index}`,
+      MessageBody: body,
+      MessageGroupId: message.groupId,
+      MessageDeduplicationId: message.deduplicationId,
+    });
+    bytes += size;
+  });
+  if (current.length > 0) out.push(current);
+  return out;
+}
