@@ -1,0 +1,249 @@
+import { HardStopError, RateLimitedError } from '../platform/errors';
+import type { HttpResponse } from '../platform/http';
+import { type Log, silentLog } from '../platform/log';
+import { budgetDay, nextBudgetReset } from './budget-day';
+import { type BurstSlot, BurstWindow } from './burst-window';
+import type { RequestGate } from './client';
+import { HARD_STOP_DEFAULT_MS, isHtml, rateLimitResetMs, rateLimitWaitMs, retryAfterMs } from './faults';
+import type { PipedriveOperation } from './operations';
+import {
+  BURST_LIMIT,
+  BURST_WINDOW_MS,
+  dailyTokenBudget,
+  type PipedriveAuthKind,
+  type PipedrivePlan,
+  SEARCH_BURST_LIMIT,
+} from './plans';
+
+/** The shared daily ledger (`BudgetLedger` in DynamoDB): a reservation never takes the total past `limit`. */
+export interface TokenLedger {
+  reserve(companyId: string, day: string, tokens: number, limit: number, now: number): Promise<boolean>;
+}
+
+export interface BudgetGovernorConfig {
+  /** The Pipedrive company whose budget every connection and container shares. */
+  companyId: string;
+  plan: PipedrivePlan;
+  seats: number;
+  /** Which burst limit applies: the token's kind. */
+  auth: PipedriveAuthKind;
+  /** Share of the company's daily budget the connector may spend (the rest is for people and other integrations). Default 0.5. */
+  budgetShare?: number;
+  /** Overrides 30,000 × plan multiplier × seats (e.g. with purchased top-ups). */
+  dailyTokenBudget?: number;
+  /** Where the budget day starts, in minutes east of UTC (see `budgetDay`). Default 0: UTC. */
+  budgetDayOffsetMinutes?: number;
+  /** Overrides the plan's burst limit, e.g. to split it between containers that use the same token. */
+  burstLimit?: number;
+  searchBurstLimit?: number;
+  /** The longest the governor sleeps for a 429 pause before failing the call instead. Default 10 s. */
+  maxWaitMs?: number;
+  /** How long a Cloudflare 403 stops every call. Default 1 h. */
+  hardStopMs?: number;
+}
+
+export interface BudgetGovernorDeps {
+  ledger: TokenLedger;
+  now?: () => number;
+  /** Waits for burst slots; tests pass one that moves a virtual clock. */
+  sleep?: (ms: number) => Promise<void>;
+  log?: Log;
+}
+
+export interface GovernorStats {
+  reservedTokens: number;
+  /** Calls refused because the day's share was used up (Pipedrive never saw them). */
+  refusedCalls: number;
+  rateLimitedAnswers: number;
+  hardStops: number;
+  /** Time spent waiting for burst slots and short pauses. */
+  waitedMs: number;
+}
+
+export const DEFAULT_BUDGET_SHARE = 0.5;
+const DEFAULT_MAX_WAIT_MS = 10_000;
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function intHeader(response: HttpResponse, name: string): number | undefined {
+  const value = response.headers.get(name);
+  return value !== null && /^\s*\d+\s*$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * Decides when a Pipedrive call may go out, for one token of one company:
+ * 1. the burst limit: at most the plan's requests per rolling 2 s (and 10 for search), waiting for a
+ *    slot, and waiting out `x-ratelimit-reset` when Pipedrive says `x-ratelimit-remaining: 0`;
+ * 2. the daily budget: the call's `x-token-cost` is reserved in the company's DynamoDB ledger
+ *    against `budget × share` before it is sent; when it does not fit, the call is refused with a
+ *    RateLimitedError until the next budget day and Pipedrive never sees it;
+ * 3. Pipedrive's own refusals: a 429 pauses every call for its `retry-after`; a Cloudflare 403 page
+ *    stops every call for `hardStopMs`.
+ * Burst windows and pauses live in this process; the daily ledger is shared by every container.
+ * Reserved tokens are not given back when a call fails: whether failed calls cost tokens is
+ * unverified, so the ledger errs on the side of having spent them.
+ */
+export class BudgetGovernor implements RequestGate {
+  /** Tokens per budget day the connector may spend in this company. */
+  readonly dailyLimit: number;
+  readonly stats: GovernorStats = {
+    reservedTokens: 0,
+    refusedCalls: 0,
+    rateLimitedAnswers: 0,
+    hardStops: 0,
+    waitedMs: 0,
+  };
+  private readonly general: BurstWindow;
+  private readonly searches: BurstWindow;
+  private readonly maxWaitMs: number;
+  private readonly hardStopMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly log: Log;
+  private pausedUntil = 0;
+  private stoppedUntil = 0;
+  private completionWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly config: BudgetGovernorConfig,
+    private readonly deps: BudgetGovernorDeps,
+  ) {
+    const share = config.budgetShare ?? DEFAULT_BUDGET_SHARE;
+    if (!(share > 0 && share <= 1)) throw new RangeError('budgetShare must be in (0, 1]');
+    this.dailyLimit = Math.floor((config.dailyTokenBudget ?? dailyTokenBudget(config.plan, config.seats)) * share);
+    this.general = new BurstWindow(config.burstLimit ?? BURST_LIMIT[config.auth][config.plan], BURST_WINDOW_MS);
+    this.searches = new BurstWindow(config.searchBurstLimit ?? SEARCH_BURST_LIMIT, BURST_WINDOW_MS);
+    this.maxWaitMs = config.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    this.hardStopMs = config.hardStopMs ?? HARD_STOP_DEFAULT_MS;
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? realSleep;
+    this.log = deps.log ?? silentLog;
+  }
+
+  /** The burst limit in force for ordinary calls (lowered when Pipedrive reports a lower one). */
+  get burstLimit(): number {
+    return this.general.limit;
+  }
+
+  async run(operation: PipedriveOperation, send: () => Promise<HttpResponse>): Promise<HttpResponse> {
+    const slots = await this.acquire(operation);
+    try {
+      await this.reserve(operation);
+    } catch (error) {
+      // Nothing was sent, so the slots were never used.
+      for (const slot of slots) slot.cancel();
+      this.wakeWaiters();
+      throw error;
+    }
+    let response: HttpResponse;
+    try {
+      response = await send();
+    } finally {
+      const now = this.now();
+      for (const slot of slots) slot.release(now);
+      this.wakeWaiters();
+    }
+    this.observe(operation, response);
+    return response;
+  }
+
+  /** Throws when calls are stopped, or paused for longer than the governor will wait. */
+  private checkStops(now: number): void {
+    if (this.stoppedUntil > now) {
+      throw new HardStopError('Pipedrive blocked the connector (Cloudflare page); calls are stopped', {
+        system: 'pipedrive',
+        code: 'cloudflare_block',
+        retryAfterMs: this.stoppedUntil - now,
+      });
+    }
+    const pausedMs = this.pausedUntil - now;
+    if (pausedMs > this.maxWaitMs) {
+      throw new RateLimitedError('Pipedrive rate-limited the connector; calls are paused', {
+        system: 'pipedrive',
+        code: 'paused',
+        retryAfterMs: pausedMs,
+      });
+    }
+  }
+
+  private async acquire(operation: PipedriveOperation): Promise<BurstSlot[]> {
+    const windows = operation.search ? [this.general, this.searches] : [this.general];
+    for (;;) {
+      const now = this.now();
+      this.checkStops(now);
+      let waitMs = Math.max(0, this.pausedUntil - now);
+      let needsCompletion = false;
+      for (const window of windows) {
+        const wait = window.wait(now);
+        waitMs = Math.max(waitMs, wait.ms);
+        needsCompletion ||= wait.needsCompletion;
+      }
+      if (waitMs > 0) {
+        this.stats.waitedMs += waitMs;
+        await this.sleep(waitMs);
+      } else if (needsCompletion) {
+        await new Promise<void>((resolve) => this.completionWaiters.push(resolve));
+      } else {
+        return windows.map((window) => window.take());
+      }
+    }
+  }
+
+  private async reserve(operation: PipedriveOperation): Promise<void> {
+    const now = this.now();
+    const offset = this.config.budgetDayOffsetMinutes ?? 0;
+    const day = budgetDay(now, offset);
+    const reserved = await this.deps.ledger.reserve(this.config.companyId, day, operation.cost, this.dailyLimit, now);
+    if (reserved) {
+      this.stats.reservedTokens += operation.cost;
+      return;
+    }
+    this.stats.refusedCalls++;
+    throw new RateLimitedError(`The connector's share of the Pipedrive token budget for ${day} is used up`, {
+      system: 'pipedrive',
+      code: 'daily_share',
+      retryAfterMs: Math.max(1, nextBudgetReset(now, offset) - now),
+    });
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of this.completionWaiters.splice(0)) wake();
+  }
+
+  /** Learns from the answer: 429 pauses, a Cloudflare page stops, the `x-ratelimit-*` headers block a full window. */
+  private observe(operation: PipedriveOperation, response: HttpResponse): void {
+    const now = this.now();
+    if (response.status === 429) {
+      const waitMs = rateLimitWaitMs(response);
+      this.stats.rateLimitedAnswers++;
+      this.pausedUntil = Math.max(this.pausedUntil, now + waitMs);
+      this.log.warn('Pipedrive answered 429; pausing calls', { operation: operation.name, waitMs });
+      return;
+    }
+    if (response.status === 403 && isHtml(response)) {
+      const waitMs = Math.max(this.hardStopMs, retryAfterMs(response, now) ?? 0);
+      this.stats.hardStops++;
+      this.stoppedUntil = Math.max(this.stoppedUntil, now + waitMs);
+      this.log.error('Pipedrive blocked the connector (Cloudflare 403); stopping calls', { waitMs });
+      return;
+    }
+    this.observeRateLimitHeaders(operation, response, now);
+  }
+
+  private observeRateLimitHeaders(operation: PipedriveOperation, response: HttpResponse, now: number): void {
+    const remaining = intHeader(response, 'x-ratelimit-remaining');
+    const limit = intHeader(response, 'x-ratelimit-limit');
+    // A lower limit than configured (plan misconfigured, or downgraded) wins. For search answers it is
+    // unverified which window the headers describe, so only ordinary answers adjust the limit.
+    if (!operation.search && limit !== undefined && limit > 0 && limit < this.general.limit) {
+      this.log.info('Pipedrive reports a lower burst limit than configured', { configured: this.general.limit, limit });
+      this.general.limit = limit;
+    }
+    if (remaining === undefined || remaining > 0) return;
+    const windows = operation.search ? [this.general, this.searches] : [this.general];
+    const described = windows.filter((window) => window.limit === limit);
+    // A reset of 0 or none: wait a whole window, the safe reading.
+    const resetMs = rateLimitResetMs(response) || BURST_WINDOW_MS;
+    for (const window of described.length > 0 ? described : windows) window.blockUntil(now + resetMs);
+  }
+}

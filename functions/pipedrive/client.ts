@@ -1,0 +1,322 @@
+import { z } from 'zod';
+import { AuthError, PermanentError } from '../platform/errors';
+import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
+import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
+import { assertPipedriveApiDomain } from './api-domain';
+import { type EnsuredFields, type EnsureOptions, ensureCustomFields, type StoredFields } from './custom-fields';
+import {
+  FieldCreate,
+  IdOnly,
+  OrganizationCreate,
+  OrganizationPatch,
+  PersonCreate,
+  PersonPatch,
+  PipedriveField,
+  PipedriveOrganization,
+  PipedrivePerson,
+  SearchHit,
+} from './entities';
+import { classifyPipedriveResponse } from './faults';
+import { API_PREFIX, OPERATIONS, type PipedriveOperation } from './operations';
+
+/** Where the client gets its bearer token; refreshing is single-flight across every process (the token lifecycle). */
+export interface AccessTokenSource {
+  accessToken(): Promise<string>;
+  /** Called after a 401 with the token that was refused; returns a token that is not that one. */
+  refreshAfterRejection(rejected: string): Promise<string>;
+}
+
+/** An API token (`x-api-token` header, never the `?api_token=` query: URLs end up in logs) or OAuth. */
+export type PipedriveAuth = { kind: 'api-token'; apiToken: string } | { kind: 'oauth'; tokens: AccessTokenSource };
+
+/** What every call passes through before the network: the budget governor. */
+export interface RequestGate {
+  run(operation: PipedriveOperation, send: () => Promise<HttpResponse>): Promise<HttpResponse>;
+}
+
+export interface PipedriveClientConfig {
+  /** The company origin: OAuth's `api_domain`, or `https://<company>.pipedrive.com` for an API token. */
+  apiDomain: string;
+  /** Hosts allowed besides `*.pipedrive.com` (the sandbox); empty in production. */
+  allowHosts?: readonly string[];
+  timeoutMs: number;
+  /** Records per list page; the cost is per request whatever the size, so the maximum. */
+  pageSize?: number;
+}
+
+/** v2 lists take at most 500 per page ([PAG]). */
+export const PIPEDRIVE_MAX_PAGE = 500;
+/** `custom_fields` on reads takes at most 15 keys ([SPEC2]). */
+const CUSTOM_FIELD_SELECTION_LIMIT = 15;
+
+export interface Page<T> {
+  items: T[];
+  /** null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface OrganizationListOptions {
+  /** Only records updated at or after this time (inclusive): epoch ms or an ISO timestamp. */
+  updatedSince?: number | string;
+  cursor?: string;
+  limit?: number;
+  /** Only these custom fields in the answer (at most 15 keys). */
+  customFieldKeys?: readonly string[];
+}
+
+interface CallOptions {
+  params?: Record<string, string | number>;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+}
+
+const NextCursor = z.looseObject({ next_cursor: z.string().nullable().optional() });
+
+function envelope<T>(data: z.ZodType<T>) {
+  return z.looseObject({ data, additional_data: NextCursor.nullable().optional() });
+}
+
+function problems(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** RFC 3339 in UTC without fractional seconds: v2 rejects `….000Z` (FACTS §2). Rounds down, so nothing is skipped. */
+export function pipedriveTimestamp(time: number | string): string {
+  const epochMs = typeof time === 'number' ? time : Date.parse(time);
+  if (Number.isNaN(epochMs)) throw new RangeError(`not a timestamp: ${String(time)}`);
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Pipedrive API v2 (and the v1 operations that exist only there) for one company. */
+export class PipedriveClient {
+  /** Requests sent, for metrics. */
+  calls = 0;
+  /** Tokens those requests cost by the specs' `x-token-cost` (what the governor reserved), for metrics and audit. */
+  tokensSpent = 0;
+  private readonly origin: string;
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly config: PipedriveClientConfig,
+    private readonly auth: PipedriveAuth,
+    private readonly gate: RequestGate,
+    private readonly fetchImpl: Fetch = fetch,
+  ) {
+    this.origin = assertPipedriveApiDomain(config.apiDomain, { allowHosts: config.allowHosts ?? [] });
+    this.pageSize = Math.min(config.pageSize ?? PIPEDRIVE_MAX_PAGE, PIPEDRIVE_MAX_PAGE);
+  }
+
+  async createOrganization(input: OrganizationCreate): Promise<PipedriveOrganization> {
+    const body = this.validated(OrganizationCreate, input, 'organization');
+    return (await this.call(OPERATIONS.createOrganization, PipedriveOrganization, { body })).data;
+  }
+
+  async updateOrganization(id: number, patch: OrganizationPatch): Promise<PipedriveOrganization> {
+    const body = this.validated(OrganizationPatch, patch, 'organization patch');
+    return (await this.call(OPERATIONS.updateOrganization, PipedriveOrganization, { params: { id }, body })).data;
+  }
+
+  async getOrganization(
+    id: number,
+    options: { customFieldKeys?: readonly string[] } = {},
+  ): Promise<PipedriveOrganization> {
+    const query = { custom_fields: this.customFieldSelection(options.customFieldKeys) };
+    return (await this.call(OPERATIONS.getOrganization, PipedriveOrganization, { params: { id }, query })).data;
+  }
+
+  /** One page of organizations in id order (the default keyset order, stable while records change). */
+  async listOrganizations(options: OrganizationListOptions = {}): Promise<Page<PipedriveOrganization>> {
+    const query = {
+      limit: String(Math.min(options.limit ?? this.pageSize, PIPEDRIVE_MAX_PAGE)),
+      cursor: options.cursor,
+      updated_since: options.updatedSince === undefined ? undefined : pipedriveTimestamp(options.updatedSince),
+      custom_fields: this.customFieldSelection(options.customFieldKeys),
+    };
+    const { data, nextCursor } = await this.call(OPERATIONS.listOrganizations, z.array(PipedriveOrganization), {
+      query,
+    });
+    return { items: data, nextCursor };
+  }
+
+  /** Every organization (optionally only those updated since a time), a page at a time. */
+  async *organizationPages(
+    options: Omit<OrganizationListOptions, 'cursor'> = {},
+  ): AsyncGenerator<PipedriveOrganization[]> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listOrganizations({ ...options, ...(cursor !== undefined ? { cursor } : {}) });
+      if (page.items.length > 0) yield page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  async createPerson(input: PersonCreate): Promise<PipedrivePerson> {
+    const body = this.validated(PersonCreate, input, 'person');
+    return (await this.call(OPERATIONS.createPerson, PipedrivePerson, { body })).data;
+  }
+
+  /** Replaces `emails`/`phones` when sent: whether PATCH merges arrays is unverified, so always send the whole list. */
+  async updatePerson(id: number, patch: PersonPatch): Promise<PipedrivePerson> {
+    const body = this.validated(PersonPatch, patch, 'person patch');
+    return (await this.call(OPERATIONS.updatePerson, PipedrivePerson, { params: { id }, body })).data;
+  }
+
+  async getPerson(id: number): Promise<PipedrivePerson> {
+    return (await this.call(OPERATIONS.getPerson, PipedrivePerson, { params: { id } })).data;
+  }
+
+  /**
+   * Ids of the organizations whose custom field `fieldKey` equals `value` exactly (`match=exact` is
+   * a full, case-sensitive match). Search costs 20 tokens and has its own burst limit, and whether
+   * it lags behind writes is unverified: use it for recovery, not as a per-record lookup.
+   */
+  async findOrganizationIdsByField(fieldKey: string, value: string): Promise<number[]> {
+    const ids: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = {
+        term: value,
+        entity_type: 'organization',
+        field: fieldKey,
+        match: 'exact',
+        limit: String(PIPEDRIVE_MAX_PAGE),
+        cursor,
+      };
+      const page = await this.call(OPERATIONS.searchByField, z.array(SearchHit), { query });
+      ids.push(...page.data.map((hit) => hit.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return ids;
+  }
+
+  /** v1 merge (no v2 twin): `id` is removed and `mergeWithId` survives, winning conflicts. Returns the survivor's id. */
+  async mergeOrganizations(id: number, mergeWithId: number): Promise<number> {
+    const body = { merge_with_id: mergeWithId };
+    return (await this.call(OPERATIONS.mergeOrganizations, IdOnly, { params: { id }, body })).data.id;
+  }
+
+  /** Every organization field, system and custom, across pages. */
+  async listOrganizationFields(): Promise<PipedriveField[]> {
+    const fields: PipedriveField[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = { limit: String(PIPEDRIVE_MAX_PAGE), cursor };
+      const page = await this.call(OPERATIONS.listOrganizationFields, z.array(PipedriveField), { query });
+      fields.push(...page.data);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return fields;
+  }
+
+  async createOrganizationField(input: FieldCreate): Promise<PipedriveField> {
+    const body = this.validated(FieldCreate, input, 'field');
+    return (await this.call(OPERATIONS.createOrganizationField, PipedriveField, { body })).data;
+  }
+
+  /** The custom fields the connector keeps: created when missing, keys returned for the connection to store. */
+  ensureCustomFields(
+    definitions: readonly CustomFieldDefinition[],
+    stored: StoredFields,
+    options: EnsureOptions = {},
+  ): Promise<EnsuredFields> {
+    return ensureCustomFields(this, definitions, stored, options);
+  }
+
+  private customFieldSelection(keys: readonly string[] | undefined): string | undefined {
+    if (keys === undefined || keys.length === 0) return undefined;
+    if (keys.length > CUSTOM_FIELD_SELECTION_LIMIT) {
+      throw new RangeError(`Pipedrive returns at most ${CUSTOM_FIELD_SELECTION_LIMIT} selected custom fields`);
+    }
+    return keys.join(',');
+  }
+
+  /** Our own request body, checked before it costs tokens; a failure is the record's fault, so permanent. */
+  private validated<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      throw new PermanentError(`The ${what} is not valid for Pipedrive: ${problems(parsed.error)}`, {
+        system: 'pipedrive',
+        code: 'invalid_request',
+      });
+    }
+    return parsed.data;
+  }
+
+  private url(operation: PipedriveOperation, options: CallOptions): string {
+    const path = operation.path.replace(/\{(\w+)\}/g, (_match, name: string) => {
+      const value = options.params?.[name];
+      if (value === undefined) throw new Error(`missing path parameter ${name} for ${operation.name}`);
+      return encodeURIComponent(String(value));
+    });
+    const query: string[] = [];
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      // Percent-encoding (%20), not form encoding (+), so a term with spaces or '+' survives.
+      if (value !== undefined) query.push(`${key}=${encodeURIComponent(value)}`);
+    }
+    return `${this.origin}${API_PREFIX[operation.api]}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+  }
+
+  private credential(): Promise<string> {
+    return this.auth.kind === 'api-token' ? Promise.resolve(this.auth.apiToken) : this.auth.tokens.accessToken();
+  }
+
+  /** One operation through the gate; an OAuth 401 refreshes (single-flight) and retries once. */
+  private async call<T>(
+    operation: PipedriveOperation,
+    data: z.ZodType<T>,
+    options: CallOptions = {},
+  ): Promise<{ data: T; nextCursor: string | null }> {
+    const url = this.url(operation, options);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    let credential = await this.credential();
+    for (let attempt = 0; ; attempt++) {
+      const sent = credential;
+      const response = await this.gate.run(operation, () => this.send(operation, url, sent, body));
+      const error = classifyPipedriveResponse(response);
+      if (!error) return this.read(operation, data, response);
+      if (error instanceof AuthError && response.status === 401 && attempt === 0 && this.auth.kind === 'oauth') {
+        credential = await this.auth.tokens.refreshAfterRejection(sent);
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private send(
+    operation: PipedriveOperation,
+    url: string,
+    credential: string,
+    body: string | undefined,
+  ): Promise<HttpResponse> {
+    this.calls++;
+    this.tokensSpent += operation.cost;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.auth.kind === 'api-token') headers['x-api-token'] = credential;
+    else headers.authorization = `Bearer ${credential}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return request(this.fetchImpl, 'pipedrive', url, {
+      method: operation.method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      timeoutMs: this.config.timeoutMs,
+    });
+  }
+
+  private read<T>(
+    operation: PipedriveOperation,
+    data: z.ZodType<T>,
+    response: HttpResponse,
+  ): { data: T; nextCursor: string | null } {
+    const parsed = envelope(data).safeParse(parseJson(response.text));
+    if (!parsed.success) {
+      throw new PermanentError(`Pipedrive ${operation.name} answer is not understood: ${problems(parsed.error)}`, {
+        system: 'pipedrive',
+        status: response.status,
+      });
+    }
+    return { data: parsed.data.data, nextCursor: parsed.data.additional_data?.next_cursor ?? null };
+  }
+}
