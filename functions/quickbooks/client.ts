@@ -125,6 +125,21 @@ export class QuickBooksClient {
     }
   }
 
+  /** Sub-customers of the given customers (one level), inactive ones included. Filtering by ParentRef is unverified at Intuit. */
+  async childrenOf(parentIds: readonly string[]): Promise<QboCustomer[]> {
+    const out: QboCustomer[] = [];
+    for (const batch of chunk([...new Set(parentIds)], this.config.idsPerQuery ?? 100)) {
+      for (const row of await this.queryAll(
+        'Customer',
+        `WHERE ParentRef IN ${inList(batch)} AND Active IN (true,false)`,
+      )) {
+        const parsed = QboCustomer.safeParse(row);
+        if (parsed.success) out.push(parsed.data);
+      }
+    }
+    return out;
+  }
+
   async countCustomers(where = 'WHERE Active IN (true,false)'): Promise<number> {
     const body = await this.query(`SELECT COUNT(*) FROM Customer ${where}`);
     return z.number().catch(0).parse(body.totalCount);

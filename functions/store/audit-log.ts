@@ -45,8 +45,12 @@ export interface AuditPage {
 
 const PageKey = z.object({ pk: z.string(), sk: z.string() }).catchall(z.string());
 
+/** Orders entries written in the same millisecond by this process in the order they were written. */
+let sequence = 0;
+
 function sortKey(at: number, id: string): string {
-  return `${new Date(at).toISOString()}#${id}`;
+  sequence = (sequence + 1) % 1_000_000;
+  return `${new Date(at).toISOString()}#${String(sequence).padStart(6, '0')}#${id}`;
 }
 
 export class AuditLog {

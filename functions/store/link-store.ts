@@ -19,6 +19,8 @@ export const CustomerLink = z.object({
   lastPushedUpdatedTime: z.string().optional(),
   lastPushedUpdatedAtMs: z.number().optional(),
   lastPushedSyncToken: z.string().optional(),
+  /** The mapped payload last pushed (our field names), to diff and to patch only what changed. */
+  pushed: z.unknown().optional(),
   /** When a create was claimed; a stale claim may be taken over. */
   pendingSince: z.number().optional(),
   /** The customer this one was merged into. */
@@ -31,6 +33,7 @@ export type CustomerLink = z.infer<typeof CustomerLink>;
 
 export interface SyncedLink {
   orgId: number;
+  pushed: unknown;
   personId?: number;
   fingerprint: string;
   lastPushedUpdatedTime: string;
@@ -127,7 +130,7 @@ export class LinkStore {
           TableName: this.table.name,
           Key: keys.link(realmId, qboId),
           UpdateExpression:
-            'SET realmId = :realm, qboId = :qbo, #state = :synced, orgId = :org, fingerprint = :fp, lastPushedUpdatedTime = :lut, lastPushedUpdatedAtMs = :lutMs, lastPushedSyncToken = :st, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
+            'SET realmId = :realm, qboId = :qbo, #state = :synced, orgId = :org, pushed = :pushed, fingerprint = :fp, lastPushedUpdatedTime = :lut, lastPushedUpdatedAtMs = :lutMs, lastPushedSyncToken = :st, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
             (synced.personId !== undefined ? ', personId = :person' : '') +
             ' REMOVE pendingSince, reason',
           ConditionExpression: 'attribute_not_exists(lastPushedUpdatedAtMs) OR lastPushedUpdatedAtMs <= :lutMs',
@@ -137,6 +140,7 @@ export class LinkStore {
             ':qbo': qboId,
             ':synced': 'synced',
             ':org': synced.orgId,
+            ':pushed': synced.pushed,
             ':fp': synced.fingerprint,
             ':lut': synced.lastPushedUpdatedTime,
             ':lutMs': synced.lastPushedUpdatedAtMs,
@@ -152,6 +156,41 @@ export class LinkStore {
       if (isConditionFailure(error)) throw new LinkConflict(`a newer version of customer ${qboId} was already pushed`);
       throw error;
     }
+  }
+
+  /** Points the link at another organization (a merge re-points the survivor at the loser's org). */
+  async repoint(realmId: string, qboId: string, orgId: number, now: number): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.link(realmId, qboId),
+        UpdateExpression:
+          'SET realmId = :realm, qboId = :qbo, orgId = :org, #state = if_not_exists(#state, :pending), updatedAt = :now, version = if_not_exists(version, :zero) + :one REMOVE fingerprint, pushed',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':realm': realmId,
+          ':qbo': qboId,
+          ':org': orgId,
+          ':pending': 'pending',
+          ':now': now,
+          ':zero': 0,
+          ':one': 1,
+        },
+      }),
+    );
+  }
+
+  /** Forgets the organization (it was deleted in Pipedrive), so the next sync creates one again. */
+  async forgetOrganization(realmId: string, qboId: string, now: number): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.link(realmId, qboId),
+        UpdateExpression:
+          'SET updatedAt = :now, version = version + :one REMOVE orgId, personId, fingerprint, pushed, pendingSince',
+        ExpressionAttributeValues: { ':now': now, ':one': 1 },
+      }),
+    );
   }
 
   /** Records a failed or excluded customer with the reason (keeping any org id it has). */

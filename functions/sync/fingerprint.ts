@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import { MAPPING_VERSION, type MappedCustomer } from './mapping';
 
@@ -6,12 +7,19 @@ export function fingerprint(mapped: MappedCustomer): string {
   return sha256Hex(canonicalJson({ v: MAPPING_VERSION, mapped }));
 }
 
+/** A payload as stored after a push: read back leniently (what was written may predate a mapping change). */
+export const PushedPayloadSchema = z.object({ organization: z.record(z.string(), z.unknown()), person: z.unknown() });
+export interface PushedPayload {
+  organization: object;
+  person: unknown;
+}
+
 /** Field → [before, after] for the fields that differ (null when absent), for the audit trail. */
 export function diffMapped(
-  before: MappedCustomer | undefined,
-  after: MappedCustomer,
+  before: PushedPayload | undefined,
+  after: PushedPayload,
 ): Record<string, [unknown, unknown]> {
-  const flat = (mapped: MappedCustomer | undefined): Record<string, string> => {
+  const flat = (mapped: PushedPayload | undefined): Record<string, string> => {
     if (!mapped) return {};
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(mapped.organization)) out[key] = canonicalJson(value);
