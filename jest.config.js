@@ -9,6 +9,6 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
-  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  setupFilesAfterEnv: ['aws-sdk-client-mock-jest', '<rootDir>/test/secret-guard.ts'],
   testTimeout: 30000,
 };
