@@ -1,3 +1,17 @@
+/**
+ * Jest runs CommonJS: the TypeScript (and the ESM-only middy) is compiled to it here, with dynamic
+ * `import()` turned into `require`. Jest loads ESM by require only on Node 24.9+.
+ */
+const commonJs = {
+  module: 'commonjs',
+  moduleResolution: 'node10',
+  target: 'ES2022',
+  esModuleInterop: true,
+  resolveJsonModule: true,
+  isolatedModules: true,
+  strict: true,
+};
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -5,8 +19,12 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     // Type checking is `npm run typecheck`; tests only transpile, which keeps them fast.
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    // The global setup runs outside Jest's module system and keeps a real import() for ESM-only fauxqs.
+    '/test/global-setup\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: commonJs }],
+    '^.+/node_modules/@middy/.+\\.js$': ['ts-jest', { tsconfig: { ...commonJs, allowJs: true } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest', '<rootDir>/test/secret-guard.ts'],

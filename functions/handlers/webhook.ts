@@ -1,0 +1,75 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { METRICS } from '../platform/metric-names';
+import { logger, metrics } from '../platform/powertools';
+import { readSecretList } from '../platform/secrets';
+import { SqsMessageQueue } from '../platform/sqs-queue';
+import { tableNamed } from '../platform/table';
+import { acceptWebhook } from '../quickbooks/webhook-intake';
+import { ConnectionStore } from '../store/connections';
+
+/** Configuration, parsed once per container. */
+const Config = z.object({
+  TABLE_NAME: z.string().min(1),
+  CHANGES_QUEUE_URL: z.string().min(1),
+  MAX_WEBHOOK_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  WEBHOOK_STALE_AFTER_HOURS: z.coerce.number().positive().default(72),
+});
+const config = Config.parse(process.env);
+// The queue URL is a path on the resolved endpoint (AWS_ENDPOINT_URL_SQS locally), not an endpoint of its own.
+const queue = new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL);
+const connections = new ConnectionStore(tableNamed(config.TABLE_NAME));
+
+/** API Gateway HTTP API (payload 2.0): only what the handler reads. */
+const HttpEvent = z.looseObject({
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().default(false),
+  headers: z.record(z.string(), z.string().optional()).default({}),
+});
+
+/** Known realms, refreshed at most once a minute: the webhook path must stay well under Intuit's 3 s. */
+let realmCache: { realms: Set<string>; until: number } | undefined;
+async function isKnownRealm(realmId: string): Promise<boolean> {
+  if (!realmCache || realmCache.until < Date.now()) {
+    const list = await connections.list();
+    realmCache = { realms: new Set(list.map((c) => c.realmId)), until: Date.now() + 60_000 };
+  }
+  if (realmCache.realms.has(realmId)) return true;
+  // A connection made in the last minute: look once more before dropping its events.
+  return (await connections.get(realmId)) !== undefined;
+}
+
+export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStructuredResultV2> {
+  const parsed = HttpEvent.safeParse(event);
+  if (!parsed.success) return { statusCode: 400, body: '{"error":"not an HTTP API event"}' };
+  const { body = '', isBase64Encoded, headers } = parsed.data;
+  const signature = Object.entries(headers).find(([name]) => name.toLowerCase() === 'intuit-signature')?.[1];
+  const outcome = await acceptWebhook(
+    { rawBody: Buffer.from(body, isBase64Encoded ? 'base64' : 'utf8'), signature },
+    {
+      verifierTokens: await readSecretList(process.env, 'WEBHOOK_VERIFIER_TOKENS'),
+      queue,
+      isKnownRealm,
+      now: Date.now,
+      maxBodyBytes: config.MAX_WEBHOOK_BYTES,
+      staleAfterMs: config.WEBHOOK_STALE_AFTER_HOURS * 3_600_000,
+    },
+  );
+  const { counts } = outcome;
+  metrics.addMetric(METRICS.webhookEventsReceived, MetricUnit.Count, counts.received);
+  metrics.addMetric(METRICS.enqueued, MetricUnit.Count, counts.enqueued);
+  if (outcome.rejection) metrics.addMetric(METRICS.webhookRejected, MetricUnit.Count, 1);
+  if (counts.unknownRealm > 0) metrics.addMetric(METRICS.webhookUnknownRealm, MetricUnit.Count, counts.unknownRealm);
+  if (counts.stale > 0) metrics.addMetric(METRICS.webhookStale, MetricUnit.Count, counts.stale);
+  logger.info('webhook handled', { status: outcome.status, rejection: outcome.rejection, counts, bytes: body.length });
+  return { statusCode: outcome.status, headers: { 'content-type': 'application/json' }, body: outcome.body };
+}
+
+export const handler = middy(lambdaHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,0 +1,27 @@
+/** Every metric the connector publishes (EMF, namespace from POWERTOOLS_METRICS_NAMESPACE), in one place for the dashboard and alarms. */
+export const METRICS = {
+  webhookEventsReceived: 'WebhookEventsReceived',
+  webhookRejected: 'WebhookRejected',
+  webhookUnknownRealm: 'WebhookUnknownRealm',
+  webhookStale: 'WebhookStaleEvents',
+  enqueued: 'MessagesEnqueued',
+  created: 'OrganizationsCreated',
+  updated: 'OrganizationsUpdated',
+  unchanged: 'CustomersUnchanged',
+  stale: 'StaleChangesSkipped',
+  excluded: 'CustomersExcluded',
+  failed: 'SyncFailures',
+  merged: 'OrganizationsMerged',
+  requeued: 'TransactionsResolved',
+  parked: 'MessagesParked',
+  pipedriveTokens: 'PipedriveTokensSpent',
+  pipedriveRateLimited: 'PipedriveRateLimited',
+  pipedriveHardStops: 'PipedriveHardStops',
+  qboRateLimited: 'QuickBooksRateLimited',
+  qboCalls: 'QuickBooksCalls',
+  tokenRefreshes: 'TokenRefreshes',
+  tokenRefreshFailures: 'TokenRefreshFailures',
+  needsReauth: 'ConnectionsNeedingReauth',
+  syncLag: 'SyncLagMilliseconds',
+} as const;
+export type MetricName = (typeof METRICS)[keyof typeof METRICS];

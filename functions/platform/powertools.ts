@@ -1,0 +1,9 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+/** One Logger and one Metrics per container; service and namespace come from the Powertools environment. */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ml-connector' });
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'MlConnector',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ml-connector',
+});

@@ -1,0 +1,31 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { z } from 'zod';
+
+/**
+ * A secret the function reads at init and caches: from Secrets Manager when `<NAME>_SECRET_ARN` is
+ * set (deployed), else from `<NAME>` itself (the local stack and tests). Never logged.
+ */
+export async function readSecret(
+  env: Record<string, string | undefined>,
+  name: string,
+  maxAgeSeconds = 300,
+): Promise<string> {
+  const arn = env[`${name}_SECRET_ARN`];
+  if (arn) {
+    const value = await getSecret(arn, { maxAge: maxAgeSeconds });
+    const parsed = z.string().min(1).safeParse(value);
+    if (!parsed.success) throw new Error(`secret ${name} is empty or not a string`);
+    return parsed.data;
+  }
+  const local = env[name];
+  if (local === undefined || local === '') throw new Error(`${name} is not configured (set ${name}_SECRET_ARN)`);
+  return local;
+}
+
+/** A comma-separated list secret (e.g. webhook verifier tokens during a rotation). */
+export async function readSecretList(env: Record<string, string | undefined>, name: string): Promise<string[]> {
+  return (await readSecret(env, name))
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
