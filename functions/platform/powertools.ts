@@ -1,3 +1,4 @@
+import type { Log } from './log';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
@@ -7,3 +8,19 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'MlConnector',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ml-connector',
 });
+
+/** The Logger behind the core's small `Log` interface. */
+export const log: Log = {
+  debug: (message, attributes = {}) => {
+    logger.debug(message, attributes);
+  },
+  info: (message, attributes = {}) => {
+    logger.info(message, attributes);
+  },
+  warn: (message, attributes = {}) => {
+    logger.warn(message, attributes);
+  },
+  error: (message, attributes = {}) => {
+    logger.error(message, attributes);
+  },
+};

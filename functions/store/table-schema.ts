@@ -21,3 +21,5 @@ export const keys = {
 export const LINK_PREFIX = 'CUSTOMER#';
 export const CONNECTION_LISTING = 'CONNECTIONS';
 export const activityListing = (realmId: string) => `ACTIVITY#${realmId}`;
+
+export const parkedKey = (realmId: string, sortKey: string) => ({ pk: `PARKED#${realmId}`, sk: sortKey });

@@ -1,0 +1,257 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { ConnectionClientFactory } from '../platform/connection-clients';
+import { AuthError, errorKind } from '../platform/errors';
+import { METRICS } from '../platform/metric-names';
+import { log, logger, metrics } from '../platform/powertools';
+import { retryDelaySeconds } from '../platform/retry-policy';
+import { readSecret } from '../platform/secrets';
+import { SqsMessageQueue } from '../platform/sqs-queue';
+import { tableNamed } from '../platform/table';
+import { AuditLog } from '../store/audit-log';
+import { ConnectionStore } from '../store/connections';
+import { KmsTokenCipher } from '../store/kms-token-cipher';
+import { LinkStore } from '../store/link-store';
+import { ParkingStore } from '../store/parking-store';
+import { CustomerSync, type PreparedBatch, type SyncResult } from '../sync/customer-sync';
+import { SyncMessage } from '../sync/sync-message';
+
+const Config = z.object({
+  TABLE_NAME: z.string().min(1),
+  CHANGES_QUEUE_URL: z.string().min(1),
+  BULK_QUEUE_URL: z.string().min(1).optional(),
+  KMS_KEY_ID: z.string().min(1),
+  QBO_API_BASE_URL: z.url().default('https://quickbooks.api.intuit.com'),
+  QBO_AUTHORIZE_URL: z.url().default('https://appcenter.intuit.com/connect/oauth2'),
+  QBO_TOKEN_URL: z.url().default('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'),
+  QBO_REVOKE_URL: z.url().default('https://developer.api.intuit.com/v2/oauth2/tokens/revoke'),
+  QBO_CLIENT_ID: z.string().min(1),
+  QBO_REDIRECT_URI: z.url(),
+  PIPEDRIVE_CLIENT_ID: z.string().min(1).optional(),
+  PIPEDRIVE_REDIRECT_URI: z.url().optional(),
+  PIPEDRIVE_TOKEN_URL: z.url().optional(),
+  /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
+  PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
+  BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
+  MERGE_RULE: z.enum(['merge', 'flag']).default('merge'),
+  QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
+  HOME_CURRENCY: z.string().length(3).default('USD'),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+const config = Config.parse(process.env);
+
+// Created once per container.
+const table = tableNamed(config.TABLE_NAME);
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const links = new LinkStore(table);
+const audit = new AuditLog(table, config.AUDIT_RETENTION_DAYS);
+const parking = new ParkingStore(table);
+const connections = new ConnectionStore(table);
+const cipher = new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID);
+let factory: ConnectionClientFactory | undefined;
+
+async function clientFactory(): Promise<ConnectionClientFactory> {
+  if (factory) return factory;
+  const pipedriveSecret = config.PIPEDRIVE_CLIENT_ID
+    ? await readSecret(process.env, 'PIPEDRIVE_CLIENT_SECRET').catch(() => undefined)
+    : undefined;
+  factory = new ConnectionClientFactory(
+    table,
+    cipher,
+    {
+      qboApiBaseUrl: config.QBO_API_BASE_URL,
+      qboOAuth: {
+        clientId: config.QBO_CLIENT_ID,
+        clientSecret: await readSecret(process.env, 'QBO_CLIENT_SECRET'),
+        redirectUri: config.QBO_REDIRECT_URI,
+        authorizeUrl: config.QBO_AUTHORIZE_URL,
+        tokenUrl: config.QBO_TOKEN_URL,
+        revokeUrl: config.QBO_REVOKE_URL,
+        timeoutMs: config.HTTP_TIMEOUT_MS,
+      },
+      pipedriveOAuth:
+        config.PIPEDRIVE_CLIENT_ID && pipedriveSecret && config.PIPEDRIVE_REDIRECT_URI
+          ? {
+              clientId: config.PIPEDRIVE_CLIENT_ID,
+              clientSecret: pipedriveSecret,
+              redirectUri: config.PIPEDRIVE_REDIRECT_URI,
+              ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
+              timeoutMs: config.HTTP_TIMEOUT_MS,
+              allowApiHosts: hosts(),
+            }
+          : undefined,
+      pipedriveAllowHosts: hosts(),
+      budgetShare: config.BUDGET_SHARE,
+      timeoutMs: config.HTTP_TIMEOUT_MS,
+    },
+    log,
+  );
+  return factory;
+}
+
+function hosts(): string[] {
+  return config.PIPEDRIVE_ALLOW_HOSTS.split(',')
+    .map((host) => host.trim())
+    .filter(Boolean);
+}
+
+/** The queue a record came from, as a URL on the configured endpoint. */
+function queueUrlOf(record: SQSRecord): string {
+  const name = record.eventSourceARN.split(':').pop() ?? '';
+  if (config.BULK_QUEUE_URL?.endsWith(`/${name}`)) return config.BULK_QUEUE_URL;
+  return config.CHANGES_QUEUE_URL;
+}
+
+interface RealmWork {
+  sync: CustomerSync;
+  prepared: PreparedBatch;
+}
+
+const ACTION_METRIC: Partial<Record<SyncResult['action'], string>> = {
+  created: METRICS.created,
+  updated: METRICS.updated,
+  unchanged: METRICS.unchanged,
+  stale: METRICS.stale,
+  excluded: METRICS.excluded,
+  failed: METRICS.failed,
+  merged: METRICS.merged,
+  requeued: METRICS.requeued,
+};
+
+export async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const messages = new Map<string, SyncMessage>();
+  for (const record of event.Records) {
+    const parsed = SyncMessage.safeParse(safeJson(record.body));
+    if (parsed.success) messages.set(record.messageId, parsed.data);
+  }
+  // One batch read per connection for all of its messages, before the records are handled one by one.
+  const work = new Map<string, Promise<RealmWork>>();
+  const realmWork = (message: SyncMessage, record: SQSRecord): Promise<RealmWork> => {
+    let pending = work.get(message.realmId);
+    if (!pending) {
+      pending = prepareRealm(
+        message.realmId,
+        [...messages.values()].filter((m) => m.realmId === message.realmId),
+        queueUrlOf(record),
+      );
+      work.set(message.realmId, pending);
+    }
+    return pending;
+  };
+
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const message = messages.get(record.messageId);
+    if (!message) {
+      // A message no one can read will never succeed: let it reach the DLQ (and its alarm).
+      logger.error('unreadable queue message', { messageId: record.messageId });
+      throw new Error('unreadable queue message');
+    }
+    logger.appendKeys({ realmId: message.realmId, customerId: message.id, eventId: message.eventId });
+    try {
+      const { sync, prepared } = await realmWork(message, record);
+      const result = await sync.sync(message, prepared);
+      recordMetrics(result);
+    } catch (error) {
+      if (error instanceof AuthError) {
+        await park(message, record, error);
+        return;
+      }
+      const delay = retryDelaySeconds(error, Number(record.attributes.ApproximateReceiveCount));
+      metrics.addMetric(
+        errorKind(error) === 'rate-limited' ? METRICS.pipedriveRateLimited : METRICS.failed,
+        MetricUnit.Count,
+        1,
+      );
+      logger.warn('sync will be retried', {
+        kind: errorKind(error),
+        retryInSeconds: delay,
+        error: error instanceof Error ? error.message : 'unknown',
+      });
+      await sqs
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrlOf(record),
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: delay,
+          }),
+        )
+        .catch(() => undefined);
+      throw error;
+    } finally {
+      logger.removeKeys(['realmId', 'customerId', 'eventId']);
+    }
+  };
+
+  return processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
+    context,
+    skipGroupOnError: true,
+    throwOnFullBatchFailure: false,
+  });
+}
+
+async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queueUrl: string): Promise<RealmWork> {
+  const clients = await (await clientFactory()).forRealm(realmId);
+  const sync = new CustomerSync(
+    realmId,
+    {
+      qbo: clients.qbo,
+      pipedrive: clients.pipedrive,
+      links,
+      audit,
+      requeue: new SqsMessageQueue(sqs, queueUrl),
+      fields: clients.fields,
+      now: Date.now,
+      log,
+    },
+    {
+      subCustomers: config.SUB_CUSTOMERS,
+      mergeRule: config.MERGE_RULE,
+      qboAppUrl: config.QBO_APP_URL,
+      homeCurrency: config.HOME_CURRENCY,
+      pendingStaleAfterMs: 120_000,
+    },
+  );
+  const qboCallsBefore = clients.qbo.calls;
+  const prepared = await sync.prepare(realmMessages);
+  metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, clients.qbo.calls - qboCallsBefore);
+  return { sync, prepared };
+}
+
+/** A connection that needs re-authorisation keeps its work here, not in the DLQ. */
+async function park(message: SyncMessage, record: SQSRecord, error: AuthError): Promise<void> {
+  await parking.park(message, record.messageId, Date.now());
+  const connection = await connections.get(message.realmId);
+  if (connection?.status === 'active' && error.code !== 'fields_pending') {
+    await connections.setStatus(message.realmId, 'needs_reauth', Date.now(), `${error.system}: ${error.message}`);
+  }
+  metrics.addMetric(METRICS.parked, MetricUnit.Count, 1);
+  logger.warn('message parked until the connection is reconnected', { reason: error.code ?? error.name });
+}
+
+function recordMetrics(result: SyncResult): void {
+  const name = ACTION_METRIC[result.action];
+  if (name) metrics.addMetric(name, MetricUnit.Count, 1);
+  if (result.tokens > 0) metrics.addMetric(METRICS.pipedriveTokens, MetricUnit.Count, result.tokens);
+  if (result.lagMs !== undefined) metrics.addMetric(METRICS.syncLag, MetricUnit.Milliseconds, result.lagMs);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = middy(lambdaHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

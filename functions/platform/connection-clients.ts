@@ -1,0 +1,169 @@
+import { BudgetGovernor } from '../pipedrive/budget-governor';
+import { PipedriveClient } from '../pipedrive/client';
+import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
+import { QuickBooksClient } from '../quickbooks/client';
+import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
+import { BudgetLedger } from '../store/budget-ledger';
+import { type Connection, ConnectionStore } from '../store/connections';
+import { LeaseStore } from '../store/lease-store';
+import type { Table } from '../store/table';
+import type { TokenCipher } from '../store/token-cipher';
+import { NeedsReauthError, TokenLifecycle } from '../store/token-lifecycle';
+import { TokenStore } from '../store/token-store';
+import type { FieldKeys } from '../sync/pipedrive-body';
+import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
+import { TransientError } from './errors';
+import type { Log } from './log';
+
+export interface ConnectionClientsConfig {
+  qboApiBaseUrl: string;
+  qboOAuth: QuickBooksOAuthConfig;
+  pipedriveOAuth: PipedriveOAuthConfig | undefined;
+  /** Hosts Pipedrive calls may go to besides `*.pipedrive.com` (the local sandbox); empty in production. */
+  pipedriveAllowHosts: readonly string[];
+  budgetShare: number;
+  timeoutMs: number;
+}
+
+export interface ConnectionClients {
+  connection: Connection;
+  qbo: QuickBooksClient;
+  pipedrive: PipedriveClient;
+  fields: FieldKeys;
+}
+
+/**
+ * Builds, once per connection and container, the QBO and Pipedrive clients with their token
+ * lifecycles and the budget governor, and makes sure the custom fields exist.
+ */
+export class ConnectionClientFactory {
+  private readonly cache = new Map<string, ConnectionClients>();
+  private readonly connections: ConnectionStore;
+  private readonly tokens: TokenStore;
+  private readonly leases: LeaseStore;
+  private readonly ledger: BudgetLedger;
+
+  constructor(
+    table: Table,
+    private readonly cipher: TokenCipher,
+    private readonly config: ConnectionClientsConfig,
+    private readonly log: Log,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.connections = new ConnectionStore(table);
+    this.tokens = new TokenStore(table);
+    this.leases = new LeaseStore(table);
+    this.ledger = new BudgetLedger(table);
+  }
+
+  /** The connection's clients; a NeedsReauthError when it cannot be used until someone reconnects it. */
+  async forRealm(realmId: string): Promise<ConnectionClients> {
+    const connection = await this.connections.get(realmId);
+    if (!connection)
+      throw new NeedsReauthError(`no connection for realm ${realmId}`, { system: 'quickbooks', code: 'not_connected' });
+    if (connection.status !== 'active')
+      throw new NeedsReauthError(`connection ${realmId} is ${connection.status}`, {
+        system: 'quickbooks',
+        code: connection.status,
+      });
+    if (!connection.pipedrive)
+      throw new NeedsReauthError(`connection ${realmId} has no Pipedrive company yet`, {
+        system: 'pipedrive',
+        code: 'not_connected',
+      });
+    const cached = this.cache.get(realmId);
+    if (cached && cached.connection.updatedAt === connection.updatedAt) return cached;
+    const clients = await this.build(connection, connection.pipedrive);
+    this.cache.set(realmId, clients);
+    return clients;
+  }
+
+  private async build(
+    connection: Connection,
+    pipedriveSettings: NonNullable<Connection['pipedrive']>,
+  ): Promise<ConnectionClients> {
+    const { config } = this;
+    const lifecycle = (
+      provider: 'quickbooks' | 'pipedrive',
+      refresher: {
+        refresh(token: string): Promise<{
+          accessToken: string;
+          refreshToken: string;
+          accessTokenExpiresAt: number;
+          refreshTokenExpiresAt?: number;
+        }>;
+      },
+    ) =>
+      new TokenLifecycle({
+        realmId: connection.realmId,
+        provider,
+        store: this.tokens,
+        cipher: this.cipher,
+        refresher,
+        connections: this.connections,
+        now: this.now,
+        log: this.log,
+      });
+    const qboTokens = lifecycle('quickbooks', new QuickBooksOAuthClient(config.qboOAuth, fetch, this.now));
+    const qbo = new QuickBooksClient(
+      { apiBaseUrl: config.qboApiBaseUrl, realmId: connection.realmId, timeoutMs: config.timeoutMs },
+      qboTokens,
+      fetch,
+      this.now,
+    );
+
+    const pipedriveOAuth = config.pipedriveOAuth;
+    const pipedriveTokens = lifecycle('pipedrive', {
+      refresh: (token) => {
+        if (!pipedriveOAuth) throw new NeedsReauthError('Pipedrive OAuth is not configured', { system: 'pipedrive' });
+        return new PipedriveOAuthClient(pipedriveOAuth, fetch, this.now).refresh(token, pipedriveSettings.apiDomain);
+      },
+    });
+    const governor = new BudgetGovernor(
+      {
+        companyId: pipedriveSettings.companyId,
+        plan: pipedriveSettings.plan,
+        seats: pipedriveSettings.seats,
+        auth: pipedriveSettings.auth,
+        budgetShare: config.budgetShare,
+      },
+      { ledger: this.ledger, now: this.now, log: this.log },
+    );
+    const auth =
+      pipedriveSettings.auth === 'api-token'
+        ? ({ kind: 'api-token', apiToken: await pipedriveTokens.accessToken() } as const)
+        : ({ kind: 'oauth', tokens: pipedriveTokens } as const);
+    const pipedrive = new PipedriveClient(
+      { apiDomain: pipedriveSettings.apiDomain, allowHosts: config.pipedriveAllowHosts, timeoutMs: config.timeoutMs },
+      auth,
+      governor,
+    );
+    const fields = await this.ensureFields(connection, pipedrive);
+    return { connection, qbo, pipedrive, fields };
+  }
+
+  /** Creates the custom fields on first use, under a lease so two first runs do not both create them. */
+  private async ensureFields(connection: Connection, pipedrive: PipedriveClient): Promise<FieldKeys> {
+    const stored = { fieldKeys: connection.fieldKeys, fieldOptions: connection.fieldOptions };
+    const complete = CUSTOM_FIELDS.every(
+      (field) =>
+        connection.fieldKeys[field.id] !== undefined &&
+        (field.options === undefined || connection.fieldOptions[field.id] !== undefined),
+    );
+    if (complete) return stored;
+    const owner = `fields-${Math.random().toString(36).slice(2)}`;
+    if (!(await this.leases.acquire('fields', connection.realmId, owner, this.now(), 60_000))) {
+      throw new TransientError('custom fields are being created by another worker', {
+        system: 'pipedrive',
+        code: 'fields_pending',
+      });
+    }
+    try {
+      const ensured = await pipedrive.ensureCustomFields(CUSTOM_FIELDS, stored);
+      await this.connections.setFields(connection.realmId, ensured.fieldKeys, ensured.fieldOptions, this.now());
+      return { fieldKeys: ensured.fieldKeys, fieldOptions: ensured.fieldOptions };
+    } finally {
+      await this.leases.release('fields', connection.realmId, owner);
+    }
+  }
+}
