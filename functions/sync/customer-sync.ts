@@ -56,6 +56,8 @@ export interface PreparedBatch {
   /** Sub-customer ids under each customer (all levels), for rolled-up overdue balances. */
   descendants: Map<string, string[]>;
   terms: Map<string, string>;
+  /** Embedded records that are exactly the version already pushed (same SyncToken and time): nothing to read or write. */
+  alreadyPushed: Set<string>;
 }
 
 /** Thrown for an outcome that was audited as failed and must not be retried. */
@@ -95,6 +97,7 @@ export class CustomerSync {
       overdue: new Map(),
       descendants: new Map(),
       terms: new Map(),
+      alreadyPushed: new Set(),
     };
     for (const entity of ['Invoice', 'Payment'] as const) {
       const ids = messages.filter((m) => m.kind === entity.toLowerCase()).map((m) => m.id);
@@ -142,6 +145,14 @@ export class CustomerSync {
   async sync(message: SyncMessage, prepared: PreparedBatch): Promise<SyncResult> {
     if (message.kind !== 'customer') return this.requeueCustomer(message, prepared);
     const id = message.id;
+    if (prepared.alreadyPushed.has(id))
+      return this.record({
+        message,
+        qboId: id,
+        action: 'unchanged',
+        tokens: 0,
+        note: 'this version was already pushed',
+      });
     const tokensBefore = this.deps.pipedrive.tokensSpent;
     const spent = () => this.deps.pipedrive.tokensSpent - tokensBefore;
     const invalid = prepared.invalid.get(id);

@@ -56,6 +56,7 @@ export interface LinkView {
   fingerprint?: string | undefined;
   pushed?: unknown;
   lastPushedUpdatedAtMs?: number | undefined;
+  lastPushedSyncToken?: string | undefined;
   pendingSince?: number | undefined;
   mergedInto?: string | undefined;
 }
