@@ -2,50 +2,30 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { ConnectionClientFactory } from '../platform/connection-clients';
 import { AuthError, errorKind } from '../platform/errors';
 import { METRICS } from '../platform/metric-names';
 import { log, logger, metrics } from '../platform/powertools';
+import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
 import { retryDelaySeconds } from '../platform/retry-policy';
-import { readSecret } from '../platform/secrets';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
 import { AuditLog } from '../store/audit-log';
 import { ConnectionStore } from '../store/connections';
-import { KmsTokenCipher } from '../store/kms-token-cipher';
 import { LinkStore } from '../store/link-store';
 import { ParkingStore } from '../store/parking-store';
 import { CustomerSync, type PreparedBatch, type SyncResult } from '../sync/customer-sync';
 import { SyncMessage } from '../sync/sync-message';
 
-const Config = z.object({
-  TABLE_NAME: z.string().min(1),
-  CHANGES_QUEUE_URL: z.string().min(1),
-  BULK_QUEUE_URL: z.string().min(1).optional(),
-  KMS_KEY_ID: z.string().min(1),
-  QBO_API_BASE_URL: z.url().default('https://quickbooks.api.intuit.com'),
-  QBO_AUTHORIZE_URL: z.url().default('https://appcenter.intuit.com/connect/oauth2'),
-  QBO_TOKEN_URL: z.url().default('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'),
-  QBO_REVOKE_URL: z.url().default('https://developer.api.intuit.com/v2/oauth2/tokens/revoke'),
-  QBO_CLIENT_ID: z.string().min(1),
-  QBO_REDIRECT_URI: z.url(),
-  PIPEDRIVE_CLIENT_ID: z.string().min(1).optional(),
-  PIPEDRIVE_REDIRECT_URI: z.url().optional(),
-  PIPEDRIVE_TOKEN_URL: z.url().optional(),
-  /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
-  PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
-  BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+const Config = RuntimeConfig.extend({
   SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
   MERGE_RULE: z.enum(['merge', 'flag']).default('merge'),
   QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
   HOME_CURRENCY: z.string().length(3).default('USD'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
-  HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 const config = Config.parse(process.env);
 
@@ -56,53 +36,7 @@ const links = new LinkStore(table);
 const audit = new AuditLog(table, config.AUDIT_RETENTION_DAYS);
 const parking = new ParkingStore(table);
 const connections = new ConnectionStore(table);
-const cipher = new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID);
-let factory: ConnectionClientFactory | undefined;
-
-async function clientFactory(): Promise<ConnectionClientFactory> {
-  if (factory) return factory;
-  const pipedriveSecret = config.PIPEDRIVE_CLIENT_ID
-    ? await readSecret(process.env, 'PIPEDRIVE_CLIENT_SECRET').catch(() => undefined)
-    : undefined;
-  factory = new ConnectionClientFactory(
-    table,
-    cipher,
-    {
-      qboApiBaseUrl: config.QBO_API_BASE_URL,
-      qboOAuth: {
-        clientId: config.QBO_CLIENT_ID,
-        clientSecret: await readSecret(process.env, 'QBO_CLIENT_SECRET'),
-        redirectUri: config.QBO_REDIRECT_URI,
-        authorizeUrl: config.QBO_AUTHORIZE_URL,
-        tokenUrl: config.QBO_TOKEN_URL,
-        revokeUrl: config.QBO_REVOKE_URL,
-        timeoutMs: config.HTTP_TIMEOUT_MS,
-      },
-      pipedriveOAuth:
-        config.PIPEDRIVE_CLIENT_ID && pipedriveSecret && config.PIPEDRIVE_REDIRECT_URI
-          ? {
-              clientId: config.PIPEDRIVE_CLIENT_ID,
-              clientSecret: pipedriveSecret,
-              redirectUri: config.PIPEDRIVE_REDIRECT_URI,
-              ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
-              timeoutMs: config.HTTP_TIMEOUT_MS,
-              allowApiHosts: hosts(),
-            }
-          : undefined,
-      pipedriveAllowHosts: hosts(),
-      budgetShare: config.BUDGET_SHARE,
-      timeoutMs: config.HTTP_TIMEOUT_MS,
-    },
-    log,
-  );
-  return factory;
-}
-
-function hosts(): string[] {
-  return config.PIPEDRIVE_ALLOW_HOSTS.split(',')
-    .map((host) => host.trim())
-    .filter(Boolean);
-}
+const clientFactory = clientFactoryFor(config);
 
 /** The queue a record came from, as a URL on the configured endpoint. */
 function queueUrlOf(record: SQSRecord): string {

@@ -78,6 +78,29 @@ export class ConnectionClientFactory {
     return clients;
   }
 
+  /** Only the QBO client (the CDC poll and reconcile read QBO and write to the queue). */
+  async quickbooks(realmId: string): Promise<QuickBooksClient> {
+    const connection = await this.connections.get(realmId);
+    if (connection?.status !== 'active')
+      throw new NeedsReauthError(`connection ${realmId} is not active`, { system: 'quickbooks' });
+    const lifecycle = new TokenLifecycle({
+      realmId,
+      provider: 'quickbooks',
+      store: this.tokens,
+      cipher: this.cipher,
+      refresher: new QuickBooksOAuthClient(this.config.qboOAuth, fetch, this.now),
+      connections: this.connections,
+      now: this.now,
+      log: this.log,
+    });
+    return new QuickBooksClient(
+      { apiBaseUrl: this.config.qboApiBaseUrl, realmId, timeoutMs: this.config.timeoutMs },
+      lifecycle,
+      fetch,
+      this.now,
+    );
+  }
+
   private async build(
     connection: Connection,
     pipedriveSettings: NonNullable<Connection['pipedrive']>,

@@ -3,79 +3,29 @@ import { SqsMessageQueue } from '../../../functions/platform/sqs-queue';
 import { ConnectionStore } from '../../../functions/store/connections';
 import { ParkingStore } from '../../../functions/store/parking-store';
 import type { Table } from '../../../functions/store/table';
-import { storeNewTokens } from '../../../functions/store/token-lifecycle';
-import { TokenStore } from '../../../functions/store/token-store';
 import { queued, type SyncMessage } from '../../../functions/sync/sync-message';
-import { type PipedriveSandbox, startPipedriveSandbox } from '../../../local/pipedrive';
-import { type QuickBooksSandbox, startQuickBooksSandbox } from '../../../local/quickbooks';
-import { SandboxClock } from '../../../local/shared/clock';
-import { createTestTable, localDocumentClient } from '../../helpers/dynamodb';
-import { localKmsCipher } from '../../helpers/kms';
-import { lambdaContext, loadHandler, useLocalAwsEnvironment } from '../../helpers/lambda-env';
+import type { PipedriveSandbox } from '../../../local/pipedrive';
+import type { QuickBooksSandbox } from '../../../local/quickbooks';
+import { type FunctionEnvironment, startFunctionEnvironment } from '../../helpers/function-environment';
+import { lambdaContext, loadHandler } from '../../helpers/lambda-env';
 import { control } from '../../helpers/quickbooks-sandbox';
-import { createFifoQueue, localSqsClient, receiveAsLambdaEvent } from '../../helpers/sqs';
+import { localSqsClient, receiveAsLambdaEvent } from '../../helpers/sqs';
 
 const sqs = localSqsClient();
+let env: FunctionEnvironment;
 let qbo: QuickBooksSandbox;
 let pipedrive: PipedriveSandbox;
 let table: Table;
 let queueUrl: string;
 let realm: string;
-let cipher: Awaited<ReturnType<typeof localKmsCipher>>;
 let handler: (event: unknown, context: unknown) => Promise<unknown>;
 
 beforeAll(async () => {
-  // Real-time clocks: the worker's governor paces itself by the wall clock, as in Lambda.
-  const clock = new SandboxClock();
-  qbo = await startQuickBooksSandbox({ clock, seed: false, throttle: false });
-  pipedrive = await startPipedriveSandbox({ clock, plan: 'growth', seats: 1 });
-  cipher = await localKmsCipher();
-  table = { client: localDocumentClient(), name: await createTestTable() };
-  queueUrl = (await createFifoQueue(sqs)).url;
-  realm = qbo.describe().realmId;
-  const info = qbo.describe();
-  const pd = pipedrive.describe();
-  const connections = new ConnectionStore(table);
-  await connections.create(realm, Date.now(), 'Sandbox Company_US_1');
-  await connections.setPipedrive(
-    realm,
-    { companyId: String(pd.companyId), apiDomain: pd.apiBaseUrl, plan: pd.plan, seats: pd.seats, auth: 'api-token' },
-    Date.now(),
-  );
-  const issued = (await control(qbo, 'POST', '/oauth/tokens', { realmId: realm })).body as {
-    access_token: string;
-    refresh_token: string;
-  };
-  const deps = { store: new TokenStore(table), cipher };
-  await storeNewTokens(
-    deps,
-    realm,
-    'quickbooks',
-    { kind: 'oauth', accessToken: issued.access_token, refreshToken: issued.refresh_token },
-    { accessTokenExpiresAt: Date.now() + 3_600_000 },
-    Date.now(),
-  );
-  await storeNewTokens(deps, realm, 'pipedrive', { kind: 'api-token', apiToken: pd.apiToken }, {}, Date.now());
-  useLocalAwsEnvironment({
-    AWS_ENDPOINT_URL_KMS: cipher.localKms.url,
-    TABLE_NAME: table.name,
-    CHANGES_QUEUE_URL: queueUrl,
-    KMS_KEY_ID: cipher.localKms.keyArn,
-    QBO_API_BASE_URL: info.apiBaseUrl,
-    QBO_TOKEN_URL: info.tokenUrl,
-    QBO_AUTHORIZE_URL: info.authorizeUrl,
-    QBO_REVOKE_URL: info.revokeUrl,
-    QBO_CLIENT_ID: info.clientId,
-    QBO_CLIENT_SECRET: info.clientSecret,
-    QBO_REDIRECT_URI: info.redirectUris[0] ?? '',
-    PIPEDRIVE_ALLOW_HOSTS: new URL(pd.apiBaseUrl).host,
-    QBO_APP_URL: 'https://app.sandbox.qbo.intuit.com',
-  });
+  env = await startFunctionEnvironment();
+  ({ qbo, pipedrive, table, realmId: realm, changesQueueUrl: queueUrl } = env);
   handler = loadHandler(require.resolve('../../../functions/handlers/worker'));
 });
-afterAll(async () => {
-  await Promise.all([qbo.close(), pipedrive.close(), cipher.close()]);
-});
+afterAll(() => env.close());
 
 const message = (id: string, eventId = `e-${id}-${Math.random()}`): SyncMessage => ({
   v: 1,

@@ -1,0 +1,87 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { errorKind } from '../platform/errors';
+import { METRICS } from '../platform/metric-names';
+import { logger, metrics } from '../platform/powertools';
+import { SqsMessageQueue } from '../platform/sqs-queue';
+import { tableNamed } from '../platform/table';
+import { ConnectionStore } from '../store/connections';
+import { CursorStore } from '../store/cursor-store';
+import { LeaseStore } from '../store/lease-store';
+import { LinkStore } from '../store/link-store';
+import { pollChanges, type PollResult } from '../sync/change-capture';
+import { reconcile, type ReconcileReport } from '../sync/reconcile';
+import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+
+const config = RuntimeConfig.parse(process.env);
+const table = tableNamed(config.TABLE_NAME);
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const changes = new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL);
+const bulk = new SqsMessageQueue(sqs, config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL);
+const connections = new ConnectionStore(table);
+const clientFactory = clientFactoryFor(config);
+const owner = randomUUID();
+
+/** The schedule's input: the 15-minute CDC poll, or the daily reconcile; optionally one connection. */
+const ScheduleInput = z
+  .object({ mode: z.enum(['poll', 'reconcile']).default('poll'), realmId: z.string().optional() })
+  .catch({ mode: 'poll' });
+
+type Outcome = { realmId: string } & ({ poll: PollResult } | { reconcile: ReconcileReport } | { error: string });
+
+export async function lambdaHandler(event: unknown): Promise<{ mode: string; connections: Outcome[] }> {
+  const input = ScheduleInput.parse(event);
+  const active = (await connections.list()).filter(
+    (c) => c.status === 'active' && (input.realmId === undefined || c.realmId === input.realmId),
+  );
+  const outcomes: Outcome[] = [];
+  // One connection's failure (its QBO is down, its grant died) must not stop the others.
+  for (const connection of active) {
+    const realmId = connection.realmId;
+    try {
+      const qbo = await (await clientFactory()).quickbooks(realmId);
+      if (input.mode === 'poll') {
+        const poll = await pollChanges(realmId, {
+          qbo,
+          cursors: new CursorStore(table),
+          leases: new LeaseStore(table),
+          queue: changes,
+          now: Date.now,
+          owner,
+        });
+        metrics.addMetric(METRICS.enqueued, MetricUnit.Count, poll.enqueued);
+        outcomes.push({ realmId, poll });
+      } else {
+        const report = await reconcile(realmId, {
+          customerPages: () => qbo.customerPages(),
+          links: (r) => new LinkStore(table).list(r),
+          queue: bulk,
+          now: Date.now,
+        });
+        metrics.addMetric(METRICS.enqueued, MetricUnit.Count, report.enqueued);
+        logger.info('daily reconcile', { realmId, ...report });
+        outcomes.push({ realmId, reconcile: report });
+      }
+      metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, qbo.calls);
+    } catch (error) {
+      const kind = errorKind(error);
+      if (kind === 'rate-limited') metrics.addMetric(METRICS.qboRateLimited, MetricUnit.Count, 1);
+      logger.error('connection could not be polled', {
+        realmId,
+        kind,
+        error: error instanceof Error ? error.message : 'unknown',
+      });
+      outcomes.push({ realmId, error: kind });
+    }
+  }
+  return { mode: input.mode, connections: outcomes };
+}
+
+export const handler = middy(lambdaHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

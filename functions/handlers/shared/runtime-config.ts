@@ -1,0 +1,81 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { z } from 'zod';
+import { ConnectionClientFactory } from '../../platform/connection-clients';
+import { log } from '../../platform/powertools';
+import { readSecret } from '../../platform/secrets';
+import { tableNamed } from '../../platform/table';
+import { KmsTokenCipher } from '../../store/kms-token-cipher';
+
+/** The configuration every function that talks to QBO and Pipedrive shares, parsed once per container. */
+export const RuntimeConfig = z.object({
+  TABLE_NAME: z.string().min(1),
+  CHANGES_QUEUE_URL: z.string().min(1),
+  BULK_QUEUE_URL: z.string().min(1).optional(),
+  KMS_KEY_ID: z.string().min(1),
+  QBO_API_BASE_URL: z.url().default('https://quickbooks.api.intuit.com'),
+  QBO_AUTHORIZE_URL: z.url().default('https://appcenter.intuit.com/connect/oauth2'),
+  QBO_TOKEN_URL: z.url().default('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'),
+  QBO_REVOKE_URL: z.url().default('https://developer.api.intuit.com/v2/oauth2/tokens/revoke'),
+  QBO_CLIENT_ID: z.string().min(1),
+  QBO_REDIRECT_URI: z.url(),
+  PIPEDRIVE_CLIENT_ID: z.string().min(1).optional(),
+  PIPEDRIVE_REDIRECT_URI: z.url().optional(),
+  PIPEDRIVE_AUTHORIZE_URL: z.url().optional(),
+  PIPEDRIVE_TOKEN_URL: z.url().optional(),
+  /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
+  PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
+  BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
+
+export function allowedPipedriveHosts(config: RuntimeConfig): string[] {
+  return config.PIPEDRIVE_ALLOW_HOSTS.split(',')
+    .map((host) => host.trim())
+    .filter(Boolean);
+}
+
+/** The client factory, built on first use (it needs secrets) and kept for the container's life. */
+export function clientFactoryFor(config: RuntimeConfig): () => Promise<ConnectionClientFactory> {
+  let factory: Promise<ConnectionClientFactory> | undefined;
+  return () => {
+    factory ??= (async () => {
+      const pipedriveSecret = config.PIPEDRIVE_CLIENT_ID
+        ? await readSecret(process.env, 'PIPEDRIVE_CLIENT_SECRET').catch(() => undefined)
+        : undefined;
+      return new ConnectionClientFactory(
+        tableNamed(config.TABLE_NAME),
+        new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
+        {
+          qboApiBaseUrl: config.QBO_API_BASE_URL,
+          qboOAuth: {
+            clientId: config.QBO_CLIENT_ID,
+            clientSecret: await readSecret(process.env, 'QBO_CLIENT_SECRET'),
+            redirectUri: config.QBO_REDIRECT_URI,
+            authorizeUrl: config.QBO_AUTHORIZE_URL,
+            tokenUrl: config.QBO_TOKEN_URL,
+            revokeUrl: config.QBO_REVOKE_URL,
+            timeoutMs: config.HTTP_TIMEOUT_MS,
+          },
+          pipedriveOAuth:
+            config.PIPEDRIVE_CLIENT_ID && pipedriveSecret && config.PIPEDRIVE_REDIRECT_URI
+              ? {
+                  clientId: config.PIPEDRIVE_CLIENT_ID,
+                  clientSecret: pipedriveSecret,
+                  redirectUri: config.PIPEDRIVE_REDIRECT_URI,
+                  ...(config.PIPEDRIVE_AUTHORIZE_URL ? { authorizeUrl: config.PIPEDRIVE_AUTHORIZE_URL } : {}),
+                  ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
+                  timeoutMs: config.HTTP_TIMEOUT_MS,
+                  allowApiHosts: allowedPipedriveHosts(config),
+                }
+              : undefined,
+          pipedriveAllowHosts: allowedPipedriveHosts(config),
+          budgetShare: config.BUDGET_SHARE,
+          timeoutMs: config.HTTP_TIMEOUT_MS,
+        },
+        log,
+      );
+    })();
+    return factory;
+  };
+}
