@@ -1,0 +1,112 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { OAuthFlow, type OAuthOutcome } from '../platform/oauth-flow';
+import { log, logger, metrics } from '../platform/powertools';
+import { readSecret } from '../platform/secrets';
+import { SqsMessageQueue } from '../platform/sqs-queue';
+import { tableNamed } from '../platform/table';
+import { PipedrivePlan } from '../store/connections';
+import { KmsTokenCipher } from '../store/kms-token-cipher';
+import { allowedPipedriveHosts, RuntimeConfig } from './shared/runtime-config';
+
+const Config = RuntimeConfig.extend({
+  PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
+  PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
+});
+const config = Config.parse(process.env);
+let flow: Promise<OAuthFlow> | undefined;
+
+/** Built on first use: it needs the client secrets, which are read once and cached. */
+function oauthFlow(): Promise<OAuthFlow> {
+  flow ??= (async () => {
+    const pipedriveSecret = config.PIPEDRIVE_CLIENT_ID
+      ? await readSecret(process.env, 'PIPEDRIVE_CLIENT_SECRET').catch(() => undefined)
+      : undefined;
+    return new OAuthFlow(
+      tableNamed(config.TABLE_NAME),
+      new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
+      new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL),
+      {
+        qboApiBaseUrl: config.QBO_API_BASE_URL,
+        qbo: {
+          clientId: config.QBO_CLIENT_ID,
+          clientSecret: await readSecret(process.env, 'QBO_CLIENT_SECRET'),
+          redirectUri: config.QBO_REDIRECT_URI,
+          authorizeUrl: config.QBO_AUTHORIZE_URL,
+          tokenUrl: config.QBO_TOKEN_URL,
+          revokeUrl: config.QBO_REVOKE_URL,
+          timeoutMs: config.HTTP_TIMEOUT_MS,
+        },
+        pipedrive:
+          config.PIPEDRIVE_CLIENT_ID && pipedriveSecret && config.PIPEDRIVE_REDIRECT_URI
+            ? {
+                clientId: config.PIPEDRIVE_CLIENT_ID,
+                clientSecret: pipedriveSecret,
+                redirectUri: config.PIPEDRIVE_REDIRECT_URI,
+                ...(config.PIPEDRIVE_AUTHORIZE_URL ? { authorizeUrl: config.PIPEDRIVE_AUTHORIZE_URL } : {}),
+                ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
+                timeoutMs: config.HTTP_TIMEOUT_MS,
+                allowApiHosts: allowedPipedriveHosts(config),
+              }
+            : undefined,
+        pipedrivePlan: config.PIPEDRIVE_PLAN,
+        pipedriveSeats: config.PIPEDRIVE_SEATS,
+        stateTtlMs: 10 * 60_000,
+      },
+      log,
+    );
+  })();
+  return flow;
+}
+
+const HttpEvent = z.looseObject({
+  rawPath: z.string(),
+  queryStringParameters: z.record(z.string(), z.string().optional()).default({}),
+});
+const Route = z.tuple([z.literal('oauth'), z.enum(['quickbooks', 'pipedrive']), z.enum(['start', 'callback'])]);
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** A small page that says what happened; no script, nothing from the request echoed unescaped. */
+function render(outcome: OAuthOutcome): APIGatewayProxyStructuredResultV2 {
+  if (outcome.status === 302 && outcome.location)
+    return { statusCode: 302, headers: { location: outcome.location, 'cache-control': 'no-store' }, body: '' };
+  const body = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(outcome.title)}</title><body style="font-family:system-ui;max-width:40rem;margin:4rem auto"><h1>${escapeHtml(outcome.title)}</h1><p>${escapeHtml(outcome.detail)}</p><p><small>ml-connector</small></p></body></html>`;
+  return {
+    statusCode: outcome.status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    },
+    body,
+  };
+}
+
+export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStructuredResultV2> {
+  const parsed = HttpEvent.safeParse(event);
+  const route = parsed.success ? Route.safeParse(parsed.data.rawPath.split('/').filter(Boolean)) : undefined;
+  if (!parsed.success || !route?.success)
+    return render({
+      status: 400,
+      title: 'Unknown page',
+      detail: 'Use /oauth/quickbooks/start or /oauth/pipedrive/start.',
+    });
+  const [, provider, step] = route.data;
+  const query = parsed.data.queryStringParameters;
+  const oauth = await oauthFlow();
+  // Never log the query: it carries the authorization code.
+  logger.info('oauth request', { provider, step });
+  return render(step === 'start' ? await oauth.start(provider, query.realmId) : await oauth.callback(provider, query));
+}
+
+export const handler = middy(lambdaHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
+import { QuickBooksClient } from '../quickbooks/client';
+import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
+import { ConnectionStore, type PipedrivePlan } from '../store/connections';
+import { OAuthStateStore, type OAuthProvider } from '../store/oauth-state-store';
+import { ParkingStore } from '../store/parking-store';
+import type { Table } from '../store/table';
+import type { TokenCipher } from '../store/token-cipher';
+import { storeNewTokens } from '../store/token-lifecycle';
+import { TokenStore } from '../store/token-store';
+import { type MessageQueue, queued } from '../sync/sync-message';
+import { isConnectorError } from './errors';
+import type { Log } from './log';
+
+export interface OAuthFlowConfig {
+  qboApiBaseUrl: string;
+  qbo: QuickBooksOAuthConfig;
+  pipedrive: PipedriveOAuthConfig | undefined;
+  /** The plan and seats of the Pipedrive company (its API does not say), from the deployment's settings. */
+  pipedrivePlan: PipedrivePlan;
+  pipedriveSeats: number;
+  stateTtlMs: number;
+}
+
+export interface OAuthOutcome {
+  status: 200 | 302 | 400 | 502;
+  location?: string;
+  /** What the person sees (plain text; the handler renders it). */
+  title: string;
+  detail: string;
+  realmId?: string;
+}
+
+const page = (status: OAuthOutcome['status'], title: string, detail: string, realmId?: string): OAuthOutcome => ({
+  status,
+  title,
+  detail,
+  ...(realmId ? { realmId } : {}),
+});
+
+/**
+ * The authorization-code flows (ARCHITECTURE §2): a one-time `state`, exact redirect URIs, each code
+ * exchanged once, tokens encrypted and stored, the QBO realm checked against what the token can
+ * read, Pipedrive's `api_domain` checked by its client. Connecting QBO creates the connection;
+ * reconnecting also sends back the work parked while it was broken.
+ */
+export class OAuthFlow {
+  private readonly states: OAuthStateStore;
+  private readonly connections: ConnectionStore;
+  private readonly tokens: TokenStore;
+  private readonly parking: ParkingStore;
+
+  constructor(
+    table: Table,
+    private readonly cipher: TokenCipher,
+    private readonly queue: MessageQueue,
+    private readonly config: OAuthFlowConfig,
+    private readonly log: Log,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.states = new OAuthStateStore(table);
+    this.connections = new ConnectionStore(table);
+    this.tokens = new TokenStore(table);
+    this.parking = new ParkingStore(table);
+  }
+
+  async start(provider: OAuthProvider, realmId: string | undefined): Promise<OAuthOutcome> {
+    if (provider === 'pipedrive' && !this.config.pipedrive)
+      return page(400, 'Pipedrive OAuth is not configured', 'Connect Pipedrive with an API token instead.');
+    if (provider === 'pipedrive' && (realmId === undefined || !(await this.connections.get(realmId)))) {
+      return page(
+        400,
+        'Connect QuickBooks first',
+        'Pipedrive is connected to a QuickBooks company: start from its connection (realmId).',
+      );
+    }
+    const state = randomBytes(24).toString('base64url');
+    await this.states.create(
+      state,
+      { provider, createdAt: this.now(), ...(realmId ? { realmId } : {}) },
+      this.config.stateTtlMs,
+    );
+    const location =
+      provider === 'quickbooks'
+        ? new QuickBooksOAuthClient(this.config.qbo).authorizeUrl(state)
+        : this.pipedriveClient().authorizeUrl(state);
+    return { status: 302, location, title: 'Redirecting', detail: '' };
+  }
+
+  async callback(provider: OAuthProvider, query: Record<string, string | undefined>): Promise<OAuthOutcome> {
+    const state = query.state
+      ? await this.states.consume(query.state, provider, this.now(), this.config.stateTtlMs)
+      : undefined;
+    if (query.error)
+      return page(
+        400,
+        'Connection cancelled',
+        `The authorization was not granted (${query.error}). Nothing was stored.`,
+      );
+    // Unknown, expired, replayed or forged: never exchange the code (Intuit kills tokens on a second exchange).
+    if (!state) return page(400, 'This link has expired or was already used', 'Start the connection again.');
+    if (!query.code) return page(400, 'No authorization code', 'Start the connection again.');
+    try {
+      return provider === 'quickbooks'
+        ? await this.connectQuickBooks(query.code, query.realmId)
+        : await this.connectPipedrive(query.code, state.realmId);
+    } catch (error) {
+      this.log.error('connection failed', { provider, kind: isConnectorError(error) ? error.kind : 'unknown' });
+      return page(
+        502,
+        'The connection could not be completed',
+        `${provider === 'quickbooks' ? 'QuickBooks' : 'Pipedrive'} did not accept it. Start the connection again.`,
+      );
+    }
+  }
+
+  private async connectQuickBooks(code: string, realmId: string | undefined): Promise<OAuthOutcome> {
+    if (!realmId || !/^\d{1,32}$/.test(realmId))
+      return page(400, 'No QuickBooks company', 'The callback did not name a company (realmId).');
+    const oauth = new QuickBooksOAuthClient(this.config.qbo, fetch, this.now);
+    const tokens = await oauth.exchangeCode(code);
+    // The realmId comes from the URL: check the token can actually read that company before trusting it.
+    const client = new QuickBooksClient(
+      { apiBaseUrl: this.config.qboApiBaseUrl, realmId, timeoutMs: this.config.qbo.timeoutMs },
+      {
+        accessToken: () => Promise.resolve(tokens.accessToken),
+        refreshAfterRejection: () => Promise.reject(new Error('no refresh during connect')),
+      },
+      fetch,
+      this.now,
+    );
+    let companyName: string;
+    try {
+      companyName = (await client.companyInfo()).companyName;
+    } catch {
+      await oauth.revoke(tokens.refreshToken).catch(() => undefined);
+      return page(
+        400,
+        'That QuickBooks company could not be verified',
+        'The authorization does not grant access to the company named in the callback. Nothing was stored.',
+      );
+    }
+    const existing = await this.connections.get(realmId);
+    await this.connections.create(realmId, this.now(), companyName);
+    await storeNewTokens(
+      { store: this.tokens, cipher: this.cipher },
+      realmId,
+      'quickbooks',
+      { kind: 'oauth', accessToken: tokens.accessToken, refreshToken: tokens.refreshToken },
+      { accessTokenExpiresAt: tokens.accessTokenExpiresAt, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt },
+      this.now(),
+    );
+    if (existing && existing.status !== 'active') await this.connections.setStatus(realmId, 'active', this.now());
+    const released = await this.releaseParked(realmId);
+    this.log.info('QuickBooks connected', { realmId, reconnected: existing !== undefined, released });
+    const next = existing?.pipedrive ? 'Syncing resumes now.' : 'Next, connect Pipedrive.';
+    return page(
+      200,
+      `QuickBooks company “${companyName}” is connected`,
+      `${next}${released > 0 ? ` ${released} waiting changes were sent again.` : ''}`,
+      realmId,
+    );
+  }
+
+  private async connectPipedrive(code: string, realmId: string | undefined): Promise<OAuthOutcome> {
+    if (!realmId || !(await this.connections.get(realmId)))
+      return page(
+        400,
+        'Connect QuickBooks first',
+        'This Pipedrive authorization is not tied to a QuickBooks connection.',
+      );
+    const tokens = await this.pipedriveClient().exchangeCode(code);
+    await storeNewTokens(
+      { store: this.tokens, cipher: this.cipher },
+      realmId,
+      'pipedrive',
+      { kind: 'oauth', accessToken: tokens.accessToken, refreshToken: tokens.refreshToken },
+      { accessTokenExpiresAt: tokens.accessTokenExpiresAt, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt },
+      this.now(),
+    );
+    // The company's own origin identifies it: the budget ledger is shared by everything writing there.
+    const companyId = new URL(tokens.apiDomain).host;
+    await this.connections.setPipedrive(
+      realmId,
+      {
+        companyId,
+        apiDomain: tokens.apiDomain,
+        plan: this.config.pipedrivePlan,
+        seats: this.config.pipedriveSeats,
+        auth: 'oauth',
+      },
+      this.now(),
+    );
+    const released = await this.releaseParked(realmId);
+    this.log.info('Pipedrive connected', { realmId, companyId, released });
+    return page(
+      200,
+      'Pipedrive is connected',
+      `Customers of QuickBooks company ${realmId} will appear in ${companyId}.`,
+      realmId,
+    );
+  }
+
+  private async releaseParked(realmId: string): Promise<number> {
+    const parked = await this.parking.release(realmId);
+    await this.queue.send(
+      parked.map((message) => queued({ ...message, eventId: `${message.eventId}:unparked`, enqueuedAt: this.now() })),
+    );
+    return parked.length;
+  }
+
+  private pipedriveClient(): PipedriveOAuthClient {
+    if (!this.config.pipedrive) throw new Error('Pipedrive OAuth is not configured');
+    return new PipedriveOAuthClient(this.config.pipedrive, fetch, this.now);
+  }
+}
