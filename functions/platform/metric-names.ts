@@ -23,5 +23,6 @@ export const METRICS = {
   tokenRefreshFailures: 'TokenRefreshFailures',
   needsReauth: 'ConnectionsNeedingReauth',
   syncLag: 'SyncLagMilliseconds',
+  refreshTokenDaysLeft: 'RefreshTokenDaysLeft',
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

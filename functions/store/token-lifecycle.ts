@@ -96,6 +96,12 @@ export class TokenLifecycle {
     return this.refresh(rejected);
   }
 
+  /** Refreshes now, whatever the expiry (token upkeep keeps idle refresh tokens alive this way). */
+  async forceRefresh(): Promise<void> {
+    const payload = await this.decrypt(await this.read());
+    if (payload.kind === 'oauth') await this.refresh(payload.accessToken);
+  }
+
   private refresh(rejected: string | undefined): Promise<string> {
     this.inFlight ??= this.refreshAcrossContainers(rejected).finally(() => {
       this.inFlight = undefined;
