@@ -153,6 +153,17 @@ export class PipedriveClient {
     } while (cursor !== undefined);
   }
 
+  /** Every person, a page (≤ 500) at a time: one list instead of a search per customer (backfill matching). */
+  async *personPages(): AsyncGenerator<PipedrivePerson[]> {
+    let cursor: string | undefined;
+    do {
+      const query = { limit: String(this.pageSize), cursor };
+      const { data, nextCursor } = await this.call(OPERATIONS.listPersons, z.array(PipedrivePerson), { query });
+      if (data.length > 0) yield data;
+      cursor = nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
   async createPerson(input: PersonCreate): Promise<PipedrivePerson> {
     const body = this.validated(PersonCreate, input, 'person');
     return (await this.call(OPERATIONS.createPerson, PipedrivePerson, { body })).data;

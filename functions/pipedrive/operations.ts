@@ -46,6 +46,7 @@ export const OPERATIONS = {
   createOrganization: pipedriveOperation('v2', 'POST /organizations'),
   updateOrganization: pipedriveOperation('v2', 'PATCH /organizations/{id}'),
   mergeOrganizations: pipedriveOperation('v1', 'PUT /organizations/{id}/merge'),
+  listPersons: pipedriveOperation('v2', 'GET /persons'),
   getPerson: pipedriveOperation('v2', 'GET /persons/{id}'),
   createPerson: pipedriveOperation('v2', 'POST /persons'),
   updatePerson: pipedriveOperation('v2', 'PATCH /persons/{id}'),

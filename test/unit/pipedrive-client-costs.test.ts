@@ -24,6 +24,7 @@ describe('the runtime token-cost table', () => {
     const costs = Object.fromEntries(Object.entries(OPERATIONS).map(([name, operation]) => [name, operation.cost]));
     expect(costs).toEqual({
       listOrganizations: 10,
+      listPersons: 10,
       getOrganization: 1,
       createOrganization: 5,
       updateOrganization: 5,

@@ -1,0 +1,72 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { METRICS } from '../platform/metric-names';
+import { logger, metrics } from '../platform/powertools';
+import { SqsMessageQueue } from '../platform/sqs-queue';
+import { tableNamed } from '../platform/table';
+import { LinkStore } from '../store/link-store';
+import { type BackfillSummary, runBackfill } from '../sync/backfill';
+import { organizationName } from '../sync/mapping';
+import { matchReportCsv, type MatchRow } from '../sync/matching';
+import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+
+const Config = RuntimeConfig.extend({
+  SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
+  QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
+  HOME_CURRENCY: z.string().length(3).default('USD'),
+});
+const config = Config.parse(process.env);
+const links = new LinkStore(tableNamed(config.TABLE_NAME));
+const bulk = new SqsMessageQueue(
+  new SQSClient({ useQueueUrlAsEndpoint: false }),
+  config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL,
+);
+const clientFactory = clientFactoryFor(config);
+
+/** Invoked by the CLI (`ml-connector backfill [--dry-run]`) or after a QBO company is connected. */
+const BackfillRequest = z.object({ realmId: z.string().min(1), dryRun: z.boolean().default(true) });
+
+export async function lambdaHandler(
+  event: unknown,
+): Promise<{ summary: BackfillSummary; rows: MatchRow[]; csv: string }> {
+  const request = BackfillRequest.parse(event);
+  const { qbo, pipedrive, fields } = await (await clientFactory()).forRealm(request.realmId);
+  const key = fields.fieldKeys.quickbooksId;
+  const { rows, summary } = await runBackfill(
+    request.realmId,
+    {
+      customerPages: () => qbo.customerPages(),
+      organizationPages: async function* () {
+        for await (const page of pipedrive.organizationPages(key ? { customFieldKeys: [key] } : {})) {
+          yield page.map((org) => {
+            const value: unknown = key ? org.custom_fields?.[key] : undefined;
+            return { id: org.id, name: org.name, quickbooksId: typeof value === 'string' ? value : undefined };
+          });
+        }
+      },
+      personPages: () => pipedrive.personPages(),
+      repoint: (...args) => links.repoint(...args),
+      queue: bulk,
+      now: Date.now,
+      nameOf: (customer) =>
+        organizationName(customer, {
+          subCustomers: config.SUB_CUSTOMERS,
+          qboAppUrl: config.QBO_APP_URL,
+          homeCurrency: config.HOME_CURRENCY,
+        }),
+    },
+    request.dryRun,
+  );
+  metrics.addMetric(METRICS.enqueued, MetricUnit.Count, summary.enqueued);
+  metrics.addMetric(METRICS.pipedriveTokens, MetricUnit.Count, pipedrive.tokensSpent);
+  logger.info('backfill', { realmId: request.realmId, ...summary });
+  return { summary, rows, csv: matchReportCsv(rows) };
+}
+
+export const handler = middy(lambdaHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

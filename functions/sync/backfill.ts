@@ -1,0 +1,88 @@
+import { type ExistingOrganization, type MatchRow, matchCustomers, companyDomain } from './matching';
+import type { QboCustomer } from './qbo-entities';
+import { type MessageQueue, queued, type SyncMessage } from './sync-message';
+
+export interface BackfillDependencies {
+  customerPages(): AsyncGenerator<{ customers: QboCustomer[] }>;
+  organizationPages(): AsyncGenerator<{ id: number; name: string; quickbooksId: string | undefined }[]>;
+  personPages(): AsyncGenerator<
+    { org_id?: number | null | undefined; emails?: { value: string }[] | null | undefined }[]
+  >;
+  repoint(realmId: string, qboId: string, orgId: number, now: number): Promise<void>;
+  /** The bulk queue, so a backfill never holds up realtime changes. */
+  queue: MessageQueue;
+  now: () => number;
+  nameOf(customer: QboCustomer): string;
+}
+
+export interface BackfillSummary {
+  customers: number;
+  organizations: number;
+  linked: number;
+  toCreate: number;
+  review: number;
+  enqueued: number;
+  dryRun: boolean;
+}
+
+/**
+ * The first sync of a connection: list the existing organizations once (pages of 500) and their
+ * persons, match every QBO customer (see matching.ts), and, unless it is a dry run, point the matched
+ * customers at their organizations and queue every customer for the worker, which writes the
+ * QuickBooks ID onto matched organizations and creates the rest.
+ */
+export async function runBackfill(
+  realmId: string,
+  deps: BackfillDependencies,
+  dryRun: boolean,
+): Promise<{ rows: MatchRow[]; summary: BackfillSummary }> {
+  const customers: QboCustomer[] = [];
+  for await (const page of deps.customerPages()) customers.push(...page.customers);
+  const domains = new Map<number, Set<string>>();
+  for await (const page of deps.personPages()) {
+    for (const person of page) {
+      if (!person.org_id) continue;
+      for (const email of person.emails ?? []) {
+        const domain = companyDomain(email.value);
+        if (domain) domains.set(person.org_id, (domains.get(person.org_id) ?? new Set()).add(domain));
+      }
+    }
+  }
+  const organizations: ExistingOrganization[] = [];
+  for await (const page of deps.organizationPages()) {
+    for (const org of page) organizations.push({ ...org, emailDomains: domains.get(org.id) ?? new Set() });
+  }
+  const rows = matchCustomers(customers, organizations, (customer) => deps.nameOf(customer));
+  const summary: BackfillSummary = {
+    customers: customers.length,
+    organizations: organizations.length,
+    linked: rows.filter((row) => row.action === 'link').length,
+    toCreate: rows.filter((row) => row.action === 'create').length,
+    review: rows.filter((row) => row.action === 'review').length,
+    enqueued: 0,
+    dryRun,
+  };
+  if (dryRun) return { rows, summary };
+  const now = deps.now();
+  const byId = new Map(customers.map((customer) => [customer.Id, customer]));
+  const messages: SyncMessage[] = [];
+  for (const row of rows) {
+    if (row.action === 'review') continue;
+    if (row.action === 'link' && row.orgId !== undefined) await deps.repoint(realmId, row.qboId, row.orgId, now);
+    const customer = byId.get(row.qboId);
+    if (!customer) continue;
+    messages.push({
+      v: 1,
+      realmId,
+      kind: 'customer',
+      id: customer.Id,
+      source: 'backfill',
+      eventId: `backfill:${now}:${customer.Id}`,
+      record: customer,
+      enqueuedAt: now,
+    });
+  }
+  await deps.queue.send(messages.map(queued));
+  summary.enqueued = messages.length;
+  return { rows, summary };
+}

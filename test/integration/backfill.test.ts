@@ -1,0 +1,134 @@
+import { runBackfill, type BackfillDependencies } from '../../functions/sync/backfill';
+import { organizationName } from '../../functions/sync/mapping';
+import { matchCustomers, matchReportCsv, normaliseName } from '../../functions/sync/matching';
+import type { QueuedMessage } from '../../functions/sync/sync-message';
+import { control } from '../helpers/quickbooks-sandbox';
+import { DEFAULT_SYNC_OPTIONS, type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
+
+describe('first-sync matching', () => {
+  it('normalises names: case, accents, punctuation and legal suffixes', () => {
+    expect(normaliseName('Müller & Söhne GmbH')).toBe('muller sohne');
+    expect(normaliseName("O'Brien's Pub, LLC")).toBe('o brien s pub');
+    expect(normaliseName('ACME Inc.')).toBe(normaliseName('Acme'));
+  });
+
+  it('prefers the QuickBooks ID, never gives one organization to two customers, and leaves ties for review', () => {
+    const customer = (Id: string, DisplayName: string, email?: string) =>
+      ({
+        Id,
+        SyncToken: '0',
+        MetaData: { LastUpdatedTime: 'x' },
+        DisplayName,
+        Active: true,
+        ...(email ? { PrimaryEmailAddr: { Address: email } } : {}),
+      }) as never;
+    const org = (id: number, name: string, quickbooksId?: string, domains: string[] = []) => ({
+      id,
+      name,
+      quickbooksId,
+      emailDomains: new Set(domains),
+    });
+    const rows = matchCustomers(
+      [
+        customer('1', 'Acme'),
+        customer('2', 'Acme Inc'),
+        customer('3', 'Twin'),
+        customer('4', 'Domain Co', 'a@domainco.example'),
+        customer('5', 'Free Mail', 'x@gmail.com'),
+      ],
+      [
+        org(10, 'Acme', '2'),
+        org(11, 'ACME Inc.'),
+        org(12, 'Twin'),
+        org(13, 'Twin LLC'),
+        org(14, 'Something else', undefined, ['domainco.example']),
+        org(15, 'Gmail People', undefined, ['gmail.com']),
+      ],
+      (c: { DisplayName: string }) => c.DisplayName,
+    );
+    expect(rows.map((r) => [r.qboId, r.action, r.method, r.orgId])).toEqual([
+      ['2', 'link', 'quickbooks-id', 10],
+      ['1', 'link', 'name', 11],
+      ['3', 'review', 'name', undefined],
+      ['4', 'link', 'email-domain', 14],
+      ['5', 'create', 'none', undefined],
+    ]);
+    expect(matchReportCsv(rows).split('\n')[0]).toBe(
+      'qbo_id,customer,action,method,confidence,org_id,organization,candidates',
+    );
+    expect(matchReportCsv(rows)).toContain('3,Twin,review,name,0.45,,,12 13');
+  });
+});
+
+describe('backfill against both sandboxes', () => {
+  let h: SyncHarness;
+  let sent: QueuedMessage[];
+  let deps: BackfillDependencies;
+  beforeEach(async () => {
+    h = await startSyncHarness();
+    sent = [];
+    const key = h.fields.fieldKeys.quickbooksId ?? '';
+    deps = {
+      customerPages: () => h.qbo.customerPages(),
+      organizationPages: async function* () {
+        for await (const page of h.pipedrive.organizationPages({ customFieldKeys: [key] })) {
+          yield page.map((org) => {
+            const value: unknown = org.custom_fields?.[key];
+            return { id: org.id, name: org.name, quickbooksId: typeof value === 'string' ? value : undefined };
+          });
+        }
+      },
+      personPages: () => h.pipedrive.personPages(),
+      repoint: (...args) => h.links.repoint(...args),
+      queue: { send: (messages) => Promise.resolve(void sent.push(...messages)) },
+      now: () => h.clock.now(),
+      nameOf: (customer) => organizationName(customer, DEFAULT_SYNC_OPTIONS),
+    };
+  });
+  afterEach(() => h.close());
+
+  it('reports matches in a dry run without writing, then links and creates with no duplicate organization', async () => {
+    const realm = h.realmId;
+    const existing = (
+      (
+        await control(h.qboSandbox, 'POST', `/realms/${realm}/customers`, {
+          DisplayName: 'Harbor Light Catering LLC',
+          CompanyName: 'Harbor Light Catering LLC',
+        })
+      ).body as { Customer: { Id: string } }
+    ).Customer.Id;
+    await control(h.qboSandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Brand New Co' });
+    h.pipedriveSandbox.control.seed({
+      organizations: [{ name: 'Harbor Light Catering' }, { name: 'Unrelated Org' }],
+    });
+    const beforeOrgs = h.pipedriveSandbox.store.organizations.size;
+
+    const dry = await runBackfill(realm, deps, true);
+    expect(dry.summary).toMatchObject({
+      customers: 2,
+      organizations: 2,
+      linked: 1,
+      toCreate: 1,
+      review: 0,
+      enqueued: 0,
+      dryRun: true,
+    });
+    expect(sent).toHaveLength(0);
+    expect(await h.links.get(realm, existing)).toBeUndefined();
+
+    const applied = await runBackfill(realm, deps, false);
+    expect(applied.summary.enqueued).toBe(2);
+    expect(sent.every((m) => m.body.source === 'backfill')).toBe(true);
+    await h.run(sent.map((m) => m.body));
+    const names = [...h.pipedriveSandbox.store.organizations.values()]
+      .filter((o) => !o.is_deleted)
+      .map((o) => o.name)
+      .sort();
+    expect(names).toEqual(['Brand New Co', 'Harbor Light Catering LLC', 'Unrelated Org']);
+    expect(h.pipedriveSandbox.store.organizations.size).toBe(beforeOrgs + 1);
+    const matched = [...h.pipedriveSandbox.store.organizations.values()].find(
+      (o) => o.name === 'Harbor Light Catering LLC',
+    );
+    expect(matched?.custom_fields[h.fields.fieldKeys.quickbooksId ?? '']).toBe(existing);
+  });
+});
