@@ -7,12 +7,11 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { OAuthFlow, type OAuthOutcome } from '../platform/oauth-flow';
 import { log, logger, metrics } from '../platform/powertools';
-import { readSecret } from '../platform/secrets';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
 import { PipedrivePlan } from '../store/connections';
 import { KmsTokenCipher } from '../store/kms-token-cipher';
-import { allowedPipedriveHosts, RuntimeConfig } from './shared/runtime-config';
+import { pipedriveOAuthConfig, quickBooksOAuthConfig, RuntimeConfig } from './shared/runtime-config';
 
 const Config = RuntimeConfig.extend({
   PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
@@ -23,44 +22,21 @@ let flow: Promise<OAuthFlow> | undefined;
 
 /** Built on first use: it needs the client secrets, which are read once and cached. */
 function oauthFlow(): Promise<OAuthFlow> {
-  flow ??= (async () => {
-    const pipedriveSecret = config.PIPEDRIVE_CLIENT_ID
-      ? await readSecret(process.env, 'PIPEDRIVE_CLIENT_SECRET').catch(() => undefined)
-      : undefined;
-    return new OAuthFlow(
+  flow ??= (async () =>
+    new OAuthFlow(
       tableNamed(config.TABLE_NAME),
       new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
       new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL),
       {
         qboApiBaseUrl: config.QBO_API_BASE_URL,
-        qbo: {
-          clientId: config.QBO_CLIENT_ID,
-          clientSecret: await readSecret(process.env, 'QBO_CLIENT_SECRET'),
-          redirectUri: config.QBO_REDIRECT_URI,
-          authorizeUrl: config.QBO_AUTHORIZE_URL,
-          tokenUrl: config.QBO_TOKEN_URL,
-          revokeUrl: config.QBO_REVOKE_URL,
-          timeoutMs: config.HTTP_TIMEOUT_MS,
-        },
-        pipedrive:
-          config.PIPEDRIVE_CLIENT_ID && pipedriveSecret && config.PIPEDRIVE_REDIRECT_URI
-            ? {
-                clientId: config.PIPEDRIVE_CLIENT_ID,
-                clientSecret: pipedriveSecret,
-                redirectUri: config.PIPEDRIVE_REDIRECT_URI,
-                ...(config.PIPEDRIVE_AUTHORIZE_URL ? { authorizeUrl: config.PIPEDRIVE_AUTHORIZE_URL } : {}),
-                ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
-                timeoutMs: config.HTTP_TIMEOUT_MS,
-                allowApiHosts: allowedPipedriveHosts(config),
-              }
-            : undefined,
+        qbo: await quickBooksOAuthConfig(config),
+        pipedrive: await pipedriveOAuthConfig(config),
         pipedrivePlan: config.PIPEDRIVE_PLAN,
         pipedriveSeats: config.PIPEDRIVE_SEATS,
         stateTtlMs: 10 * 60_000,
       },
       log,
-    );
-  })();
+    ))();
   return flow;
 }
 

@@ -5,7 +5,6 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import middy from '@middy/core';
 import { METRICS } from '../platform/metric-names';
 import { log, logger, metrics } from '../platform/powertools';
-import { readSecret } from '../platform/secrets';
 import { tableNamed } from '../platform/table';
 import { upkeepTokens, type UpkeepReport, type UpkeepTarget } from '../platform/token-upkeep';
 import { PipedriveOAuthClient } from '../pipedrive/oauth-client';
@@ -14,7 +13,7 @@ import { type Connection, ConnectionStore } from '../store/connections';
 import { KmsTokenCipher } from '../store/kms-token-cipher';
 import { TokenLifecycle, type TokenRefresher } from '../store/token-lifecycle';
 import { TokenStore } from '../store/token-store';
-import { allowedPipedriveHosts, RuntimeConfig } from './shared/runtime-config';
+import { pipedriveOAuthConfig, quickBooksOAuthConfig, RuntimeConfig } from './shared/runtime-config';
 
 const config = RuntimeConfig.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -26,27 +25,10 @@ async function refresherFor(
   provider: 'quickbooks' | 'pipedrive',
   connection: Connection,
 ): Promise<TokenRefresher | undefined> {
-  if (provider === 'quickbooks') {
-    return new QuickBooksOAuthClient({
-      clientId: config.QBO_CLIENT_ID,
-      clientSecret: await readSecret(process.env, 'QBO_CLIENT_SECRET'),
-      redirectUri: config.QBO_REDIRECT_URI,
-      authorizeUrl: config.QBO_AUTHORIZE_URL,
-      tokenUrl: config.QBO_TOKEN_URL,
-      revokeUrl: config.QBO_REVOKE_URL,
-      timeoutMs: config.HTTP_TIMEOUT_MS,
-    });
-  }
-  if (connection.pipedrive?.auth !== 'oauth' || !config.PIPEDRIVE_CLIENT_ID || !config.PIPEDRIVE_REDIRECT_URI)
-    return undefined;
-  const oauth = new PipedriveOAuthClient({
-    clientId: config.PIPEDRIVE_CLIENT_ID,
-    clientSecret: await readSecret(process.env, 'PIPEDRIVE_CLIENT_SECRET'),
-    redirectUri: config.PIPEDRIVE_REDIRECT_URI,
-    ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
-    timeoutMs: config.HTTP_TIMEOUT_MS,
-    allowApiHosts: allowedPipedriveHosts(config),
-  });
+  if (provider === 'quickbooks') return new QuickBooksOAuthClient(await quickBooksOAuthConfig(config));
+  const settings = connection.pipedrive?.auth === 'oauth' ? await pipedriveOAuthConfig(config) : undefined;
+  if (!settings) return undefined;
+  const oauth = new PipedriveOAuthClient(settings);
   return { refresh: (token) => oauth.refresh(token, connection.pipedrive?.apiDomain) };
 }
 

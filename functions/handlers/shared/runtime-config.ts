@@ -1,6 +1,8 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { z } from 'zod';
+import type { PipedriveOAuthConfig } from '../../pipedrive/oauth-client';
 import { ConnectionClientFactory } from '../../platform/connection-clients';
+import type { QuickBooksOAuthConfig } from '../../quickbooks/oauth-client';
 import { log } from '../../platform/powertools';
 import { readSecret } from '../../platform/secrets';
 import { tableNamed } from '../../platform/table';
@@ -35,47 +37,53 @@ export function allowedPipedriveHosts(config: RuntimeConfig): string[] {
     .filter(Boolean);
 }
 
+/** Intuit's OAuth settings, with the client secret read once (Secrets Manager, or env locally). */
+export async function quickBooksOAuthConfig(config: RuntimeConfig): Promise<QuickBooksOAuthConfig> {
+  return {
+    clientId: config.QBO_CLIENT_ID,
+    clientSecret: await readSecret(process.env, 'QBO_CLIENT_SECRET'),
+    redirectUri: config.QBO_REDIRECT_URI,
+    authorizeUrl: config.QBO_AUTHORIZE_URL,
+    tokenUrl: config.QBO_TOKEN_URL,
+    revokeUrl: config.QBO_REVOKE_URL,
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+  };
+}
+
+/** Pipedrive's OAuth settings; undefined when the deployment connects Pipedrive by API token only. */
+export async function pipedriveOAuthConfig(config: RuntimeConfig): Promise<PipedriveOAuthConfig | undefined> {
+  if (!config.PIPEDRIVE_CLIENT_ID || !config.PIPEDRIVE_REDIRECT_URI) return undefined;
+  const secret = await readSecret(process.env, 'PIPEDRIVE_CLIENT_SECRET').catch(() => undefined);
+  if (!secret) return undefined;
+  return {
+    clientId: config.PIPEDRIVE_CLIENT_ID,
+    clientSecret: secret,
+    redirectUri: config.PIPEDRIVE_REDIRECT_URI,
+    ...(config.PIPEDRIVE_AUTHORIZE_URL ? { authorizeUrl: config.PIPEDRIVE_AUTHORIZE_URL } : {}),
+    ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+    allowApiHosts: allowedPipedriveHosts(config),
+  };
+}
+
 /** The client factory, built on first use (it needs secrets) and kept for the container's life. */
 export function clientFactoryFor(config: RuntimeConfig): () => Promise<ConnectionClientFactory> {
   let factory: Promise<ConnectionClientFactory> | undefined;
   return () => {
-    factory ??= (async () => {
-      const pipedriveSecret = config.PIPEDRIVE_CLIENT_ID
-        ? await readSecret(process.env, 'PIPEDRIVE_CLIENT_SECRET').catch(() => undefined)
-        : undefined;
-      return new ConnectionClientFactory(
+    factory ??= (async () =>
+      new ConnectionClientFactory(
         tableNamed(config.TABLE_NAME),
         new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
         {
           qboApiBaseUrl: config.QBO_API_BASE_URL,
-          qboOAuth: {
-            clientId: config.QBO_CLIENT_ID,
-            clientSecret: await readSecret(process.env, 'QBO_CLIENT_SECRET'),
-            redirectUri: config.QBO_REDIRECT_URI,
-            authorizeUrl: config.QBO_AUTHORIZE_URL,
-            tokenUrl: config.QBO_TOKEN_URL,
-            revokeUrl: config.QBO_REVOKE_URL,
-            timeoutMs: config.HTTP_TIMEOUT_MS,
-          },
-          pipedriveOAuth:
-            config.PIPEDRIVE_CLIENT_ID && pipedriveSecret && config.PIPEDRIVE_REDIRECT_URI
-              ? {
-                  clientId: config.PIPEDRIVE_CLIENT_ID,
-                  clientSecret: pipedriveSecret,
-                  redirectUri: config.PIPEDRIVE_REDIRECT_URI,
-                  ...(config.PIPEDRIVE_AUTHORIZE_URL ? { authorizeUrl: config.PIPEDRIVE_AUTHORIZE_URL } : {}),
-                  ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
-                  timeoutMs: config.HTTP_TIMEOUT_MS,
-                  allowApiHosts: allowedPipedriveHosts(config),
-                }
-              : undefined,
+          qboOAuth: await quickBooksOAuthConfig(config),
+          pipedriveOAuth: await pipedriveOAuthConfig(config),
           pipedriveAllowHosts: allowedPipedriveHosts(config),
           budgetShare: config.BUDGET_SHARE,
           timeoutMs: config.HTTP_TIMEOUT_MS,
         },
         log,
-      );
-    })();
+      ))();
     return factory;
   };
 }
