@@ -86,6 +86,18 @@ describe('worker Lambda', () => {
     expect(liveOrgs().map((o) => o.name)).toContain('Batch Co');
   });
 
+  it('refreshes an access token that expired between batches (single refresh) and carries on', async () => {
+    const ids = [await createCustomer('Expiry One'), await createCustomer('Expiry Two')];
+    const before = qbo.state.counters.get('oauth.refreshes', realm);
+    await control(qbo, 'POST', '/oauth/expire-access-tokens');
+    await new SqsMessageQueue(sqs, queueUrl).send(ids.map((id) => queued(message(id))));
+    const response = await run();
+    expect(response.batchItemFailures).toEqual([]);
+    expect(liveOrgs().map((o) => o.name)).toEqual(expect.arrayContaining(['Expiry One', 'Expiry Two']));
+    expect(qbo.state.counters.get('oauth.refreshes', realm)).toBe(before + 1);
+  });
+
+  // After this test the worker's governor pauses Pipedrive calls for the 300 s Pipedrive asked for.
   it('backs off a Pipedrive 429 by the visibility timeout and reports the record for a retry', async () => {
     const id = await createCustomer('Throttled Co');
     pipedrive.faults.add({
