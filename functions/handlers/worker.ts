@@ -6,7 +6,7 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { AuthError, errorKind } from '../platform/errors';
+import { AuthError, errorKind, isConnectorError } from '../platform/errors';
 import { METRICS } from '../platform/metric-names';
 import { log, logger, metrics } from '../platform/powertools';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
@@ -100,11 +100,7 @@ export async function lambdaHandler(event: SQSEvent, context: Context): Promise<
         return;
       }
       const delay = retryDelaySeconds(error, Number(record.attributes.ApproximateReceiveCount));
-      metrics.addMetric(
-        errorKind(error) === 'rate-limited' ? METRICS.pipedriveRateLimited : METRICS.failed,
-        MetricUnit.Count,
-        1,
-      );
+      metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
       logger.warn('sync will be retried', {
         kind: errorKind(error),
         retryInSeconds: delay,
@@ -169,6 +165,16 @@ async function park(message: SyncMessage, record: SQSRecord, error: AuthError): 
   }
   metrics.addMetric(METRICS.parked, MetricUnit.Count, 1);
   logger.warn('message parked until the connection is reconnected', { reason: error.code ?? error.name });
+}
+
+/** Which counter a retried failure moves: rate limits by the system that imposed them, hard stops, other failures. */
+function retryMetric(error: unknown): string {
+  const kind = errorKind(error);
+  if (kind === 'hard-stop') return METRICS.pipedriveHardStops;
+  if (kind !== 'rate-limited') return METRICS.failed;
+  return isConnectorError(error) && error.system === 'quickbooks'
+    ? METRICS.qboRateLimited
+    : METRICS.pipedriveRateLimited;
 }
 
 function recordMetrics(result: SyncResult): void {
