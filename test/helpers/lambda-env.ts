@@ -44,3 +44,19 @@ export function loadHandler(path: string): (event: unknown, context: unknown) =>
   if (typeof handler !== 'function') throw new Error(`${path} exports no handler`);
   return (event, context) => Promise.resolve(Reflect.apply(handler, undefined, [event, context]));
 }
+
+/** What a function wrote to stdout (its logs and EMF metrics) while `work` ran. */
+export async function captureStdout<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return write(chunk, ...rest);
+  });
+  try {
+    const result = await work();
+    return { result, output: chunks.join('') };
+  } finally {
+    process.stdout.write = write;
+  }
+}

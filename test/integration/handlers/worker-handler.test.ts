@@ -7,7 +7,7 @@ import { queued, type SyncMessage } from '../../../functions/sync/sync-message';
 import type { PipedriveSandbox } from '../../../local/pipedrive';
 import type { QuickBooksSandbox } from '../../../local/quickbooks';
 import { type FunctionEnvironment, startFunctionEnvironment } from '../../helpers/function-environment';
-import { lambdaContext, loadHandler } from '../../helpers/lambda-env';
+import { captureStdout, lambdaContext, loadHandler } from '../../helpers/lambda-env';
 import { control } from '../../helpers/quickbooks-sandbox';
 import { localSqsClient, receiveAsLambdaEvent } from '../../helpers/sqs';
 
@@ -109,8 +109,9 @@ describe('worker Lambda', () => {
       count: 1,
     });
     await new SqsMessageQueue(sqs, queueUrl).send([queued(message(id))]);
-    const response = await run();
+    const { result: response, output } = await captureStdout(run);
     expect(response.batchItemFailures).toHaveLength(1);
+    expect(output).toContain('"PipedriveRateLimited":1');
     // Invisible for the wait Pipedrive asked for, not back at once.
     const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
     expect(again.Messages ?? []).toHaveLength(0);
