@@ -1,0 +1,45 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { parseConnectorConfig, removalPolicyOf } from '../../lib/config';
+
+describe('connector configuration from CDK context', () => {
+  it('fills every setting with its documented default', () => {
+    expect(parseConnectorConfig({})).toEqual({
+      pollSchedule: 'rate(15 minutes)',
+      pipedrivePlan: 'growth',
+      pipedriveSeats: 1,
+      budgetShare: 0.5,
+      subCustomers: 'rollup',
+      mergeRule: 'merge',
+      logLevel: 'INFO',
+      auditRetentionDays: 90,
+      removalPolicy: 'retain',
+    });
+  });
+
+  it('retains data unless destroy is asked for', () => {
+    expect(removalPolicyOf(parseConnectorConfig({}))).toBe(RemovalPolicy.RETAIN);
+    expect(removalPolicyOf(parseConnectorConfig({ removalPolicy: 'destroy' }))).toBe(RemovalPolicy.DESTROY);
+  });
+
+  it('accepts numbers given as strings on the command line', () => {
+    const config = parseConnectorConfig({ pipedriveSeats: '3', budgetShare: '0.25', auditRetentionDays: '30' });
+    expect(config).toMatchObject({ pipedriveSeats: 3, budgetShare: 0.25, auditRetentionDays: 30 });
+  });
+
+  it.each([
+    ['pollSchedule', 'every 15 minutes'],
+    ['pipedrivePlan', 'enterprise'],
+    ['pipedriveSeats', 0],
+    ['pipedriveSeats', 1.5],
+    ['budgetShare', 0],
+    ['budgetShare', 1.5],
+    ['subCustomers', 'merge'],
+    ['mergeRule', 'rollup'],
+    ['alarmEmail', 'not-an-address'],
+    ['logLevel', 'TRACE'],
+    ['auditRetentionDays', -1],
+    ['removalPolicy', 'snapshot'],
+  ])('rejects %s = %p', (key, value) => {
+    expect(() => parseConnectorConfig({ [key]: value })).toThrow(new RegExp(`invalid ml-connector context: ${key}`));
+  });
+});
