@@ -1,5 +1,6 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
+import { toSqsRecord } from '../../local/aws/sqs-lambda-event';
 
 export function sqsEndpoint(): string {
   const endpoint = process.env.SQS_ENDPOINT;
@@ -41,7 +42,6 @@ export async function createFifoQueue(
 
 /** Receives up to 10 messages and shapes them as the SQS event Lambda would deliver. */
 export async function receiveAsLambdaEvent(client: SQSClient, queueUrl: string, visibilityTimeout = 60) {
-  const name = queueUrl.split('/').pop() ?? '';
   const received = await client.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
@@ -50,27 +50,5 @@ export async function receiveAsLambdaEvent(client: SQSClient, queueUrl: string, 
       MessageSystemAttributeNames: ['All'],
     }),
   );
-  return {
-    Records: (received.Messages ?? []).map((message) => ({
-      messageId: message.MessageId ?? '',
-      receiptHandle: message.ReceiptHandle ?? '',
-      body: message.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-        ...(message.Attributes?.MessageGroupId ? { MessageGroupId: message.Attributes.MessageGroupId } : {}),
-        ...(message.Attributes?.MessageDeduplicationId
-          ? { MessageDeduplicationId: message.Attributes.MessageDeduplicationId }
-          : {}),
-        ...(message.Attributes?.SequenceNumber ? { SequenceNumber: message.Attributes.SequenceNumber } : {}),
-      },
-      messageAttributes: {},
-      md5OfBody: message.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${name}`,
-      awsRegion: 'us-east-1',
-    })),
-  };
+  return { Records: (received.Messages ?? []).map((message) => toSqsRecord(message, queueUrl)) };
 }
