@@ -1,0 +1,73 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Default-stage throttling: Intuit sends a few webhooks a minute per company; OAuth is a human clicking. */
+export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+export interface ConnectorApiProps {
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The public HTTP API: Intuit's webhook and the OAuth start/callback pages. Created before the
+ * functions (their redirect URIs need its URL); routes are added once the functions exist.
+ */
+export class ConnectorApi extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: ConnectorApiProps) {
+    super(scope, id);
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'ml-connector: QuickBooks webhooks and OAuth',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: API_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            sourceIp: '$context.identity.sourceIp',
+          }),
+        ),
+      },
+    });
+  }
+
+  /** The base URL, ending in `/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  addRoutes(functions: { readonly webhook: IFunction; readonly oauth: IFunction }): void {
+    this.httpApi.addRoutes({
+      path: '/webhooks/quickbooks',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('Webhook', functions.webhook),
+    });
+    this.httpApi.addRoutes({
+      path: '/oauth/{provider}/{step}',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('OAuth', functions.oauth),
+    });
+  }
+}

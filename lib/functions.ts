@@ -1,0 +1,214 @@
+import * as path from 'node:path';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ConnectorConfig } from './config';
+import type { Queues } from './queues';
+import type { SecretName } from './secrets';
+
+export const METRICS_NAMESPACE = 'MlConnector';
+export const SERVICE_NAME = 'ml-connector';
+
+/** Timeouts per function; the worker's also sets the queues' visibility timeout. */
+export const FUNCTION_TIMEOUTS = {
+  webhook: Duration.seconds(10),
+  worker: Duration.minutes(2),
+  cdcPoll: Duration.minutes(5),
+  oauth: Duration.seconds(15),
+  tokenUpkeep: Duration.minutes(5),
+  backfill: Duration.minutes(15),
+} as const;
+
+/** Largest accepted webhook body: Intuit's notifications are a few KB; the HTTP API's own limit is 10 MB. */
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+/** Worker concurrency per queue (RELIABILITY §3): bounded so the Pipedrive budget, not Lambda, sets the pace. */
+export const WORKER_MAX_CONCURRENCY = { changes: 5, bulk: 2 } as const;
+export const WORKER_BATCH_SIZE = 10;
+
+export interface ConnectorFunctionsProps {
+  readonly config: ConnectorConfig;
+  readonly table: ITable;
+  readonly queues: Queues;
+  readonly tokenKey: IKey;
+  readonly secrets: Readonly<Record<SecretName, ISecret>>;
+  /** The API's base URL, ending in `/`: the OAuth redirect URIs are built from it. */
+  readonly apiUrl: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+type FunctionName = keyof typeof FUNCTION_TIMEOUTS;
+
+const HANDLER_FILES: Readonly<Record<FunctionName, string>> = {
+  webhook: 'webhook.ts',
+  worker: 'worker.ts',
+  cdcPoll: 'cdc-poll.ts',
+  oauth: 'oauth.ts',
+  tokenUpkeep: 'token-upkeep.ts',
+  backfill: 'backfill.ts',
+};
+
+const MEMORY_MB: Readonly<Record<FunctionName, number>> = {
+  webhook: 512,
+  worker: 1024,
+  cdcPoll: 512,
+  oauth: 512,
+  tokenUpkeep: 512,
+  backfill: 1024,
+};
+
+/** The six Lambda functions, each with its own role, log group and only the grants it uses. */
+export class ConnectorFunctions extends Construct {
+  readonly webhook: NodejsFunction;
+  readonly worker: NodejsFunction;
+  readonly cdcPoll: NodejsFunction;
+  readonly oauth: NodejsFunction;
+  readonly tokenUpkeep: NodejsFunction;
+  readonly backfill: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ConnectorFunctionsProps) {
+    super(scope, id);
+    const { config, table, queues, tokenKey, secrets } = props;
+
+    this.webhook = this.nodeFunction('webhook', props, {
+      TABLE_NAME: table.tableName,
+      CHANGES_QUEUE_URL: queues.changes.queue.queueUrl,
+      MAX_WEBHOOK_BYTES: String(MAX_WEBHOOK_BYTES),
+      WEBHOOK_VERIFIER_TOKENS_SECRET_ARN: secrets.WEBHOOK_VERIFIER_TOKENS.secretArn,
+    });
+    // Only looks up known realms and enqueues: no token key, no writes.
+    table.grantReadData(this.webhook);
+    queues.changes.queue.grantSendMessages(this.webhook);
+    secrets.WEBHOOK_VERIFIER_TOKENS.grantRead(this.webhook);
+
+    const runtime = runtimeEnvironment(props);
+    this.worker = this.nodeFunction('worker', props, {
+      ...runtime,
+      SUB_CUSTOMERS: config.subCustomers,
+      MERGE_RULE: config.mergeRule,
+      AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
+    });
+    this.cdcPoll = this.nodeFunction('cdcPoll', props, runtime);
+    this.oauth = this.nodeFunction('oauth', props, {
+      ...runtime,
+      PIPEDRIVE_PLAN: config.pipedrivePlan,
+      PIPEDRIVE_SEATS: String(config.pipedriveSeats),
+    });
+    this.tokenUpkeep = this.nodeFunction('tokenUpkeep', props, runtime);
+    this.backfill = this.nodeFunction('backfill', props, { ...runtime, SUB_CUSTOMERS: config.subCustomers });
+
+    for (const fn of [this.worker, this.cdcPoll, this.oauth, this.tokenUpkeep, this.backfill]) {
+      table.grantReadWriteData(fn);
+      tokenKey.grantEncryptDecrypt(fn);
+      secrets.QBO_CLIENT_SECRET.grantRead(fn);
+      secrets.PIPEDRIVE_CLIENT_SECRET.grantRead(fn);
+    }
+    // The worker re-enqueues (deferred and resolved changes); the poll feeds changes, reconcile and backfill feed bulk.
+    queues.changes.queue.grantSendMessages(this.worker);
+    queues.bulk.queue.grantSendMessages(this.worker);
+    queues.changes.queue.grantSendMessages(this.cdcPoll);
+    queues.bulk.queue.grantSendMessages(this.cdcPoll);
+    queues.bulk.queue.grantSendMessages(this.backfill);
+
+    this.worker.addEventSource(
+      new SqsEventSource(queues.changes.queue, {
+        batchSize: WORKER_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        maxConcurrency: WORKER_MAX_CONCURRENCY.changes,
+      }),
+    );
+    this.worker.addEventSource(
+      new SqsEventSource(queues.bulk.queue, {
+        batchSize: WORKER_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        maxConcurrency: WORKER_MAX_CONCURRENCY.bulk,
+      }),
+    );
+  }
+
+  get all(): Readonly<Record<FunctionName, NodejsFunction>> {
+    return {
+      webhook: this.webhook,
+      worker: this.worker,
+      cdcPoll: this.cdcPoll,
+      oauth: this.oauth,
+      tokenUpkeep: this.tokenUpkeep,
+      backfill: this.backfill,
+    };
+  }
+
+  private nodeFunction(
+    name: FunctionName,
+    props: ConnectorFunctionsProps,
+    environment: Record<string, string>,
+  ): NodejsFunction {
+    const id = name.charAt(0).toUpperCase() + name.slice(1);
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy,
+    });
+    // An own role instead of AWSLambdaBasicExecutionRole: logs go to this function's group only.
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `ml-connector ${name} function`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    return new NodejsFunction(this, id, {
+      entry: path.join(__dirname, '..', 'functions', 'handlers', HANDLER_FILES[name]),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: MEMORY_MB[name],
+      timeout: FUNCTION_TIMEOUTS[name],
+      role,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      tracing: Tracing.ACTIVE,
+      environment: {
+        ...environment,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.config.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        format: OutputFormat.CJS,
+        target: 'node24',
+        // The Node.js 24 runtime ships the AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+  }
+}
+
+/** The environment of every function that talks to QBO and Pipedrive (functions/handlers/shared/runtime-config.ts). */
+function runtimeEnvironment(props: ConnectorFunctionsProps): Record<string, string> {
+  const { config, table, queues, tokenKey, secrets, apiUrl } = props;
+  return {
+    TABLE_NAME: table.tableName,
+    CHANGES_QUEUE_URL: queues.changes.queue.queueUrl,
+    BULK_QUEUE_URL: queues.bulk.queue.queueUrl,
+    KMS_KEY_ID: tokenKey.keyArn,
+    QBO_REDIRECT_URI: `${apiUrl}oauth/quickbooks/callback`,
+    PIPEDRIVE_REDIRECT_URI: `${apiUrl}oauth/pipedrive/callback`,
+    BUDGET_SHARE: String(config.budgetShare),
+    QBO_CLIENT_SECRET_SECRET_ARN: secrets.QBO_CLIENT_SECRET.secretArn,
+    PIPEDRIVE_CLIENT_SECRET_SECRET_ARN: secrets.PIPEDRIVE_CLIENT_SECRET.secretArn,
+    ...(config.qboClientId ? { QBO_CLIENT_ID: config.qboClientId } : {}),
+    ...(config.pipedriveClientId ? { PIPEDRIVE_CLIENT_ID: config.pipedriveClientId } : {}),
+  };
+}

@@ -1,0 +1,189 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { dailyTokenBudget } from '../functions/pipedrive/plans';
+import { METRICS, type MetricName } from '../functions/platform/metric-names';
+import type { ConnectorConfig } from './config';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './functions';
+import type { FifoQueueWithDlq } from './queues';
+
+/** Alarm on the daily Pipedrive spend at this share of the connector's budget share. */
+export const BUDGET_ALARM_RATIO = 0.8;
+/** Oldest message ages that mean the worker has fallen behind. */
+export const QUEUE_AGE_LIMITS = { changes: Duration.minutes(15), bulk: Duration.hours(6) } as const;
+
+export interface MonitoringProps {
+  readonly config: ConnectorConfig;
+  readonly key: IKey;
+  readonly queues: { readonly changes: FifoQueueWithDlq; readonly bulk: FifoQueueWithDlq };
+  readonly worker: IFunction;
+  readonly functions: readonly IFunction[];
+  readonly httpApi: HttpApi;
+}
+
+/** The connector's own metric (EMF from Powertools: namespace plus the `service` dimension). */
+export function connectorMetric(name: MetricName, period = Duration.minutes(5)): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: 'Sum',
+    period,
+  });
+}
+
+/** Alarms to one SNS topic (optionally e-mailed) and a dashboard of the same signals. */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { config, queues, worker } = props;
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'ml-connector alarms',
+      masterKey: props.key,
+      enforceSSL: true,
+    });
+    if (config.alarmEmail) this.topic.addSubscription(new EmailSubscription(config.alarmEmail));
+
+    const dailyBudgetShare = dailyTokenBudget(config.pipedrivePlan, config.pipedriveSeats) * config.budgetShare;
+    const budgetLimit = Math.floor(dailyBudgetShare * BUDGET_ALARM_RATIO);
+
+    const alarm = (id: string, description: string, metric: IMetric, threshold: number) => {
+      const created = new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(new SnsAction(this.topic));
+      this.alarms.push(created);
+      return created;
+    };
+
+    for (const [name, pair] of [
+      ['Changes', queues.changes],
+      ['Bulk', queues.bulk],
+    ] as const) {
+      alarm(
+        `${name}DeadLetters`,
+        `A ${name.toLowerCase()} message failed 5 times and is in the dead-letter queue`,
+        pair.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+        1,
+      );
+    }
+    alarm(
+      'ChangesQueueAge',
+      'Changes wait longer than 15 minutes: the worker is failing or throttled',
+      queues.changes.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
+      QUEUE_AGE_LIMITS.changes.toSeconds(),
+    );
+    alarm(
+      'BulkQueueAge',
+      'Bulk messages wait longer than 6 hours',
+      queues.bulk.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
+      QUEUE_AGE_LIMITS.bulk.toSeconds(),
+    );
+    alarm(
+      'WorkerErrors',
+      'The worker failed whole invocations (not single messages)',
+      worker.metricErrors({ statistic: 'Sum' }),
+      1,
+    );
+    alarm(
+      'NeedsReauth',
+      'A connection needs the user to reconnect QuickBooks or Pipedrive',
+      connectorMetric(METRICS.needsReauth, Duration.hours(1)).with({ statistic: 'Maximum' }),
+      1,
+    );
+    alarm(
+      'PipedriveBudget',
+      `Pipedrive tokens spent today exceed ${String(BUDGET_ALARM_RATIO * 100)}% of the connector's share (${String(budgetLimit)})`,
+      connectorMetric(METRICS.pipedriveTokens, Duration.days(1)),
+      budgetLimit,
+    );
+    alarm(
+      'Webhook5xx',
+      'The HTTP API answered 5xx: Intuit will retry, then stop sending webhooks',
+      props.httpApi.metricServerError({ statistic: 'Sum', period: Duration.minutes(5) }),
+      1,
+    );
+    alarm('SyncFailures', 'Customers failed to sync', connectorMetric(METRICS.failed), 1);
+    alarm(
+      'TokenRefreshFailures',
+      'OAuth token refreshes failed',
+      connectorMetric(METRICS.tokenRefreshFailures, Duration.hours(1)),
+      1,
+    );
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `ml-connector-${Stack.of(this).stackName}`,
+      defaultInterval: Duration.days(1),
+    });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Sync outcomes',
+        left: [METRICS.created, METRICS.updated, METRICS.unchanged, METRICS.failed, METRICS.parked].map((name) =>
+          connectorMetric(name),
+        ),
+      }),
+      new GraphWidget({
+        title: 'Intake',
+        left: [METRICS.webhookEventsReceived, METRICS.webhookRejected, METRICS.enqueued].map((name) =>
+          connectorMetric(name),
+        ),
+      }),
+      new GraphWidget({
+        title: 'Queues: oldest message (s)',
+        left: [queues.changes.queue, queues.bulk.queue].map((queue) =>
+          queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
+        ),
+        right: [queues.changes.deadLetterQueue, queues.bulk.deadLetterQueue].map((queue) =>
+          queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+        ),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Pipedrive tokens per day',
+        left: [connectorMetric(METRICS.pipedriveTokens, Duration.days(1))],
+        leftAnnotations: [{ value: dailyBudgetShare, label: 'budget share' }],
+      }),
+      new GraphWidget({
+        title: 'Rate limits',
+        left: [METRICS.pipedriveRateLimited, METRICS.pipedriveHardStops, METRICS.qboRateLimited].map((name) =>
+          connectorMetric(name),
+        ),
+      }),
+      new GraphWidget({
+        title: 'Function errors',
+        left: props.functions.map((fn) => fn.metricErrors({ statistic: 'Sum' })),
+      }),
+    );
+    this.dashboard.addWidgets(...this.alarms.map((each) => new AlarmWidget({ alarm: each, width: 6, height: 4 })));
+  }
+
+  get dashboardUrl(): string {
+    const region = Stack.of(this).region;
+    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`;
+  }
+}

@@ -1,0 +1,41 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+/** The secret names the functions read as `<NAME>_SECRET_ARN` (functions/platform/secrets.ts). */
+export const SECRET_NAMES = ['QBO_CLIENT_SECRET', 'PIPEDRIVE_CLIENT_SECRET', 'WEBHOOK_VERIFIER_TOKENS'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+const DESCRIPTIONS: Readonly<Record<SecretName, string>> = {
+  QBO_CLIENT_SECRET: 'ml-connector: the Intuit app client secret (set it after deploying)',
+  PIPEDRIVE_CLIENT_SECRET: 'ml-connector: the Pipedrive app client secret (set it after deploying)',
+  WEBHOOK_VERIFIER_TOKENS: 'ml-connector: Intuit webhook verifier tokens, comma-separated during a rotation',
+};
+
+export interface ConnectorSecretsProps {
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The third-party secrets. The template carries no value: CloudFormation generates a random
+ * placeholder that matches nothing, so until the user sets the real one the functions fail closed
+ * (webhooks are rejected, OAuth exchanges fail) rather than run with a guessable value.
+ */
+export class ConnectorSecrets extends Construct {
+  readonly byName: Readonly<Record<SecretName, Secret>>;
+
+  constructor(scope: Construct, id: string, props: ConnectorSecretsProps) {
+    super(scope, id);
+    const secret = (name: SecretName): Secret =>
+      new Secret(this, name, {
+        description: DESCRIPTIONS[name],
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        removalPolicy: props.removalPolicy,
+      });
+    this.byName = {
+      QBO_CLIENT_SECRET: secret('QBO_CLIENT_SECRET'),
+      PIPEDRIVE_CLIENT_SECRET: secret('PIPEDRIVE_CLIENT_SECRET'),
+      WEBHOOK_VERIFIER_TOKENS: secret('WEBHOOK_VERIFIER_TOKENS'),
+    };
+  }
+}
