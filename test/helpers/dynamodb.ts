@@ -1,7 +1,7 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { LISTING_INDEX, TABLE_KEYS } from '../../functions/store/table-schema';
+import { createConnectorTable } from '../../local/dynamodb/create-table';
 
 /** The DynamoDB Local endpoint started by the Jest global setup. */
 export function dynamoEndpoint(): string {
@@ -26,31 +26,6 @@ export function localDocumentClient(): DynamoDBDocumentClient {
 /** Creates a fresh table (unique name) shaped like the stack's, so test files never share state. */
 export async function createTestTable(client: DynamoDBClient = localDynamoClient()): Promise<string> {
   const tableName = `ml-connector-test-${randomUUID()}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE_KEYS.partition, AttributeType: 'S' },
-        { AttributeName: TABLE_KEYS.sort, AttributeType: 'S' },
-        { AttributeName: LISTING_INDEX.partition, AttributeType: 'S' },
-        { AttributeName: LISTING_INDEX.sort, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE_KEYS.partition, KeyType: 'HASH' },
-        { AttributeName: TABLE_KEYS.sort, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: LISTING_INDEX.name,
-          KeySchema: [
-            { AttributeName: LISTING_INDEX.partition, KeyType: 'HASH' },
-            { AttributeName: LISTING_INDEX.sort, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await createConnectorTable(client, tableName);
   return tableName;
 }
