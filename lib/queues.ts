@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -42,6 +42,11 @@ export class Queues extends Construct {
       removalPolicy: props.removalPolicy,
     } as const;
     const deadLetterQueue = new Queue(this, `${id}DeadLetters`, { ...encrypted, retentionPeriod: Duration.days(14) });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason:
+        'This is the dead-letter queue; messages here are inspected and redriven by the operator, alarmed on arrival',
+    });
     const queue = new Queue(this, id, {
       ...encrypted,
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * VISIBILITY_PER_CONSUMER_TIMEOUT),
