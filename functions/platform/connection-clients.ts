@@ -37,7 +37,7 @@ export interface ConnectionClients {
  * lifecycles and the budget governor, and makes sure the custom fields exist.
  */
 export class ConnectionClientFactory {
-  private readonly cache = new Map<string, ConnectionClients>();
+  private readonly cache = new Map<string, Promise<ConnectionClients>>();
   private readonly connections: ConnectionStore;
   private readonly tokens: TokenStore;
   private readonly leases: LeaseStore;
@@ -71,10 +71,14 @@ export class ConnectionClientFactory {
         system: 'pipedrive',
         code: 'not_connected',
       });
-    const cached = this.cache.get(realmId);
-    if (cached && cached.connection.updatedAt === connection.updatedAt) return cached;
-    const clients = await this.build(connection, connection.pipedrive);
-    this.cache.set(realmId, clients);
+    // One build per connection and version at a time: concurrent batches in this container share it.
+    const key = `${realmId}@${connection.updatedAt}`;
+    let clients = this.cache.get(key);
+    if (!clients) {
+      clients = this.build(connection, connection.pipedrive);
+      this.cache.set(key, clients);
+      clients.catch(() => this.cache.delete(key));
+    }
     return clients;
   }
 

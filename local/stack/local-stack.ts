@@ -1,0 +1,245 @@
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { join } from 'node:path';
+import { startLocalKms } from '../kms';
+import { startSqsEventSource, type RunningEventSource } from '../aws/sqs-event-source';
+import { startHttpApiFront } from '../aws/http-api-front';
+import { createConnectorTable } from '../dynamodb/create-table';
+import { startDynamoDbLocal } from '../dynamodb/dynamodb-local';
+import { startPipedriveSandbox } from '../pipedrive';
+import { startQuickBooksSandbox } from '../quickbooks';
+import { SandboxClock } from '../shared/clock';
+import { lambdaContext, loadHandler } from './load-handler';
+
+/** The same settings as the stack's event-source mappings (lib/): realtime before bulk. */
+export const EVENT_SOURCES = {
+  changes: { batchSize: 10, maxConcurrency: 5 },
+  bulk: { batchSize: 10, maxConcurrency: 2 },
+} as const;
+
+export interface LocalStackOptions {
+  /** Port of the HTTP front (webhook and OAuth routes); 0 picks one. */
+  port?: number;
+  qboSeedCount?: number;
+  /** How often the CDC poll runs (the stack's default is 15 minutes). */
+  pollIntervalMs?: number;
+  log?: (line: string) => void;
+  /** Use running emulators instead of starting them (the tests share theirs). */
+  dynamoEndpoint?: string;
+  sqsEndpoint?: string;
+  /** Suffix for the table and queue names, so several stacks can share emulators. */
+  name?: string;
+}
+
+const HANDLERS = join(__dirname, '..', '..', 'functions', 'handlers');
+
+/**
+ * The connector on this machine (ARCHITECTURE §2 "local stack"): DynamoDB Local, the SQS emulator,
+ * the local KMS and both sandboxes; an HTTP front for the webhook and OAuth routes; the real handlers,
+ * fed by event-source loops and a scheduler.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}) {
+  const log = options.log ?? (() => undefined);
+  const dynamo = options.dynamoEndpoint
+    ? { endpoint: options.dynamoEndpoint, stop: () => Promise.resolve() }
+    : await startDynamoDbLocal();
+  // fauxqs is ESM-only: a real import() (the local stack runs under tsx, not Jest).
+  const fauxqs = options.sqsEndpoint
+    ? undefined
+    : await (await import('fauxqs')).startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const sqsEndpoint = options.sqsEndpoint ?? `http://127.0.0.1:${fauxqs?.port ?? 0}`;
+  const suffix = options.name ? `-${options.name}` : '';
+  const kms = await startLocalKms();
+  const clock = new SandboxClock();
+
+  let handlers:
+    | Record<
+        'webhook' | 'oauth' | 'worker' | 'cdcPoll' | 'tokenUpkeep' | 'backfill',
+        (event: unknown, context: unknown) => Promise<unknown>
+      >
+    | undefined;
+  const call = (name: keyof NonNullable<typeof handlers>, functionName: string) => (event: unknown) => {
+    if (!handlers) throw new Error('the local stack is still starting');
+    return handlers[name](event, lambdaContext(functionName));
+  };
+  const front = await startHttpApiFront(
+    [
+      { method: 'POST', path: '/webhooks/quickbooks', handler: (event) => call('webhook', 'webhook')(event) },
+      { method: 'GET', path: '/oauth/{provider}/{step}', handler: (event) => call('oauth', 'oauth')(event) },
+    ],
+    { ...(options.port !== undefined ? { port: options.port } : {}), context: () => ({}) },
+  );
+  const qboRedirect = `${front.url}/oauth/quickbooks/callback`;
+  const pipedriveRedirect = `${front.url}/oauth/pipedrive/callback`;
+  const qbo = await startQuickBooksSandbox({
+    clock,
+    seed: { count: options.qboSeedCount ?? 25, seed: 42 },
+    app: { redirectUris: [qboRedirect] },
+    webhooks: { url: `${front.url}/webhooks/quickbooks`, format: 'cloudevents' },
+    webhookTicker: true,
+  });
+  const pipedrive = await startPipedriveSandbox({
+    clock,
+    plan: 'growth',
+    seats: 1,
+    oauth: {
+      clientId: 'pd-local-client',
+      clientSecret: 'pd-local-secret',
+      redirectUris: [pipedriveRedirect],
+      scope: 'base contacts:full search:read contact-fields:full',
+    },
+  });
+
+  const tableName = `ml-connector-local${suffix}`;
+  await createConnectorTable(
+    new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+    tableName,
+  );
+  const sqs = new SQSClient({
+    endpoint: sqsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    useQueueUrlAsEndpoint: false,
+  });
+  const queue = async (name: string) => {
+    await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq.fifo`, Attributes: { FifoQueue: 'true' } }));
+    const created = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `${name}.fifo`,
+        Attributes: {
+          FifoQueue: 'true',
+          VisibilityTimeout: '360',
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: `arn:aws:sqs:us-east-1:000000000000:${name}-dlq.fifo`,
+            maxReceiveCount: 5,
+          }),
+        },
+      }),
+    );
+    return created.QueueUrl ?? '';
+  };
+  const changesQueueUrl = await queue(`ml-connector-changes${suffix}`);
+  const bulkQueueUrl = await queue(`ml-connector-bulk${suffix}`);
+
+  const qboInfo = qbo.describe();
+  const pdInfo = pipedrive.describe();
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    AWS_ENDPOINT_URL_KMS: kms.url,
+    POWERTOOLS_SERVICE_NAME: 'ml-connector-local',
+    POWERTOOLS_METRICS_NAMESPACE: 'MlConnectorLocal',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    TABLE_NAME: tableName,
+    CHANGES_QUEUE_URL: changesQueueUrl,
+    BULK_QUEUE_URL: bulkQueueUrl,
+    KMS_KEY_ID: kms.keyArn,
+    QBO_API_BASE_URL: qboInfo.apiBaseUrl,
+    QBO_AUTHORIZE_URL: qboInfo.authorizeUrl,
+    QBO_TOKEN_URL: qboInfo.tokenUrl,
+    QBO_REVOKE_URL: qboInfo.revokeUrl,
+    QBO_CLIENT_ID: qboInfo.clientId,
+    QBO_CLIENT_SECRET: qboInfo.clientSecret,
+    QBO_REDIRECT_URI: qboRedirect,
+    QBO_APP_URL: 'https://app.sandbox.qbo.intuit.com',
+    WEBHOOK_VERIFIER_TOKENS: qboInfo.verifierToken,
+    PIPEDRIVE_CLIENT_ID: pdInfo.oauth.clientId,
+    PIPEDRIVE_CLIENT_SECRET: pdInfo.oauth.clientSecret,
+    PIPEDRIVE_REDIRECT_URI: pipedriveRedirect,
+    PIPEDRIVE_AUTHORIZE_URL: pdInfo.oauth.authorizeUrl,
+    PIPEDRIVE_TOKEN_URL: pdInfo.oauth.tokenUrl,
+    PIPEDRIVE_ALLOW_HOSTS: new URL(pdInfo.apiBaseUrl).host,
+  });
+  handlers = {
+    webhook: loadHandler(join(HANDLERS, 'webhook')),
+    oauth: loadHandler(join(HANDLERS, 'oauth')),
+    worker: loadHandler(join(HANDLERS, 'worker')),
+    cdcPoll: loadHandler(join(HANDLERS, 'cdc-poll')),
+    tokenUpkeep: loadHandler(join(HANDLERS, 'token-upkeep')),
+    backfill: loadHandler(join(HANDLERS, 'backfill')),
+  };
+  const onError = (error: unknown) => {
+    log(`worker invocation failed: ${error instanceof Error ? error.message : String(error)}`);
+  };
+  const sources: RunningEventSource[] = [
+    startSqsEventSource({
+      sqs,
+      queueUrl: changesQueueUrl,
+      handler: call('worker', 'worker'),
+      ...EVENT_SOURCES.changes,
+      context: () => ({}),
+      onError,
+    }),
+    startSqsEventSource({
+      sqs,
+      queueUrl: bulkQueueUrl,
+      handler: call('worker', 'worker'),
+      ...EVENT_SOURCES.bulk,
+      context: () => ({}),
+      onError,
+    }),
+  ];
+  const timers = [
+    setInterval(
+      () => void call('cdcPoll', 'cdc-poll')({ mode: 'poll' }).catch(onError),
+      options.pollIntervalMs ?? 15 * 60_000,
+    ),
+    setInterval(() => void call('tokenUpkeep', 'token-upkeep')({}).catch(onError), 60 * 60_000),
+  ];
+  for (const timer of timers) timer.unref();
+
+  /** Connects both systems the way a person would: through the real OAuth routes, following redirects like a browser. */
+  const connect = async (): Promise<{ realmId: string }> => {
+    const follow = async (url: string): Promise<string> => {
+      let next = url;
+      for (let hop = 0; hop < 5; hop++) {
+        const response = await fetch(next, { redirect: 'manual' });
+        const location = response.headers.get('location');
+        if (!location) {
+          if (response.status !== 200)
+            throw new Error(
+              `connecting failed at ${new URL(next).pathname}: HTTP ${response.status} ${await response.text()}`,
+            );
+          return next;
+        }
+        next = new URL(location, next).toString();
+      }
+      throw new Error('too many redirects');
+    };
+    const done = await follow(`${front.url}/oauth/quickbooks/start`);
+    const realmId = new URL(done).searchParams.get('realmId') ?? qboInfo.realmId;
+    await follow(`${front.url}/oauth/pipedrive/start?realmId=${encodeURIComponent(realmId)}`);
+    return { realmId };
+  };
+
+  return {
+    url: front.url,
+    clock,
+    qbo,
+    pipedrive,
+    changesQueueUrl,
+    bulkQueueUrl,
+    tableName,
+    connect,
+    /** Runs a Lambda the way the schedule or the CLI would. */
+    invoke: (name: 'cdcPoll' | 'tokenUpkeep' | 'backfill', event: unknown) => call(name, name)(event),
+    invocations: () => sources.reduce((sum, source) => sum + source.invocations(), 0),
+    close: async () => {
+      for (const timer of timers) clearInterval(timer);
+      await Promise.all(sources.map((source) => source.stop()));
+      await Promise.all([front.close(), qbo.close(), pipedrive.close(), kms.close()]);
+      await fauxqs?.stop();
+      await dynamo.stop();
+    },
+  };
+}
+
+export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;

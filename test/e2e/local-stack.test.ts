@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
+import { control } from '../helpers/quickbooks-sandbox';
+import { dynamoEndpoint } from '../helpers/dynamodb';
+import { sqsEndpoint } from '../helpers/sqs';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack({
+    dynamoEndpoint: dynamoEndpoint(),
+    sqsEndpoint: sqsEndpoint(),
+    name: randomUUID().slice(0, 8),
+    qboSeedCount: 5,
+  });
+}, 60_000);
+afterAll(() => stack.close());
+
+const orgNames = () =>
+  [...stack.pipedrive.store.organizations.values()].filter((o) => !o.is_deleted).map((o) => o.name);
+
+/** Waits for the asynchronous pipeline (webhook → queue → worker), polling state rather than sleeping blindly. */
+async function eventually(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the local stack');
+    await stack.qbo.state.webhooks.pump();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('the local stack', () => {
+  it('connects both systems through the real OAuth routes, backfills, then follows QBO edits by webhook', async () => {
+    const { realmId } = await stack.connect();
+    expect(realmId).toBe(stack.qbo.describe().realmId);
+    const backfill = (await stack.invoke('backfill', { realmId, dryRun: false })) as {
+      summary: { customers: number; enqueued: number };
+    };
+    expect(backfill.summary.customers).toBe(5);
+    await eventually(() => orgNames().length >= 4);
+
+    const created = (
+      await control(stack.qbo, 'POST', `/realms/${realmId}/customers`, {
+        DisplayName: 'Live Edit Co',
+        CompanyName: 'Live Edit Co',
+      })
+    ).body as { Customer: { Id: string } };
+    await eventually(() => orgNames().includes('Live Edit Co'));
+    await control(stack.qbo, 'PATCH', `/realms/${realmId}/customers/${created.Customer.Id}`, {
+      CompanyName: 'Live Edit Co (renamed)',
+    });
+    await eventually(() => orgNames().includes('Live Edit Co (renamed)'));
+    expect(stack.invocations()).toBeGreaterThan(0);
+  }, 60_000);
+});
