@@ -1,0 +1,106 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { CfnRole } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnKey } from 'aws-cdk-lib/aws-kms';
+import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import { z } from 'zod';
+import { connectorTemplate } from './synth';
+
+const { stack, template } = connectorTemplate();
+
+const Statement = z.object({
+  Effect: z.enum(['Allow', 'Deny']),
+  Action: z.union([z.string(), z.array(z.string())]),
+  Resource: z.unknown(),
+});
+type Statement = z.infer<typeof Statement>;
+const Policy = z.object({
+  Properties: z.object({
+    Roles: z.array(z.object({ Ref: z.string() })),
+    PolicyDocument: z.object({ Statement: z.array(Statement) }),
+  }),
+});
+
+function logicalIdOf(construct: IConstruct | undefined): string {
+  const child = construct?.node.defaultChild;
+  if (!(child instanceof CfnRole || child instanceof CfnKey || child instanceof CfnQueue)) {
+    throw new Error('expected a role, key or queue');
+  }
+  return Stack.of(child).getLogicalId(child);
+}
+
+/** Every Allow statement attached to the function's role. */
+function allowedStatements(fn: IFunction): Statement[] {
+  const roleId = logicalIdOf(fn.role);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .map((resource) => Policy.parse(resource).Properties)
+    .filter((policy) => policy.Roles.some((role) => role.Ref === roleId))
+    .flatMap((policy) => policy.PolicyDocument.Statement)
+    .filter((statement) => statement.Effect === 'Allow');
+}
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const mentions = (statement: Statement, logicalId: string) => JSON.stringify(statement.Resource).includes(logicalId);
+
+const tokenKeyId = logicalIdOf(stack.keys.tokenKey);
+const dataKeyId = logicalIdOf(stack.keys.dataKey);
+const { webhook, worker, oauth } = stack.functions;
+
+describe('webhook role', () => {
+  it('cannot use the token key at all', () => {
+    const onTokenKey = allowedStatements(webhook).filter((statement) => mentions(statement, tokenKeyId));
+    expect(onTokenKey).toEqual([]);
+  });
+
+  it('may use the data key, which SQS encryption and the table need', () => {
+    const onDataKey = allowedStatements(webhook).filter((statement) => mentions(statement, dataKeyId));
+    expect(onDataKey.flatMap(actionsOf)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+  });
+
+  it('cannot write to the table', () => {
+    const actions = allowedStatements(webhook).flatMap(actionsOf);
+    expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual([]);
+  });
+
+  it('may send to the changes queue only', () => {
+    const sends = allowedStatements(webhook).filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
+    expect(sends.map((statement) => statement.Resource)).toEqual([
+      { 'Fn::GetAtt': [logicalIdOf(stack.queues.changes.queue), 'Arn'] },
+    ]);
+  });
+
+  it('reads only the verifier-token secret', () => {
+    const reads = allowedStatements(webhook).filter((statement) =>
+      actionsOf(statement).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(reads).toHaveLength(1);
+    expect(JSON.stringify(reads[0]?.Resource)).toContain('WEBHOOKVERIFIERTOKENS');
+  });
+});
+
+describe('token holders', () => {
+  it.each([
+    ['worker', worker],
+    ['oauth', oauth],
+  ])('%s may encrypt and decrypt with the token key', (_name, fn) => {
+    const onTokenKey = allowedStatements(fn).filter((statement) => mentions(statement, tokenKeyId));
+    expect(onTokenKey.flatMap(actionsOf)).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:Decrypt']));
+  });
+});
+
+describe('every role', () => {
+  it('writes logs only to its own function log group', () => {
+    for (const fn of Object.values(stack.functions.all)) {
+      const logStatements = allowedStatements(fn).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('logs:')),
+      );
+      expect(logStatements).toHaveLength(1);
+      expect(logStatements[0]?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Logs/), 'Arn'] });
+    }
+  });
+
+  it('has no managed policies', () => {
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+});
