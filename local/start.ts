@@ -1,7 +1,130 @@
 /**
- * `npm start`. Until the local stack (handlers, emulators, scheduler) lands, it starts the sandboxes
- * so a developer can explore them; see README.md.
+ * `npm start` runs the whole connector on this machine (see local/stack): it connects both sandboxes
+ * through the real OAuth routes, backfills, makes realistic edits in QBO and prints each sync.
+ * `npm start -- --once` runs the same scenario to the end and exits 0 only if every customer is in
+ * sync; its last stdout line is a JSON summary.
  */
-import { runSandboxes } from './sandbox';
+import { AuditLog } from '../functions/store/audit-log';
+import { LinkStore } from '../functions/store/link-store';
+import { tableNamed } from '../functions/platform/table';
+import { z } from 'zod';
+import { startLocalStack } from './stack/local-stack';
 
-void runSandboxes();
+const BackfillAnswer = z.object({
+  summary: z.object({ customers: z.number(), linked: z.number(), toCreate: z.number() }),
+});
+const ControlAnswer = z.object({ Customer: z.object({ Id: z.string() }).optional() });
+
+const once = process.argv.includes('--once');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const stack = await startLocalStack({
+    qboSeedCount: 40,
+    pollIntervalMs: 60_000,
+    log: (line) => {
+      console.error(line);
+    },
+  }).catch((error: unknown) => {
+    console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+  const table = tableNamed(stack.tableName);
+  const audit = new AuditLog(table, 1);
+  const links = new LinkStore(table);
+  console.error(
+    `Local stack up: webhook and OAuth routes on ${stack.url}; QBO sandbox control at ${stack.qbo.describe().controlUrl}`,
+  );
+  const { realmId } = await stack.connect();
+  console.error(`Connected QuickBooks company ${realmId} and Pipedrive ${stack.pipedrive.describe().apiBaseUrl}`);
+  const backfill = BackfillAnswer.parse(await stack.invoke('backfill', { realmId, dryRun: false }));
+  console.error(
+    `Backfill: ${backfill.summary.customers} customers (${backfill.summary.linked} matched, ${backfill.summary.toCreate} to create)`,
+  );
+
+  // Prints each sync as it happens, from the audit trail.
+  const printed = new Set<string>();
+  const printActivity = async () => {
+    const page = await audit.recent(realmId, { limit: 50 });
+    for (const entry of page.entries.reverse()) {
+      if (printed.has(entry.id)) continue;
+      printed.add(entry.id);
+      const what = entry.diff ? Object.keys(entry.diff).join(', ') : (entry.note ?? '');
+      console.log(
+        `${new Date(entry.at).toISOString().slice(11, 19)}  ${entry.source.padEnd(9)} ${entry.action.padEnd(9)} customer ${entry.qboId.padEnd(6)} ${entry.orgId ? `org ${entry.orgId}` : ''} ${what}`.trimEnd(),
+      );
+    }
+  };
+  const quiet = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    let lastCount = -1;
+    while (Date.now() < deadline) {
+      await stack.qbo.state.webhooks.pump();
+      await printActivity();
+      if (printed.size === lastCount) break;
+      lastCount = printed.size;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+  };
+  await quiet(120_000);
+
+  const edit = async (path: string, body: object, method = 'POST') =>
+    fetch(`${stack.qbo.describe().controlUrl}/realms/${realmId}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+      .then((r) => r.json())
+      .then((json) => ControlAnswer.parse(json));
+  const scenario = async () => {
+    const fresh = await edit('/customers', {
+      DisplayName: `Newco ${Date.now() % 100000}`,
+      CompanyName: `Newco ${Date.now() % 100000}`,
+      PrimaryEmailAddr: { Address: 'ap@newco.example.com' },
+    });
+    const id = fresh.Customer?.Id ?? '';
+    await edit(`/customers/${id}`, { PrimaryPhone: { FreeFormNumber: '(555) 010-0000' } }, 'PATCH');
+    await edit('/invoices', { customerId: id, amount: 1250, dueDate: '2026-01-01' });
+    await edit('/payments', { customerId: id, amount: 250 });
+    const other = await edit('/customers', { DisplayName: `Mergeco ${Date.now() % 100000}` });
+    await edit(`/customers/${other.Customer?.Id ?? ''}/merge`, { into: id });
+    const closing = await edit('/customers', { DisplayName: `Closing ${Date.now() % 100000}` });
+    await edit(`/customers/${closing.Customer?.Id ?? ''}/deactivate`, {});
+  };
+  await scenario();
+  await quiet(120_000);
+  if (!once) {
+    console.error('Making an edit every 20 s; Ctrl-C to stop.');
+    const timer = setInterval(() => void scenario().then(() => quiet(30_000)), 20_000);
+    process.once('SIGINT', () => {
+      clearInterval(timer);
+      void stack.close().then(() => process.exit(0));
+    });
+    return;
+  }
+  // The final proof, as the daily reconcile does it.
+  await stack.invoke('cdcPoll', { mode: 'reconcile' });
+  await quiet(120_000);
+  const states = { synced: 0, failed: 0, excluded: 0, pending: 0 };
+  for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
+  const customers = stack.qbo.state
+    .requireCompany(realmId)
+    .all('Customer')
+    .filter((c) => !c.deleted).length;
+  const organizations = [...stack.pipedrive.store.organizations.values()].filter((o) => !o.is_deleted).length;
+  const summary = {
+    customers,
+    organizations,
+    inSync: states.synced,
+    excluded: states.excluded,
+    failed: states.failed + states.pending,
+    pipedriveTokens: stack.pipedrive.budget.spentToday(stack.clock.now()),
+    qboCalls: stack.qbo.state.counters.get('qbo.requests'),
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  await stack.close();
+  console.log(JSON.stringify(summary));
+  process.exit(summary.failed === 0 && summary.inSync + summary.excluded === customers ? 0 : 1);
+}
+
+void main();

@@ -52,15 +52,12 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const kms = await startLocalKms();
   const clock = new SandboxClock();
 
-  let handlers:
-    | Record<
-        'webhook' | 'oauth' | 'worker' | 'cdcPoll' | 'tokenUpkeep' | 'backfill',
-        (event: unknown, context: unknown) => Promise<unknown>
-      >
-    | undefined;
-  const call = (name: keyof NonNullable<typeof handlers>, functionName: string) => (event: unknown) => {
-    if (!handlers) throw new Error('the local stack is still starting');
-    return handlers[name](event, lambdaContext(functionName));
+  type HandlerName = 'webhook' | 'oauth' | 'worker' | 'cdcPoll' | 'tokenUpkeep' | 'backfill';
+  // Filled in once the environment is set (handlers read it when they load); the front starts first.
+  const loaded: { handlers?: Record<HandlerName, (event: unknown, context: unknown) => Promise<unknown>> } = {};
+  const call = (name: HandlerName, functionName: string) => (event: unknown) => {
+    if (!loaded.handlers) throw new Error('the local stack is still starting');
+    return loaded.handlers[name](event, lambdaContext(functionName));
   };
   const front = await startHttpApiFront(
     [
@@ -158,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     PIPEDRIVE_TOKEN_URL: pdInfo.oauth.tokenUrl,
     PIPEDRIVE_ALLOW_HOSTS: new URL(pdInfo.apiBaseUrl).host,
   });
-  handlers = {
+  loaded.handlers = {
     webhook: loadHandler(join(HANDLERS, 'webhook')),
     oauth: loadHandler(join(HANDLERS, 'oauth')),
     worker: loadHandler(join(HANDLERS, 'worker')),
