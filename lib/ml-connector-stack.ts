@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ConnectorApi } from './api';
 import { connectorConfigFrom, type ConnectorConfig, removalPolicyOf } from './config';
@@ -34,6 +34,12 @@ export class MlConnectorStack extends Stack {
     const config = props?.config ?? connectorConfigFrom(this.node);
     const removalPolicy = removalPolicyOf(config);
     this.config = config;
+    if (!config.qboClientId) {
+      Annotations.of(this).addWarningV2(
+        'ml-connector:qboClientId',
+        'Context qboClientId is not set: the functions that talk to QuickBooks will fail to start until it is (cdk deploy -c qboClientId=...)',
+      );
+    }
 
     this.keys = new ConnectorKeys(this, 'Keys', { removalPolicy });
     this.storage = new Storage(this, 'Storage', { key: this.keys.dataKey, removalPolicy });

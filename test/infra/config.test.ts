@@ -1,5 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { parseConnectorConfig, removalPolicyOf } from '../../lib/config';
+import { buildConnector } from './synth';
 
 describe('connector configuration from CDK context', () => {
   it('fills every setting with its documented default', () => {
@@ -41,5 +43,29 @@ describe('connector configuration from CDK context', () => {
     ['removalPolicy', 'snapshot'],
   ])('rejects %s = %p', (key, value) => {
     expect(() => parseConnectorConfig({ [key]: value })).toThrow(new RegExp(`invalid ml-connector context: ${key}`));
+  });
+});
+
+describe('configuration in the stack', () => {
+  it('fails synthesis on a bad context value, naming it', () => {
+    expect(() => buildConnector({ context: { budgetShare: 2 } })).toThrow(/budgetShare/);
+  });
+
+  it('sizes the budget alarm from the plan, seats and share in context', () => {
+    const { stack } = buildConnector({
+      context: { pipedrivePlan: 'premium', pipedriveSeats: '2', budgetShare: '0.25' },
+    });
+    // 30,000 × 5 (premium) × 2 seats × 0.25 share × 80 %
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'PipedriveTokensSpent',
+      Threshold: 60_000,
+    });
+  });
+
+  it('lets the table be destroyed with the stack only when asked', () => {
+    const { stack } = buildConnector({ context: { removalPolicy: 'destroy' } });
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
   });
 });

@@ -76,8 +76,9 @@ describe('table', () => {
     });
   });
 
-  it('is retained when the stack is deleted', () => {
+  it('is retained and protected when the stack is deleted', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
   });
 });
 
