@@ -19,7 +19,7 @@ export const SERVICE_NAME = 'ml-connector';
 /** Timeouts per function; the worker's also sets the queues' visibility timeout. */
 export const FUNCTION_TIMEOUTS = {
   webhook: Duration.seconds(10),
-  worker: Duration.minutes(2),
+  worker: Duration.seconds(60),
   cdcPoll: Duration.minutes(5),
   oauth: Duration.seconds(15),
   tokenUpkeep: Duration.minutes(5),
