@@ -1,7 +1,7 @@
 import { BudgetGovernor } from '../pipedrive/budget-governor';
 import { PipedriveClient } from '../pipedrive/client';
 import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
-import { QuickBooksClient } from '../quickbooks/client';
+import { QBO_RATE_LIMITS, QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
 import { BudgetLedger } from '../store/budget-ledger';
 import { type Connection, ConnectionStore } from '../store/connections';
@@ -98,7 +98,7 @@ export class ConnectionClientFactory {
       log: this.log,
     });
     return new QuickBooksClient(
-      { apiBaseUrl: this.config.qboApiBaseUrl, realmId, timeoutMs: this.config.timeoutMs },
+      { apiBaseUrl: this.config.qboApiBaseUrl, realmId, timeoutMs: this.config.timeoutMs, rateLimits: QBO_RATE_LIMITS },
       lifecycle,
       fetch,
       this.now,
@@ -133,7 +133,12 @@ export class ConnectionClientFactory {
       });
     const qboTokens = lifecycle('quickbooks', new QuickBooksOAuthClient(config.qboOAuth, fetch, this.now));
     const qbo = new QuickBooksClient(
-      { apiBaseUrl: config.qboApiBaseUrl, realmId: connection.realmId, timeoutMs: config.timeoutMs },
+      {
+        apiBaseUrl: config.qboApiBaseUrl,
+        realmId: connection.realmId,
+        timeoutMs: config.timeoutMs,
+        rateLimits: QBO_RATE_LIMITS,
+      },
       qboTokens,
       fetch,
       this.now,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuthError, PermanentError } from '../platform/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
+import { type RateLimit, RateWindow } from '../platform/rate-window';
 import { Semaphore } from '../platform/semaphore';
 import { QboCustomer, QboDeletedEntity, QboInvoice, QboPayment, QboTerm } from '../sync/qbo-entities';
 import { classifyQboResponse } from './faults';
@@ -25,7 +26,15 @@ export interface QuickBooksClientConfig {
   maxConcurrent?: number;
   /** How long Term names are cached. */
   termCacheMs?: number;
+  /** Paces calls under QBO's per-realm limits (10/s, 500/min); none when absent. */
+  rateLimits?: readonly RateLimit[];
 }
+
+/** Under QBO's 10 requests/s and 500/min per realm, with room for the realm's other apps. */
+export const QBO_RATE_LIMITS: readonly RateLimit[] = [
+  { limit: 8, windowMs: 1000 },
+  { limit: 400, windowMs: 60_000 },
+];
 
 export const QBO_PAGE_SIZE = 1000;
 const GET_URL_LIMIT = 1800;
@@ -74,6 +83,7 @@ export class QuickBooksClient {
   /** Calls made, for metrics and benchmarks. */
   calls = 0;
   private readonly semaphore: Semaphore;
+  private readonly pacer: RateWindow | undefined;
   private termCache: { names: Map<string, string>; until: number } | undefined;
 
   constructor(
@@ -83,6 +93,7 @@ export class QuickBooksClient {
     private readonly now: () => number = Date.now,
   ) {
     this.semaphore = new Semaphore(config.maxConcurrent ?? 4);
+    this.pacer = config.rateLimits ? new RateWindow(config.rateLimits) : undefined;
   }
 
   /** Reads customers by id, inactive ones included: one query per `idsPerQuery` ids. */
@@ -292,7 +303,8 @@ export class QuickBooksClient {
   ): Promise<HttpResponse> {
     let token = await this.tokens.accessToken();
     for (let attempt = 0; ; attempt++) {
-      const response = await this.semaphore.run(() => {
+      const response = await this.semaphore.run(async () => {
+        await this.pacer?.acquire();
         this.calls++;
         return request(this.fetchImpl, 'quickbooks', url, {
           method: options.method ?? 'GET',
