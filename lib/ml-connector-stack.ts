@@ -27,6 +27,7 @@ export class MlConnectorStack extends Stack {
   readonly secrets: ConnectorSecrets;
   readonly api: ConnectorApi;
   readonly functions: ConnectorFunctions;
+  readonly schedules: Schedules;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props?: MlConnectorStackProps) {
@@ -60,15 +61,18 @@ export class MlConnectorStack extends Stack {
       removalPolicy,
     });
     this.api.addRoutes(this.functions);
-    new Schedules(this, 'Schedules', {
+    this.schedules = new Schedules(this, 'Schedules', {
       pollSchedule: config.pollSchedule,
       cdcPoll: this.functions.cdcPoll,
       tokenUpkeep: this.functions.tokenUpkeep,
+      key: this.keys.dataKey,
+      removalPolicy,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,
       key: this.keys.dataKey,
       queues: this.queues,
+      scheduleDeadLetters: this.schedules.deadLetterQueue,
       worker: this.functions.worker,
       functions: Object.values(this.functions.all),
       httpApi: this.api.httpApi,

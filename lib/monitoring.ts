@@ -14,6 +14,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { dailyTokenBudget } from '../functions/pipedrive/plans';
@@ -31,6 +32,8 @@ export interface MonitoringProps {
   readonly config: ConnectorConfig;
   readonly key: IKey;
   readonly queues: { readonly changes: FifoQueueWithDlq; readonly bulk: FifoQueueWithDlq };
+  /** Schedule invocations EventBridge could not deliver. */
+  readonly scheduleDeadLetters: IQueue;
   readonly worker: IFunction;
   readonly functions: readonly IFunction[];
   readonly httpApi: HttpApi;
@@ -91,6 +94,12 @@ export class Monitoring extends Construct {
         1,
       );
     }
+    alarm(
+      'ScheduleDeadLetters',
+      'EventBridge could not invoke a scheduled function (poll, reconcile or token upkeep) for an hour',
+      props.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      1,
+    );
     alarm(
       'ChangesQueueAge',
       'Changes wait longer than 15 minutes: the worker is failing or throttled',

@@ -1,7 +1,10 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** Daily reconcile at 03:17 UTC: off the hour, when the fewest users edit customers. */
@@ -12,24 +15,46 @@ export interface SchedulesProps {
   readonly pollSchedule: string;
   readonly cdcPoll: IFunction;
   readonly tokenUpkeep: IFunction;
+  readonly key: IKey;
+  readonly removalPolicy: RemovalPolicy;
 }
 
-/** EventBridge rules: the CDC poll, the daily reconcile and hourly token upkeep. */
+/**
+ * EventBridge rules: the CDC poll, the daily reconcile and hourly token upkeep. An invocation
+ * EventBridge could not deliver (throttled, for an hour) lands in a dead-letter queue, which alarms.
+ */
 export class Schedules extends Construct {
+  readonly deadLetterQueue: Queue;
+
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
-    // A missed run is caught up by the next one (the CDC cursor), so a few retries and no DLQ.
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    // EventBridge writes to the encrypted queue itself, so it needs the key.
+    props.key.grant(new ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    Validations.of(this.deadLetterQueue).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter queue of the EventBridge schedule targets (not an SQS redrive target, which the rule looks for)',
+      },
+      {
+        id: 'Serverless::Serverless-SQSRedrivePolicy',
+        reason: 'This is a dead-letter queue itself; undelivered schedule invocations wait here and alarm on arrival',
+      },
+    );
     const target = (fn: IFunction, input?: Record<string, string>) =>
       new LambdaFunction(fn, {
-        retryAttempts: 2,
+        retryAttempts: 3,
         maxEventAge: Duration.hours(1),
+        deadLetterQueue: this.deadLetterQueue,
         ...(input ? { event: RuleTargetInput.fromObject(input) } : {}),
       });
-    Validations.of(this).acknowledge({
-      id: 'Serverless::Serverless-EventBusDLQ',
-      reason:
-        'A schedule whose invocation fails after retries is superseded by the next run (the CDC cursor and reconcile catch up); function errors alarm',
-    });
     new Rule(this, 'CdcPoll', {
       description: 'ml-connector: poll QuickBooks CDC for changed customers',
       schedule: Schedule.expression(props.pollSchedule),

@@ -33,11 +33,11 @@ describe('alarms', () => {
     });
   });
 
-  it('alarms on any message in either dead-letter queue', () => {
+  it('alarms on any message in a dead-letter queue (changes, bulk, schedules)', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ...topicAction },
-      2,
+      3,
     );
   });
 

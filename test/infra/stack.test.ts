@@ -107,6 +107,7 @@ describe('queues', () => {
   });
 
   it('refuses requests that are not over TLS', () => {
+    // changes, bulk, their dead-letter queues and the schedules' dead-letter queue
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       {
@@ -116,7 +117,7 @@ describe('queues', () => {
           ]),
         },
       },
-      4,
+      5,
     );
   });
 });
@@ -219,6 +220,17 @@ describe('schedules', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: expression,
       Targets: [Match.objectLike({ Arn: cdcPoll, Input: JSON.stringify(input) })],
+    });
+  });
+
+  it('sends undeliverable invocations to a dead-letter queue after 3 retries', () => {
+    template.allResourcesProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: arnOf(stack.schedules.deadLetterQueue) },
+        }),
+      ],
     });
   });
 
