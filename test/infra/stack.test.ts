@@ -241,3 +241,27 @@ describe('schedules', () => {
     });
   });
 });
+
+describe('outputs', () => {
+  it.each([
+    'WebhookUrl',
+    'QuickBooksOAuthStartUrl',
+    'PipedriveOAuthStartUrl',
+    'QuickBooksOAuthRedirectUri',
+    'PipedriveOAuthRedirectUri',
+    'DashboardUrl',
+    'QBOCLIENTSECRETSecretName',
+    'PIPEDRIVECLIENTSECRETSecretName',
+    'WEBHOOKVERIFIERTOKENSSecretName',
+  ])('include %s', (name) => {
+    template.hasOutput(name, { Value: Match.anyValue() });
+  });
+
+  it('give the same QuickBooks redirect URI the functions use', () => {
+    const outputs = template.findOutputs('QuickBooksOAuthRedirectUri');
+    const redirect: unknown = Object.values(outputs)[0]?.Value;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ QBO_REDIRECT_URI: redirect }) },
+    });
+  });
+});
