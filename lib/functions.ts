@@ -3,7 +3,7 @@ import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -226,6 +226,8 @@ export class ConnectorFunctions extends Construct {
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
+      // With JSON logs Lambda filters by its own level (default INFO); keep it equal to Powertools' so DEBUG reaches the logs.
+      applicationLogLevelV2: ApplicationLogLevel[props.config.logLevel],
       tracing: Tracing.ACTIVE,
       environment: {
         ...environment,

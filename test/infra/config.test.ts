@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseConnectorConfig, removalPolicyOf } from '../../lib/config';
 import { buildConnector } from './synth';
 
@@ -60,6 +60,18 @@ describe('configuration in the stack', () => {
       MetricName: 'PipedriveTokensSpent',
       Threshold: 60_000,
     });
+  });
+
+  it('sets the Lambda application log level to the Powertools level', () => {
+    const { stack } = buildConnector({ context: { logLevel: 'DEBUG' } });
+    Template.fromStack(stack).resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      {
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG' },
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
+      },
+      6,
+    );
   });
 
   it('lets the table be destroyed with the stack only when asked', () => {
