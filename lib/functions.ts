@@ -114,7 +114,10 @@ export class ConnectorFunctions extends Construct {
       ...runtime,
       PIPEDRIVE_PLAN: config.pipedrivePlan,
       PIPEDRIVE_SEATS: String(config.pipedriveSeats),
+      // Connection links must carry this token: the OAuth routes are public.
+      OAUTH_START_TOKEN_SECRET_ARN: secrets.OAUTH_START_TOKEN.secretArn,
     });
+    secrets.OAUTH_START_TOKEN.grantRead(this.oauth);
     this.tokenUpkeep = this.nodeFunction('tokenUpkeep', props, runtime);
     this.backfill = this.nodeFunction('backfill', props, { ...runtime, SUB_CUSTOMERS: config.subCustomers });
 

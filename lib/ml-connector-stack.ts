@@ -87,7 +87,7 @@ export class MlConnectorStack extends Stack {
       const label = provider === 'quickbooks' ? 'QuickBooks' : 'Pipedrive';
       new CfnOutput(this, `${label}OAuthStartUrl`, {
         value: `${this.api.url}oauth/${provider}/start`,
-        description: `Open to connect ${label}`,
+        description: `Open to connect ${label}, adding ?token=<the OAUTH_START_TOKEN secret>${provider === 'pipedrive' ? '&realmId=<the QuickBooks company>' : ''} (the CLI builds this link)`,
       });
       new CfnOutput(this, `${label}OAuthRedirectUri`, {
         value: `${this.api.url}oauth/${provider}/callback`,

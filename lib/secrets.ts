@@ -3,13 +3,20 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 /** The secret names the functions read as `<NAME>_SECRET_ARN` (functions/platform/secrets.ts). */
-export const SECRET_NAMES = ['QBO_CLIENT_SECRET', 'PIPEDRIVE_CLIENT_SECRET', 'WEBHOOK_VERIFIER_TOKENS'] as const;
+export const SECRET_NAMES = [
+  'QBO_CLIENT_SECRET',
+  'PIPEDRIVE_CLIENT_SECRET',
+  'WEBHOOK_VERIFIER_TOKENS',
+  'OAUTH_START_TOKEN',
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 const DESCRIPTIONS: Readonly<Record<SecretName, string>> = {
   QBO_CLIENT_SECRET: 'ml-connector: the Intuit app client secret (set it after deploying)',
   PIPEDRIVE_CLIENT_SECRET: 'ml-connector: the Pipedrive app client secret (set it after deploying)',
   WEBHOOK_VERIFIER_TOKENS: 'ml-connector: Intuit webhook verifier tokens, comma-separated during a rotation',
+  OAUTH_START_TOKEN:
+    'ml-connector: the token a connection link must carry (generated; the CLI reads it to build links)',
 };
 
 export interface ConnectorSecretsProps {
@@ -41,6 +48,7 @@ export class ConnectorSecrets extends Construct {
       QBO_CLIENT_SECRET: secret('QBO_CLIENT_SECRET'),
       PIPEDRIVE_CLIENT_SECRET: secret('PIPEDRIVE_CLIENT_SECRET'),
       WEBHOOK_VERIFIER_TOKENS: secret('WEBHOOK_VERIFIER_TOKENS'),
+      OAUTH_START_TOKEN: secret('OAUTH_START_TOKEN'),
     };
   }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import { QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
@@ -21,15 +21,26 @@ export interface OAuthFlowConfig {
   pipedrivePlan: PipedrivePlan;
   pipedriveSeats: number;
   stateTtlMs: number;
+  /**
+   * The operator's start token: without it in the start URL nobody can connect a company to this
+   * deployment (the routes are public). Undefined only in the local stack.
+   */
+  startToken: string | undefined;
 }
 
 export interface OAuthOutcome {
-  status: 200 | 302 | 400 | 502;
+  status: 200 | 302 | 400 | 403 | 502;
   location?: string;
   /** What the person sees (plain text; the handler renders it). */
   title: string;
   detail: string;
   realmId?: string;
+}
+
+/** Compares secrets in constant time (hashes first, so lengths do not leak either). */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 const page = (status: OAuthOutcome['status'], title: string, detail: string, realmId?: string): OAuthOutcome => ({
@@ -65,7 +76,14 @@ export class OAuthFlow {
     this.parking = new ParkingStore(table);
   }
 
-  async start(provider: OAuthProvider, realmId: string | undefined): Promise<OAuthOutcome> {
+  async start(provider: OAuthProvider, realmId: string | undefined, token?: string): Promise<OAuthOutcome> {
+    if (this.config.startToken !== undefined && !sameSecret(token ?? '', this.config.startToken)) {
+      return page(
+        403,
+        'This connection link is not valid',
+        'Ask the operator of this ml-connector deployment for a connection link (ml-connector connect).',
+      );
+    }
     if (provider === 'pipedrive' && !this.config.pipedrive)
       return page(400, 'Pipedrive OAuth is not configured', 'Connect Pipedrive with an API token instead.');
     if (provider === 'pipedrive' && (realmId === undefined || !(await this.connections.get(realmId)))) {

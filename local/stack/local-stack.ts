@@ -1,5 +1,6 @@
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startLocalKms } from '../kms';
 import { startSqsEventSource, type RunningEventSource } from '../aws/sqs-event-source';
@@ -123,6 +124,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const bulkQueueUrl = await queue(`ml-connector-bulk${suffix}`);
 
   const qboInfo = qbo.describe();
+  // Connection links carry the operator's start token, as in a deployment.
+  const startToken = randomBytes(18).toString('base64url');
   const pdInfo = pipedrive.describe();
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
@@ -148,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     QBO_REDIRECT_URI: qboRedirect,
     QBO_APP_URL: 'https://app.sandbox.qbo.intuit.com',
     WEBHOOK_VERIFIER_TOKENS: qboInfo.verifierToken,
+    OAUTH_START_TOKEN: startToken,
     PIPEDRIVE_CLIENT_ID: pdInfo.oauth.clientId,
     PIPEDRIVE_CLIENT_SECRET: pdInfo.oauth.clientSecret,
     PIPEDRIVE_REDIRECT_URI: pipedriveRedirect,
@@ -211,9 +215,9 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       }
       throw new Error('too many redirects');
     };
-    const done = await follow(`${front.url}/oauth/quickbooks/start`);
+    const done = await follow(`${front.url}/oauth/quickbooks/start?token=${startToken}`);
     const realmId = new URL(done).searchParams.get('realmId') ?? qboInfo.realmId;
-    await follow(`${front.url}/oauth/pipedrive/start?realmId=${encodeURIComponent(realmId)}`);
+    await follow(`${front.url}/oauth/pipedrive/start?realmId=${encodeURIComponent(realmId)}&token=${startToken}`);
     return { realmId };
   };
 

@@ -180,7 +180,7 @@ describe('functions', () => {
 
 describe('secrets', () => {
   it('carry no value in the template: CloudFormation generates a placeholder', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     template.allResourcesProperties('AWS::SecretsManager::Secret', {
       SecretString: Match.absent(),
       GenerateSecretString: Match.objectLike({}),

@@ -7,6 +7,7 @@ import { lambdaContext, loadHandler } from '../../helpers/lambda-env';
 import { control } from '../../helpers/quickbooks-sandbox';
 import { localSqsClient, receiveAsLambdaEvent } from '../../helpers/sqs';
 
+const START_TOKEN = 'operator-start-token';
 let env: FunctionEnvironment;
 let handler: (event: unknown, context: unknown) => Promise<unknown>;
 type Response = { statusCode: number; headers?: Record<string, string>; body?: string };
@@ -20,6 +21,7 @@ beforeAll(async () => {
     PIPEDRIVE_REDIRECT_URI: pd.oauth.redirectUris[0],
     PIPEDRIVE_AUTHORIZE_URL: pd.oauth.authorizeUrl,
     PIPEDRIVE_TOKEN_URL: pd.oauth.tokenUrl,
+    OAUTH_START_TOKEN: START_TOKEN,
   });
   handler = loadHandler(require.resolve('../../../functions/handlers/oauth'));
 });
@@ -40,12 +42,19 @@ async function consent(start: Response): Promise<Record<string, string>> {
 const exchanges = () => env.qbo.state.counters.get('oauth.code_exchanges');
 
 describe('oauth Lambda', () => {
+  it('refuses to start a connection without the operator’s start token (the routes are public)', async () => {
+    expect((await get('/oauth/quickbooks/start')).statusCode).toBe(403);
+    expect((await get('/oauth/quickbooks/start', { token: 'guess' })).statusCode).toBe(403);
+    expect((await get('/oauth/pipedrive/start', { realmId: env.realmId })).statusCode).toBe(403);
+    expect((await get('/oauth/quickbooks/start', { token: START_TOKEN })).statusCode).toBe(302);
+  });
+
   it('connects a new QuickBooks company: one-time state, code exchanged once, tokens stored encrypted', async () => {
     const realm = (
       (await control(env.qbo, 'POST', '/realms', { companyName: 'Fresh Books Inc' })).body as { realmId: string }
     ).realmId;
     await control(env.qbo, 'PUT', '/oauth', { consentRealm: realm });
-    const query = await consent(await get('/oauth/quickbooks/start'));
+    const query = await consent(await get('/oauth/quickbooks/start', { token: START_TOKEN }));
     expect(query.realmId).toBe(realm);
     const before = exchanges();
     const done = await get('/oauth/quickbooks/callback', query);
@@ -72,7 +81,7 @@ describe('oauth Lambda', () => {
     const declined = await get('/oauth/quickbooks/callback', { error: 'access_denied', state: 'whatever' });
     expect(declined.body).toContain('not granted');
     await control(env.qbo, 'PUT', '/oauth', { consentRealm: env.realmId });
-    const query = await consent(await get('/oauth/quickbooks/start'));
+    const query = await consent(await get('/oauth/quickbooks/start', { token: START_TOKEN }));
     const tampered = await get('/oauth/quickbooks/callback', { ...query, realmId: '123456789' });
     expect(tampered.statusCode).toBe(400);
     expect(tampered.body).toContain('could not be verified');
@@ -81,7 +90,7 @@ describe('oauth Lambda', () => {
   });
 
   it('connects Pipedrive by OAuth to a QuickBooks connection, keeping the api_domain', async () => {
-    const query = await consent(await get('/oauth/pipedrive/start', { realmId: env.realmId }));
+    const query = await consent(await get('/oauth/pipedrive/start', { realmId: env.realmId, token: START_TOKEN }));
     const done = await get('/oauth/pipedrive/callback', query);
     expect(done.statusCode).toBe(200);
     const apiDomain = env.pipedrive.describe().apiBaseUrl;
@@ -103,7 +112,10 @@ describe('oauth Lambda', () => {
       Date.now(),
     );
     await control(env.qbo, 'PUT', '/oauth', { consentRealm: env.realmId });
-    const done = await get('/oauth/quickbooks/callback', await consent(await get('/oauth/quickbooks/start')));
+    const done = await get(
+      '/oauth/quickbooks/callback',
+      await consent(await get('/oauth/quickbooks/start', { token: START_TOKEN })),
+    );
     expect(done.body).toContain('1 waiting changes were sent again');
     expect((await connections.get(env.realmId))?.status).toBe('active');
     expect(await new ParkingStore(env.table).count(env.realmId)).toBe(0);
