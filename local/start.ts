@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const audit = new AuditLog(table, 1);
   const links = new LinkStore(table);
   console.error(
-    `Local stack up: webhook and OAuth routes on ${stack.url}; QBO sandbox control at ${stack.qbo.describe().controlUrl}`,
+    `Local stack up: sync health at ${stack.url}/health; webhook and OAuth routes on ${stack.url}; QBO sandbox control at ${stack.qbo.describe().controlUrl}`,
   );
   const { realmId } = await stack.connect();
   console.error(`Connected QuickBooks company ${realmId} and Pipedrive ${stack.pipedrive.describe().apiBaseUrl}`);

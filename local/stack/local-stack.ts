@@ -1,5 +1,6 @@
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startLocalKms } from '../kms';
@@ -10,6 +11,7 @@ import { startDynamoDbLocal } from '../dynamodb/dynamodb-local';
 import { startPipedriveSandbox } from '../pipedrive';
 import { startQuickBooksSandbox } from '../quickbooks';
 import { SandboxClock } from '../shared/clock';
+import { type HealthSources, healthSnapshot, renderHealth } from './health-page';
 import { lambdaContext, loadHandler } from './load-handler';
 
 /** The same settings as the stack's event-source mappings (lib/): realtime before bulk. */
@@ -55,7 +57,19 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
 
   type HandlerName = 'webhook' | 'oauth' | 'worker' | 'cdcPoll' | 'tokenUpkeep' | 'backfill';
   // Filled in once the environment is set (handlers read it when they load); the front starts first.
-  const loaded: { handlers?: Record<HandlerName, (event: unknown, context: unknown) => Promise<unknown>> } = {};
+  const loaded: {
+    handlers?: Record<HandlerName, (event: unknown, context: unknown) => Promise<unknown>>;
+    health?: HealthSources;
+  } = {};
+  /** The sync-health page (not a Lambda: a view of the table and queues for the person running the stack). */
+  const health = async (query: Record<string, string | undefined>, format: 'html' | 'json') => {
+    if (!loaded.health) return { statusCode: 503, body: 'starting' };
+    const customer = query.realm && query.customer ? { realmId: query.realm, qboId: query.customer } : undefined;
+    const snapshot = await healthSnapshot(loaded.health, customer);
+    return format === 'json'
+      ? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(snapshot) }
+      : { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderHealth(snapshot) };
+  };
   const call = (name: HandlerName, functionName: string) => (event: unknown) => {
     if (!loaded.handlers) throw new Error('the local stack is still starting');
     return loaded.handlers[name](event, lambdaContext(functionName));
@@ -64,6 +78,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     [
       { method: 'POST', path: '/webhooks/quickbooks', handler: (event) => call('webhook', 'webhook')(event) },
       { method: 'GET', path: '/oauth/{provider}/{step}', handler: (event) => call('oauth', 'oauth')(event) },
+      { method: 'GET', path: '/health', handler: (event) => health(event.queryStringParameters ?? {}, 'html') },
+      { method: 'GET', path: '/health.json', handler: (event) => health(event.queryStringParameters ?? {}, 'json') },
     ],
     { ...(options.port !== undefined ? { port: options.port } : {}), context: () => ({}) },
   );
@@ -166,6 +182,28 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     cdcPoll: loadHandler(join(HANDLERS, 'cdc-poll')),
     tokenUpkeep: loadHandler(join(HANDLERS, 'token-upkeep')),
     backfill: loadHandler(join(HANDLERS, 'backfill')),
+  };
+  loaded.health = {
+    table: {
+      client: DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint: dynamo.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }),
+        { marshallOptions: { removeUndefinedValues: true } },
+      ),
+      name: tableName,
+    },
+    sqs,
+    queues: {
+      changes: changesQueueUrl,
+      bulk: bulkQueueUrl,
+      'changes DLQ': changesQueueUrl.replace(/\.fifo$/, '-dlq.fifo'),
+      'bulk DLQ': bulkQueueUrl.replace(/\.fifo$/, '-dlq.fifo'),
+    },
+    budgetShare: 0.5,
+    now: Date.now,
   };
   const onError = (error: unknown) => {
     log(`worker invocation failed: ${error instanceof Error ? error.message : String(error)}`);

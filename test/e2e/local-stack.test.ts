@@ -50,5 +50,26 @@ describe('the local stack', () => {
     });
     await eventually(() => orgNames().includes('Live Edit Co (renamed)'));
     expect(stack.invocations()).toBeGreaterThan(0);
+
+    // The sync-health page shows the connection, its counts, token health, queues and a customer's story.
+    const snapshot = (await (await fetch(`${stack.url}/health.json`)).json()) as {
+      connections: {
+        realmId: string;
+        status: string;
+        counts: { synced: number; failed: number };
+        tokens: { provider: string }[];
+        budget?: { spent: number; share: number };
+        recent: unknown[];
+      }[];
+      queues: { name: string }[];
+    };
+    expect(snapshot.connections[0]).toMatchObject({ realmId, status: 'active', counts: { failed: 0 } });
+    expect(snapshot.connections[0]?.counts.synced).toBeGreaterThanOrEqual(5);
+    expect(snapshot.connections[0]?.tokens.map((t) => t.provider)).toEqual(['quickbooks', 'pipedrive']);
+    expect(snapshot.connections[0]?.budget?.spent).toBeGreaterThan(0);
+    expect(snapshot.queues.map((q) => q.name)).toEqual(['changes', 'bulk', 'changes DLQ', 'bulk DLQ']);
+    const page = await (await fetch(`${stack.url}/health?realm=${realmId}&customer=${created.Customer.Id}`)).text();
+    expect(page).toContain('Customer ' + created.Customer.Id + ': full history');
+    expect(page).toMatch(/class="updated">updated/);
   }, 60_000);
 });

@@ -1,0 +1,149 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { AuditLog, type AuditEntry } from '../../functions/store/audit-log';
+import { BudgetLedger } from '../../functions/store/budget-ledger';
+import { ConnectionStore } from '../../functions/store/connections';
+import { LinkStore } from '../../functions/store/link-store';
+import type { Table } from '../../functions/store/table';
+import { TokenStore } from '../../functions/store/token-store';
+
+const PLAN_MULTIPLIER = { lite: 1, growth: 2, premium: 5, ultimate: 7 } as const;
+
+export interface HealthSources {
+  table: Table;
+  sqs: SQSClient;
+  queues: Record<string, string>;
+  budgetShare: number;
+  now: () => number;
+}
+
+export interface HealthSnapshot {
+  at: string;
+  connections: {
+    realmId: string;
+    companyName: string | undefined;
+    status: string;
+    statusReason: string | undefined;
+    pipedrive: string | undefined;
+    tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
+    counts: { synced: number; excluded: number; failed: number; pending: number };
+    budget: { spent: number; share: number } | undefined;
+    recent: AuditEntry[];
+  }[];
+  queues: { name: string; visible: number; inFlight: number }[];
+  customer: { realmId: string; qboId: string; timeline: AuditEntry[] } | undefined;
+}
+
+/** What the sync-health page shows, read from the same table and queues the functions use. */
+export async function healthSnapshot(
+  sources: HealthSources,
+  customer?: { realmId: string; qboId: string },
+): Promise<HealthSnapshot> {
+  const now = sources.now();
+  const tokens = new TokenStore(sources.table);
+  const links = new LinkStore(sources.table);
+  const audit = new AuditLog(sources.table, 1);
+  const ledger = new BudgetLedger(sources.table);
+  const connections = [];
+  for (const connection of await new ConnectionStore(sources.table).list()) {
+    const counts = { synced: 0, excluded: 0, failed: 0, pending: 0 };
+    for await (const page of links.list(connection.realmId)) for (const link of page) counts[link.state]++;
+    const tokenHealth = [];
+    for (const provider of ['quickbooks', 'pipedrive'] as const) {
+      const stored = await tokens.read(connection.realmId, provider);
+      if (!stored) continue;
+      tokenHealth.push({
+        provider,
+        accessExpiresInMinutes:
+          stored.accessTokenExpiresAt === undefined ? null : Math.round((stored.accessTokenExpiresAt - now) / 60_000),
+        refreshExpiresInDays:
+          stored.refreshTokenExpiresAt === undefined
+            ? null
+            : Math.round((stored.refreshTokenExpiresAt - now) / 86_400_000),
+      });
+    }
+    const pd = connection.pipedrive;
+    const budget = pd
+      ? {
+          spent: (await ledger.spent(pd.companyId, new Date(now).toISOString().slice(0, 10))).spent,
+          share: Math.floor(30_000 * PLAN_MULTIPLIER[pd.plan] * pd.seats * sources.budgetShare),
+        }
+      : undefined;
+    connections.push({
+      realmId: connection.realmId,
+      companyName: connection.companyName,
+      status: connection.status,
+      statusReason: connection.statusReason,
+      pipedrive: pd?.apiDomain,
+      tokens: tokenHealth,
+      counts,
+      budget,
+      recent: (await audit.recent(connection.realmId, { limit: 15 })).entries,
+    });
+  }
+  const queues = [];
+  for (const [name, url] of Object.entries(sources.queues)) {
+    const attributes =
+      (
+        await sources.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: url,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        )
+      ).Attributes ?? {};
+    queues.push({
+      name,
+      visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    });
+  }
+  const timeline = customer
+    ? (await audit.history(customer.realmId, customer.qboId, { limit: 100 })).entries
+    : undefined;
+  return {
+    at: new Date(now).toISOString(),
+    connections,
+    queues,
+    customer: customer && timeline ? { ...customer, timeline } : undefined,
+  };
+}
+
+function escape(value: string | number | null | undefined): string {
+  return (value === null || value === undefined ? '' : String(value)).replace(
+    /[&<>"']/g,
+    (char) => `&#${char.charCodeAt(0)};`,
+  );
+}
+
+function activityRows(entries: readonly AuditEntry[], realmId: string): string {
+  return entries
+    .map(
+      (e) =>
+        `<tr><td>${escape(new Date(e.at).toISOString().slice(11, 19))}</td><td>${escape(e.source)}</td><td class="${escape(e.action)}">${escape(e.action)}</td><td><a href="/health?realm=${encodeURIComponent(realmId)}&amp;customer=${encodeURIComponent(e.qboId)}">${escape(e.qboId)}</a></td><td>${escape(e.orgId ?? '')}</td><td>${escape(e.pipedriveTokens)}</td><td>${escape(e.error ? `${e.error.kind}: ${e.error.message}` : e.diff ? Object.keys(e.diff).join(', ') : (e.note ?? ''))}</td></tr>`,
+    )
+    .join('');
+}
+
+/** The sync-health page: plain HTML, refreshed every 5 s, nothing from a record but ids and field names. */
+export function renderHealth(snapshot: HealthSnapshot): string {
+  const connections = snapshot.connections
+    .map(
+      (
+        c,
+      ) => `<section><h2>${escape(c.companyName ?? c.realmId)} <small>realm ${escape(c.realmId)}</small> <span class="status ${escape(c.status)}">${escape(c.status)}</span></h2>
+${c.statusReason ? `<p class="reason">${escape(c.statusReason)}</p>` : ''}
+<p>Pipedrive: ${escape(c.pipedrive ?? 'not connected')}</p>
+<table class="counts"><tr><th>In sync</th><th>Excluded</th><th>Failing</th><th>Pending</th></tr><tr><td id="in-sync">${c.counts.synced}</td><td>${c.counts.excluded}</td><td id="failing">${c.counts.failed}</td><td>${c.counts.pending}</td></tr></table>
+<table><tr><th>Token</th><th>Access expires in (min)</th><th>Refresh expires in (days)</th></tr>${c.tokens.map((t) => `<tr><td>${escape(t.provider)}</td><td>${escape(t.accessExpiresInMinutes ?? 'never')}</td><td>${escape(t.refreshExpiresInDays ?? '—')}</td></tr>`).join('')}</table>
+${c.budget ? `<p id="budget">Pipedrive tokens today: ${c.budget.spent} of ${c.budget.share} (the connector's share)</p>` : ''}
+<h3>Recent activity</h3><table class="activity"><tr><th>Time</th><th>Source</th><th>Action</th><th>Customer</th><th>Org</th><th>Tokens</th><th>What</th></tr>${activityRows(c.recent, c.realmId)}</table></section>`,
+    )
+    .join('');
+  const queues = `<table><tr><th>Queue</th><th>Waiting</th><th>In flight</th></tr>${snapshot.queues.map((q) => `<tr><td>${escape(q.name)}</td><td>${q.visible}</td><td>${q.inFlight}</td></tr>`).join('')}</table>`;
+  const customer = snapshot.customer
+    ? `<section id="timeline"><h2>Customer ${escape(snapshot.customer.qboId)}: full history</h2><table class="activity"><tr><th>Time</th><th>Source</th><th>Action</th><th>Customer</th><th>Org</th><th>Tokens</th><th>What</th></tr>${activityRows(snapshot.customer.timeline, snapshot.customer.realmId)}</table></section>`
+    : '';
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>ml-connector · sync health</title>
+<style>body{font-family:system-ui;margin:2rem;max-width:70rem}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}.status.active{color:#166534}.status.needs_reauth{color:#b91c1c}.failed{color:#b91c1c}</style>
+<body><h1>ml-connector · sync health</h1><p>As of ${escape(snapshot.at)}</p>${connections || '<p>No connection yet.</p>'}<h2>Queues</h2>${queues}${customer}</body></html>`;
+}
