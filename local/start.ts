@@ -29,6 +29,13 @@ async function main(): Promise<void> {
     console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
+  // Ctrl-C stops everything cleanly, whenever it comes.
+  const stop = () => {
+    console.error('Stopping…');
+    void stack.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const table = tableNamed(stack.tableName);
   const audit = new AuditLog(table, 1);
   const links = new LinkStore(table);
@@ -94,12 +101,8 @@ async function main(): Promise<void> {
   await scenario();
   await quiet(120_000);
   if (!once) {
-    console.error('Making an edit every 20 s; Ctrl-C to stop.');
-    const timer = setInterval(() => void scenario().then(() => quiet(30_000)), 20_000);
-    process.once('SIGINT', () => {
-      clearInterval(timer);
-      void stack.close().then(() => process.exit(0));
-    });
+    console.error(`Making an edit every 20 s; sync health at ${stack.url}/health. Ctrl-C to stop.`);
+    setInterval(() => void scenario().then(() => quiet(30_000)), 20_000);
     return;
   }
   // The final proof, as the daily reconcile does it.

@@ -57,6 +57,9 @@ export async function startDynamoDbLocal(
       ? new Error('DynamoDB Local needs Java 17 or later on PATH (java was not found)')
       : error;
   });
+  // Never outlive the process that started it (a Ctrl-C, a crashed test run).
+  const killChild = () => child.kill();
+  process.once('exit', killChild);
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   for (;;) {
@@ -74,6 +77,7 @@ export async function startDynamoDbLocal(
     endpoint,
     port,
     stop: async () => {
+      process.off('exit', killChild);
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => {
         child.once('exit', () => {
