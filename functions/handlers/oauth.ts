@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { escapeHtml } from '../platform/html';
 import { OAuthFlow, type OAuthOutcome } from '../platform/oauth-flow';
 import { log, logger, metrics } from '../platform/powertools';
 import { readSecret } from '../platform/secrets';
@@ -50,10 +51,6 @@ const HttpEvent = z.looseObject({
   queryStringParameters: z.record(z.string(), z.string().optional()).default({}),
 });
 const Route = z.tuple([z.literal('oauth'), z.enum(['quickbooks', 'pipedrive']), z.enum(['start', 'callback'])]);
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 /** A small page that says what happened; no script, nothing from the request echoed unescaped. */
 function render(outcome: OAuthOutcome): APIGatewayProxyStructuredResultV2 {

@@ -8,7 +8,7 @@ import { type Connection, ConnectionStore } from '../store/connections';
 import { LeaseStore } from '../store/lease-store';
 import type { Table } from '../store/table';
 import type { TokenCipher } from '../store/token-cipher';
-import { NeedsReauthError, TokenLifecycle } from '../store/token-lifecycle';
+import { NeedsReauthError, TokenLifecycle, type TokenRefresher } from '../store/token-lifecycle';
 import { TokenStore } from '../store/token-store';
 import type { FieldKeys } from '../sync/pipedrive-body';
 import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
@@ -87,19 +87,31 @@ export class ConnectionClientFactory {
     const connection = await this.connections.get(realmId);
     if (connection?.status !== 'active')
       throw new NeedsReauthError(`connection ${realmId} is not active`, { system: 'quickbooks' });
-    const lifecycle = new TokenLifecycle({
+    return this.quickbooksClient(realmId);
+  }
+
+  private lifecycle(realmId: string, provider: 'quickbooks' | 'pipedrive', refresher: TokenRefresher): TokenLifecycle {
+    return new TokenLifecycle({
       realmId,
-      provider: 'quickbooks',
+      provider,
       store: this.tokens,
       cipher: this.cipher,
-      refresher: new QuickBooksOAuthClient(this.config.qboOAuth, fetch, this.now),
+      refresher,
       connections: this.connections,
       now: this.now,
       log: this.log,
     });
+  }
+
+  private quickbooksClient(realmId: string): QuickBooksClient {
+    const tokens = this.lifecycle(
+      realmId,
+      'quickbooks',
+      new QuickBooksOAuthClient(this.config.qboOAuth, fetch, this.now),
+    );
     return new QuickBooksClient(
       { apiBaseUrl: this.config.qboApiBaseUrl, realmId, timeoutMs: this.config.timeoutMs, rateLimits: QBO_RATE_LIMITS },
-      lifecycle,
+      tokens,
       fetch,
       this.now,
     );
@@ -110,42 +122,10 @@ export class ConnectionClientFactory {
     pipedriveSettings: NonNullable<Connection['pipedrive']>,
   ): Promise<ConnectionClients> {
     const { config } = this;
-    const lifecycle = (
-      provider: 'quickbooks' | 'pipedrive',
-      refresher: {
-        refresh(token: string): Promise<{
-          accessToken: string;
-          refreshToken: string;
-          accessTokenExpiresAt: number;
-          refreshTokenExpiresAt?: number;
-        }>;
-      },
-    ) =>
-      new TokenLifecycle({
-        realmId: connection.realmId,
-        provider,
-        store: this.tokens,
-        cipher: this.cipher,
-        refresher,
-        connections: this.connections,
-        now: this.now,
-        log: this.log,
-      });
-    const qboTokens = lifecycle('quickbooks', new QuickBooksOAuthClient(config.qboOAuth, fetch, this.now));
-    const qbo = new QuickBooksClient(
-      {
-        apiBaseUrl: config.qboApiBaseUrl,
-        realmId: connection.realmId,
-        timeoutMs: config.timeoutMs,
-        rateLimits: QBO_RATE_LIMITS,
-      },
-      qboTokens,
-      fetch,
-      this.now,
-    );
+    const qbo = this.quickbooksClient(connection.realmId);
 
     const pipedriveOAuth = config.pipedriveOAuth;
-    const pipedriveTokens = lifecycle('pipedrive', {
+    const pipedriveTokens = this.lifecycle(connection.realmId, 'pipedrive', {
       refresh: (token) => {
         if (!pipedriveOAuth) throw new NeedsReauthError('Pipedrive OAuth is not configured', { system: 'pipedrive' });
         return new PipedriveOAuthClient(pipedriveOAuth, fetch, this.now).refresh(token, pipedriveSettings.apiDomain);

@@ -348,15 +348,7 @@ export class CustomerSync {
     const loser = current.get(loserId);
     const survivor = current.get(survivorId);
     if (loser?.mergedInto === survivorId || loser?.orgId === undefined) {
-      if (loser && loser.state !== 'excluded')
-        await this.deps.links.markState(
-          this.realmId,
-          loserId,
-          'excluded',
-          `merged into customer ${survivorId}`,
-          this.deps.now(),
-          survivorId,
-        );
+      if (loser && loser.state !== 'excluded') await this.markMerged(loserId, survivorId);
       return;
     }
     if (loser.orgId === survivor?.orgId) return;
@@ -365,14 +357,7 @@ export class CustomerSync {
     } else {
       await this.flagStatus(loser.orgId, 'Merged');
     }
-    await this.deps.links.markState(
-      this.realmId,
-      loserId,
-      'excluded',
-      `merged into customer ${survivorId}`,
-      this.deps.now(),
-      survivorId,
-    );
+    await this.markMerged(loserId, survivorId);
     await this.record({
       message,
       qboId: loserId,
@@ -381,6 +366,17 @@ export class CustomerSync {
       orgId: loser.orgId,
       note: `merged into customer ${survivorId} (${this.options.mergeRule})`,
     });
+  }
+
+  private markMerged(loserId: string, survivorId: string): Promise<void> {
+    return this.deps.links.markState(
+      this.realmId,
+      loserId,
+      'excluded',
+      `merged into customer ${survivorId}`,
+      this.deps.now(),
+      survivorId,
+    );
   }
 
   /** A customer QBO no longer returns: only merges delete customers, so its organization is flagged "Merged". */

@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { escapeHtml as escape } from '../../functions/platform/html';
 import { AuditLog, type AuditEntry } from '../../functions/store/audit-log';
 import { BudgetLedger } from '../../functions/store/budget-ledger';
 import { ConnectionStore } from '../../functions/store/connections';
@@ -106,13 +107,6 @@ export async function healthSnapshot(
     queues,
     customer: customer && timeline ? { ...customer, timeline } : undefined,
   };
-}
-
-function escape(value: string | number | null | undefined): string {
-  return (value === null || value === undefined ? '' : String(value)).replace(
-    /[&<>"']/g,
-    (char) => `&#${char.charCodeAt(0)};`,
-  );
 }
 
 function activityRows(entries: readonly AuditEntry[], realmId: string): string {

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { ConnectionStore } from '../../../functions/store/connections';
 import { SyncMessage } from '../../../functions/sync/sync-message';
 import { createTestTable, localDocumentClient } from '../../helpers/dynamodb';
-import { lambdaContext, loadHandler, useLocalAwsEnvironment } from '../../helpers/lambda-env';
+import { captureStdout, lambdaContext, loadHandler, useLocalAwsEnvironment } from '../../helpers/lambda-env';
 import { createFifoQueue, localSqsClient } from '../../helpers/sqs';
 
 const TOKENS = 'old-verifier-token,new-verifier-token';
@@ -14,7 +14,6 @@ const sqs = localSqsClient();
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body?: string }>;
 let handler: Handler;
 let queueUrl: string;
-const logs: string[] = [];
 
 beforeAll(async () => {
   const tableName = await createTestTable();
@@ -26,11 +25,6 @@ beforeAll(async () => {
     WEBHOOK_VERIFIER_TOKENS: TOKENS,
     MAX_WEBHOOK_BYTES: '4096',
   });
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (chunk: string | Uint8Array, ...rest: never[]) => {
-    logs.push(String(chunk));
-    return write(chunk, ...rest);
-  };
   handler = loadHandler(require.resolve('../../../functions/handlers/webhook')) as Handler;
 });
 
@@ -122,8 +116,14 @@ describe('webhook Lambda', () => {
     expect(await drain()).toEqual([]);
   });
 
-  it('logs what happened without the body or the signature, and publishes EMF metrics', () => {
-    const text = logs.join('');
+  it('logs what happened without the body or the signature, and publishes EMF metrics', async () => {
+    const good = legacyBody('45');
+    const bad = legacyBody('43');
+    const { output: text } = await captureStdout(async () => {
+      await handler(httpEvent(good, { 'intuit-signature': sign(good) }), lambdaContext('webhook'));
+      await handler(httpEvent(bad, { 'intuit-signature': sign(bad, 'wrong') }), lambdaContext('webhook'));
+    });
+    await drain();
     expect(text).toContain('"message":"webhook handled"');
     expect(text).toContain('"WebhookEventsReceived"');
     expect(text).not.toContain('eventNotifications');
