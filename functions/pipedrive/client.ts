@@ -27,6 +27,16 @@ export interface AccessTokenSource {
 }
 
 /** An API token (`x-api-token` header, never the `?api_token=` query: URLs end up in logs) or OAuth. */
+/** The parts of `GET /v1/users/me` the connector reads. */
+export const PipedriveCurrentUser = z.looseObject({
+  id: z.number(),
+  name: z.string(),
+  company_id: z.number(),
+  company_name: z.string(),
+  company_domain: z.string(),
+});
+export type PipedriveCurrentUser = z.infer<typeof PipedriveCurrentUser>;
+
 export type PipedriveAuth = { kind: 'api-token'; apiToken: string } | { kind: 'oauth'; tokens: AccessTokenSource };
 
 /** What every call passes through before the network: the budget governor. */
@@ -220,6 +230,11 @@ export class PipedriveClient {
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
     return fields;
+  }
+
+  /** Who the credential belongs to and which company it writes into (`ml-connector ping`). */
+  async currentUser(): Promise<PipedriveCurrentUser> {
+    return (await this.call(OPERATIONS.currentUser, PipedriveCurrentUser)).data;
   }
 
   async createOrganizationField(input: FieldCreate): Promise<PipedriveField> {

@@ -53,4 +53,5 @@ export const OPERATIONS = {
   searchByField: pipedriveOperation('v2', 'GET /itemSearch/field'),
   listOrganizationFields: pipedriveOperation('v2', 'GET /organizationFields'),
   createOrganizationField: pipedriveOperation('v2', 'POST /organizationFields'),
+  currentUser: pipedriveOperation('v1', 'GET /users/me'),
 } as const;

@@ -201,8 +201,11 @@ export class CustomerSync {
     }
     const mapped = this.map(customer, prepared);
     const print = fingerprint(mapped);
+    // An operator's replay pushes every mapped field again (e.g. after someone edited the org by hand).
+    const forced = message.source === 'replay';
     const previous = this.previous(link);
-    if (link?.state === 'synced' && link.orgId !== undefined && link.fingerprint === print) {
+    const pushedBefore = forced ? undefined : previous;
+    if (!forced && link?.state === 'synced' && link.orgId !== undefined && link.fingerprint === print) {
       return this.record({
         ...base,
         action: 'unchanged',
@@ -217,7 +220,7 @@ export class CustomerSync {
       let note: string | undefined;
       if (
         orgId !== undefined &&
-        (previous === undefined || canonicalJson(previous.organization) !== canonicalJson(mapped.organization))
+        (pushedBefore === undefined || canonicalJson(pushedBefore.organization) !== canonicalJson(mapped.organization))
       ) {
         try {
           await pipedrive.updateOrganization(orgId, organizationBody(mapped.organization, this.deps.fields));
@@ -237,7 +240,7 @@ export class CustomerSync {
         note ??= created.recovered ? 'found the organization an interrupted attempt had created' : undefined;
         personId = undefined;
       }
-      personId = await this.syncPerson(mapped, previous, orgId, personId);
+      personId = await this.syncPerson(mapped, pushedBefore, orgId, personId);
       await links.markSynced(
         this.realmId,
         customer.Id,

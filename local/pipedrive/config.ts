@@ -7,6 +7,9 @@ export const SandboxConfigInput = z.strictObject({
   plan: Plan.default('growth'),
   seats: z.number().int().min(1).max(1000).default(1),
   companyId: z.number().int().positive().default(1),
+  /** What `GET /v1/users/me` says about the company. */
+  companyName: z.string().min(1).default('Sandbox Trading Co'),
+  companyDomain: z.string().min(1).default('sandbox-trading'),
   /** The API token of user 1; further users' tokens in `extraApiTokens` (users 2, 3, …). */
   apiToken: z.string().min(1).optional(),
   extraApiTokens: z.array(z.string().min(1)).default([]),

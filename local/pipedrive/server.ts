@@ -11,12 +11,20 @@ import { organizationRoutes } from './organizations';
 import { personRoutes } from './persons';
 import { failure } from './responses';
 import { searchRoutes } from './search';
+import { userRoutes } from './users';
 
 export const API_PREFIX = { v2: '/api/v2', v1: '/v1' } as const;
 
 /** Every API operation the sandbox serves. Search routes come first so `/organizations/search` is not an id. */
 export function apiRoutes(): ApiRoute[] {
-  return [...searchRoutes(), ...organizationRoutes(), ...personRoutes(), ...fieldRoutes(), ...mergeRoutes()];
+  return [
+    ...searchRoutes(),
+    ...organizationRoutes(),
+    ...personRoutes(),
+    ...fieldRoutes(),
+    ...mergeRoutes(),
+    ...userRoutes(),
+  ];
 }
 
 type Operation = NonNullable<Exchange['operation']>;

@@ -1,113 +1,11 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { escapeHtml as escape } from '../../functions/platform/html';
-import { AuditLog, type AuditEntry } from '../../functions/store/audit-log';
-import { BudgetLedger } from '../../functions/store/budget-ledger';
-import { ConnectionStore } from '../../functions/store/connections';
-import { LinkStore } from '../../functions/store/link-store';
-import type { Table } from '../../functions/store/table';
-import { TokenStore } from '../../functions/store/token-store';
+import type { AuditEntry } from '../../functions/store/audit-log';
+import type { StatusSnapshot } from '../../functions/operations/status';
 
-const PLAN_MULTIPLIER = { lite: 1, growth: 2, premium: 5, ultimate: 7 } as const;
-
-export interface HealthSources {
-  table: Table;
-  sqs: SQSClient;
-  queues: Record<string, string>;
-  budgetShare: number;
-  now: () => number;
-}
-
-export interface HealthSnapshot {
-  at: string;
-  connections: {
-    realmId: string;
-    companyName: string | undefined;
-    status: string;
-    statusReason: string | undefined;
-    pipedrive: string | undefined;
-    tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
-    counts: { synced: number; excluded: number; failed: number; pending: number };
-    budget: { spent: number; share: number } | undefined;
-    recent: AuditEntry[];
-  }[];
-  queues: { name: string; visible: number; inFlight: number }[];
-  customer: { realmId: string; qboId: string; timeline: AuditEntry[] } | undefined;
-}
-
-/** What the sync-health page shows, read from the same table and queues the functions use. */
-export async function healthSnapshot(
-  sources: HealthSources,
-  customer?: { realmId: string; qboId: string },
-): Promise<HealthSnapshot> {
-  const now = sources.now();
-  const tokens = new TokenStore(sources.table);
-  const links = new LinkStore(sources.table);
-  const audit = new AuditLog(sources.table, 1);
-  const ledger = new BudgetLedger(sources.table);
-  const connections = [];
-  for (const connection of await new ConnectionStore(sources.table).list()) {
-    const counts = { synced: 0, excluded: 0, failed: 0, pending: 0 };
-    for await (const page of links.list(connection.realmId)) for (const link of page) counts[link.state]++;
-    const tokenHealth = [];
-    for (const provider of ['quickbooks', 'pipedrive'] as const) {
-      const stored = await tokens.read(connection.realmId, provider);
-      if (!stored) continue;
-      tokenHealth.push({
-        provider,
-        accessExpiresInMinutes:
-          stored.accessTokenExpiresAt === undefined ? null : Math.round((stored.accessTokenExpiresAt - now) / 60_000),
-        refreshExpiresInDays:
-          stored.refreshTokenExpiresAt === undefined
-            ? null
-            : Math.round((stored.refreshTokenExpiresAt - now) / 86_400_000),
-      });
-    }
-    const pd = connection.pipedrive;
-    const budget = pd
-      ? {
-          spent: (await ledger.spent(pd.companyId, new Date(now).toISOString().slice(0, 10))).spent,
-          share: Math.floor(30_000 * PLAN_MULTIPLIER[pd.plan] * pd.seats * sources.budgetShare),
-        }
-      : undefined;
-    connections.push({
-      realmId: connection.realmId,
-      companyName: connection.companyName,
-      status: connection.status,
-      statusReason: connection.statusReason,
-      pipedrive: pd?.apiDomain,
-      tokens: tokenHealth,
-      counts,
-      budget,
-      recent: (await audit.recent(connection.realmId, { limit: 15 })).entries,
-    });
-  }
-  const queues = [];
-  for (const [name, url] of Object.entries(sources.queues)) {
-    const attributes =
-      (
-        await sources.sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: url,
-            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-          }),
-        )
-      ).Attributes ?? {};
-    queues.push({
-      name,
-      visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    });
-  }
-  const timeline = customer
-    ? (await audit.history(customer.realmId, customer.qboId, { limit: 100 })).entries
-    : undefined;
-  return {
-    at: new Date(now).toISOString(),
-    connections,
-    queues,
-    customer: customer && timeline ? { ...customer, timeline } : undefined,
-  };
-}
+export {
+  statusSnapshot as healthSnapshot,
+  type StatusSources as HealthSources,
+} from '../../functions/operations/status';
 
 function activityRows(entries: readonly AuditEntry[], realmId: string): string {
   return entries
@@ -119,14 +17,14 @@ function activityRows(entries: readonly AuditEntry[], realmId: string): string {
 }
 
 /** The sync-health page: plain HTML, refreshed every 5 s, nothing from a record but ids and field names. */
-export function renderHealth(snapshot: HealthSnapshot): string {
+export function renderHealth(snapshot: StatusSnapshot): string {
   const connections = snapshot.connections
     .map(
       (
         c,
       ) => `<section><h2>${escape(c.companyName ?? c.realmId)} <small>realm ${escape(c.realmId)}</small> <span class="status ${escape(c.status)}">${escape(c.status)}</span></h2>
 ${c.statusReason ? `<p class="reason">${escape(c.statusReason)}</p>` : ''}
-<p>Pipedrive: ${escape(c.pipedrive ?? 'not connected')}</p>
+<p>Pipedrive: ${escape(c.pipedrive?.apiDomain ?? 'not connected')}</p>
 <table class="counts"><tr><th>In sync</th><th>Excluded</th><th>Failing</th><th>Pending</th></tr><tr><td id="in-sync">${c.counts.synced}</td><td>${c.counts.excluded}</td><td id="failing">${c.counts.failed}</td><td>${c.counts.pending}</td></tr></table>
 <table><tr><th>Token</th><th>Access expires in (min)</th><th>Refresh expires in (days)</th></tr>${c.tokens.map((t) => `<tr><td>${escape(t.provider)}</td><td>${escape(t.accessExpiresInMinutes ?? 'never')}</td><td>${escape(t.refreshExpiresInDays ?? '—')}</td></tr>`).join('')}</table>
 ${c.budget ? `<p id="budget">Pipedrive tokens today: ${c.budget.spent} of ${c.budget.share} (the connector's share)</p>` : ''}

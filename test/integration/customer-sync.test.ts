@@ -320,6 +320,25 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     expect(liveOrgs()[0]?.id).not.toBe(first);
   });
 
+  it("pushes every mapped field again on an operator's replay, even when nothing changed in QBO", async () => {
+    const customer = await create({ DisplayName: 'Handmade Edits Ltd' });
+    await h.run([h.message(customer.Id)]);
+    const orgId = liveOrgs()[0]?.id ?? 0;
+    // Someone renames the organization by hand in Pipedrive; a webhook for an unrelated change would not undo it.
+    await fetch(`${h.pipedriveSandbox.describe().apiBaseUrl}/api/v2/organizations/${orgId}`, {
+      method: 'PATCH',
+      headers: { 'x-api-token': h.pipedriveSandbox.describe().apiToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Renamed by hand' }),
+    });
+    const [unchanged] = await h.run([h.message(customer.Id, { source: 'cdc' })]);
+    expect(unchanged?.action).toBe('unchanged');
+    expect(liveOrgs()[0]?.name).toBe('Renamed by hand');
+    const [replayed] = await h.run([h.message(customer.Id, { source: 'replay' })]);
+    expect(replayed?.action).toBe('updated');
+    expect(liveOrgs()[0]?.name).toBe('Handmade Edits Ltd');
+    expect(liveOrgs()).toHaveLength(1);
+  });
+
   it("keeps a customer's whole story in the audit trail, newest first", async () => {
     const customer = await sunnyCustomer();
     await h.run([h.message(customer.Id)]);

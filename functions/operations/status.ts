@@ -1,0 +1,113 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { dailyTokenBudget } from '../pipedrive/plans';
+import { AuditLog, type AuditEntry } from '../store/audit-log';
+import { BudgetLedger } from '../store/budget-ledger';
+import { ConnectionStore } from '../store/connections';
+import { LinkStore } from '../store/link-store';
+import { ParkingStore } from '../store/parking-store';
+import type { Table } from '../store/table';
+import { TokenStore } from '../store/token-store';
+
+export interface StatusSources {
+  table: Table;
+  sqs: SQSClient;
+  queues: Record<string, string>;
+  budgetShare: number;
+  now: () => number;
+}
+
+export interface StatusSnapshot {
+  at: string;
+  connections: {
+    realmId: string;
+    companyName: string | undefined;
+    status: string;
+    statusReason: string | undefined;
+    pipedrive: { apiDomain: string; plan: string; seats: number; auth: string } | undefined;
+    /** Work held back while the connection needs re-authorization; released on reconnect. */
+    parked: number;
+    tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
+    counts: { synced: number; excluded: number; failed: number; pending: number };
+    budget: { spent: number; share: number } | undefined;
+    recent: AuditEntry[];
+  }[];
+  queues: { name: string; visible: number; inFlight: number }[];
+  customer: { realmId: string; qboId: string; timeline: AuditEntry[] } | undefined;
+}
+
+/** What `ml-connector status` and the sync-health page show, read from the same table and queues the functions use. */
+export async function statusSnapshot(
+  sources: StatusSources,
+  customer?: { realmId: string; qboId: string },
+): Promise<StatusSnapshot> {
+  const now = sources.now();
+  const tokens = new TokenStore(sources.table);
+  const links = new LinkStore(sources.table);
+  const audit = new AuditLog(sources.table, 1);
+  const ledger = new BudgetLedger(sources.table);
+  const parking = new ParkingStore(sources.table);
+  const connections = [];
+  for (const connection of await new ConnectionStore(sources.table).list()) {
+    const counts = { synced: 0, excluded: 0, failed: 0, pending: 0 };
+    for await (const page of links.list(connection.realmId)) for (const link of page) counts[link.state]++;
+    const tokenHealth = [];
+    for (const provider of ['quickbooks', 'pipedrive'] as const) {
+      const stored = await tokens.read(connection.realmId, provider);
+      if (!stored) continue;
+      tokenHealth.push({
+        provider,
+        accessExpiresInMinutes:
+          stored.accessTokenExpiresAt === undefined ? null : Math.round((stored.accessTokenExpiresAt - now) / 60_000),
+        refreshExpiresInDays:
+          stored.refreshTokenExpiresAt === undefined
+            ? null
+            : Math.round((stored.refreshTokenExpiresAt - now) / 86_400_000),
+      });
+    }
+    const pd = connection.pipedrive;
+    const budget = pd
+      ? {
+          spent: (await ledger.spent(pd.companyId, new Date(now).toISOString().slice(0, 10))).spent,
+          share: Math.floor(dailyTokenBudget(pd.plan, pd.seats) * sources.budgetShare),
+        }
+      : undefined;
+    connections.push({
+      realmId: connection.realmId,
+      companyName: connection.companyName,
+      status: connection.status,
+      statusReason: connection.statusReason,
+      pipedrive: pd ? { apiDomain: pd.apiDomain, plan: pd.plan, seats: pd.seats, auth: pd.auth } : undefined,
+      parked: await parking.count(connection.realmId),
+      tokens: tokenHealth,
+      counts,
+      budget,
+      recent: (await audit.recent(connection.realmId, { limit: 15 })).entries,
+    });
+  }
+  const queues = [];
+  for (const [name, url] of Object.entries(sources.queues)) {
+    const attributes =
+      (
+        await sources.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: url,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        )
+      ).Attributes ?? {};
+    queues.push({
+      name,
+      visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    });
+  }
+  const timeline = customer
+    ? (await audit.history(customer.realmId, customer.qboId, { limit: 100 })).entries
+    : undefined;
+  return {
+    at: new Date(now).toISOString(),
+    connections,
+    queues,
+    customer: customer && timeline ? { ...customer, timeline } : undefined,
+  };
+}
