@@ -9,6 +9,7 @@ import { LinkStore } from '../functions/store/link-store';
 import { tableNamed } from '../functions/platform/table';
 import { z } from 'zod';
 import { startLocalStack } from './stack/local-stack';
+import { DEFAULT_LOCAL_STATE_FILE } from './stack/local-state';
 
 const BackfillAnswer = z.object({
   summary: z.object({ customers: z.number(), linked: z.number(), toCreate: z.number() }),
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     qboSeedCount: 40,
     pollIntervalMs: 60_000,
+    // `npx ml-connector …` finds this stack through it.
+    stateFile: DEFAULT_LOCAL_STATE_FILE,
     log: (line) => {
       console.error(line);
     },

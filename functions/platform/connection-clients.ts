@@ -117,15 +117,34 @@ export class ConnectionClientFactory {
     );
   }
 
+  /** Only the Pipedrive client, without touching custom fields (`ml-connector ping` reads, never writes). */
+  async pipedrive(realmId: string): Promise<{ connection: Connection; pipedrive: PipedriveClient }> {
+    const connection = await this.connections.get(realmId);
+    if (!connection?.pipedrive)
+      throw new NeedsReauthError(`connection ${realmId} has no Pipedrive company yet`, {
+        system: 'pipedrive',
+        code: 'not_connected',
+      });
+    return { connection, pipedrive: await this.pipedriveClient(connection.realmId, connection.pipedrive) };
+  }
+
   private async build(
     connection: Connection,
     pipedriveSettings: NonNullable<Connection['pipedrive']>,
   ): Promise<ConnectionClients> {
-    const { config } = this;
     const qbo = this.quickbooksClient(connection.realmId);
+    const pipedrive = await this.pipedriveClient(connection.realmId, pipedriveSettings);
+    const fields = await this.ensureFields(connection, pipedrive);
+    return { connection, qbo, pipedrive, fields };
+  }
 
+  private async pipedriveClient(
+    realmId: string,
+    pipedriveSettings: NonNullable<Connection['pipedrive']>,
+  ): Promise<PipedriveClient> {
+    const { config } = this;
     const pipedriveOAuth = config.pipedriveOAuth;
-    const pipedriveTokens = this.lifecycle(connection.realmId, 'pipedrive', {
+    const pipedriveTokens = this.lifecycle(realmId, 'pipedrive', {
       refresh: (token) => {
         if (!pipedriveOAuth) throw new NeedsReauthError('Pipedrive OAuth is not configured', { system: 'pipedrive' });
         return new PipedriveOAuthClient(pipedriveOAuth, fetch, this.now).refresh(token, pipedriveSettings.apiDomain);
@@ -145,13 +164,11 @@ export class ConnectionClientFactory {
       pipedriveSettings.auth === 'api-token'
         ? ({ kind: 'api-token', apiToken: await pipedriveTokens.accessToken() } as const)
         : ({ kind: 'oauth', tokens: pipedriveTokens } as const);
-    const pipedrive = new PipedriveClient(
+    return new PipedriveClient(
       { apiDomain: pipedriveSettings.apiDomain, allowHosts: config.pipedriveAllowHosts, timeoutMs: config.timeoutMs },
       auth,
       governor,
     );
-    const fields = await this.ensureFields(connection, pipedrive);
-    return { connection, qbo, pipedrive, fields };
   }
 
   /** Creates the custom fields on first use, under a lease so two first runs do not both create them. */

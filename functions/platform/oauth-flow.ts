@@ -1,4 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { assertPipedriveApiDomain } from '../pipedrive/api-domain';
+import { PipedriveClient } from '../pipedrive/client';
 import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import { QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
@@ -10,7 +12,7 @@ import type { TokenCipher } from '../store/token-cipher';
 import { storeNewTokens } from '../store/token-lifecycle';
 import { TokenStore } from '../store/token-store';
 import { type MessageQueue, queued } from '../sync/sync-message';
-import { isConnectorError } from './errors';
+import { isConnectorError, PermanentError } from './errors';
 import type { Log } from './log';
 
 export interface OAuthFlowConfig {
@@ -26,6 +28,8 @@ export interface OAuthFlowConfig {
    * deployment (the routes are public). Undefined only in the local stack.
    */
   startToken: string | undefined;
+  /** Hosts besides `*.pipedrive.com` an API-token connection may name (the local sandbox); empty in production. */
+  pipedriveAllowHosts?: readonly string[];
 }
 
 export interface OAuthOutcome {
@@ -218,6 +222,57 @@ export class OAuthFlow {
       `Customers of QuickBooks company ${realmId} will appear in ${companyId}.`,
       realmId,
     );
+  }
+
+  /**
+   * Connects Pipedrive with a user's API token (`ml-connector connect pipedrive --api-token`): the token
+   * is proved with `GET /v1/users/me` (2 tokens) before it is encrypted and stored. On Pipedrive
+   * itself the company's own origin becomes the API domain, so the budget ledger is the one OAuth
+   * connections of the same company share.
+   */
+  async connectPipedriveApiToken(
+    realmId: string,
+    apiToken: string,
+    apiDomain = 'https://api.pipedrive.com',
+  ): Promise<{ companyName: string; apiDomain: string; released: number }> {
+    if (!(await this.connections.get(realmId)))
+      throw new PermanentError(`connect QuickBooks company ${realmId} first`, { system: 'quickbooks' });
+    const allowHosts = this.config.pipedriveAllowHosts ?? [];
+    const origin = assertPipedriveApiDomain(apiDomain, { allowHosts });
+    const me = await new PipedriveClient(
+      { apiDomain: origin, allowHosts, timeoutMs: this.config.qbo.timeoutMs },
+      { kind: 'api-token', apiToken },
+      { run: (_operation, send) => send() },
+    ).currentUser();
+    const companyDomain = new URL(origin).host.endsWith('pipedrive.com')
+      ? assertPipedriveApiDomain(`https://${me.company_domain}.pipedrive.com`, { allowHosts })
+      : origin;
+    await storeNewTokens(
+      { store: this.tokens, cipher: this.cipher },
+      realmId,
+      'pipedrive',
+      { kind: 'api-token', apiToken },
+      {},
+      this.now(),
+    );
+    await this.connections.setPipedrive(
+      realmId,
+      {
+        companyId: new URL(companyDomain).host,
+        apiDomain: companyDomain,
+        plan: this.config.pipedrivePlan,
+        seats: this.config.pipedriveSeats,
+        auth: 'api-token',
+      },
+      this.now(),
+    );
+    const released = await this.releaseParked(realmId);
+    this.log.info('Pipedrive connected with an API token', {
+      realmId,
+      companyId: new URL(companyDomain).host,
+      released,
+    });
+    return { companyName: me.company_name, apiDomain: companyDomain, released };
   }
 
   private async releaseParked(realmId: string): Promise<number> {

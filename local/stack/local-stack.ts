@@ -13,6 +13,7 @@ import { startQuickBooksSandbox } from '../quickbooks';
 import { SandboxClock } from '../shared/clock';
 import { type HealthSources, healthSnapshot, renderHealth } from './health-page';
 import { lambdaContext, loadHandler } from './load-handler';
+import { removeLocalState, writeLocalState } from './local-state';
 
 /** The same settings as the stack's event-source mappings (lib/): realtime before bulk. */
 export const EVENT_SOURCES = {
@@ -32,6 +33,8 @@ export interface LocalStackOptions {
   sqsEndpoint?: string;
   /** Suffix for the table and queue names, so several stacks can share emulators. */
   name?: string;
+  /** Where to tell the CLI how to reach this stack (`ml-connector --local`); nothing is written without it. */
+  stateFile?: string;
 }
 
 const HANDLERS = join(__dirname, '..', '..', 'functions', 'handlers');
@@ -55,7 +58,16 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const kms = await startLocalKms();
   const clock = new SandboxClock();
 
-  type HandlerName = 'webhook' | 'oauth' | 'worker' | 'cdcPoll' | 'tokenUpkeep' | 'backfill';
+  type HandlerName = 'webhook' | 'oauth' | 'worker' | 'cdcPoll' | 'tokenUpkeep' | 'backfill' | 'operations';
+  // The CLI invokes functions through the front, as it would through Lambda's Invoke API; a random key
+  // (in the state file, readable only by this user) keeps other local processes out.
+  const adminKey = randomBytes(24).toString('base64url');
+  const invokable: Record<string, HandlerName> = {
+    operations: 'operations',
+    backfill: 'backfill',
+    'cdc-poll': 'cdcPoll',
+    'token-upkeep': 'tokenUpkeep',
+  };
   // Filled in once the environment is set (handlers read it when they load); the front starts first.
   const loaded: {
     handlers?: Record<HandlerName, (event: unknown, context: unknown) => Promise<unknown>>;
@@ -80,6 +92,38 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       { method: 'GET', path: '/oauth/{provider}/{step}', handler: (event) => call('oauth', 'oauth')(event) },
       { method: 'GET', path: '/health', handler: (event) => health(event.queryStringParameters ?? {}, 'html') },
       { method: 'GET', path: '/health.json', handler: (event) => health(event.queryStringParameters ?? {}, 'json') },
+      {
+        method: 'POST',
+        path: '/_local/invoke/{function}',
+        handler: async (event) => {
+          const target = invokable[event.pathParameters?.function ?? ''];
+          if (event.headers['x-local-admin-key'] !== adminKey) return { statusCode: 403, body: 'forbidden' };
+          if (!target) return { statusCode: 404, body: 'no such function' };
+          let payload: unknown;
+          try {
+            payload = JSON.parse(event.body ?? '{}');
+          } catch {
+            return { statusCode: 400, body: 'the payload is not JSON' };
+          }
+          try {
+            const result = await call(target, target)(payload);
+            return {
+              statusCode: 200,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(result ?? null),
+            };
+          } catch (error) {
+            // As Lambda reports an unhandled error: its type and message, no stack.
+            const errorType = error instanceof Error ? error.name : 'Error';
+            const errorMessage = error instanceof Error ? error.message : String(error);
+            return {
+              statusCode: 200,
+              headers: { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' },
+              body: JSON.stringify({ errorType, errorMessage }),
+            };
+          }
+        },
+      },
     ],
     { ...(options.port !== undefined ? { port: options.port } : {}), context: () => ({}) },
   );
@@ -168,6 +212,9 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     QBO_APP_URL: 'https://app.sandbox.qbo.intuit.com',
     WEBHOOK_VERIFIER_TOKENS: qboInfo.verifierToken,
     OAUTH_START_TOKEN: startToken,
+    API_URL: front.url,
+    CHANGES_DLQ_URL: changesQueueUrl.replace(/\.fifo$/, '-dlq.fifo'),
+    BULK_DLQ_URL: bulkQueueUrl.replace(/\.fifo$/, '-dlq.fifo'),
     PIPEDRIVE_CLIENT_ID: pdInfo.oauth.clientId,
     PIPEDRIVE_CLIENT_SECRET: pdInfo.oauth.clientSecret,
     PIPEDRIVE_REDIRECT_URI: pipedriveRedirect,
@@ -182,7 +229,9 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     cdcPoll: loadHandler(join(HANDLERS, 'cdc-poll')),
     tokenUpkeep: loadHandler(join(HANDLERS, 'token-upkeep')),
     backfill: loadHandler(join(HANDLERS, 'backfill')),
+    operations: loadHandler(join(HANDLERS, 'operations')),
   };
+  if (options.stateFile) await writeLocalState(options.stateFile, { url: front.url, adminKey, pid: process.pid });
   loaded.health = {
     table: {
       client: DynamoDBDocumentClient.from(
@@ -271,7 +320,10 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     /** Runs a Lambda the way the schedule or the CLI would. */
     invoke: (name: 'cdcPoll' | 'tokenUpkeep' | 'backfill', event: unknown) => call(name, name)(event),
     invocations: () => sources.reduce((sum, source) => sum + source.invocations(), 0),
+    /** What the CLI needs to reach this stack (also written to `stateFile`). */
+    local: { url: front.url, adminKey },
     close: async () => {
+      if (options.stateFile) await removeLocalState(options.stateFile, process.pid);
       for (const timer of timers) clearInterval(timer);
       await Promise.all(sources.map((source) => source.stop()));
       await Promise.all([front.close(), qbo.close(), pipedrive.close(), kms.close()]);

@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_LOCAL_STATE_FILE } from '../local/stack/local-state';
+import { defaultTarget, main } from './main';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Opens a URL with the platform's opener; the link is also printed, so a failure here is only reported. */
+function openUrl(url: string): Promise<void> {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  return new Promise((resolve) => {
+    const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => {
+      process.stderr.write(`Could not start ${opener}; open the link above by hand.\n`);
+      resolve();
+    });
+    child.on('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+main(process.argv.slice(2), {
+  io: {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(text.startsWith('\r') || text.endsWith('\n') ? text : `${text}\n`),
+    interactive: process.stderr.isTTY,
+    writeFile: (path, content) => writeFile(path, content),
+    now: Date.now,
+    sleep: (ms) => sleep(ms),
+  },
+  target: defaultTarget(process.env.ML_CONNECTOR_LOCAL_STATE ?? DEFAULT_LOCAL_STATE_FILE),
+  readStdin,
+  openUrl,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`ml-connector: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

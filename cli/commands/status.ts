@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { operation } from '../operations';
+import { type Io, table, time } from '../output';
+import type { Target } from '../targets';
+
+export const AuditEntryView = z.object({
+  at: z.number(),
+  source: z.string(),
+  action: z.string(),
+  qboId: z.string(),
+  orgId: z.number().optional(),
+  pipedriveTokens: z.number().default(0),
+  diff: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ kind: z.string(), message: z.string() }).optional(),
+  note: z.string().optional(),
+});
+export type AuditEntryView = z.infer<typeof AuditEntryView>;
+
+const Status = z.object({
+  at: z.string(),
+  connections: z.array(
+    z.object({
+      realmId: z.string(),
+      companyName: z.string().optional(),
+      status: z.string(),
+      statusReason: z.string().optional(),
+      pipedrive: z.object({ apiDomain: z.string(), plan: z.string(), seats: z.number(), auth: z.string() }).optional(),
+      parked: z.number().default(0),
+      tokens: z.array(
+        z.object({
+          provider: z.string(),
+          accessExpiresInMinutes: z.number().nullable(),
+          refreshExpiresInDays: z.number().nullable(),
+        }),
+      ),
+      counts: z.object({ synced: z.number(), excluded: z.number(), failed: z.number(), pending: z.number() }),
+      budget: z.object({ spent: z.number(), share: z.number() }).optional(),
+      recent: z.array(AuditEntryView),
+    }),
+  ),
+  queues: z.array(z.object({ name: z.string(), visible: z.number(), inFlight: z.number() })),
+});
+export type Status = z.infer<typeof Status>;
+
+export function fetchStatus(target: Target): Promise<Status> {
+  return operation(target, { command: 'status' }, Status);
+}
+
+/** What happened, in one line: the changed fields, the error, or the note. */
+export function what(entry: AuditEntryView): string {
+  if (entry.error) return `${entry.error.kind}: ${entry.error.message}`;
+  if (entry.diff) return Object.keys(entry.diff).join(', ');
+  return entry.note ?? '';
+}
+
+export async function statusCommand(target: Target, io: Io, json: boolean): Promise<number> {
+  const status = await fetchStatus(target);
+  if (json) {
+    io.out(JSON.stringify(status, null, 2));
+  } else {
+    io.out(`ml-connector on ${target.description}, as of ${status.at}`);
+    if (status.connections.length === 0)
+      io.out('\nNo QuickBooks company is connected yet: run `ml-connector connect quickbooks`.');
+    for (const c of status.connections) {
+      io.out(
+        `\n${c.companyName ?? c.realmId} (realm ${c.realmId}): ${c.status}${c.statusReason ? `: ${c.statusReason}` : ''}`,
+      );
+      io.out(
+        c.pipedrive
+          ? `  Pipedrive: ${c.pipedrive.apiDomain} (${c.pipedrive.plan}, ${c.pipedrive.seats} seat(s), ${c.pipedrive.auth})`
+          : '  Pipedrive: not connected (run `ml-connector connect pipedrive`)',
+      );
+      io.out(
+        `  Customers: ${c.counts.synced} in sync, ${c.counts.excluded} excluded, ${c.counts.failed} failing, ${c.counts.pending} pending${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}`,
+      );
+      if (c.budget) io.out(`  Pipedrive tokens today: ${c.budget.spent} of the connector's share of ${c.budget.share}`);
+      for (const t of c.tokens)
+        io.out(
+          `  ${t.provider} token: access ${t.accessExpiresInMinutes === null ? 'does not expire' : `expires in ${t.accessExpiresInMinutes} min`}${t.refreshExpiresInDays === null ? '' : `, refresh in ${t.refreshExpiresInDays} days`}`,
+        );
+      if (c.recent.length > 0) {
+        io.out('  Recent activity:');
+        io.out(
+          table(
+            ['time', 'source', 'action', 'customer', 'org', 'tokens', 'what'],
+            c.recent
+              .slice(0, 10)
+              .map((e) => [time(e.at), e.source, e.action, e.qboId, e.orgId, e.pipedriveTokens, what(e)]),
+          )
+            .split('\n')
+            .map((line) => `    ${line}`)
+            .join('\n'),
+        );
+      }
+    }
+    io.out('\nQueues:');
+    io.out(
+      table(
+        ['queue', 'waiting', 'in flight'],
+        status.queues.map((q) => [q.name, q.visible, q.inFlight]),
+      ),
+    );
+  }
+  const unhealthy =
+    status.connections.some((c) => c.status !== 'active' || c.counts.failed > 0) ||
+    status.queues.some((q) => q.name.includes('DLQ') && q.visible + q.inFlight > 0);
+  // A non-zero exit lets a cron job or a CI check alert on it.
+  return unhealthy ? 2 : 0;
+}

@@ -1,0 +1,86 @@
+export const USAGE = `ml-connector: operate the QuickBooks Online → Pipedrive connector
+
+Usage: ml-connector <command> [options]
+
+Commands:
+  connect quickbooks            print (or --open) the link that connects a QuickBooks company
+  connect pipedrive             print the Pipedrive OAuth link, or connect with --api-token TOKEN
+  ping                          prove both connections: QBO company, Pipedrive company, plan, budget left
+  status                        connections, token health, counts, queues, budget (exit 2 if unhealthy)
+  backfill [--dry-run]          match QBO customers to Pipedrive organizations and sync them
+  reconcile                     compare every QBO customer with what was pushed; queue the differences
+  replay --customer ID          push one customer again (every mapped field)
+  replay --since TIME           push every customer QBO changed since TIME (ISO 8601)
+  replay --dlq [--list]         move dead-lettered messages back to their queue (--list: only show them)
+  audit CUSTOMER_ID             a customer's sync history, newest first
+
+Target (default: the local stack started by \`npm start\`):
+  --stack NAME                  a deployed stack; its outputs are read with your AWS credentials
+  --region REGION               the stack's region (default: your AWS configuration's)
+  --realm ID                    the QuickBooks company (needed only when several are connected)
+
+Output:
+  --json                        machine-readable output on stdout
+  -h, --help                    help (also after a command: ml-connector backfill --help)
+`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  connect: `Usage: ml-connector connect quickbooks|pipedrive [options]
+
+Prints the link a person opens to authorize the connector (it carries the deployment's start
+token, so share it only with them). Connect QuickBooks first, then Pipedrive.
+
+Options:
+  --open                 also open the link in this machine's browser
+  --api-token TOKEN      Pipedrive only: connect with a user's API token instead of OAuth;
+                         use "-" to read it from stdin (keeps it out of the shell history)
+  --api-domain URL       Pipedrive only, with --api-token: the company origin
+                         (default https://api.pipedrive.com; the company's own domain is then used)
+  --realm ID             the QuickBooks company Pipedrive is connected to
+`,
+  ping: `Usage: ml-connector ping [--realm ID] [--json]
+
+Calls QuickBooks (CompanyInfo) and Pipedrive (users/me, 2 tokens) with the stored credentials and
+prints the company names, the Pipedrive plan and seats, and the connector's token budget left today.
+Exit 0 only if both answer.
+`,
+  status: `Usage: ml-connector status [--json]
+
+Connections and their token health, customers in sync / excluded / failing / pending, parked work,
+Pipedrive tokens spent today against the connector's share, queue and dead-letter depths, recent
+activity. Exit 2 when something needs attention (a connection not active, failing customers, a
+non-empty dead-letter queue).
+`,
+  backfill: `Usage: ml-connector backfill [--dry-run] [options]
+
+Lists the Pipedrive organizations once, matches each QuickBooks customer (QuickBooks ID, unique
+name, unique e-mail domain) and prints the match report. Without --dry-run it then links the
+matches and queues every customer for sync, and follows the progress.
+
+Options:
+  --dry-run              only report; write nothing
+  --csv FILE             where to write the match report as CSV (default ml-connector-match-<realm>-<time>.csv;
+                         "-" prints the CSV on stdout instead of the table)
+  --no-wait              do not follow the sync after queueing
+  --wait-seconds N       how long to follow it (default 900)
+  --realm ID             the QuickBooks company
+`,
+  reconcile: `Usage: ml-connector reconcile [--realm ID] [--json]
+
+Runs the daily reconcile now: reads every QuickBooks customer (pages of 1,000), compares it with
+what was last pushed to Pipedrive and queues the missing, outdated and failed ones.
+`,
+  replay: `Usage: ml-connector replay --customer ID | --since TIME | --dlq [--list]
+
+  --customer ID          push this customer again, every mapped field (repairs hand edits in Pipedrive)
+  --since TIME           push every customer QuickBooks changed since TIME (e.g. 2026-11-20T08:00:00Z)
+  --dlq                  move the dead-lettered messages back to their queue
+  --list                 with --dlq: only list them (customer, source, receive count)
+  --realm ID             the QuickBooks company
+`,
+  audit: `Usage: ml-connector audit CUSTOMER_ID [--limit N] [--realm ID] [--json]
+
+A customer's link (organization, person, last pushed version) and its sync history, newest first:
+what changed, which fields, the Pipedrive tokens spent, errors.
+`,
+};

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { CliError, type Target } from './targets';
+
+const OperationResponse = z.union([
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.object({ kind: z.string(), message: z.string() }) }),
+]);
+
+const HINTS: Record<string, string> = {
+  'needs-reauth': 'Reconnect with `ml-connector connect quickbooks` (or `connect pipedrive`).',
+  'rate-limited': 'The API is rate-limiting this connection; try again in a minute.',
+  transient: 'A temporary failure; try again.',
+};
+
+/** Runs one operation on the operations function and parses its answer with `schema`. */
+export async function operation<T>(target: Target, request: object, schema: z.ZodType<T>): Promise<T> {
+  const answer = OperationResponse.safeParse(await target.invoke('operations', request));
+  if (!answer.success) throw new CliError(`unexpected answer from the operations function of ${target.description}`);
+  if (!answer.data.ok) {
+    const hint = HINTS[answer.data.error.kind];
+    throw new CliError(`${answer.data.error.message}${hint ? `\n${hint}` : ''}`);
+  }
+  const result = schema.safeParse(answer.data.result);
+  if (!result.success)
+    throw new CliError(`unexpected answer from ${target.description}: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+/** Invokes a function that answers with its own result (backfill, cdc-poll). */
+export async function invoke<T>(
+  target: Target,
+  name: 'backfill' | 'cdc-poll',
+  payload: object,
+  schema: z.ZodType<T>,
+): Promise<T> {
+  const result = schema.safeParse(await target.invoke(name, payload));
+  if (!result.success)
+    throw new CliError(`unexpected answer from the ${name} function: ${z.prettifyError(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,167 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { ping } from '../operations/ping';
+import { replayCustomer, replaySince } from '../operations/replay';
+import { OperationRequest, type OperationResponse } from '../operations/requests';
+import { statusSnapshot } from '../operations/status';
+import { drainDeadLetters } from '../platform/dead-letters';
+import { errorKind, isConnectorError } from '../platform/errors';
+import { OAuthFlow } from '../platform/oauth-flow';
+import { log, logger, metrics } from '../platform/powertools';
+import { readSecret } from '../platform/secrets';
+import { SqsMessageQueue } from '../platform/sqs-queue';
+import { tableNamed } from '../platform/table';
+import { AuditLog } from '../store/audit-log';
+import { BudgetLedger } from '../store/budget-ledger';
+import { PipedrivePlan } from '../store/connections';
+import { KmsTokenCipher } from '../store/kms-token-cipher';
+import { LinkStore } from '../store/link-store';
+import { NeedsReauthError } from '../store/token-lifecycle';
+import {
+  allowedPipedriveHosts,
+  clientFactoryFor,
+  pipedriveOAuthConfig,
+  quickBooksOAuthConfig,
+  RuntimeConfig,
+} from './shared/runtime-config';
+
+const Config = RuntimeConfig.extend({
+  /** The HTTP API's base URL, for connection links. */
+  API_URL: z.url(),
+  CHANGES_DLQ_URL: z.string().min(1).optional(),
+  BULK_DLQ_URL: z.string().min(1).optional(),
+  PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
+  PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
+});
+const config = Config.parse(process.env);
+const table = tableNamed(config.TABLE_NAME);
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const changes = new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL);
+const bulk = new SqsMessageQueue(sqs, config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL);
+const clientFactory = clientFactoryFor(config);
+const ledger = new BudgetLedger(table);
+const queues: Record<string, string> = { changes: config.CHANGES_QUEUE_URL };
+if (config.BULK_QUEUE_URL) queues.bulk = config.BULK_QUEUE_URL;
+const deadLetterQueues = [
+  ...(config.CHANGES_DLQ_URL
+    ? [{ name: 'changes DLQ', url: config.CHANGES_DLQ_URL, sourceUrl: config.CHANGES_QUEUE_URL }]
+    : []),
+  ...(config.BULK_DLQ_URL && config.BULK_QUEUE_URL
+    ? [{ name: 'bulk DLQ', url: config.BULK_DLQ_URL, sourceUrl: config.BULK_QUEUE_URL }]
+    : []),
+];
+
+let startToken: Promise<string | undefined> | undefined;
+const operatorStartToken = () =>
+  (startToken ??=
+    process.env.OAUTH_START_TOKEN_SECRET_ARN || process.env.OAUTH_START_TOKEN
+      ? readSecret(process.env, 'OAUTH_START_TOKEN')
+      : Promise.resolve(undefined));
+
+let flow: Promise<OAuthFlow> | undefined;
+const oauthFlow = () =>
+  (flow ??= (async () =>
+    new OAuthFlow(
+      table,
+      new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
+      changes,
+      {
+        qboApiBaseUrl: config.QBO_API_BASE_URL,
+        qbo: await quickBooksOAuthConfig(config),
+        pipedrive: await pipedriveOAuthConfig(config),
+        pipedrivePlan: config.PIPEDRIVE_PLAN,
+        pipedriveSeats: config.PIPEDRIVE_SEATS,
+        stateTtlMs: 10 * 60_000,
+        startToken: await operatorStartToken(),
+        pipedriveAllowHosts: allowedPipedriveHosts(config),
+      },
+      log,
+    ))());
+
+async function run(request: OperationRequest): Promise<unknown> {
+  switch (request.command) {
+    case 'status':
+      return statusSnapshot(
+        {
+          table,
+          sqs,
+          queues: { ...queues, ...Object.fromEntries(deadLetterQueues.map((q) => [q.name, q.url])) },
+          budgetShare: config.BUDGET_SHARE,
+          now: Date.now,
+        },
+        request.customer && { realmId: request.customer.realmId, qboId: request.customer.customerId },
+      );
+    case 'ping': {
+      const factory = await clientFactory();
+      return ping(request.realmId, {
+        quickbooks: (realmId) => factory.quickbooks(realmId),
+        pipedrive: (realmId) => factory.pipedrive(realmId),
+        spentToday: async (companyId) => (await ledger.spent(companyId, new Date().toISOString().slice(0, 10))).spent,
+        budgetShare: config.BUDGET_SHARE,
+      });
+    }
+    case 'connect-url': {
+      const url = new URL(`${config.API_URL.replace(/\/$/, '')}/oauth/${request.provider}/start`);
+      const token = await operatorStartToken();
+      if (token) url.searchParams.set('token', token);
+      if (request.realmId) url.searchParams.set('realmId', request.realmId);
+      return { url: url.toString() };
+    }
+    case 'connect-api-token':
+      return (await oauthFlow()).connectPipedriveApiToken(request.realmId, request.apiToken, request.apiDomain);
+    case 'replay-customer':
+      return replayCustomer(request.realmId, request.customerId, { queue: changes, now: Date.now });
+    case 'replay-since':
+      return replaySince(request.realmId, request.since, {
+        qbo: await (await clientFactory()).quickbooks(request.realmId),
+        queue: bulk,
+        now: Date.now,
+      });
+    case 'dead-letters':
+      return { messages: await drainDeadLetters(sqs, deadLetterQueues, { move: request.move }) };
+    case 'audit': {
+      const link = await new LinkStore(table).get(request.realmId, request.customerId);
+      return {
+        // Where the customer stands, not the pushed record itself.
+        link: link
+          ? {
+              state: link.state,
+              orgId: link.orgId,
+              personId: link.personId,
+              lastPushedUpdatedTime: link.lastPushedUpdatedTime,
+            }
+          : null,
+        entries: (await new AuditLog(table, 1).history(request.realmId, request.customerId, { limit: request.limit }))
+          .entries,
+      };
+    }
+  }
+}
+
+/** Invoked by the operator's CLI (`ml-connector status|ping|connect|replay|audit`), never by the public. */
+export async function lambdaHandler(event: unknown): Promise<OperationResponse> {
+  const parsed = OperationRequest.safeParse(event);
+  if (!parsed.success) return { ok: false, error: { kind: 'bad-request', message: z.prettifyError(parsed.error) } };
+  logger.info('operation', { command: parsed.data.command });
+  try {
+    return { ok: true, result: await run(parsed.data) };
+  } catch (error) {
+    const kind = error instanceof NeedsReauthError ? 'needs-reauth' : errorKind(error);
+    // Our own errors' messages carry no secret; anything else is summarized.
+    const message = isConnectorError(error) || error instanceof NeedsReauthError ? error.message : 'internal error';
+    logger.error('operation failed', {
+      command: parsed.data.command,
+      kind,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
+    return { ok: false, error: { kind, message } };
+  }
+}
+
+export const handler = middy(lambdaHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

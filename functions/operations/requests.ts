@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const realmId = z.string().min(1).max(40);
+const customerId = z.string().regex(/^\d{1,20}$/, 'a QuickBooks customer id is a number');
+
+/** What the operator's CLI asks the operations function (one Lambda invoke per command). */
+export const OperationRequest = z.discriminatedUnion('command', [
+  z.object({
+    command: z.literal('status'),
+    customer: z.object({ realmId, customerId }).optional(),
+  }),
+  z.object({ command: z.literal('ping'), realmId }),
+  z.object({
+    command: z.literal('connect-url'),
+    provider: z.enum(['quickbooks', 'pipedrive']),
+    realmId: realmId.optional(),
+  }),
+  z.object({
+    command: z.literal('connect-api-token'),
+    realmId,
+    apiToken: z.string().min(8).max(200),
+    apiDomain: z.url().optional(),
+  }),
+  z.object({ command: z.literal('replay-customer'), realmId, customerId }),
+  z.object({
+    command: z.literal('replay-since'),
+    realmId,
+    since: z.iso.datetime({ offset: true }),
+  }),
+  z.object({ command: z.literal('dead-letters'), move: z.boolean().default(false) }),
+  z.object({
+    command: z.literal('audit'),
+    realmId,
+    customerId,
+    limit: z.number().int().min(1).max(500).default(100),
+  }),
+]);
+export type OperationRequest = z.infer<typeof OperationRequest>;
+
+/** Every answer: a result, or an error the CLI can print as it is (never a token or a record). */
+export type OperationResponse = { ok: true; result: unknown } | { ok: false; error: { kind: string; message: string } };
