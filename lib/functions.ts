@@ -24,6 +24,7 @@ export const FUNCTION_TIMEOUTS = {
   oauth: Duration.seconds(15),
   tokenUpkeep: Duration.minutes(5),
   backfill: Duration.minutes(15),
+  operations: Duration.minutes(5),
 } as const;
 
 /** Largest accepted webhook body: Intuit's notifications are a few KB; the HTTP API's own limit is 10 MB. */
@@ -53,6 +54,7 @@ const HANDLER_FILES: Readonly<Record<FunctionName, string>> = {
   oauth: 'oauth.ts',
   tokenUpkeep: 'token-upkeep.ts',
   backfill: 'backfill.ts',
+  operations: 'operations.ts',
 };
 
 /** Why each function needs no asynchronous-invocation DLQ (cdk-nag Serverless-LambdaDLQ). */
@@ -67,6 +69,7 @@ const NO_ASYNC_DLQ_BECAUSE: Readonly<Record<FunctionName, string>> = {
   tokenUpkeep:
     'Invoked hourly by schedule; a failed run is retried by the next one well before tokens expire, and TokenRefreshFailures alarms',
   backfill: 'Invoked synchronously (RequestResponse) by the operator, who sees the result or error directly',
+  operations: 'Invoked synchronously (RequestResponse) by the operator CLI, which prints the result or error',
 };
 
 const MEMORY_MB: Readonly<Record<FunctionName, number>> = {
@@ -76,9 +79,10 @@ const MEMORY_MB: Readonly<Record<FunctionName, number>> = {
   oauth: 512,
   tokenUpkeep: 512,
   backfill: 1024,
+  operations: 512,
 };
 
-/** The six Lambda functions, each with its own role, log group and only the grants it uses. */
+/** The seven Lambda functions, each with its own role, log group and only the grants it uses. */
 export class ConnectorFunctions extends Construct {
   readonly webhook: NodejsFunction;
   readonly worker: NodejsFunction;
@@ -86,6 +90,8 @@ export class ConnectorFunctions extends Construct {
   readonly oauth: NodejsFunction;
   readonly tokenUpkeep: NodejsFunction;
   readonly backfill: NodejsFunction;
+  /** The operator's CLI: status, ping, connection links, API-token connections, replay, DLQ redrive, audit. */
+  readonly operations: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: ConnectorFunctionsProps) {
     super(scope, id);
@@ -121,7 +127,27 @@ export class ConnectorFunctions extends Construct {
     this.tokenUpkeep = this.nodeFunction('tokenUpkeep', props, runtime);
     this.backfill = this.nodeFunction('backfill', props, { ...runtime, SUB_CUSTOMERS: config.subCustomers });
 
-    for (const fn of [this.worker, this.cdcPoll, this.oauth, this.tokenUpkeep, this.backfill]) {
+    this.operations = this.nodeFunction('operations', props, {
+      ...runtime,
+      API_URL: props.apiUrl,
+      PIPEDRIVE_PLAN: config.pipedrivePlan,
+      PIPEDRIVE_SEATS: String(config.pipedriveSeats),
+      OAUTH_START_TOKEN_SECRET_ARN: secrets.OAUTH_START_TOKEN.secretArn,
+      CHANGES_DLQ_URL: queues.changes.deadLetterQueue.queueUrl,
+      BULK_DLQ_URL: queues.bulk.deadLetterQueue.queueUrl,
+    });
+    // It prints connection links, which carry the start token.
+    secrets.OAUTH_START_TOKEN.grantRead(this.operations);
+    // Replays feed both queues; the DLQ redrive reads and deletes dead letters and sends them back.
+    queues.changes.queue.grantSendMessages(this.operations);
+    queues.bulk.queue.grantSendMessages(this.operations);
+    queues.changes.deadLetterQueue.grantConsumeMessages(this.operations);
+    queues.bulk.deadLetterQueue.grantConsumeMessages(this.operations);
+    // `status` reads queue depths.
+    for (const queue of [queues.changes, queues.bulk])
+      for (const q of [queue.queue, queue.deadLetterQueue]) q.grant(this.operations, 'sqs:GetQueueAttributes');
+
+    for (const fn of [this.worker, this.cdcPoll, this.oauth, this.tokenUpkeep, this.backfill, this.operations]) {
       table.grantReadWriteData(fn);
       tokenKey.grantEncryptDecrypt(fn);
       secrets.QBO_CLIENT_SECRET.grantRead(fn);
@@ -195,6 +221,7 @@ export class ConnectorFunctions extends Construct {
       oauth: this.oauth,
       tokenUpkeep: this.tokenUpkeep,
       backfill: this.backfill,
+      operations: this.operations,
     };
   }
 

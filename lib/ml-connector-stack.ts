@@ -94,6 +94,19 @@ export class MlConnectorStack extends Stack {
         description: `Register as the redirect URI of the ${label} app`,
       });
     }
+    // The CLI (`ml-connector --stack NAME`) finds the functions it invokes through these.
+    new CfnOutput(this, 'OperationsFunctionName', {
+      value: this.functions.operations.functionName,
+      description: 'Invoked by `ml-connector status|ping|connect|replay|audit`',
+    });
+    new CfnOutput(this, 'BackfillFunctionName', {
+      value: this.functions.backfill.functionName,
+      description: 'Invoked by `ml-connector backfill`',
+    });
+    new CfnOutput(this, 'CdcPollFunctionName', {
+      value: this.functions.cdcPoll.functionName,
+      description: 'Invoked by `ml-connector reconcile`',
+    });
     new CfnOutput(this, 'DashboardUrl', { value: this.monitoring.dashboardUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     for (const name of SECRET_NAMES) {

@@ -16,6 +16,7 @@ const BUNDLE_BUDGET_BYTES = {
   cdcPoll: 640_000, // 579 KB
   worker: 665_000, // 603 KB
   backfill: 640_000, // 578 KB
+  operations: 700_000, // ≈ 620 KB
 } as const;
 
 const Template = z.object({

@@ -70,7 +70,7 @@ describe('configuration in the stack', () => {
         LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG' },
         Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
       },
-      6,
+      7,
     );
   });
 

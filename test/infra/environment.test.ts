@@ -28,14 +28,14 @@ describe("function environment against the handlers' schemas", () => {
     expect(REQUIRED_RUNTIME_KEYS).toEqual(expect.arrayContaining(['TABLE_NAME', 'KMS_KEY_ID', 'QBO_CLIENT_ID']));
   });
 
-  it.each(['worker', 'cdcPoll', 'oauth', 'tokenUpkeep', 'backfill'] as const)(
+  it.each(['worker', 'cdcPoll', 'oauth', 'tokenUpkeep', 'backfill', 'operations'] as const)(
     '%s gets every required runtime setting',
     (name) => {
       expect(Object.keys(environmentOf(name))).toEqual(expect.arrayContaining(REQUIRED_RUNTIME_KEYS));
     },
   );
 
-  it.each(['worker', 'cdcPoll', 'oauth', 'tokenUpkeep', 'backfill'] as const)(
+  it.each(['worker', 'cdcPoll', 'oauth', 'tokenUpkeep', 'backfill', 'operations'] as const)(
     '%s gets the ARNs of both client secrets',
     (name) => {
       expect(Object.keys(environmentOf(name))).toEqual(
@@ -43,6 +43,12 @@ describe("function environment against the handlers' schemas", () => {
       );
     },
   );
+
+  it('the operations function gets the API URL (for connection links) and both dead-letter queues', () => {
+    expect(Object.keys(environmentOf('operations'))).toEqual(
+      expect.arrayContaining(['API_URL', 'CHANGES_DLQ_URL', 'BULK_DLQ_URL', 'OAUTH_START_TOKEN_SECRET_ARN']),
+    );
+  });
 
   it('the webhook gets its table, queue and verifier tokens, and nothing about tokens or OAuth', () => {
     const environment = environmentOf('webhook');

@@ -45,7 +45,7 @@ const mentions = (statement: Statement, logicalId: string) => JSON.stringify(sta
 
 const tokenKeyId = logicalIdOf(stack.keys.tokenKey);
 const dataKeyId = logicalIdOf(stack.keys.dataKey);
-const { webhook, worker, oauth } = stack.functions;
+const { webhook, worker, oauth, operations } = stack.functions;
 
 describe('webhook role', () => {
   it('cannot use the token key at all', () => {
@@ -86,6 +86,34 @@ describe('token holders', () => {
   ])('%s may encrypt and decrypt with the token key', (_name, fn) => {
     const onTokenKey = allowedStatements(fn).filter((statement) => mentions(statement, tokenKeyId));
     expect(onTokenKey.flatMap(actionsOf)).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:Decrypt']));
+  });
+});
+
+describe('operations role (the CLI)', () => {
+  const queueIds = {
+    changes: logicalIdOf(stack.queues.changes.queue),
+    bulk: logicalIdOf(stack.queues.bulk.queue),
+    changesDlq: logicalIdOf(stack.queues.changes.deadLetterQueue),
+    bulkDlq: logicalIdOf(stack.queues.bulk.deadLetterQueue),
+  };
+  const statements = allowedStatements(operations);
+  const on = (logicalId: string) => statements.filter((statement) => mentions(statement, logicalId)).flatMap(actionsOf);
+
+  it('may take messages off the dead-letter queues, and only off them', () => {
+    expect(on(queueIds.changesDlq)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(on(queueIds.bulkDlq)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(on(queueIds.changes)).not.toContain('sqs:DeleteMessage');
+    expect(on(queueIds.bulk)).not.toContain('sqs:ReceiveMessage');
+  });
+
+  it('may send replays and redriven messages to both work queues', () => {
+    expect(on(queueIds.changes)).toContain('sqs:SendMessage');
+    expect(on(queueIds.bulk)).toContain('sqs:SendMessage');
+  });
+
+  it('reads the start token, which connection links carry', () => {
+    const reads = statements.filter((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(reads.map((statement) => statement.Resource))).toContain('OAUTHSTARTTOKEN');
   });
 });
 

@@ -154,7 +154,7 @@ describe('functions', () => {
           }),
         },
       },
-      6,
+      7,
     );
   });
 
@@ -250,6 +250,9 @@ describe('outputs', () => {
     'QuickBooksOAuthRedirectUri',
     'PipedriveOAuthRedirectUri',
     'DashboardUrl',
+    'OperationsFunctionName',
+    'BackfillFunctionName',
+    'CdcPollFunctionName',
     'QBOCLIENTSECRETSecretName',
     'PIPEDRIVECLIENTSECRETSecretName',
     'WEBHOOKVERIFIERTOKENSSecretName',
