@@ -7,7 +7,8 @@ import { main } from '../../../cli/main';
 const cloudFormation = mockClient(CloudFormationClient);
 const lambda = mockClient(LambdaClient);
 const clients = { cloudFormation: new CloudFormationClient({}), lambda: new LambdaClient({}) };
-const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+/** A Lambda response payload (the SDK types it as its blob adapter; the CLI only decodes the bytes). */
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
 
 beforeEach(() => {
   cloudFormation.reset();
@@ -38,7 +39,7 @@ describe('a deployed stack as the target', () => {
     });
     const call = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
     expect(call?.FunctionName).toBe('MlConnector-Backfill-def');
-    expect(JSON.parse(new TextDecoder().decode(call?.Payload))).toEqual({ realmId: '123', dryRun: true });
+    expect(JSON.parse(new TextDecoder().decode(call?.Payload as Uint8Array))).toEqual({ realmId: '123', dryRun: true });
   });
 
   it('turns a function error into a message, not a stack trace', async () => {
