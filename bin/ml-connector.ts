@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LOCAL_STATE_FILE } from '../local/stack/local-state';
-import { defaultTarget, main } from './main';
+import { defaultTarget, main } from '../cli/main';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
