@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { defaultTarget, main } from '../../cli/main';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { dynamoEndpoint } from '../helpers/dynamodb';
+import { control } from '../helpers/quickbooks-sandbox';
 import { localSqsClient, sqsEndpoint } from '../helpers/sqs';
 
 const dir = mkdtempSync(join(tmpdir(), 'ml-connector-cli-'));
@@ -102,6 +103,15 @@ describe('the ml-connector CLI against the local stack', () => {
     expect(ping.out).toMatch(/Pipedrive\s+ok\s+Sandbox Trading Co/);
     expect(ping.out).toContain('plan growth, 1 seat(s): 60000 tokens a day');
   }, 60_000);
+
+  it('ping names the side that fails and exits 1', async () => {
+    await control(stack.qbo, 'POST', '/faults', { path: 'companyinfo', status: 503, count: 10 });
+    const ping = await cli('ping');
+    await control(stack.qbo, 'DELETE', '/faults');
+    expect(ping.code).toBe(1);
+    expect(ping.out).toMatch(/QuickBooks\s+FAIL\s+realm \d+: .*\[transient\]/);
+    expect(ping.out).toMatch(/Pipedrive\s+ok/);
+  }, 30_000);
 
   it('prints the match report on a dry run and writes nothing; the real backfill follows the sync to the end', async () => {
     const dry = await cli('backfill', '--dry-run', '--csv', 'report.csv');
