@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { defaultTarget, main } from '../../cli/main';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { dynamoEndpoint } from '../helpers/dynamodb';
+import { captureOutput } from '../helpers/lambda-env';
 import { control } from '../helpers/quickbooks-sandbox';
 import { localSqsClient, sqsEndpoint } from '../helpers/sqs';
 
@@ -81,19 +82,21 @@ describe('the ml-connector CLI against the local stack', () => {
     realmId = stack.qbo.describe().realmId;
 
     const pipedriveOrigin = stack.pipedrive.describe().apiBaseUrl;
-    const wrong = await cli(
-      'connect',
-      'pipedrive',
-      '--api-token',
-      'not-a-real-token-123',
-      '--api-domain',
-      pipedriveOrigin,
+    // A refused token is reported, and logged as a failed operation, without the token itself.
+    const { result: wrong, output: failureLogs } = await captureOutput(() =>
+      cli('connect', 'pipedrive', '--api-token', 'not-a-real-token-123', '--api-domain', pipedriveOrigin),
     );
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/ml-connector: .*(401|unauthori[sz]ed|rejected)/i);
+    expect(failureLogs).toContain('operation failed');
+    expect(failureLogs + wrong.err).not.toContain('not-a-real-token-123');
 
-    const connected = await cli('connect', 'pipedrive', '--api-token', '-', '--api-domain', pipedriveOrigin);
+    // Read from stdin; neither the function logs nor the CLI output may show it.
+    const { result: connected, output: logs } = await captureOutput(() =>
+      cli('connect', 'pipedrive', '--api-token', '-', '--api-domain', pipedriveOrigin),
+    );
     expect(connected.code).toBe(0);
+    expect(logs + connected.out + connected.err).not.toContain(stack.pipedrive.describe().apiToken);
     expect(connected.out).toContain('Sandbox Trading Co');
     expect(connected.out).toContain(realmId);
 
