@@ -23,6 +23,8 @@ export interface ConnectionClientsConfig {
   pipedriveAllowHosts: readonly string[];
   budgetShare: number;
   timeoutMs: number;
+  /** Counts refreshes done on the way (an access token that expired between upkeep runs). */
+  onTokenRefreshed?: (provider: 'quickbooks' | 'pipedrive') => void;
 }
 
 export interface ConnectionClients {
@@ -100,6 +102,7 @@ export class ConnectionClientFactory {
       connections: this.connections,
       now: this.now,
       log: this.log,
+      ...(this.config.onTokenRefreshed ? { onRefreshed: this.config.onTokenRefreshed } : {}),
     });
   }
 

@@ -43,6 +43,8 @@ export interface TokenLifecycleOptions {
   /** Pause between looks at a lease someone else holds. */
   pause?: (ms: number) => Promise<void>;
   log?: Log;
+  /** Called once per refresh this process performed and stored (the TokenRefreshes metric). */
+  onRefreshed?: (provider: TokenProviderName) => void;
   /** Identifies this process in the lease. */
   owner?: string;
 }
@@ -188,6 +190,7 @@ export class TokenLifecycle {
         throw error;
       }
       this.log.info('tokens refreshed', { realmId, provider });
+      this.options.onRefreshed?.(provider);
       return refreshed.accessToken;
     } finally {
       if (!released) await store.releaseLease(realmId, provider, this.owner);

@@ -76,8 +76,12 @@ describe('token lifecycle against the QBO sandbox, DynamoDB Local and the local 
     );
   };
   /** A lifecycle as one container would hold it; waiting moves the sandbox clock instead of sleeping. */
+  let refreshesCounted = 0;
   const lifecycle = (owner: string, refresher: TokenRefresher = oauthClient()) =>
     new TokenLifecycle({
+      onRefreshed: () => {
+        refreshesCounted++;
+      },
       realmId: realm,
       provider: 'quickbooks',
       store: new TokenStore(table),
@@ -109,8 +113,11 @@ describe('token lifecycle against the QBO sandbox, DynamoDB Local and the local 
 
   it('refreshes exactly once for 20 containers that find the access token expired, across a rotation that kills the old refresh token', async () => {
     sandbox.clock.advance(HOUR);
+    refreshesCounted = 0;
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => lifecycle(`container-${i}`).accessToken()));
     expect(refreshes()).toBe(1);
+    // The TokenRefreshes metric counts the one refresh, not the 19 containers that used its result.
+    expect(refreshesCounted).toBe(1);
     expect(sandbox.state.counters.get('oauth.rotations', realm)).toBe(1);
     expect(new Set(tokens).size).toBe(1);
     expect((await api(tokens[0] ?? '')).status).toBe(200);

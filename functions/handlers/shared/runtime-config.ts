@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { PipedriveOAuthConfig } from '../../pipedrive/oauth-client';
 import { ConnectionClientFactory } from '../../platform/connection-clients';
 import type { QuickBooksOAuthConfig } from '../../quickbooks/oauth-client';
-import { log } from '../../platform/powertools';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../../platform/metric-names';
+import { log, metrics } from '../../platform/powertools';
 import { readSecret } from '../../platform/secrets';
 import { tableNamed } from '../../platform/table';
 import { KmsTokenCipher } from '../../store/kms-token-cipher';
@@ -81,6 +83,9 @@ export function clientFactoryFor(config: RuntimeConfig): () => Promise<Connectio
           pipedriveAllowHosts: allowedPipedriveHosts(config),
           budgetShare: config.BUDGET_SHARE,
           timeoutMs: config.HTTP_TIMEOUT_MS,
+          onTokenRefreshed: () => {
+            metrics.addMetric(METRICS.tokenRefreshes, MetricUnit.Count, 1);
+          },
         },
         log,
       ))();
