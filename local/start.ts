@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   // The final proof, as the daily reconcile does it.
   await stack.invoke('cdcPoll', { mode: 'reconcile' });
   await quiet(120_000);
-  const states = { synced: 0, failed: 0, excluded: 0, pending: 0 };
+  const states = { synced: 0, failed: 0, excluded: 0, pending: 0, review: 0 };
   for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
   const customers = stack.qbo.state
     .requireCompany(realmId)

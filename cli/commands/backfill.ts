@@ -93,8 +93,8 @@ async function waitForSync(
   let lastDecile = -1;
   for (;;) {
     const connection = (await fetchStatus(target)).connections.find((c) => c.realmId === realmId);
-    const counts = connection?.counts ?? { synced: 0, excluded: 0, failed: 0, pending: 0 };
-    const settled = Math.min(total, counts.synced + counts.excluded + counts.failed);
+    const counts = connection?.counts ?? { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
+    const settled = Math.min(total, counts.synced + counts.excluded + counts.failed + counts.review);
     if (io.interactive) io.err(`\r${progressBar(settled, total)}`);
     else if (Math.floor((settled / Math.max(1, total)) * 10) > lastDecile) {
       lastDecile = Math.floor((settled / Math.max(1, total)) * 10);

@@ -17,6 +17,7 @@ const Reconcile = z.object({
           failed: z.number(),
           openBalance: z.number(),
           orphaned: z.number(),
+          heldForReview: z.number().default(0),
           enqueued: z.number(),
         })
         .optional(),
@@ -52,6 +53,7 @@ export async function reconcileCommand(
           'failed',
           'open balance',
           'orphaned',
+          'held',
           'queued',
           'error',
         ],
@@ -64,6 +66,7 @@ export async function reconcileCommand(
           c.reconcile?.failed,
           c.reconcile?.openBalance,
           c.reconcile?.orphaned,
+          c.reconcile?.heldForReview,
           c.reconcile?.enqueued,
           c.error,
         ]),

@@ -33,7 +33,13 @@ const Status = z.object({
           refreshExpiresInDays: z.number().nullable(),
         }),
       ),
-      counts: z.object({ synced: z.number(), excluded: z.number(), failed: z.number(), pending: z.number() }),
+      counts: z.object({
+        synced: z.number(),
+        excluded: z.number(),
+        failed: z.number(),
+        pending: z.number(),
+        review: z.number().default(0),
+      }),
       budget: z.object({ spent: z.number(), share: z.number() }).optional(),
       recent: z.array(AuditEntryView),
     }),
@@ -71,7 +77,7 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
           : '  Pipedrive: not connected (run `ml-connector connect pipedrive`)',
       );
       io.out(
-        `  Customers: ${c.counts.synced} in sync, ${c.counts.excluded} excluded, ${c.counts.failed} failing, ${c.counts.pending} pending${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}`,
+        `  Customers: ${c.counts.synced} in sync, ${c.counts.excluded} excluded, ${c.counts.failed} failing, ${c.counts.pending} pending${c.counts.review ? `, ${c.counts.review} held for review (see the backfill match report)` : ''}${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}`,
       );
       if (c.budget) io.out(`  Pipedrive tokens today: ${c.budget.spent} of the connector's share of ${c.budget.share}`);
       for (const t of c.tokens)

@@ -34,8 +34,21 @@ export async function lambdaHandler(
   event: unknown,
 ): Promise<{ summary: BackfillSummary; rows: MatchRow[]; csv: string }> {
   const request = BackfillRequest.parse(event);
-  const { qbo, pipedrive, fields } = await (await clientFactory()).forRealm(request.realmId);
-  const key = fields.fieldKeys.quickbooksId;
+  const factory = await clientFactory();
+  // A dry run writes nothing, not even the custom fields: it reads the QuickBooks ID field only if it exists.
+  const { qbo, pipedrive, key } = request.dryRun
+    ? await (async () => {
+        const { connection, pipedrive: client } = await factory.pipedrive(request.realmId);
+        return {
+          qbo: await factory.quickbooks(request.realmId),
+          pipedrive: client,
+          key: connection.fieldKeys.quickbooksId,
+        };
+      })()
+    : await (async () => {
+        const clients = await factory.forRealm(request.realmId);
+        return { ...clients, key: clients.fields.fieldKeys.quickbooksId };
+      })();
   const { rows, summary } = await runBackfill(
     request.realmId,
     {
@@ -50,6 +63,7 @@ export async function lambdaHandler(
       },
       personPages: () => pipedrive.personPages(),
       repoint: (...args) => links.repoint(...args),
+      holdForReview: (realmId, qboId, reason, now) => links.markState(realmId, qboId, 'review', reason, now),
       queue: bulk,
       now: Date.now,
       nameOf: (customer) =>

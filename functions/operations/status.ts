@@ -27,7 +27,7 @@ export interface StatusSnapshot {
     /** Work held back while the connection needs re-authorization; released on reconnect. */
     parked: number;
     tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
-    counts: { synced: number; excluded: number; failed: number; pending: number };
+    counts: { synced: number; excluded: number; failed: number; pending: number; review: number };
     budget: { spent: number; share: number } | undefined;
     recent: AuditEntry[];
   }[];
@@ -48,7 +48,7 @@ export async function statusSnapshot(
   const parking = new ParkingStore(sources.table);
   const connections = [];
   for (const connection of await new ConnectionStore(sources.table).list()) {
-    const counts = { synced: 0, excluded: 0, failed: 0, pending: 0 };
+    const counts = { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
     for await (const page of links.list(connection.realmId)) for (const link of page) counts[link.state]++;
     const tokenHealth = [];
     for (const provider of ['quickbooks', 'pipedrive'] as const) {

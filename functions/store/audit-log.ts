@@ -14,6 +14,8 @@ export const AuditAction = z.enum([
   'failed',
   'merged',
   'matched',
+  /** Not written: held for a person's review (several candidate organizations). */
+  'held',
 ]);
 
 /** One attempt to sync one customer: what triggered it, what happened, what it cost. Never a token or a whole record. */

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { keys, LINK_PREFIX } from './table-schema';
 import { isConditionFailure, type Table } from './table';
 
-export const LinkState = z.enum(['pending', 'synced', 'failed', 'excluded']);
+/** `review`: the backfill found several candidate organizations; nothing is written until a person decides. */
+export const LinkState = z.enum(['pending', 'synced', 'failed', 'excluded', 'review']);
 export type LinkState = z.infer<typeof LinkState>;
 
 /** What the connector knows about one QBO customer's Pipedrive counterpart. */
@@ -193,11 +194,11 @@ export class LinkStore {
     );
   }
 
-  /** Records a failed or excluded customer with the reason (keeping any org id it has). */
+  /** Records a failed, excluded or held-for-review customer with the reason (keeping any org id it has). */
   async markState(
     realmId: string,
     qboId: string,
-    state: 'failed' | 'excluded',
+    state: 'failed' | 'excluded' | 'review',
     reason: string,
     now: number,
     mergedInto?: string,

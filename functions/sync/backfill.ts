@@ -9,6 +9,8 @@ export interface BackfillDependencies {
     { org_id?: number | null | undefined; emails?: { value: string }[] | null | undefined }[]
   >;
   repoint(realmId: string, qboId: string, orgId: number, now: number): Promise<void>;
+  /** Marks a customer with several candidate organizations: the worker creates nothing for it until a person decides. */
+  holdForReview(realmId: string, qboId: string, reason: string, now: number): Promise<void>;
   /** The bulk queue, so a backfill never holds up realtime changes. */
   queue: MessageQueue;
   now: () => number;
@@ -67,7 +69,15 @@ export async function runBackfill(
   const byId = new Map(customers.map((customer) => [customer.Id, customer]));
   const messages: SyncMessage[] = [];
   for (const row of rows) {
-    if (row.action === 'review') continue;
+    if (row.action === 'review') {
+      await deps.holdForReview(
+        realmId,
+        row.qboId,
+        `several organizations match (${(row.candidates ?? []).join(', ')}): merge them in Pipedrive or set the QuickBooks ID on the right one, then run the backfill again`,
+        now,
+      );
+      continue;
+    }
     if (row.action === 'link' && row.orgId !== undefined) await deps.repoint(realmId, row.qboId, row.orgId, now);
     const customer = byId.get(row.qboId);
     if (!customer) continue;

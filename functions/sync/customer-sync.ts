@@ -233,6 +233,20 @@ export class CustomerSync {
         }
       }
       let personId = orgId === undefined ? undefined : link?.personId;
+      // A customer the backfill could not match unambiguously: a webhook or the reconcile must not create a
+      // duplicate of one of the candidates. The operator's backfill re-run or replay decides.
+      if (
+        orgId === undefined &&
+        link?.state === 'review' &&
+        message.source !== 'backfill' &&
+        message.source !== 'replay'
+      )
+        return await this.record({
+          ...base,
+          action: 'held',
+          tokens: spent(),
+          note: 'held for review: several candidate organizations (see the backfill match report)',
+        });
       if (orgId === undefined) {
         const created = await this.createOrRecover(customer.Id, link, mapped);
         orgId = created.orgId;

@@ -50,7 +50,7 @@ export interface PipedriveWriter {
 
 export interface LinkView {
   qboId: string;
-  state: 'pending' | 'synced' | 'failed' | 'excluded';
+  state: 'pending' | 'synced' | 'failed' | 'excluded' | 'review';
   orgId?: number | undefined;
   personId?: number | undefined;
   fingerprint?: string | undefined;
@@ -82,7 +82,7 @@ export interface LinkRepository {
   markState(
     realmId: string,
     qboId: string,
-    state: 'failed' | 'excluded',
+    state: 'failed' | 'excluded' | 'review',
     reason: string,
     now: number,
     mergedInto?: string,
@@ -96,7 +96,7 @@ export interface AuditRecord {
   qboId: string;
   at: number;
   source: 'webhook' | 'cdc' | 'backfill' | 'reconcile' | 'replay';
-  action: 'created' | 'updated' | 'unchanged' | 'stale' | 'excluded' | 'failed' | 'merged' | 'matched';
+  action: 'created' | 'updated' | 'unchanged' | 'stale' | 'excluded' | 'failed' | 'merged' | 'matched' | 'held';
   diff?: Record<string, [unknown, unknown]>;
   orgId?: number;
   personId?: number;

@@ -4,7 +4,7 @@ import { type MessageQueue, queued, type SyncMessage } from './sync-message';
 
 export interface ReconcileLink {
   qboId: string;
-  state: 'pending' | 'synced' | 'failed' | 'excluded';
+  state: 'pending' | 'synced' | 'failed' | 'excluded' | 'review';
   orgId?: number | undefined;
   lastPushedUpdatedAtMs?: number | undefined;
   pushed?: unknown;
@@ -28,6 +28,8 @@ export interface ReconcileReport {
   /** Customers with an open balance: their overdue part grows as invoices pass their due date, with no change in QBO. */
   openBalance: number;
   orphaned: number;
+  /** Left alone: the backfill found several candidate organizations and a person has to choose. */
+  heldForReview: number;
   enqueued: number;
 }
 
@@ -50,6 +52,7 @@ export async function reconcile(realmId: string, deps: ReconcileDependencies): P
     customers: 0,
     inSync: 0,
     missing: 0,
+    heldForReview: 0,
     outdated: 0,
     failed: 0,
     openBalance: 0,
@@ -73,7 +76,11 @@ export async function reconcile(realmId: string, deps: ReconcileDependencies): P
       let reason: 'missing' | 'outdated' | 'failed' | 'openBalance' | undefined;
       if (!link) reason = 'missing';
       else if (link.state === 'excluded') reason = undefined;
-      else if (link.state === 'failed' || link.state === 'pending') reason = 'failed';
+      else if (link.state === 'review' && link.orgId === undefined) {
+        // Held until a person picks the organization (ml-connector backfill after fixing Pipedrive).
+        report.heldForReview++;
+        continue;
+      } else if (link.state === 'failed' || link.state === 'pending') reason = 'failed';
       else if (
         link.lastPushedUpdatedAtMs === undefined ||
         parseQboTime(customer.MetaData.LastUpdatedTime) > link.lastPushedUpdatedAtMs

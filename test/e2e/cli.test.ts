@@ -117,7 +117,10 @@ describe('the ml-connector CLI against the local stack', () => {
   }, 30_000);
 
   it('prints the match report on a dry run and writes nothing; the real backfill follows the sync to the end', async () => {
+    const fieldsBefore = stack.pipedrive.store.fields.length;
     const dry = await cli('backfill', '--dry-run', '--csv', 'report.csv');
+    // Not even the custom fields are created by a dry run.
+    expect(stack.pipedrive.store.fields.length).toBe(fieldsBefore);
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(/^action\s+qbo id\s+customer/);
     expect(dry.out).toContain('6 customers, 0 existing organizations');

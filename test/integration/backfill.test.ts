@@ -1,3 +1,4 @@
+import { reconcile } from '../../functions/sync/reconcile';
 import { runBackfill, type BackfillDependencies } from '../../functions/sync/backfill';
 import { organizationName } from '../../functions/sync/mapping';
 import { matchCustomers, matchReportCsv, normaliseName } from '../../functions/sync/matching';
@@ -80,6 +81,7 @@ describe('backfill against both sandboxes', () => {
       },
       personPages: () => h.pipedrive.personPages(),
       repoint: (...args) => h.links.repoint(...args),
+      holdForReview: (realmId, qboId, reason, now) => h.links.markState(realmId, qboId, 'review', reason, now),
       queue: { send: (messages) => Promise.resolve(void sent.push(...messages)) },
       now: () => h.clock.now(),
       nameOf: (customer) => organizationName(customer, DEFAULT_SYNC_OPTIONS),
@@ -130,5 +132,44 @@ describe('backfill against both sandboxes', () => {
       (o) => o.name === 'Harbor Light Catering LLC',
     );
     expect(matched?.custom_fields[h.fields.fieldKeys.quickbooksId ?? '']).toBe(existing);
+  });
+  it('holds an ambiguous customer for review: no webhook or reconcile creates a duplicate until a person decides', async () => {
+    const realm = h.realmId;
+    const twin = (
+      (
+        await control(h.qboSandbox, 'POST', `/realms/${realm}/customers`, {
+          DisplayName: 'Twin Peaks LLC',
+          CompanyName: 'Twin Peaks LLC',
+        })
+      ).body as { Customer: { Id: string } }
+    ).Customer.Id;
+    h.pipedriveSandbox.control.seed({ organizations: [{ name: 'Twin Peaks' }, { name: 'Twin Peaks Inc' }] });
+    const liveOrgs = () => [...h.pipedriveSandbox.store.organizations.values()].filter((o) => !o.is_deleted);
+
+    const applied = await runBackfill(realm, deps, false);
+    expect(applied.summary).toMatchObject({ review: 1, enqueued: 0 });
+    expect(await h.links.get(realm, twin)).toMatchObject({ state: 'review' });
+
+    // A QBO change arrives by webhook: the worker writes nothing for it.
+    const [held] = await h.run([h.message(twin)]);
+    expect(held?.action).toBe('held');
+    expect(liveOrgs()).toHaveLength(2);
+    const report = await reconcile(realm, {
+      customerPages: () => h.qbo.customerPages(),
+      links: (r) => h.links.list(r),
+      queue: { send: () => Promise.resolve() },
+      now: () => h.clock.now(),
+    });
+    expect(report).toMatchObject({ heldForReview: 1, missing: 0, enqueued: 0 });
+
+    // The person merges the two organizations in Pipedrive, then runs the backfill again.
+    const [first, second] = liveOrgs();
+    await h.pipedrive.mergeOrganizations(second?.id ?? 0, first?.id ?? 0);
+    sent = [];
+    const again = await runBackfill(realm, deps, false);
+    expect(again.summary).toMatchObject({ review: 0, linked: 1 });
+    await h.run(sent.map((m) => m.body));
+    expect(liveOrgs()).toHaveLength(1);
+    expect(await h.links.get(realm, twin)).toMatchObject({ state: 'synced', orgId: first?.id });
   });
 });
