@@ -2,33 +2,52 @@
  * `npm start` runs the whole connector on this machine (see local/stack): it connects both sandboxes
  * through the real OAuth routes, backfills, makes realistic edits in QBO and prints each sync.
  * `npm start -- --once` runs the same scenario to the end and exits 0 only if every customer is in
- * sync; its last stdout line is a JSON summary.
+ * sync; its last stdout line is a JSON summary. It serves on port 8700 (`--port N` or PORT to change it).
  */
 import { AuditLog } from '../functions/store/audit-log';
 import { LinkStore } from '../functions/store/link-store';
 import { tableNamed } from '../functions/platform/table';
 import { z } from 'zod';
 import { startLocalStack } from './stack/local-stack';
+import { isAddressInUse, parseStartOptions, portInUseMessage, portIsFree, type StartOptions } from './start-options';
 
 const BackfillAnswer = z.object({
   summary: z.object({ customers: z.number(), linked: z.number(), toCreate: z.number() }),
 });
 const ControlAnswer = z.object({ Customer: z.object({ Id: z.string() }).optional() });
 
-const once = process.argv.includes('--once');
+/** Prints one line (no stack trace) and exits 1: what went wrong and what to do is all a person needs here. */
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function startOptions(): StartOptions {
+  try {
+    return parseStartOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const { once, port } = startOptions();
+  if (!(await portIsFree(port))) fail(portInUseMessage(port));
   const stack = await startLocalStack({
+    port,
     qboSeedCount: 40,
     pollIntervalMs: 60_000,
     log: (line) => {
       console.error(line);
     },
-  }).catch((error: unknown) => {
-    console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
+  }).catch((error: unknown) =>
+    fail(
+      isAddressInUse(error)
+        ? portInUseMessage(port)
+        : `Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`,
+    ),
+  );
   // Ctrl-C stops everything cleanly, whenever it comes.
   const stop = () => {
     console.error('Stopping…');
