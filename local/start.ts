@@ -7,7 +7,9 @@
 import { AuditLog } from '../functions/store/audit-log';
 import { LinkStore } from '../functions/store/link-store';
 import { tableNamed } from '../functions/platform/table';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { progressReporter } from './shared/progress-bar';
 import { startLocalStack } from './stack/local-stack';
 import { isAddressInUse, parseStartOptions, portInUseMessage, portIsFree, type StartOptions } from './start-options';
 
@@ -70,11 +72,12 @@ async function main(): Promise<void> {
 
   // Prints each sync as it happens, from the audit trail.
   const printed = new Set<string>();
-  const printActivity = async () => {
+  const printActivity = async ({ silently = false } = {}) => {
     const page = await audit.recent(realmId, { limit: 50 });
     for (const entry of page.entries.reverse()) {
       if (printed.has(entry.id)) continue;
       printed.add(entry.id);
+      if (silently) continue;
       const what = entry.diff ? Object.keys(entry.diff).join(', ') : (entry.note ?? '');
       console.log(
         `${new Date(entry.at).toISOString().slice(11, 19)}  ${entry.source.padEnd(9)} ${entry.action.padEnd(9)} customer ${entry.qboId.padEnd(6)} ${entry.orgId ? `org ${entry.orgId}` : ''} ${what}`.trimEnd(),
@@ -89,10 +92,30 @@ async function main(): Promise<void> {
       await printActivity();
       if (printed.size === lastCount) break;
       lastCount = printed.size;
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await delay(1500);
     }
   };
-  await quiet(120_000);
+  const countStates = async () => {
+    const states = { synced: 0, failed: 0, excluded: 0, pending: 0 };
+    for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
+    return states;
+  };
+
+  // The backfill shows as one progress bar on stderr rather than a line per customer.
+  const total = backfill.summary.customers;
+  const progress = progressReporter(process.stderr, total, 'customers synced');
+  const backfillDeadline = Date.now() + 120_000;
+  for (;;) {
+    const states = await countStates();
+    progress.update(states.synced + states.excluded);
+    if (states.synced + states.excluded + states.failed >= total || Date.now() > backfillDeadline) {
+      progress.finish();
+      console.error(`Backfill done: ${states.synced} in sync, ${states.excluded} excluded, ${states.failed} failing`);
+      break;
+    }
+    await delay(500);
+  }
+  await printActivity({ silently: true });
 
   const edit = async (path: string, body: object, method = 'POST') =>
     fetch(`${stack.qbo.describe().controlUrl}/realms/${realmId}${path}`, {
@@ -127,8 +150,7 @@ async function main(): Promise<void> {
   // The final proof, as the daily reconcile does it.
   await stack.invoke('cdcPoll', { mode: 'reconcile' });
   await quiet(120_000);
-  const states = { synced: 0, failed: 0, excluded: 0, pending: 0 };
-  for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
+  const states = await countStates();
   const customers = stack.qbo.state
     .requireCompany(realmId)
     .all('Customer')
