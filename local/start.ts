@@ -2,25 +2,43 @@
  * `npm start` runs the whole connector on this machine (see local/stack): it connects both sandboxes
  * through the real OAuth routes, backfills, makes realistic edits in QBO and prints each sync.
  * `npm start -- --once` runs the same scenario to the end and exits 0 only if every customer is in
- * sync; its last stdout line is a JSON summary.
+ * sync; its last stdout line is a JSON summary. It serves on port 8700 (`--port N` or PORT to change it).
  */
 import { AuditLog } from '../functions/store/audit-log';
 import { LinkStore } from '../functions/store/link-store';
 import { tableNamed } from '../functions/platform/table';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { progressReporter } from './shared/progress-bar';
 import { startLocalStack } from './stack/local-stack';
 import { DEFAULT_LOCAL_STATE_FILE } from './stack/local-state';
+import { isAddressInUse, parseStartOptions, portInUseMessage, portIsFree, type StartOptions } from './start-options';
 
 const BackfillAnswer = z.object({
   summary: z.object({ customers: z.number(), linked: z.number(), toCreate: z.number() }),
 });
 const ControlAnswer = z.object({ Customer: z.object({ Id: z.string() }).optional() });
 
-const once = process.argv.includes('--once');
+/** Prints one line (no stack trace) and exits 1: what went wrong and what to do is all a person needs here. */
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function startOptions(): StartOptions {
+  try {
+    return parseStartOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const { once, port } = startOptions();
+  if (!(await portIsFree(port))) fail(portInUseMessage(port));
   const stack = await startLocalStack({
+    port,
     qboSeedCount: 40,
     pollIntervalMs: 60_000,
     // `npx ml-connector …` finds this stack through it.
@@ -28,10 +46,13 @@ async function main(): Promise<void> {
     log: (line) => {
       console.error(line);
     },
-  }).catch((error: unknown) => {
-    console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
+  }).catch((error: unknown) =>
+    fail(
+      isAddressInUse(error)
+        ? portInUseMessage(port)
+        : `Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`,
+    ),
+  );
   // Ctrl-C stops everything cleanly, whenever it comes.
   const stop = () => {
     console.error('Stopping…');
@@ -54,11 +75,12 @@ async function main(): Promise<void> {
 
   // Prints each sync as it happens, from the audit trail.
   const printed = new Set<string>();
-  const printActivity = async () => {
+  const printActivity = async ({ silently = false } = {}) => {
     const page = await audit.recent(realmId, { limit: 50 });
     for (const entry of page.entries.reverse()) {
       if (printed.has(entry.id)) continue;
       printed.add(entry.id);
+      if (silently) continue;
       const what = entry.diff ? Object.keys(entry.diff).join(', ') : (entry.note ?? '');
       console.log(
         `${new Date(entry.at).toISOString().slice(11, 19)}  ${entry.source.padEnd(9)} ${entry.action.padEnd(9)} customer ${entry.qboId.padEnd(6)} ${entry.orgId ? `org ${entry.orgId}` : ''} ${what}`.trimEnd(),
@@ -73,10 +95,30 @@ async function main(): Promise<void> {
       await printActivity();
       if (printed.size === lastCount) break;
       lastCount = printed.size;
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await delay(1500);
     }
   };
-  await quiet(120_000);
+  const countStates = async () => {
+    const states = { synced: 0, failed: 0, excluded: 0, pending: 0, review: 0 };
+    for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
+    return states;
+  };
+
+  // The backfill shows as one progress bar on stderr rather than a line per customer.
+  const total = backfill.summary.customers;
+  const progress = progressReporter(process.stderr, total, 'customers synced');
+  const backfillDeadline = Date.now() + 120_000;
+  for (;;) {
+    const states = await countStates();
+    progress.update(states.synced + states.excluded);
+    if (states.synced + states.excluded + states.failed >= total || Date.now() > backfillDeadline) {
+      progress.finish();
+      console.error(`Backfill done: ${states.synced} in sync, ${states.excluded} excluded, ${states.failed} failing`);
+      break;
+    }
+    await delay(500);
+  }
+  await printActivity({ silently: true });
 
   const edit = async (path: string, body: object, method = 'POST') =>
     fetch(`${stack.qbo.describe().controlUrl}/realms/${realmId}${path}`, {
@@ -111,8 +153,7 @@ async function main(): Promise<void> {
   // The final proof, as the daily reconcile does it.
   await stack.invoke('cdcPoll', { mode: 'reconcile' });
   await quiet(120_000);
-  const states = { synced: 0, failed: 0, excluded: 0, pending: 0, review: 0 };
-  for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
+  const states = await countStates();
   const customers = stack.qbo.state
     .requireCompany(realmId)
     .all('Customer')

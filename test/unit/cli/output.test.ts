@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { table } from '../../../cli/output';
-import { progressBar } from '../../../cli/progress';
 
 describe('table', () => {
   it('aligns columns to their widest cell and right-aligns numbers', () => {
@@ -34,14 +33,5 @@ describe('table', () => {
         },
       ),
     );
-  });
-});
-
-describe('progress bar', () => {
-  it('fills in proportion and never overflows', () => {
-    expect(progressBar(0, 10, 10)).toBe('[----------]   0 % 0/10');
-    expect(progressBar(5, 10, 10)).toBe('[#####-----]  50 % 5/10');
-    expect(progressBar(12, 10, 10)).toBe('[##########] 100 % 12/10');
-    expect(progressBar(0, 0, 4)).toBe('[####] 100 % 0/0');
   });
 });

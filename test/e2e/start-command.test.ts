@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { portInUseMessage } from '../../local/start-options';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs `npm start` (tsx local/start.ts) and collects how it ended. */
+async function npmStart(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+let holder: Server;
+let port: number;
+beforeAll(async () => {
+  holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const address = holder.address();
+  port = typeof address === 'object' && address ? address.port : -1;
+});
+afterAll(() => new Promise((resolve) => holder.close(resolve)));
+
+describe('npm start on a port that is taken', () => {
+  const expectOneLineRefusal = (result: { code: number | null; stdout: string; stderr: string }) => {
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([portInUseMessage(port)]);
+  };
+
+  it('says which port and how to choose another, in one line, and exits 1 (--port)', async () => {
+    expectOneLineRefusal(await npmStart(['--once', '--port', String(port)]));
+  }, 30_000);
+
+  it('does the same for a port given by PORT', async () => {
+    expectOneLineRefusal(await npmStart(['--once'], { PORT: String(port) }));
+  }, 30_000);
+});
+
+describe('npm start without Java', () => {
+  it('says in one line that Java 17+ is needed and how to install it, and exits 1', async () => {
+    const result = await npmStart(['--once', '--port', '0'], { PATH: join(ROOT, 'no-such-dir') });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Could not start the local stack: DynamoDB Local needs Java 17 or later, .*apt-get.*brew/),
+    ]);
+  }, 30_000);
+});
