@@ -151,9 +151,14 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Sync outcomes',
-        left: [METRICS.created, METRICS.updated, METRICS.unchanged, METRICS.failed, METRICS.parked].map((name) =>
-          connectorMetric(name),
-        ),
+        left: [
+          METRICS.created,
+          METRICS.updated,
+          METRICS.unchanged,
+          METRICS.failed,
+          METRICS.parked,
+          METRICS.deferredForBudget,
+        ].map((name) => connectorMetric(name)),
       }),
       new GraphWidget({
         title: 'Intake',

@@ -10,10 +10,13 @@ import { METRICS } from '../platform/metric-names';
 import { logger, metrics } from '../platform/powertools';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
+import { releaseDeferredWork } from '../platform/deferred-work';
+import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
 import { CursorStore } from '../store/cursor-store';
 import { LeaseStore } from '../store/lease-store';
 import { LinkStore } from '../store/link-store';
+import { ParkingStore } from '../store/parking-store';
 import { pollChanges, type PollResult } from '../sync/change-capture';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
@@ -26,6 +29,8 @@ const bulk = new SqsMessageQueue(sqs, config.BULK_QUEUE_URL ?? config.CHANGES_QU
 const connections = new ConnectionStore(table);
 const clientFactory = clientFactoryFor(config);
 const owner = randomUUID();
+const parking = new ParkingStore(table);
+const ledger = new BudgetLedger(table);
 
 /** The schedule's input: the 15-minute CDC poll, or the daily reconcile; optionally one connection. */
 const ScheduleInput = z
@@ -46,6 +51,17 @@ export async function lambdaHandler(event: unknown): Promise<{ mode: string; con
     try {
       const qbo = await (await clientFactory()).quickbooks(realmId);
       if (input.mode === 'poll') {
+        const released = await releaseDeferredWork(connection, {
+          parking,
+          ledger,
+          queue: bulk,
+          budgetShare: config.BUDGET_SHARE,
+          now: Date.now(),
+        });
+        if (released > 0) {
+          metrics.addMetric(METRICS.releasedFromBudget, MetricUnit.Count, released);
+          logger.info('work deferred for the Pipedrive budget sent again', { realmId, released });
+        }
         const poll = await pollChanges(realmId, {
           qbo,
           cursors: new CursorStore(table),

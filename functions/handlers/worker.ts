@@ -6,6 +6,7 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { BUDGET_EXHAUSTED_CODE } from '../pipedrive/budget-governor';
 import { AuthError, errorKind, isConnectorError } from '../platform/errors';
 import { METRICS } from '../platform/metric-names';
 import { log, logger, metrics } from '../platform/powertools';
@@ -99,6 +100,13 @@ export async function lambdaHandler(event: SQSEvent, context: Context): Promise<
         await park(message, record, error);
         return;
       }
+      if (isBudgetExhausted(error)) {
+        // Waiting in the queue would spend a receive per day and dead-letter a long backfill's tail.
+        await parking.park(message, record.messageId, Date.now(), 'budget');
+        metrics.addMetric(METRICS.deferredForBudget, MetricUnit.Count, 1);
+        logger.info('deferred to the next Pipedrive budget day');
+        return;
+      }
       const delay = retryDelaySeconds(error, Number(record.attributes.ApproximateReceiveCount));
       metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
       logger.warn('sync will be retried', {
@@ -154,6 +162,11 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
   const prepared = await sync.prepare(realmMessages);
   metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, clients.qbo.calls - qboCallsBefore);
   return { sync, prepared };
+}
+
+/** The connector's share of today's Pipedrive budget is spent (not a burst 429, which passes in seconds). */
+function isBudgetExhausted(error: unknown): boolean {
+  return isConnectorError(error) && error.kind === 'rate-limited' && error.code === BUDGET_EXHAUSTED_CODE;
 }
 
 /** A connection that needs re-authorisation keeps its work here, not in the DLQ. */

@@ -26,6 +26,8 @@ export interface StatusSnapshot {
     pipedrive: { apiDomain: string; plan: string; seats: number; auth: string } | undefined;
     /** Work held back while the connection needs re-authorization; released on reconnect. */
     parked: number;
+    /** Work waiting for the next Pipedrive budget day (the connector's share of today's is spent). */
+    deferredForBudget: number;
     tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
     counts: { synced: number; excluded: number; failed: number; pending: number; review: number };
     budget: { spent: number; share: number } | undefined;
@@ -78,6 +80,7 @@ export async function statusSnapshot(
       statusReason: connection.statusReason,
       pipedrive: pd ? { apiDomain: pd.apiDomain, plan: pd.plan, seats: pd.seats, auth: pd.auth } : undefined,
       parked: await parking.count(connection.realmId),
+      deferredForBudget: await parking.count(connection.realmId, 'budget'),
       tokens: tokenHealth,
       counts,
       budget,

@@ -15,6 +15,9 @@ import {
   SEARCH_BURST_LIMIT,
 } from './plans';
 
+/** The error code when the connector's share of today's budget is spent (work waits for the next budget day). */
+export const BUDGET_EXHAUSTED_CODE = 'daily_share';
+
 /** The shared daily ledger (`BudgetLedger` in DynamoDB): a reservation never takes the total past `limit`. */
 export interface TokenLedger {
   reserve(companyId: string, day: string, tokens: number, limit: number, now: number): Promise<boolean>;
@@ -201,7 +204,7 @@ export class BudgetGovernor implements RequestGate {
     this.stats.refusedCalls++;
     throw new RateLimitedError(`The connector's share of the Pipedrive token budget for ${day} is used up`, {
       system: 'pipedrive',
-      code: 'daily_share',
+      code: BUDGET_EXHAUSTED_CODE,
       retryAfterMs: Math.max(1, nextBudgetReset(now, offset) - now),
     });
   }

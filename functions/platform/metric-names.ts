@@ -14,6 +14,9 @@ export const METRICS = {
   merged: 'OrganizationsMerged',
   requeued: 'TransactionsResolved',
   parked: 'MessagesParked',
+  /** Work the Pipedrive budget share had no room for today, parked for the next budget day. */
+  deferredForBudget: 'MessagesDeferredForBudget',
+  releasedFromBudget: 'MessagesReleasedForBudget',
   pipedriveTokens: 'PipedriveTokensSpent',
   pipedriveRateLimited: 'PipedriveRateLimited',
   pipedriveHardStops: 'PipedriveHardStops',

@@ -1,14 +1,16 @@
 import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { SyncMessage } from '../sync/sync-message';
-import { parkedKey, TTL_ATTRIBUTE } from './table-schema';
+import { type ParkingLane, parkedKey, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, type Table } from './table';
 
 const Parked = z.object({ pk: z.string(), sk: z.string(), message: SyncMessage });
 
 /**
- * Work of a connection that needs re-authorisation: kept here instead of failing towards the DLQ,
- * and sent again when the connection is reconnected.
+ * Work kept out of the queues instead of failing towards the DLQ: a connection that needs
+ * re-authorisation (sent again on reconnect), or work the Pipedrive budget share had no room for
+ * (sent again by the poll once a new budget day has room). Waiting in a queue instead would spend
+ * a receive per deferral, and five receives dead-letter a message.
  */
 export class ParkingStore {
   constructor(
@@ -16,12 +18,12 @@ export class ParkingStore {
     private readonly retentionDays = 30,
   ) {}
 
-  async park(message: SyncMessage, messageId: string, now: number): Promise<void> {
+  async park(message: SyncMessage, messageId: string, now: number, lane: ParkingLane = 'reauth'): Promise<void> {
     await this.table.client.send(
       new PutCommand({
         TableName: this.table.name,
         Item: {
-          ...parkedKey(message.realmId, `${new Date(now).toISOString()}#${messageId}`),
+          ...parkedKey(message.realmId, `${new Date(now).toISOString()}#${messageId}`, lane),
           message,
           [TTL_ATTRIBUTE]: epochSeconds(now) + this.retentionDays * 86_400,
         },
@@ -30,7 +32,7 @@ export class ParkingStore {
   }
 
   /** Takes every parked message of a connection out of the store, oldest first. */
-  async release(realmId: string): Promise<SyncMessage[]> {
+  async release(realmId: string, lane: ParkingLane = 'reauth'): Promise<SyncMessage[]> {
     const out: SyncMessage[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -38,7 +40,7 @@ export class ParkingStore {
         new QueryCommand({
           TableName: this.table.name,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': parkedKey(realmId, '').pk },
+          ExpressionAttributeValues: { ':pk': parkedKey(realmId, '', lane).pk },
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
@@ -60,12 +62,12 @@ export class ParkingStore {
     return out;
   }
 
-  async count(realmId: string): Promise<number> {
+  async count(realmId: string, lane: ParkingLane = 'reauth'): Promise<number> {
     const page = await this.table.client.send(
       new QueryCommand({
         TableName: this.table.name,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': parkedKey(realmId, '').pk },
+        ExpressionAttributeValues: { ':pk': parkedKey(realmId, '', lane).pk },
         Select: 'COUNT',
       }),
     );

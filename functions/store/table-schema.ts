@@ -22,4 +22,9 @@ export const LINK_PREFIX = 'CUSTOMER#';
 export const CONNECTION_LISTING = 'CONNECTIONS';
 export const activityListing = (realmId: string) => `ACTIVITY#${realmId}`;
 
-export const parkedKey = (realmId: string, sortKey: string) => ({ pk: `PARKED#${realmId}`, sk: sortKey });
+/** Parked work: `reauth` waits for a reconnect, `budget` for the next Pipedrive budget day. */
+export type ParkingLane = 'reauth' | 'budget';
+export const parkedKey = (realmId: string, sortKey: string, lane: ParkingLane = 'reauth') => ({
+  pk: lane === 'reauth' ? `PARKED#${realmId}` : `PARKED#budget#${realmId}`,
+  sk: sortKey,
+});

@@ -55,6 +55,7 @@ ${namedRows('Customers', [
   ['Held for review', c.counts.review],
 ])}
 ${c.parked > 0 ? `<p class="failed">${c.parked} change(s) parked until the connection is reconnected.</p>` : ''}
+${c.deferredForBudget > 0 ? `<p>${c.deferredForBudget} change(s) waiting for the next Pipedrive budget day.</p>` : ''}
 ${tokens}
 ${budget}
 <h3>Recent activity</h3>${activity}</section>`;

@@ -22,6 +22,7 @@ const snapshot = (overrides: Partial<HealthSnapshot> = {}): HealthSnapshot => ({
       statusReason: undefined,
       pipedrive: { apiDomain: 'https://acme.pipedrive.com', plan: 'growth', seats: 2, auth: 'oauth' },
       parked: 0,
+      deferredForBudget: 0,
       tokens: [
         { provider: 'quickbooks', accessExpiresInMinutes: 42, refreshExpiresInDays: 99 },
         { provider: 'pipedrive', accessExpiresInMinutes: 50, refreshExpiresInDays: null },

@@ -1,5 +1,6 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SqsMessageQueue } from '../../../functions/platform/sqs-queue';
+import { BudgetLedger } from '../../../functions/store/budget-ledger';
 import { ConnectionStore } from '../../../functions/store/connections';
 import { ParkingStore } from '../../../functions/store/parking-store';
 import type { Table } from '../../../functions/store/table';
@@ -95,6 +96,34 @@ describe('worker Lambda', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(liveOrgs().map((o) => o.name)).toEqual(expect.arrayContaining(['Expiry One', 'Expiry Two']));
     expect(qbo.state.counters.get('oauth.refreshes', realm)).toBe(before + 1);
+  });
+
+  it('parks work the Pipedrive budget share has no room for, and the next poll with room sends it again', async () => {
+    const connection = await new ConnectionStore(table).get(realm);
+    const companyId = connection?.pipedrive?.companyId ?? '';
+    const day = new Date().toISOString().slice(0, 10);
+    const ledger = new BudgetLedger(table);
+    // Everything the connector may spend today (Growth, 1 seat, half of 60,000) is spent.
+    await ledger.record(companyId, day, 30_000, Date.now());
+    const id = await createCustomer('Tomorrow Co');
+    await new SqsMessageQueue(sqs, queueUrl).send([queued(message(id))]);
+    const response = await run();
+    // Acknowledged, not retried through the queue: five retries would dead-letter it.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await new ParkingStore(table).count(realm, 'budget')).toBe(1);
+    expect(liveOrgs().map((o) => o.name)).not.toContain('Tomorrow Co');
+
+    // Still no room: the poll leaves it parked.
+    const poll = loadHandler(require.resolve('../../../functions/handlers/cdc-poll'));
+    await poll({ mode: 'poll' }, lambdaContext('cdc-poll'));
+    expect(await new ParkingStore(table).count(realm, 'budget')).toBe(1);
+
+    // A new budget day (the spend is gone): the next poll sends it to the bulk queue.
+    await ledger.record(companyId, day, -30_000, Date.now());
+    await poll({ mode: 'poll' }, lambdaContext('cdc-poll'));
+    expect(await new ParkingStore(table).count(realm, 'budget')).toBe(0);
+    const released = await sqs.send(new ReceiveMessageCommand({ QueueUrl: env.bulkQueueUrl, MaxNumberOfMessages: 10 }));
+    expect((released.Messages ?? []).map((m) => (JSON.parse(m.Body ?? '{}') as SyncMessage).id)).toContain(id);
   });
 
   // After this test the worker's governor pauses Pipedrive calls for the 300 s Pipedrive asked for.
