@@ -67,11 +67,24 @@ describe('CDC poll and daily reconcile against the QBO sandbox and DynamoDB Loca
   it('lets only one poll of a connection run at a time', async () => {
     await pollChanges(realm(), deps);
     h.clock.advance(60_000);
-    const results = await Promise.all([
-      pollChanges(realm(), deps),
-      pollChanges(realm(), { ...deps, owner: 'poller-2' }),
-    ]);
-    expect(results.map((r) => r.outcome).sort()).toEqual(['polled', 'skipped']);
+    // The first poll holds its lease while it waits for QBO; the second one arrives meanwhile.
+    let answerQbo: () => void = () => undefined;
+    const qboAnswers = new Promise<void>((resolve) => (answerQbo = resolve));
+    let firstAsked: () => void = () => undefined;
+    const firstIsWaiting = new Promise<void>((resolve) => (firstAsked = resolve));
+    const slowQbo = {
+      changes: async (since: string) => {
+        firstAsked();
+        await qboAnswers;
+        return h.qbo.changes(since);
+      },
+      customerPages: () => h.qbo.customerPages(),
+    };
+    const first = pollChanges(realm(), { ...deps, qbo: slowQbo });
+    await firstIsWaiting;
+    const second = await pollChanges(realm(), { ...deps, owner: 'poller-2' });
+    answerQbo();
+    expect([(await first).outcome, second.outcome]).toEqual(['polled', 'skipped']);
   });
 
   it('falls back to a paged query when the cursor is older than the CDC window', async () => {
