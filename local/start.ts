@@ -147,6 +147,7 @@ async function main(): Promise<void> {
   await quiet(120_000);
   if (!once) {
     console.error(`Making an edit every 20 s; sync health at ${stack.url}/health. Ctrl-C to stop.`);
+    console.error('In another terminal: npx ml-connector status | ping | audit <customer id> | replay --customer <id>');
     setInterval(() => void scenario().then(() => quiet(30_000)), 20_000);
     return;
   }
