@@ -35,6 +35,7 @@ describe('the runtime token-cost table', () => {
       searchByField: 20,
       listOrganizationFields: 10,
       createOrganizationField: 5,
+      currentUser: 2,
     });
   });
 
