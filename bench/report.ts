@@ -1,3 +1,4 @@
+import { QBO_RATE_LIMITS } from '../functions/quickbooks/client';
 import type { BackfillFigures } from './phases/backfill';
 import type { BundleFigures } from './phases/bundles';
 import type { StackFigures } from './phases/local-stack';
@@ -13,6 +14,9 @@ export interface AllFigures {
 }
 
 const per = (total: number, count: number, digits = 2) => round(total / Math.max(1, count), digits);
+const count = (value: number) => value.toLocaleString('en-US');
+/** The QBO client's own pacing per minute (under Intuit's 500). */
+const QBO_PACED_PER_MINUTE = QBO_RATE_LIMITS.find((limit) => limit.windowMs === 60_000)?.limit ?? 500;
 
 /** Every figure, with its naive baseline and §5 floor where there is one. */
 export function buildResults({ stack, naive, backfill, bundles }: AllFigures): BenchResult[] {
@@ -73,7 +77,7 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
       unit: 'tokens',
       baseline: naivePerCustomer(naive.backfill.usage.pipedriveTokens),
       floor: '50,010 (v2, organizations only)',
-      note: `${backfill.organizations} organizations + ${backfill.persons} contact persons created; ${scaled}`,
+      note: `${count(backfill.organizations)} organizations + ${count(backfill.persons)} contact persons created; ${scaled}`,
     },
     {
       name: 'Backfill: QBO calls',
@@ -115,8 +119,8 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
       value: round((backfill.elapsedMs - backfill.idleMs) / 1000, 0),
       unit: 's',
       baseline: round((naive.backfill.elapsedMs * scale) / 1000, 0),
-      floor: `500 s (10,000 creates at 20 req/s); ${round(backfill.usage.pipedriveRequests / 20, 0)} s for the requests made`,
-      note: 'sandbox time (virtual clock)',
+      floor: `500 s (10,000 creates at 20 req/s); for the calls made: Pipedrive ${round(backfill.usage.pipedriveRequests / 20, 0)} s at 20/s, QBO ${round((backfill.usage.qboCalls * 60) / QBO_PACED_PER_MINUTE, 0)} s at ${QBO_PACED_PER_MINUTE}/min`,
+      note: 'sandbox time (virtual clock); the QBO client paces itself under 500/min',
     },
     {
       name: 'Backfill: elapsed sandbox time, end to end',

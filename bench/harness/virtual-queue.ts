@@ -122,6 +122,8 @@ export async function drainQueue(options: {
 
 function failureReason(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown';
+  // The class, not `name`: an Error subclass that does not set `name` still says what it is.
+  const kind = error.constructor.name || error.name;
   const code: unknown = Reflect.get(error, 'code');
-  return typeof code === 'string' ? `${error.name}/${code}` : error.name;
+  return typeof code === 'string' ? `${kind}/${code}` : kind;
 }
