@@ -26,6 +26,7 @@ const MAX_RECEIVES = 5;
 
 interface Waiting {
   message: SyncMessage;
+  groupId: string;
   visibleAt: number;
   receives: number;
 }
@@ -43,30 +44,44 @@ export async function drainQueue(options: {
   work: BatchWork;
 }): Promise<QueueRun> {
   const { clock } = options;
-  const waiting: Waiting[] = options.messages.map((m) => ({ message: m.body, visibleAt: clock.now(), receives: 0 }));
+  const waiting: Waiting[] = options.messages.map((m) => ({
+    message: m.body,
+    groupId: m.groupId,
+    visibleAt: clock.now(),
+    receives: 0,
+  }));
   const run: QueueRun = { batches: 0, received: 0, redelivered: 0, deadLettered: 0, failures: {}, idleMs: 0 };
   const requeue: MessageQueue = {
     send: (messages) => {
-      for (const m of messages) waiting.push({ message: m.body, visibleAt: clock.now(), receives: 0 });
+      for (const m of messages)
+        waiting.push({ message: m.body, groupId: m.groupId, visibleAt: clock.now(), receives: 0 });
       return Promise.resolve();
     },
   };
   let inFlight = 0;
+  /** FIFO: while a message of a group is in flight, no other message of that group is delivered. */
+  const busyGroups = new Set<string>();
   let idle: (() => void)[] = [];
   const wake = () => {
     for (const resume of idle.splice(0)) resume();
   };
 
+  /** The next batch in queue order, skipping groups that are in flight or whose head is not visible yet. */
   const take = (): Waiting[] => {
     const now = clock.now();
     const batch: Waiting[] = [];
+    const blocked = new Set(busyGroups);
     for (let i = 0; i < waiting.length && batch.length < options.batchSize;) {
       const candidate = waiting[i];
-      if (candidate && candidate.visibleAt <= now) {
+      if (candidate && !blocked.has(candidate.groupId) && candidate.visibleAt <= now) {
         batch.push(candidate);
         waiting.splice(i, 1);
-      } else i++;
+        continue;
+      }
+      if (candidate) blocked.add(candidate.groupId);
+      i++;
     }
+    for (const item of batch) busyGroups.add(item.groupId);
     return batch;
   };
 
@@ -107,9 +122,11 @@ export async function drainQueue(options: {
             continue;
           }
           const delayMs = retryDelaySeconds(failure.error, item.receives, () => 0.5) * 1000;
-          waiting.push({ ...item, visibleAt: clock.now() + delayMs });
+          // Back at the head of its group: later messages of the group wait behind it.
+          waiting.unshift({ ...item, visibleAt: clock.now() + delayMs });
         }
       } finally {
+        for (const item of batch) busyGroups.delete(item.groupId);
         inFlight--;
         wake();
       }
