@@ -91,8 +91,11 @@ export async function drainQueue(options: {
       if (batch.length === 0) {
         if (waiting.length === 0 && inFlight === 0) return;
         if (inFlight === 0) {
-          const next = Math.min(...waiting.map((w) => w.visibleAt));
-          const gap = next - clock.now();
+          // Only a head still invisible can hold the rest back: move to the first one to become visible.
+          const now = clock.now();
+          const next = Math.min(...waiting.filter((w) => w.visibleAt > now).map((w) => w.visibleAt));
+          if (!Number.isFinite(next)) throw new Error('queue stuck: messages wait on nothing');
+          const gap = next - now;
           run.idleMs += gap;
           clock.advance(gap);
           continue;
@@ -112,6 +115,7 @@ export async function drainQueue(options: {
           batch.map((item) => item.message),
           requeue,
         );
+        const retried: Waiting[] = [];
         for (const failure of failures) {
           const item = batch.find((w) => w.message === failure.message);
           if (!item) continue;
@@ -122,9 +126,10 @@ export async function drainQueue(options: {
             continue;
           }
           const delayMs = retryDelaySeconds(failure.error, item.receives, () => 0.5) * 1000;
-          // Back at the head of its group: later messages of the group wait behind it.
-          waiting.unshift({ ...item, visibleAt: clock.now() + delayMs });
+          retried.push({ ...item, visibleAt: clock.now() + delayMs });
         }
+        // Back at the head of their groups, in their order: later messages of a group wait behind them.
+        waiting.unshift(...retried);
       } finally {
         for (const item of batch) busyGroups.delete(item.groupId);
         inFlight--;
