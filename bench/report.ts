@@ -72,6 +72,16 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
       floor: '5',
     },
     {
+      name: '429s received during the change benchmarks (local stack: Pipedrive + QBO)',
+      value: [stack.mapped, stack.unmapped, stack.burstWebhook, stack.burstAggregated, stack.burstCdc].reduce(
+        (sum, phase) => sum + phase.usage.pipedrive429s + phase.usage.qbo429s,
+        0,
+      ),
+      unit: '',
+      floor: '0',
+      note: 'each function paces QBO on its own (8/s, 400/min); a 429 is retried after ~60 s',
+    },
+    {
       name: `Backfill ${backfill.customers.toLocaleString('en-US')}: Pipedrive tokens`,
       value: backfill.usage.pipedriveTokens,
       unit: 'tokens',
