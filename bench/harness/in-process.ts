@@ -1,0 +1,147 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { BudgetGovernor, type TokenLedger } from '../../functions/pipedrive/budget-governor';
+import { PipedriveClient } from '../../functions/pipedrive/client';
+import { QuickBooksClient } from '../../functions/quickbooks/client';
+import { AuditLog } from '../../functions/store/audit-log';
+import { BudgetLedger } from '../../functions/store/budget-ledger';
+import { LinkStore } from '../../functions/store/link-store';
+import type { Table } from '../../functions/store/table';
+import { CustomerSync, type SyncOptions } from '../../functions/sync/customer-sync';
+import type { FieldKeys } from '../../functions/sync/pipedrive-body';
+import { CUSTOM_FIELDS } from '../../functions/sync/pipedrive-fields';
+import type { AuditTrail, LinkRepository } from '../../functions/sync/ports';
+import type { MessageQueue } from '../../functions/sync/sync-message';
+import { createConnectorTable } from '../../local/dynamodb/create-table';
+import { type PipedriveSandbox, startPipedriveSandbox } from '../../local/pipedrive';
+import { type QuickBooksSandbox, startQuickBooksSandbox } from '../../local/quickbooks';
+import { SandboxClock } from '../../local/shared/clock';
+import { qboAccessToken } from '../shared/qbo-control';
+import { MemoryAudit, MemoryLedger, MemoryLinks } from './memory-stores';
+import { pacedFetch, virtualSleep } from './virtual-time';
+
+/** The worker's defaults (functions/handlers/worker.ts). */
+export const WORKER_SYNC_OPTIONS: SyncOptions = {
+  subCustomers: 'rollup',
+  mergeRule: 'merge',
+  qboAppUrl: 'https://app.sandbox.qbo.intuit.com',
+  homeCurrency: 'USD',
+  pendingStaleAfterMs: 120_000,
+};
+
+/** A sandbox day starting at midnight UTC, so a budget day is a whole sandbox day. */
+export const BENCH_EPOCH = Date.parse('2026-07-01T00:00:00Z');
+
+export interface InProcessOptions {
+  dynamoEndpoint: string;
+  /** Generated QBO customers (the sandbox's deterministic seed). */
+  seedCount: number;
+  /** Share of the company's daily Pipedrive budget the connector may spend. */
+  budgetShare?: number;
+  /** Where links, audit entries and the token ledger live: DynamoDB Local (default) or memory (memory-stores.ts). */
+  stores?: 'dynamodb' | 'memory';
+}
+
+/**
+ * Both sandboxes on one frozen clock that moves only when a limit makes a caller wait (see
+ * virtual-time.ts), DynamoDB Local, and the real clients, governor and stores: the worker's
+ * CustomerSync without SQS and Lambda around it. Pipedrive is on the Growth plan, 1 seat, API token.
+ */
+export interface InProcessHarness {
+  clock: SandboxClock;
+  qboSandbox: QuickBooksSandbox;
+  pipedriveSandbox: PipedriveSandbox;
+  realmId: string;
+  qbo: QuickBooksClient;
+  pipedrive: PipedriveClient;
+  governor: BudgetGovernor;
+  links: LinkRepository;
+  fields: FieldKeys;
+  customerSync(requeue: MessageQueue): CustomerSync;
+  close(): Promise<void>;
+}
+
+export async function startInProcessHarness(options: InProcessOptions): Promise<InProcessHarness> {
+  const clock = new SandboxClock({ start: BENCH_EPOCH, scale: 0 });
+  const sleep = virtualSleep(clock);
+  const qboSandbox = await startQuickBooksSandbox({ clock, seed: { count: options.seedCount, seed: 42 } });
+  const pipedriveSandbox = await startPipedriveSandbox({ clock, plan: 'growth', seats: 1 });
+  const dynamo = new DynamoDBClient({
+    endpoint: options.dynamoEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const stores = options.stores === 'memory' ? memoryStores() : await dynamoStores(dynamo);
+  const realmId = qboSandbox.describe().realmId;
+  let token = await qboAccessToken(qboSandbox, realmId);
+  const qbo = new QuickBooksClient(
+    { apiBaseUrl: qboSandbox.url, realmId, timeoutMs: 30_000 },
+    {
+      accessToken: () => Promise.resolve(token),
+      // Sandbox time can pass an access token's hour: a fresh one, as the token lifecycle would get.
+      refreshAfterRejection: async () => (token = await qboAccessToken(qboSandbox, realmId)),
+    },
+    pacedFetch(clock),
+    () => clock.now(),
+  );
+  const info = pipedriveSandbox.describe();
+  const governor = new BudgetGovernor(
+    {
+      companyId: String(info.companyId),
+      plan: info.plan,
+      seats: info.seats,
+      auth: 'api-token',
+      ...(options.budgetShare !== undefined ? { budgetShare: options.budgetShare } : {}),
+    },
+    { ledger: stores.ledger, now: () => clock.now(), sleep },
+  );
+  const pipedrive = new PipedriveClient(
+    { apiDomain: info.apiBaseUrl, allowHosts: [new URL(info.apiBaseUrl).host], timeoutMs: 30_000 },
+    { kind: 'api-token', apiToken: info.apiToken },
+    governor,
+  );
+  const fields = await pipedrive.ensureCustomFields(CUSTOM_FIELDS, { fieldKeys: {}, fieldOptions: {} });
+  const { links, audit } = stores;
+  return {
+    clock,
+    qboSandbox,
+    pipedriveSandbox,
+    realmId,
+    qbo,
+    pipedrive,
+    governor,
+    links,
+    fields,
+    customerSync: (requeue) =>
+      new CustomerSync(
+        realmId,
+        { qbo, pipedrive, links, audit, requeue, fields, now: () => clock.now() },
+        WORKER_SYNC_OPTIONS,
+      ),
+    close: async () => {
+      await Promise.all([qboSandbox.close(), pipedriveSandbox.close()]);
+      dynamo.destroy();
+    },
+  };
+}
+
+interface Stores {
+  links: LinkRepository;
+  audit: AuditTrail;
+  ledger: TokenLedger;
+}
+
+/** The real stores on a fresh table (shaped like the stack's) in DynamoDB Local. */
+async function dynamoStores(dynamo: DynamoDBClient): Promise<Stores> {
+  const table: Table = {
+    client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    name: `ml-connector-bench-${randomUUID().slice(0, 8)}`,
+  };
+  await createConnectorTable(dynamo, table.name);
+  return { links: new LinkStore(table), audit: new AuditLog(table, 30), ledger: new BudgetLedger(table) };
+}
+
+function memoryStores(): Stores {
+  return { links: new MemoryLinks(), audit: new MemoryAudit(), ledger: new MemoryLedger() };
+}

@@ -1,0 +1,133 @@
+import type { TokenLedger } from '../../functions/pipedrive/budget-governor';
+import { type CustomerLink, LinkConflict, type SyncedLink } from '../../functions/store/link-store';
+import type { AuditRecord, AuditTrail, LinkRepository } from '../../functions/sync/ports';
+
+/**
+ * In-memory twins of LinkStore, AuditLog and BudgetLedger, with the same conditions, for the
+ * 10,000-customer backfill: DynamoDB Local costs most of that run's CPU, and no figure the
+ * benchmark reports (tokens, calls, 429s, sandbox time) depends on where the links are kept.
+ */
+export class MemoryLinks implements LinkRepository {
+  private readonly links = new Map<string, CustomerLink>();
+
+  getMany(realmId: string, qboIds: readonly string[]): Promise<Map<string, CustomerLink>> {
+    const out = new Map<string, CustomerLink>();
+    for (const id of qboIds) {
+      const link = this.links.get(key(realmId, id));
+      if (link) out.set(id, { ...link });
+    }
+    return Promise.resolve(out);
+  }
+
+  claimCreate(realmId: string, qboId: string, now: number, staleAfterMs: number): Promise<CustomerLink> {
+    const current = this.links.get(key(realmId, qboId));
+    if (current?.state === 'pending' && (current.pendingSince ?? 0) >= now - staleAfterMs) {
+      return Promise.reject(conflict(`customer ${qboId} is being created by another worker`));
+    }
+    const next = this.put(realmId, qboId, now, { state: 'pending', pendingSince: now });
+    return Promise.resolve({ ...next });
+  }
+
+  recordOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<void> {
+    this.put(realmId, qboId, now, { orgId });
+    return Promise.resolve();
+  }
+
+  markSynced(realmId: string, qboId: string, synced: SyncedLink, now: number): Promise<void> {
+    const current = this.links.get(key(realmId, qboId));
+    const pushedAt = current?.lastPushedUpdatedAtMs;
+    if (pushedAt !== undefined && pushedAt > synced.lastPushedUpdatedAtMs) {
+      return Promise.reject(conflict(`a newer version of customer ${qboId} was already pushed`));
+    }
+    const { personId, ...rest } = synced;
+    this.put(realmId, qboId, now, {
+      ...rest,
+      ...(personId !== undefined ? { personId } : {}),
+      state: 'synced',
+      pendingSince: undefined,
+      reason: undefined,
+    });
+    return Promise.resolve();
+  }
+
+  repoint(realmId: string, qboId: string, orgId: number, now: number): Promise<void> {
+    const state = this.links.get(key(realmId, qboId))?.state ?? 'pending';
+    this.put(realmId, qboId, now, { orgId, state, fingerprint: undefined, pushed: undefined });
+    return Promise.resolve();
+  }
+
+  forgetOrganization(realmId: string, qboId: string, now: number): Promise<void> {
+    this.put(realmId, qboId, now, {
+      orgId: undefined,
+      personId: undefined,
+      fingerprint: undefined,
+      pushed: undefined,
+      pendingSince: undefined,
+    });
+    return Promise.resolve();
+  }
+
+  markState(
+    realmId: string,
+    qboId: string,
+    state: 'failed' | 'excluded' | 'review',
+    reason: string,
+    now: number,
+    mergedInto?: string,
+  ): Promise<void> {
+    this.put(realmId, qboId, now, {
+      state,
+      reason: reason.slice(0, 1000),
+      pendingSince: undefined,
+      ...(mergedInto !== undefined ? { mergedInto } : {}),
+    });
+    return Promise.resolve();
+  }
+
+  private put(realmId: string, qboId: string, now: number, changes: Partial<CustomerLink>): CustomerLink {
+    const current = this.links.get(key(realmId, qboId));
+    const next: CustomerLink = {
+      state: 'pending',
+      ...current,
+      ...changes,
+      realmId,
+      qboId,
+      updatedAt: now,
+      version: (current?.version ?? 0) + 1,
+    };
+    this.links.set(key(realmId, qboId), next);
+    return next;
+  }
+}
+
+/** Appends only; the backfill never reads the audit trail. */
+export class MemoryAudit implements AuditTrail {
+  entries = 0;
+
+  append(_entry: AuditRecord): Promise<void> {
+    this.entries++;
+    return Promise.resolve();
+  }
+}
+
+/** The daily ledger's conditional add. */
+export class MemoryLedger implements TokenLedger {
+  private readonly spent = new Map<string, number>();
+
+  reserve(companyId: string, day: string, tokens: number, limit: number): Promise<boolean> {
+    const id = `${companyId}#${day}`;
+    const total = (this.spent.get(id) ?? 0) + tokens;
+    if (total > limit) return Promise.resolve(false);
+    this.spent.set(id, total);
+    return Promise.resolve(true);
+  }
+}
+
+function key(realmId: string, qboId: string): string {
+  return `${realmId}#${qboId}`;
+}
+
+/** Exactly what LinkStore throws, so CustomerSync treats it the same way. */
+function conflict(message: string): Error {
+  return new LinkConflict(message);
+}

@@ -1,0 +1,22 @@
+import type { InProcessHarness } from '../harness/in-process';
+import { WORKER_SYNC_OPTIONS } from '../harness/in-process';
+import { virtualSleep } from '../harness/virtual-time';
+import { NaiveSync, pool } from './naive-sync';
+
+/**
+ * The naive backfill of RELIABILITY §5.4: list every customer, then for each one a QBO read, a
+ * Pipedrive name search and a create, two at a time (the connector's bulk concurrency).
+ */
+export async function naiveBackfill(harness: InProcessHarness): Promise<{ customers: number }> {
+  const naive = new NaiveSync({
+    qbo: harness.qbo,
+    pipedrive: harness.pipedrive,
+    fields: harness.fields,
+    options: WORKER_SYNC_OPTIONS,
+    sleep: virtualSleep(harness.clock),
+  });
+  const ids: string[] = [];
+  for await (const page of harness.qbo.customerPages()) ids.push(...page.customers.map((c) => c.Id));
+  await pool(ids, 2, (id) => naive.handle({ id }));
+  return { customers: ids.length };
+}

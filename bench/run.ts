@@ -1,0 +1,68 @@
+/**
+ * `npm run bench`: measures the connector against the naive baseline and the floors of
+ * RELIABILITY-SECURITY-PERFORMANCE.md §5, on the sandboxes, in one run. Prints a Markdown table
+ * and writes bench/results/latest.json. See docs/performance.md.
+ */
+import { join } from 'node:path';
+import { startDynamoDbLocal } from '../local/dynamodb/dynamodb-local';
+import { measureBackfill } from './phases/backfill';
+import { measureBundles } from './phases/bundles';
+import { measureOnLocalStack } from './phases/local-stack';
+import { measureNaive } from './phases/naive';
+import { buildResults } from './report';
+import { resultsTable, writeResults } from './shared/results';
+
+/** BENCH_BACKFILL_CUSTOMERS overrides it for a quicker run (the figures are then not comparable with §5.4). */
+const BACKFILL_CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 10_000);
+const NAIVE_SAMPLE = 500;
+const BURST = 100;
+const STEADY = 20;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const log = (line: string) => {
+    console.error(`[${Math.round((Date.now() - started) / 1000)} s] ${line}`);
+  };
+  const dynamo = await startDynamoDbLocal();
+  try {
+    log('bundling the six functions and timing their module load');
+    const bundles = await measureBundles(5);
+    log('local stack: connect, backfill, changes, burst, freshness, webhook latency (wall clock)');
+    const stack = await measureOnLocalStack({
+      customers: 130,
+      burst: BURST,
+      steady: STEADY,
+      freshnessSamples: 25,
+      latencySamples: 200,
+      log,
+    });
+    log(`naive baseline: backfill of ${NAIVE_SAMPLE} and the same changes (sandbox time)`);
+    const naive = await measureNaive({
+      dynamoEndpoint: dynamo.endpoint,
+      sample: NAIVE_SAMPLE,
+      steady: STEADY,
+      burst: BURST,
+    });
+    log(`backfill of ${BACKFILL_CUSTOMERS.toLocaleString('en-US')} customers (sandbox time)`);
+    const backfill = await measureBackfill({
+      dynamoEndpoint: dynamo.endpoint,
+      customers: BACKFILL_CUSTOMERS,
+      budgetShare: 1,
+      stores: 'memory',
+    });
+    log(`backfill queue: ${JSON.stringify(backfill.queue)}; tokens per day ${JSON.stringify(backfill.tokensPerDay)}`);
+    const results = buildResults({ stack, naive, backfill, bundles });
+    writeResults(join(__dirname, 'results', 'latest.json'), results);
+    console.log(resultsTable(results));
+    console.log(
+      `\nSandbox time: the backfill and the naive baseline run on a virtual clock that moves only when a rate limit or budget makes a caller wait. Real time for the whole run: ${Math.round((Date.now() - started) / 1000)} s.`,
+    );
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});
