@@ -43,7 +43,11 @@ export interface SyncedLink {
 }
 
 /** A newer version was already pushed, or a create is claimed by another worker. */
-export class LinkConflict extends Error {}
+/** Another worker got there first (a fresh create claim, or a newer version already pushed). */
+export class LinkConflict extends Error {
+  // The domain recognises it by name: it cannot import this store.
+  override readonly name = 'LinkConflict';
+}
 
 export class LinkStore {
   constructor(private readonly table: Table) {}

@@ -303,6 +303,39 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     expect(await link(customer.Id)).toMatchObject({ state: 'synced', orgId: liveOrgs()[0]?.id });
   });
 
+  it('records losing a race to a newer push as stale, not as a failure to retry', async () => {
+    const customer = await create({ DisplayName: 'Race Co' });
+    await h.run([h.message(customer.Id)]);
+    h.clock.advance(1000);
+    await control(h.qboSandbox, 'PATCH', `/realms/${realm()}/customers/${customer.Id}`, { CompanyName: 'Race Co 2' });
+    // While a slow worker is writing version 2 to Pipedrive, another one pushes version 3 and records it.
+    let raced = false;
+    const racing = new Proxy(h.pipedrive, {
+      get(target, property, receiver) {
+        if (property === 'updateOrganization')
+          return async (...args: Parameters<typeof target.updateOrganization>) => {
+            if (!raced) {
+              raced = true;
+              h.clock.advance(1000);
+              await control(h.qboSandbox, 'PATCH', `/realms/${realm()}/customers/${customer.Id}`, {
+                CompanyName: 'Race Co 3',
+              });
+              await h.run([h.message(customer.Id)]);
+            }
+            return target.updateOrganization(...args);
+          };
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value.bind(target) as unknown) : value;
+      },
+    });
+    const slow = h.sync({}, { pipedrive: racing });
+    const message = h.message(customer.Id);
+    const result = await slow.sync(message, await slow.prepare([message]));
+    expect(raced).toBe(true);
+    expect(result.action).toBe('stale');
+    expect(await link(customer.Id)).toMatchObject({ state: 'synced' });
+  });
+
   it('recreates an organization someone deleted in Pipedrive', async () => {
     const customer = await create({ DisplayName: 'Phoenix Co' });
     await h.run([h.message(customer.Id)]);
