@@ -23,6 +23,8 @@ export const CustomerLink = z.object({
   pushed: z.unknown().optional(),
   /** When a create was claimed; a stale claim may be taken over. */
   pendingSince: z.number().optional(),
+  /** The message (event id) that claimed the create: its own redelivery may take the claim over at once. */
+  pendingOwner: z.string().optional(),
   /** The customer this one was merged into. */
   mergedInto: z.string().optional(),
   reason: z.string().optional(),
@@ -81,15 +83,25 @@ export class LinkStore {
    * Claims the right to create the customer's organization: the `pending` state of the
    * duplicate-free create protocol. Fails when another worker holds a fresh claim.
    */
-  async claimCreate(realmId: string, qboId: string, now: number, staleAfterMs: number): Promise<CustomerLink> {
+  async claimCreate(
+    realmId: string,
+    qboId: string,
+    now: number,
+    staleAfterMs: number,
+    owner?: string,
+  ): Promise<CustomerLink> {
     try {
       const result = await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.link(realmId, qboId),
           UpdateExpression:
-            'SET realmId = :realm, qboId = :qbo, #state = :pending, pendingSince = :now, updatedAt = :now, version = if_not_exists(version, :zero) + :one',
-          ConditionExpression: 'attribute_not_exists(pk) OR #state <> :pending OR pendingSince < :stale',
+            'SET realmId = :realm, qboId = :qbo, #state = :pending, pendingSince = :now, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
+            (owner !== undefined ? ', pendingOwner = :owner' : ' REMOVE pendingOwner'),
+          // A redelivery of the claiming message is not "another worker": the attempt that claimed is over.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #state <> :pending OR pendingSince < :stale' +
+            (owner !== undefined ? ' OR pendingOwner = :owner' : ''),
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':realm': realmId,
@@ -99,6 +111,7 @@ export class LinkStore {
             ':stale': now - staleAfterMs,
             ':zero': 0,
             ':one': 1,
+            ...(owner !== undefined ? { ':owner': owner } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -132,7 +145,7 @@ export class LinkStore {
           UpdateExpression:
             'SET realmId = :realm, qboId = :qbo, #state = :synced, orgId = :org, pushed = :pushed, fingerprint = :fp, lastPushedUpdatedTime = :lut, lastPushedUpdatedAtMs = :lutMs, lastPushedSyncToken = :st, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
             (synced.personId !== undefined ? ', personId = :person' : '') +
-            ' REMOVE pendingSince, reason',
+            ' REMOVE pendingSince, pendingOwner, reason',
           ConditionExpression: 'attribute_not_exists(lastPushedUpdatedAtMs) OR lastPushedUpdatedAtMs <= :lutMs',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {

@@ -231,7 +231,7 @@ export class CustomerSync {
       }
       let personId = orgId === undefined ? undefined : link?.personId;
       if (orgId === undefined) {
-        const created = await this.createOrRecover(customer.Id, link, mapped);
+        const created = await this.createOrRecover(customer.Id, link, mapped, message.eventId);
         orgId = created.orgId;
         action = created.recovered ? 'updated' : 'created';
         note ??= created.recovered ? 'found the organization an interrupted attempt had created' : undefined;
@@ -273,15 +273,20 @@ export class CustomerSync {
     }
   }
 
-  /** Creates the organization under a `pending` claim; a retry after a crash first looks for the one it made. */
+  /**
+   * Creates the organization under a `pending` claim owned by the message; a retry after a crash or
+   * a lost answer (the same message, at once; another one once the claim is stale) first looks for
+   * the one it made.
+   */
   private async createOrRecover(
     qboId: string,
     link: LinkView | undefined,
     mapped: MappedCustomer,
+    owner: string,
   ): Promise<{ orgId: number; recovered: boolean }> {
     const { links, pipedrive, now, fields } = this.deps;
     const interrupted = link?.state === 'pending' && link.pendingSince !== undefined;
-    await links.claimCreate(this.realmId, qboId, now(), this.options.pendingStaleAfterMs);
+    await links.claimCreate(this.realmId, qboId, now(), this.options.pendingStaleAfterMs, owner);
     const body = organizationBody(mapped.organization, fields);
     if (interrupted) {
       const quickbooksIdKey = fields.fieldKeys.quickbooksId;

@@ -1,4 +1,4 @@
-import { RateLimitedError } from '../../functions/platform/errors';
+import { RateLimitedError, TransientError } from '../../functions/platform/errors';
 import type { LinkRepository } from '../../functions/sync/ports';
 import { control } from '../helpers/quickbooks-sandbox';
 import { type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
@@ -297,6 +297,22 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     expect(liveOrgs()).toHaveLength(1);
     // The redelivery comes after the claim is stale; it finds the organization by its QuickBooks ID.
     h.clock.advance(121_000);
+    const [retry] = await h.run([message]);
+    expect(retry?.action).toBe('updated');
+    expect(liveOrgs()).toHaveLength(1);
+    expect(await link(customer.Id)).toMatchObject({ state: 'synced', orgId: liveOrgs()[0]?.id });
+  });
+
+  it("recovers at once when Pipedrive made the organization but its answer was lost: the message's retry finds it", async () => {
+    const customer = await create({ DisplayName: 'Lost Answer Co' });
+    h.pipedriveSandbox.faults.add({ method: 'POST', path: '^/api/v2/organizations$', loseResponse: true, count: 1 });
+    const message = h.message(customer.Id);
+    await expect(h.run([message])).rejects.toBeInstanceOf(TransientError);
+    expect(liveOrgs()).toHaveLength(1);
+    // Another message for the customer still waits for the claim; the same message's redelivery, seconds later, does not.
+    const other = h.message(customer.Id, { source: 'cdc', eventId: 'cdc-other' });
+    await expect(h.run([other])).rejects.toThrow(/being created by another worker/);
+    h.clock.advance(5000);
     const [retry] = await h.run([message]);
     expect(retry?.action).toBe('updated');
     expect(liveOrgs()).toHaveLength(1);
