@@ -285,7 +285,9 @@ export class CustomerSync {
     owner: string,
   ): Promise<{ orgId: number; recovered: boolean }> {
     const { links, pipedrive, now, fields } = this.deps;
-    const interrupted = link?.state === 'pending' && link.pendingSince !== undefined;
+    // Any earlier attempt on a customer without an organization may have made one and lost the answer,
+    // even if the link has since been marked failed or excluded.
+    const interrupted = link !== undefined && link.orgId === undefined;
     await links.claimCreate(this.realmId, qboId, now(), this.options.pendingStaleAfterMs, owner);
     const body = organizationBody(mapped.organization, fields);
     if (interrupted) {

@@ -319,6 +319,18 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     expect(await link(customer.Id)).toMatchObject({ state: 'synced', orgId: liveOrgs()[0]?.id });
   });
 
+  it('finds the organization of a lost create answer even after the link was marked excluded in between', async () => {
+    const customer = await create({ DisplayName: 'Merged Meanwhile Co' });
+    h.pipedriveSandbox.faults.add({ method: 'POST', path: '^/api/v2/organizations$', loseResponse: true, count: 1 });
+    await expect(h.run([h.message(customer.Id)])).rejects.toBeInstanceOf(TransientError);
+    // The retry saw the customer gone from QBO (merged away) and marked it excluded; then an older CDC copy arrives.
+    await h.links.markState(realm(), customer.Id, 'excluded', 'no longer in QuickBooks (merged or deleted)', 0);
+    const [late] = await h.run([h.message(customer.Id, { source: 'cdc', eventId: 'cdc-late' })]);
+    expect(late?.action).toBe('updated');
+    expect(liveOrgs()).toHaveLength(1);
+    expect(await link(customer.Id)).toMatchObject({ state: 'synced', orgId: liveOrgs()[0]?.id });
+  });
+
   it('recreates an organization someone deleted in Pipedrive', async () => {
     const customer = await create({ DisplayName: 'Phoenix Co' });
     await h.run([h.message(customer.Id)]);
