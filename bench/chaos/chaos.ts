@@ -69,7 +69,11 @@ export interface ChaosReport {
       sharedOrgs: number[];
       details: string[];
     };
-    lockouts: { ok: boolean; connections: { realmId: string; status: string }[]; invalidGrant: number };
+    lockouts: {
+      ok: boolean;
+      connections: { realmId: string; status: string; reason?: string | undefined }[];
+      invalidGrant: number;
+    };
     secrets: { ok: boolean; scanned: number; leaked: string[] };
     deadLetters: { ok: boolean; count: number; messages: DeadLetterReport[] };
     quiet: { ok: boolean; timedOut: string[] };
@@ -242,7 +246,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         },
         lockouts: {
           ok: connections.every((c) => c.status === 'active') && qboCounters.get('oauth.invalid_grant') === 0,
-          connections: connections.map((c) => ({ realmId: c.realmId, status: c.status })),
+          connections: connections.map((c) => ({ realmId: c.realmId, status: c.status, reason: c.statusReason })),
           invalidGrant: qboCounters.get('oauth.invalid_grant'),
         },
         secrets: { ok: leaked.length === 0 && secrets.size > 0, scanned: secrets.size, leaked },

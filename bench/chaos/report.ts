@@ -25,7 +25,7 @@ export function formatReport(report: ChaosReport): string {
     ...checks.inSync.mismatches.slice(0, 20).map((m) => `           customer ${m.qboId}: ${m.problem}`),
     `  [${mark(checks.duplicates.ok)}] no duplicate organizations: ${checks.duplicates.duplicateQboIds.length} QBO ids on several, ${checks.duplicates.withoutQboId.length} without a QBO id, ${checks.duplicates.sharedOrgs.length} shared by customers`,
     ...checks.duplicates.details.map((detail) => `           ${detail}`),
-    `  [${mark(checks.lockouts.ok)}] no invalid_grant lockouts: ${checks.lockouts.connections.map((c) => `${c.realmId} ${c.status}`).join(', ')}; invalid_grant answers ${checks.lockouts.invalidGrant}`,
+    `  [${mark(checks.lockouts.ok)}] no invalid_grant lockouts: ${checks.lockouts.connections.map((c) => `${c.realmId} ${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(', ')}; invalid_grant answers ${checks.lockouts.invalidGrant}`,
     `  [${mark(checks.secrets.ok)}] no secrets in the logs: ${checks.secrets.scanned} issued secrets looked for${checks.secrets.leaked.length > 0 ? `; FOUND: ${checks.secrets.leaked.join(', ')}` : ''}`,
     `  [${mark(checks.deadLetters.ok)}] dead letters explained: ${checks.deadLetters.count}`,
     ...checks.deadLetters.messages.map(
