@@ -17,7 +17,9 @@ export interface ChaosOptions {
   edits?: number;
   /** Real milliseconds the storm is spread over. */
   stormMs?: number;
-  /** Longest wait for the pipeline to go quiet, per phase. */
+  /** How long the outage goes on after the storm (the pipeline keeps working under faults); 120 s by default. */
+  outageTailMs?: number;
+  /** Longest wait for the pipeline to go quiet, per phase after the outage. */
   quietTimeoutMs?: number;
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
@@ -87,7 +89,7 @@ export interface ChaosReport {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const progress = options.progress ?? (() => undefined);
-  const quietTimeoutMs = options.quietTimeoutMs ?? 300_000;
+  const quietTimeoutMs = options.quietTimeoutMs ?? 600_000;
   const phases: Record<string, number> = {};
   let phaseStart = Date.now();
   const phase = (name: string) => {
@@ -142,7 +144,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       durationMs: options.stormMs ?? 10_000,
     });
     phase('storm');
-    await quiet('drain under faults');
+    // Outages end whether or not the work has caught up: the faults stop once the pipeline is quiet or the outage's time is up.
+    await waitForQuiet(stack, sqs, options.outageTailMs ?? 120_000);
+    phase('rest of the outage');
     faults.stop();
     await quiet('drain after the outage');
     await stack.invoke('cdcPoll', { mode: 'poll' });
