@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { refValue } from '../../local/quickbooks/json';
 import { startLocalStack } from '../../local/stack/local-stack';
 import { tableNamed } from '../../functions/platform/table';
@@ -40,8 +41,14 @@ export interface DeadLetterReport {
   inSync: boolean;
 }
 
+const ScheduleAnswer = z.object({
+  connections: z.array(z.looseObject({ realmId: z.string(), error: z.string().optional() })),
+});
+
 export interface ChaosReport {
   ok: boolean;
+  /** CDC polls and reconciles that failed and ran again (as the next scheduled run would). */
+  scheduleFailures: string[];
   seconds: number;
   phases: Record<string, number>;
   customers: { qbo: number; topLevel: number; subCustomers: number; mergedAway: number };
@@ -149,7 +156,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     phase('rest of the outage');
     faults.stop();
     await quiet('drain after the outage');
-    await stack.invoke('cdcPoll', { mode: 'poll' });
+    // A poll or reconcile that fails (QBO throttles it while the workers catch up) runs again, as the next schedule would.
+    const scheduleFailures: string[] = [];
+    const schedule = async (mode: 'poll' | 'reconcile') => {
+      for (let run = 1; run <= 5; run++) {
+        const answer = ScheduleAnswer.parse(await stack.invoke('cdcPoll', { mode }));
+        const failed = answer.connections.filter((c) => c.error !== undefined).map((c) => `${mode}: ${c.error ?? ''}`);
+        if (failed.length === 0) return;
+        scheduleFailures.push(...failed);
+        progress(`${mode} failed (${failed.join(', ')}); it runs again`);
+        await waitForQuiet(stack, sqs, quietTimeoutMs);
+      }
+    };
+    await schedule('poll');
     await quiet('CDC poll');
     // The reconcile comes a day later in production: by then a claim left by a dead-lettered create is stale.
     const table = tableNamed(stack.tableName);
@@ -160,7 +179,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const staleAt = youngestClaim + CHAOS_PENDING_STALE_AFTER_MS + 500;
     if (staleAt > Date.now()) await new Promise((resolve) => setTimeout(resolve, staleAt - Date.now()));
     phase('create claims go stale');
-    await stack.invoke('cdcPoll', { mode: 'reconcile' });
+    await schedule('reconcile');
     await quiet('reconcile');
 
     const links = new Map<string, LinkRow>();
@@ -217,6 +236,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const applied = faults.applied();
     const report: ChaosReport = {
       ok: false,
+      scheduleFailures,
       seconds: Math.round((Date.now() - started) / 100) / 10,
       phases,
       customers: {

@@ -19,6 +19,7 @@ export function formatReport(report: ChaosReport): string {
       .map(([kind, count]) => `${kind} ${count}`)
       .join(', ')}`,
     `  429s: QBO ${counters.qbo429}, Pipedrive ${counters.pipedrive429}; QBO refreshes ${counters.qboRefreshes} (rotations ${counters.qboRotations}, invalid_grant ${counters.qboInvalidGrant}); Pipedrive refreshes ${counters.pipedriveRefreshes}`,
+    `  scheduled runs that failed and ran again: ${report.scheduleFailures.length > 0 ? report.scheduleFailures.join('; ') : 'none'}`,
     `  webhooks: ${counters.webhooksDelivered} events delivered, ${counters.webhooksDropped} dropped, ${counters.webhooksDuplicated} deliveries duplicated; ${counters.workerInvocations} worker invocations; ${counters.qboRequests} QBO API calls; ${Math.round(counters.logBytes / 1024)} KiB of logs captured`,
     '',
     `  [${mark(checks.inSync.ok)}] every QBO customer equals its Pipedrive organization: ${checks.inSync.checked - new Set(checks.inSync.mismatches.map((m) => m.qboId)).size}/${checks.inSync.checked} in sync`,
@@ -47,6 +48,7 @@ export function summaryJson(report: ChaosReport): string {
     seconds: report.seconds,
     customers: report.customers,
     organizations: report.organizations,
+    scheduleFailures: report.scheduleFailures,
     faults: report.faults,
     counters: report.counters,
     checks: {
