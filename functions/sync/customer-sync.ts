@@ -360,7 +360,12 @@ export class CustomerSync {
     }
     if (loser.orgId === survivor?.orgId) return;
     if (this.options.mergeRule === 'merge' && survivor?.orgId !== undefined) {
-      await this.deps.pipedrive.mergeOrganizations(loser.orgId, survivor.orgId);
+      try {
+        await this.deps.pipedrive.mergeOrganizations(loser.orgId, survivor.orgId);
+      } catch (error) {
+        // Gone already: an earlier attempt merged it and lost the answer (or a person removed it).
+        if (!this.isMissing(error)) throw error;
+      }
     } else {
       await this.flagStatus(loser.orgId, 'Merged');
     }

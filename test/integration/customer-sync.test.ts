@@ -166,6 +166,19 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     expect((await h.audit.history(realm(), loser.Id)).entries[0]).toMatchObject({ action: 'merged' });
   });
 
+  it('on a merge retried after Pipedrive merged but the answer was lost, settles the loser instead of failing on 404', async () => {
+    const loser = await create({ DisplayName: 'Lost Merge Ltd' });
+    const survivor = await create({ DisplayName: 'Kept Merge Ltd' });
+    await h.run([h.message(loser.Id), h.message(survivor.Id)]);
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/customers/${loser.Id}/merge`, { into: survivor.Id });
+    h.pipedriveSandbox.faults.add({ method: 'PUT', path: '/merge$', loseResponse: true, count: 1 });
+    const merge = h.message(survivor.Id, { operation: 'Merge', deletedId: loser.Id });
+    await expect(h.run([merge])).rejects.toBeInstanceOf(TransientError);
+    expect(liveOrgs().map((o) => o.name)).toEqual(['Kept Merge Ltd']);
+    await h.run([merge]);
+    expect(await link(loser.Id)).toMatchObject({ state: 'excluded', mergedInto: survivor.Id });
+  });
+
   it('on a merge into a customer not yet in Pipedrive, the survivor takes over the loser’s organization', async () => {
     const loser = await create({ DisplayName: 'Old Name Inc' });
     await h.run([h.message(loser.Id)]);
