@@ -112,6 +112,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const previousEnvironment = Object.fromEntries(Object.keys(chaosEnvironment).map((key) => [key, process.env[key]]));
   Object.assign(process.env, chaosEnvironment);
+  const restore = () => {
+    capture.stop();
+    for (const [key, value] of Object.entries(previousEnvironment)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, key);
+      else process.env[key] = value;
+    }
+  };
   const stack = await startLocalStack({
     qboSeedCount: options.customers,
     pollIntervalMs: 20_000,
@@ -120,6 +127,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
     ...(options.sqsEndpoint ? { sqsEndpoint: options.sqsEndpoint } : {}),
     ...(options.name ? { name: options.name } : {}),
+  }).catch((error: unknown) => {
+    restore();
+    throw error;
   });
   const sqs = sqsFor(process.env.AWS_ENDPOINT_URL_SQS ?? '');
   const timedOut: string[] = [];
@@ -285,11 +295,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     report.ok = Object.values(report.checks).every((check) => check.ok);
     return report;
   } finally {
-    capture.stop();
     await stack.close();
-    for (const [key, value] of Object.entries(previousEnvironment)) {
-      if (value === undefined) Reflect.deleteProperty(process.env, key);
-      else process.env[key] = value;
-    }
+    restore();
   }
 }
