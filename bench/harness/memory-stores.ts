@@ -1,5 +1,10 @@
 import type { TokenLedger } from '../../functions/pipedrive/budget-governor';
-import { type CustomerLink, LinkConflict, type SyncedLink } from '../../functions/store/link-store';
+import {
+  CreateClaimConflict,
+  type CustomerLink,
+  LinkConflict,
+  type SyncedLink,
+} from '../../functions/store/link-store';
 import type { AuditRecord, AuditTrail, LinkRepository } from '../../functions/sync/ports';
 
 /**
@@ -19,13 +24,30 @@ export class MemoryLinks implements LinkRepository {
     return Promise.resolve(out);
   }
 
-  claimCreate(realmId: string, qboId: string, now: number, staleAfterMs: number): Promise<CustomerLink> {
+  claimCreate(
+    realmId: string,
+    qboId: string,
+    now: number,
+    staleAfterMs: number,
+    owner?: string,
+  ): Promise<CustomerLink> {
     const current = this.links.get(key(realmId, qboId));
-    if (current?.state === 'pending' && (current.pendingSince ?? 0) >= now - staleAfterMs) {
-      return Promise.reject(conflict(`customer ${qboId} is being created by another worker`));
+    if (
+      current?.state === 'pending' &&
+      (current.pendingSince ?? 0) >= now - staleAfterMs &&
+      (owner === undefined || current.pendingOwner !== owner)
+    ) {
+      return Promise.reject(new CreateClaimConflict(`customer ${qboId} is being created by another worker`));
     }
-    const next = this.put(realmId, qboId, now, { state: 'pending', pendingSince: now });
+    const next = this.put(realmId, qboId, now, { state: 'pending', pendingSince: now, pendingOwner: owner });
     return Promise.resolve({ ...next });
+  }
+
+  abandonClaim(realmId: string, qboId: string, owner: string): Promise<void> {
+    const current = this.links.get(key(realmId, qboId));
+    if (current?.state === 'pending' && current.pendingOwner === owner && current.orgId === undefined)
+      this.links.delete(key(realmId, qboId));
+    return Promise.resolve();
   }
 
   recordOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<void> {
@@ -37,7 +59,7 @@ export class MemoryLinks implements LinkRepository {
     const current = this.links.get(key(realmId, qboId));
     const pushedAt = current?.lastPushedUpdatedAtMs;
     if (pushedAt !== undefined && pushedAt > synced.lastPushedUpdatedAtMs) {
-      return Promise.reject(conflict(`a newer version of customer ${qboId} was already pushed`));
+      return Promise.reject(new LinkConflict(`a newer version of customer ${qboId} was already pushed`));
     }
     const { personId, ...rest } = synced;
     this.put(realmId, qboId, now, {
@@ -125,9 +147,4 @@ export class MemoryLedger implements TokenLedger {
 
 function key(realmId: string, qboId: string): string {
   return `${realmId}#${qboId}`;
-}
-
-/** Exactly what LinkStore throws, so CustomerSync treats it the same way. */
-function conflict(message: string): Error {
-  return new LinkConflict(message);
 }

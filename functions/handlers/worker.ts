@@ -27,6 +27,8 @@ const Config = RuntimeConfig.extend({
   QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
   HOME_CURRENCY: z.string().length(3).default('USD'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  /** A create claim older than this may be taken over; longer than any one create attempt can take. */
+  PENDING_STALE_AFTER_MS: z.coerce.number().int().positive().default(120_000),
 });
 const config = Config.parse(process.env);
 
@@ -155,7 +157,7 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
       mergeRule: config.MERGE_RULE,
       qboAppUrl: config.QBO_APP_URL,
       homeCurrency: config.HOME_CURRENCY,
-      pendingStaleAfterMs: 120_000,
+      pendingStaleAfterMs: config.PENDING_STALE_AFTER_MS,
     },
   );
   const qboCallsBefore = clients.qbo.calls;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuthError, PermanentError } from '../platform/errors';
+import { AuthError, PermanentError, TransientError } from '../platform/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
 import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
 import { assertPipedriveApiDomain } from './api-domain';
@@ -289,7 +289,7 @@ export class PipedriveClient {
     return this.auth.kind === 'api-token' ? Promise.resolve(this.auth.apiToken) : this.auth.tokens.accessToken();
   }
 
-  /** One operation through the gate; an OAuth 401 refreshes (single-flight) and retries once. */
+  /** One operation through the gate; an OAuth 401 refreshes (single-flight) and retries once, then is transient. */
   private async call<T>(
     operation: PipedriveOperation,
     data: z.ZodType<T>,
@@ -303,9 +303,17 @@ export class PipedriveClient {
       const response = await this.gate.run(operation, () => this.send(operation, url, sent, body));
       const error = classifyPipedriveResponse(response);
       if (!error) return this.read(operation, data, response);
-      if (error instanceof AuthError && response.status === 401 && attempt === 0 && this.auth.kind === 'oauth') {
-        credential = await this.auth.tokens.refreshAfterRejection(sent);
-        continue;
+      if (error instanceof AuthError && response.status === 401 && this.auth.kind === 'oauth') {
+        if (attempt === 0) {
+          credential = await this.auth.tokens.refreshAfterRejection(sent);
+          continue;
+        }
+        // Refused again just after a refresh: the grant is alive (a dead one fails the refresh with invalid_grant),
+        // so retry later rather than lock the connection out.
+        throw new TransientError('Pipedrive refused a freshly refreshed access token (HTTP 401)', {
+          system: 'pipedrive',
+          status: 401,
+        });
       }
       throw error;
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuthError, PermanentError } from '../platform/errors';
+import { AuthError, PermanentError, TransientError } from '../platform/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
 import { type RateLimit, RateWindow } from '../platform/rate-window';
 import { Semaphore } from '../platform/semaphore';
@@ -296,7 +296,7 @@ export class QuickBooksClient {
     return `${base}?${query}`;
   }
 
-  /** One API call: bearer token, timeout, classification; a 401 refreshes (single-flight) and retries once. */
+  /** One API call: bearer token, timeout, classification; a 401 refreshes (single-flight) and retries once, then is transient. */
   private async call(
     url: string,
     options: { method?: string; body?: string; contentType?: string } = {},
@@ -323,6 +323,13 @@ export class QuickBooksClient {
         token = await this.tokens.refreshAfterRejection(token);
         continue;
       }
+      // Refused again just after a refresh: the grant is alive (a dead one fails the refresh with invalid_grant),
+      // so the token died in between; retry later rather than lock the connection out.
+      if (error instanceof AuthError && response.status === 401)
+        throw new TransientError('QuickBooks refused a freshly refreshed access token (HTTP 401)', {
+          system: 'quickbooks',
+          status: 401,
+        });
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { keys, LINK_PREFIX } from './table-schema';
 import { isConditionFailure, type Table } from './table';
@@ -24,6 +24,8 @@ export const CustomerLink = z.object({
   pushed: z.unknown().optional(),
   /** When a create was claimed; a stale claim may be taken over. */
   pendingSince: z.number().optional(),
+  /** The message (event id) that claimed the create: its own redelivery may take the claim over at once. */
+  pendingOwner: z.string().optional(),
   /** The customer this one was merged into. */
   mergedInto: z.string().optional(),
   reason: z.string().optional(),
@@ -43,10 +45,15 @@ export interface SyncedLink {
 }
 
 /** A newer version was already pushed, or a create is claimed by another worker. */
-/** Another worker got there first (a fresh create claim, or a newer version already pushed). */
+/** Another worker got there first: a newer version of the customer was already pushed (the change is stale). */
 export class LinkConflict extends Error {
   // The domain recognises it by name: it cannot import this store.
-  override readonly name = 'LinkConflict';
+  override readonly name: string = 'LinkConflict';
+}
+
+/** Another message holds a fresh create claim: not stale, only early, so it is retried like a transient failure. */
+export class CreateClaimConflict extends LinkConflict {
+  override readonly name: string = 'CreateClaimConflict';
 }
 
 export class LinkStore {
@@ -86,15 +93,25 @@ export class LinkStore {
    * Claims the right to create the customer's organization: the `pending` state of the
    * duplicate-free create protocol. Fails when another worker holds a fresh claim.
    */
-  async claimCreate(realmId: string, qboId: string, now: number, staleAfterMs: number): Promise<CustomerLink> {
+  async claimCreate(
+    realmId: string,
+    qboId: string,
+    now: number,
+    staleAfterMs: number,
+    owner?: string,
+  ): Promise<CustomerLink> {
     try {
       const result = await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.link(realmId, qboId),
           UpdateExpression:
-            'SET realmId = :realm, qboId = :qbo, #state = :pending, pendingSince = :now, updatedAt = :now, version = if_not_exists(version, :zero) + :one',
-          ConditionExpression: 'attribute_not_exists(pk) OR #state <> :pending OR pendingSince < :stale',
+            'SET realmId = :realm, qboId = :qbo, #state = :pending, pendingSince = :now, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
+            (owner !== undefined ? ', pendingOwner = :owner' : ' REMOVE pendingOwner'),
+          // A redelivery of the claiming message is not "another worker": the attempt that claimed is over.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #state <> :pending OR pendingSince < :stale' +
+            (owner !== undefined ? ' OR pendingOwner = :owner' : ''),
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':realm': realmId,
@@ -104,14 +121,33 @@ export class LinkStore {
             ':stale': now - staleAfterMs,
             ':zero': 0,
             ':one': 1,
+            ...(owner !== undefined ? { ':owner': owner } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
       );
       return CustomerLink.parse(result.Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) throw new LinkConflict(`customer ${qboId} is being created by another worker`);
+      if (isConditionFailure(error))
+        throw new CreateClaimConflict(`customer ${qboId} is being created by another worker`);
       throw error;
+    }
+  }
+
+  /** Deletes a first create claim whose create was refused (nothing was made), if it is still this owner's. */
+  async abandonClaim(realmId: string, qboId: string, owner: string): Promise<void> {
+    try {
+      await this.table.client.send(
+        new DeleteCommand({
+          TableName: this.table.name,
+          Key: keys.link(realmId, qboId),
+          ConditionExpression: '#state = :pending AND pendingOwner = :owner AND attribute_not_exists(orgId)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -137,7 +173,7 @@ export class LinkStore {
           UpdateExpression:
             'SET realmId = :realm, qboId = :qbo, #state = :synced, orgId = :org, pushed = :pushed, fingerprint = :fp, lastPushedUpdatedTime = :lut, lastPushedUpdatedAtMs = :lutMs, lastPushedSyncToken = :st, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
             (synced.personId !== undefined ? ', personId = :person' : '') +
-            ' REMOVE pendingSince, reason',
+            ' REMOVE pendingSince, pendingOwner, reason',
           ConditionExpression: 'attribute_not_exists(lastPushedUpdatedAtMs) OR lastPushedUpdatedAtMs <= :lutMs',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {

@@ -248,7 +248,7 @@ export class CustomerSync {
           note: 'held for review: several candidate organizations (see the backfill match report)',
         });
       if (orgId === undefined) {
-        const created = await this.createOrRecover(customer.Id, link, mapped);
+        const created = await this.createOrRecover(customer.Id, link, mapped, message.eventId);
         orgId = created.orgId;
         action = created.recovered ? 'updated' : 'created';
         note ??= created.recovered ? 'found the organization an interrupted attempt had created' : undefined;
@@ -290,15 +290,22 @@ export class CustomerSync {
     }
   }
 
-  /** Creates the organization under a `pending` claim; a retry after a crash first looks for the one it made. */
+  /**
+   * Creates the organization under a `pending` claim owned by the message; a retry after a crash or
+   * a lost answer (the same message, at once; another one once the claim is stale) first looks for
+   * the one it made.
+   */
   private async createOrRecover(
     qboId: string,
     link: LinkView | undefined,
     mapped: MappedCustomer,
+    owner: string,
   ): Promise<{ orgId: number; recovered: boolean }> {
     const { links, pipedrive, now, fields } = this.deps;
-    const interrupted = link?.state === 'pending' && link.pendingSince !== undefined;
-    await links.claimCreate(this.realmId, qboId, now(), this.options.pendingStaleAfterMs);
+    // Any earlier attempt on a customer without an organization may have made one and lost the answer,
+    // even if the link has since been marked failed or excluded.
+    const interrupted = link !== undefined && link.orgId === undefined;
+    await links.claimCreate(this.realmId, qboId, now(), this.options.pendingStaleAfterMs, owner);
     const body = organizationBody(mapped.organization, fields);
     if (interrupted) {
       const quickbooksIdKey = fields.fieldKeys.quickbooksId;
@@ -310,7 +317,16 @@ export class CustomerSync {
         return { orgId, recovered: true };
       }
     }
-    const created = await pipedrive.createOrganization(body);
+    let created;
+    try {
+      created = await pipedrive.createOrganization(body);
+    } catch (error) {
+      // Refused, not lost: a budget refusal is never sent and a 429 is not carried out. Without the claim,
+      // the next attempt (often the next budget day) creates at once instead of first searching (20 tokens).
+      if (link === undefined && isConnectorError(error) && error.kind === 'rate-limited')
+        await links.abandonClaim(this.realmId, qboId, owner);
+      throw error;
+    }
     // Recorded at once: from here on a retry updates this organization instead of creating another.
     await links.recordOrganization(this.realmId, qboId, created.id, now());
     return { orgId: created.id, recovered: false };
@@ -370,7 +386,12 @@ export class CustomerSync {
     }
     if (loser.orgId === survivor?.orgId) return;
     if (this.options.mergeRule === 'merge' && survivor?.orgId !== undefined) {
-      await this.deps.pipedrive.mergeOrganizations(loser.orgId, survivor.orgId);
+      try {
+        await this.deps.pipedrive.mergeOrganizations(loser.orgId, survivor.orgId);
+      } catch (error) {
+        // Gone already: an earlier attempt merged it and lost the answer (or a person removed it).
+        if (!this.isMissing(error)) throw error;
+      }
     } else {
       await this.flagStatus(loser.orgId, 'Merged');
     }

@@ -63,8 +63,11 @@ export interface LinkView {
 
 export interface LinkRepository {
   getMany(realmId: string, qboIds: readonly string[]): Promise<Map<string, LinkView>>;
-  claimCreate(realmId: string, qboId: string, now: number, staleAfterMs: number): Promise<LinkView>;
+  /** `owner` (the message's event id) may take over its own claim: its earlier attempt is over. */
+  claimCreate(realmId: string, qboId: string, now: number, staleAfterMs: number, owner?: string): Promise<LinkView>;
   recordOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<void>;
+  /** Forgets a create claim whose create was refused (nothing was made), if it is still this owner's. */
+  abandonClaim(realmId: string, qboId: string, owner: string): Promise<void>;
   markSynced(
     realmId: string,
     qboId: string,

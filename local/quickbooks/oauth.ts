@@ -192,6 +192,11 @@ export class IntuitOAuthServer {
     this.accessTokens.clear();
   }
 
+  /** Every code and token this server ever issued, so a chaos run can prove none reached a log. */
+  issuedSecrets(): string[] {
+    return [...this.codes.keys(), ...this.refreshTokens.keys(), ...this.accessTokens.keys()];
+  }
+
   /** Expires every access token now (tests of the 401 → refresh → retry path). */
   expireAccessTokens(): void {
     const now = this.clock.now();

@@ -20,6 +20,8 @@ export const FaultSpec = z.object({
   latencyMs: z.number().int().min(0).max(120_000).optional(),
   /** Close the connection without an answer. */
   reset: z.boolean().optional(),
+  /** Run the route (its change is made) and then close the connection: the caller never learns it happened. */
+  loseResponse: z.boolean().optional(),
   /** Apply to this many matching requests, then retire. Unlimited when absent. */
   count: z.number().int().positive().optional(),
   /** Apply to each matching request with this probability. */
@@ -103,6 +105,10 @@ export function withFaults(
     if (!fault) return handler(request);
     onFault?.(request);
     if (fault.latencyMs) await delay(fault.latencyMs);
+    if (fault.loseResponse) {
+      await handler(request);
+      return { status: 0, reset: true };
+    }
     if (fault.reset) return { status: 0, reset: true };
     if (fault.status === undefined) return handler(request);
     const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body ?? {});

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startLocalKms } from '../kms';
 import { startSqsEventSource, type RunningEventSource } from '../aws/sqs-event-source';
 import { startHttpApiFront } from '../aws/http-api-front';
+import { startSqsTimeProxy } from '../aws/sqs-time-proxy';
 import { createConnectorTable } from '../dynamodb/create-table';
 import { startDynamoDbLocal } from '../dynamodb/dynamodb-local';
 import { startPipedriveSandbox } from '../pipedrive';
@@ -35,6 +36,10 @@ export interface LocalStackOptions {
   name?: string;
   /** Where to tell the CLI how to reach this stack (`ml-connector --local`); nothing is written without it. */
   stateFile?: string;
+  /** The queues' visibility timeout (the stack's is 360 s); a chaos run shortens it so failed batches return in seconds. */
+  visibilityTimeoutSeconds?: number;
+  /** Compresses the retry delays the worker sets on failed messages by this factor (1: real time). */
+  retryTimeScale?: number;
 }
 
 const HANDLERS = join(__dirname, '..', '..', 'functions', 'handlers');
@@ -170,7 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
         QueueName: `${name}.fifo`,
         Attributes: {
           FifoQueue: 'true',
-          VisibilityTimeout: '360',
+          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 360),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: `arn:aws:sqs:us-east-1:000000000000:${name}-dlq.fifo`,
             maxReceiveCount: 5,
@@ -183,6 +188,11 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const changesQueueUrl = await queue(`ml-connector-changes${suffix}`);
   const bulkQueueUrl = await queue(`ml-connector-bulk${suffix}`);
 
+  // The handlers reach SQS through the time-compressing proxy when retries are to come back sooner.
+  const sqsProxy =
+    options.retryTimeScale !== undefined && options.retryTimeScale !== 1
+      ? await startSqsTimeProxy(sqsEndpoint, options.retryTimeScale)
+      : undefined;
   const qboInfo = qbo.describe();
   // Connection links carry the operator's start token, as in a deployment.
   const startToken = randomBytes(18).toString('base64url');
@@ -192,7 +202,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    AWS_ENDPOINT_URL_SQS: sqsProxy?.url ?? sqsEndpoint,
     AWS_ENDPOINT_URL_KMS: kms.url,
     POWERTOOLS_SERVICE_NAME: 'ml-connector-local',
     POWERTOOLS_METRICS_NAMESPACE: 'MlConnectorLocal',
@@ -327,6 +337,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       for (const timer of timers) clearInterval(timer);
       await Promise.all(sources.map((source) => source.stop()));
       await Promise.all([front.close(), qbo.close(), pipedrive.close(), kms.close()]);
+      await sqsProxy?.close();
       await fauxqs?.stop();
       await dynamo.stop();
     },

@@ -1,4 +1,4 @@
-import { RateLimitedError } from '../../functions/platform/errors';
+import { RateLimitedError, TransientError } from '../../functions/platform/errors';
 import type { LinkRepository } from '../../functions/sync/ports';
 import { control } from '../helpers/quickbooks-sandbox';
 import { type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
@@ -166,6 +166,19 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     expect((await h.audit.history(realm(), loser.Id)).entries[0]).toMatchObject({ action: 'merged' });
   });
 
+  it('on a merge retried after Pipedrive merged but the answer was lost, settles the loser instead of failing on 404', async () => {
+    const loser = await create({ DisplayName: 'Lost Merge Ltd' });
+    const survivor = await create({ DisplayName: 'Kept Merge Ltd' });
+    await h.run([h.message(loser.Id), h.message(survivor.Id)]);
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/customers/${loser.Id}/merge`, { into: survivor.Id });
+    h.pipedriveSandbox.faults.add({ method: 'PUT', path: '/merge$', loseResponse: true, count: 1 });
+    const merge = h.message(survivor.Id, { operation: 'Merge', deletedId: loser.Id });
+    await expect(h.run([merge])).rejects.toBeInstanceOf(TransientError);
+    expect(liveOrgs().map((o) => o.name)).toEqual(['Kept Merge Ltd']);
+    await h.run([merge]);
+    expect(await link(loser.Id)).toMatchObject({ state: 'excluded', mergedInto: survivor.Id });
+  });
+
   it('on a merge into a customer not yet in Pipedrive, the survivor takes over the loser’s organization', async () => {
     const loser = await create({ DisplayName: 'Old Name Inc' });
     await h.run([h.message(loser.Id)]);
@@ -279,6 +292,7 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     const crashing: LinkRepository = {
       getMany: (...a) => h.links.getMany(...a),
       claimCreate: (...a) => h.links.claimCreate(...a),
+      abandonClaim: (...a) => h.links.abandonClaim(...a),
       recordOrganization: (...a) => {
         if (crash) {
           crash = false;
@@ -334,6 +348,53 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     expect(raced).toBe(true);
     expect(result.action).toBe('stale');
     expect(await link(customer.Id)).toMatchObject({ state: 'synced' });
+  });
+
+  it("recovers at once when Pipedrive made the organization but its answer was lost: the message's retry finds it", async () => {
+    const customer = await create({ DisplayName: 'Lost Answer Co' });
+    h.pipedriveSandbox.faults.add({ method: 'POST', path: '^/api/v2/organizations$', loseResponse: true, count: 1 });
+    const message = h.message(customer.Id);
+    await expect(h.run([message])).rejects.toBeInstanceOf(TransientError);
+    expect(liveOrgs()).toHaveLength(1);
+    // Another message for the customer still waits for the claim; the same message's redelivery, seconds later, does not.
+    const other = h.message(customer.Id, { source: 'cdc', eventId: 'cdc-other' });
+    await expect(h.run([other])).rejects.toThrow(/being created by another worker/);
+    h.clock.advance(5000);
+    const [retry] = await h.run([message]);
+    expect(retry?.action).toBe('updated');
+    expect(liveOrgs()).toHaveLength(1);
+    expect(await link(customer.Id)).toMatchObject({ state: 'synced', orgId: liveOrgs()[0]?.id });
+  });
+
+  it('finds the organization of a lost create answer even after the link was marked excluded in between', async () => {
+    const customer = await create({ DisplayName: 'Merged Meanwhile Co' });
+    h.pipedriveSandbox.faults.add({ method: 'POST', path: '^/api/v2/organizations$', loseResponse: true, count: 1 });
+    await expect(h.run([h.message(customer.Id)])).rejects.toBeInstanceOf(TransientError);
+    // The retry saw the customer gone from QBO (merged away) and marked it excluded; then an older CDC copy arrives.
+    await h.links.markState(realm(), customer.Id, 'excluded', 'no longer in QuickBooks (merged or deleted)', 0);
+    const [late] = await h.run([h.message(customer.Id, { source: 'cdc', eventId: 'cdc-late' })]);
+    expect(late?.action).toBe('updated');
+    expect(liveOrgs()).toHaveLength(1);
+    expect(await link(customer.Id)).toMatchObject({ state: 'synced', orgId: liveOrgs()[0]?.id });
+  });
+
+  it('forgets its create claim when Pipedrive refuses the create, so the next attempt creates without a search', async () => {
+    const customer = await create({ DisplayName: 'Refused Co' });
+    h.pipedriveSandbox.faults.add({
+      method: 'POST',
+      path: '^/api/v2/organizations$',
+      status: 429,
+      body: { success: false, error: 'Rate limit has been exceeded' },
+      headers: { 'retry-after': '1' },
+      count: 1,
+    });
+    await expect(h.run([h.message(customer.Id)])).rejects.toBeInstanceOf(RateLimitedError);
+    expect(await link(customer.Id)).toBeUndefined();
+    h.clock.advance(5000);
+    const [retry] = await h.run([h.message(customer.Id)]);
+    expect(retry?.action).toBe('created');
+    expect(h.pipedriveSandbox.counters.get('requests', 'v2 GET /itemSearch/field')).toBe(0);
+    expect(liveOrgs()).toHaveLength(1);
   });
 
   it('recreates an organization someone deleted in Pipedrive', async () => {

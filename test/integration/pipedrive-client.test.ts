@@ -421,6 +421,30 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       expect(sandbox.counters.get('oauth_token_requests', 'refresh_token')).toBe(1);
     });
 
+    it('a 401 right after a refresh is transient (the grant is alive), not an auth error that locks the connection', async () => {
+      await start();
+      const oauth = oauthClient([sandboxHost(sandbox)]);
+      const source = new RefreshingTokens(oauth, await oauth.exchangeCode(await authorize(oauth)));
+      const client = new PipedriveClient(
+        { apiDomain: sandbox.url, allowHosts: [sandboxHost(sandbox)], timeoutMs: 2000 },
+        { kind: 'oauth', tokens: source },
+        new BudgetGovernor(
+          { companyId: `oauth401-${sandbox.port}`, plan: 'growth', seats: 1, auth: 'oauth' },
+          { ledger, now: () => sandbox.clock.now(), sleep: virtualSleep(sandbox) },
+        ),
+      );
+      sandbox.control.addFault({
+        path: '^/api/v2/organizations',
+        status: 401,
+        body: { success: false, error: 'unauthorized access', errorCode: 401 },
+        count: 2,
+      });
+      const error = await client.getOrganization(1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).not.toBeInstanceOf(AuthError);
+      expect(source.refreshes).toBe(1);
+    });
+
     it('refuses tokens whose api_domain is not a Pipedrive host (the sandbox’s, when not allowed)', async () => {
       await start();
       const oauth = oauthClient([]);

@@ -136,6 +136,15 @@ describe('control API', () => {
     expect((await control<unknown[]>('GET', '/faults')).body).toEqual([]);
   });
 
+  it('a lost-response fault makes the change and then drops the connection, as a caller that died after its POST', async () => {
+    await control('POST', '/faults', { method: 'POST', path: '^/api/v2/organizations$', loseResponse: true, count: 1 });
+    const api = client(sandbox, { apiToken: 'tok-77' });
+    await expect(api.post('/api/v2/organizations', { name: 'Committed Co' })).rejects.toThrow();
+    expect([...sandbox.store.organizations.values()].map((org) => org.name)).toEqual(['Committed Co']);
+    expect((await api.post('/api/v2/organizations', { name: 'Answered Co' })).status).toBe(200);
+    expect(sandbox.store.organizations.size).toBe(2);
+  });
+
   it('sets and advances the clock', async () => {
     expect((await control<{ now: number }>('GET', '/clock')).body.now).toBe(T0);
     const advanced = await control<{ now: number; nowIso: string }>('POST', '/clock', { advanceMs: 90_000 });

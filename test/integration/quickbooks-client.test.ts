@@ -143,7 +143,7 @@ describe('QuickBooksClient against the QBO sandbox', () => {
     expect(urls).toHaveLength(1);
   });
 
-  it('refreshes once on a 401 and retries; a second 401 is an auth error', async () => {
+  it('refreshes once on a 401 and retries; a second 401 right after the refresh is transient, not a lockout', async () => {
     await control(sandbox, 'POST', '/oauth/expire-access-tokens');
     expect((await client.readCustomers(['1'])).customers).toHaveLength(1);
     expect(tokens.refreshes).toBe(1);
@@ -154,7 +154,9 @@ describe('QuickBooksClient against the QBO sandbox', () => {
       body: { fault: { error: [{ message: 'x', code: '3200' }], type: 'AUTHENTICATION' } },
       count: 2,
     });
-    await expect(client.readCustomers(['1'])).rejects.toBeInstanceOf(AuthError);
+    const error = await client.readCustomers(['1']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).not.toBeInstanceOf(AuthError);
     expect(tokens.refreshes).toBe(2);
   });
 

@@ -134,6 +134,15 @@ describe('LinkStore', () => {
     expect(takeover).toMatchObject({ state: 'pending', pendingSince: T0 + 61_000 });
   });
 
+  it("lets the claiming message's own redelivery take its fresh claim over, but no other message", async () => {
+    const links = new LinkStore(table);
+    await links.claimCreate('r1', '44', T0, 60_000, 'event-a');
+    await expect(links.claimCreate('r1', '44', T0 + 1000, 60_000, 'event-b')).rejects.toThrow(LinkConflict);
+    await expect(links.claimCreate('r1', '44', T0 + 1000, 60_000)).rejects.toThrow(LinkConflict);
+    const retaken = await links.claimCreate('r1', '44', T0 + 2000, 60_000, 'event-a');
+    expect(retaken).toMatchObject({ state: 'pending', pendingSince: T0 + 2000, pendingOwner: 'event-a' });
+  });
+
   it('records the org right after the create, then marks the link synced', async () => {
     const links = new LinkStore(table);
     await links.claimCreate('r1', '43', T0, 60_000);

@@ -215,4 +215,11 @@ describe('QBO sandbox OAuth 2.0', () => {
     expect((await api(sandbox, tokens.access_token, 'companyinfo/1')).status).toBe(200);
     expect((await api(sandbox, tokens.access_token, 'companyinfo/1')).status).toBe(401);
   });
+
+  it('lists every token it issued, for a log scan to look for', async () => {
+    const tokens = await connect();
+    const issued = sandbox.state.oauth.issuedSecrets();
+    expect(issued).toEqual(expect.arrayContaining([tokens.access_token, tokens.refresh_token]));
+    expect(issued.some((secret) => secret.startsWith('AB1'))).toBe(true);
+  });
 });
