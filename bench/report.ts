@@ -112,6 +112,11 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
       note: failureNote(backfill.queue.failures),
     },
     {
+      name: 'Backfill: messages deferred to the next budget day (parked, no receive spent)',
+      value: backfill.queue.deferredForBudget,
+      unit: 'messages',
+    },
+    {
       name: 'Backfill: messages dead-lettered (5 receives)',
       value: backfill.queue.deadLettered,
       unit: 'messages',

@@ -1,3 +1,6 @@
+import { BUDGET_EXHAUSTED_CODE } from '../../functions/pipedrive/budget-governor';
+import { nextBudgetReset } from '../../functions/pipedrive/budget-day';
+import { isConnectorError } from '../../functions/platform/errors';
 import { retryDelaySeconds } from '../../functions/platform/retry-policy';
 import type { MessageQueue, QueuedMessage, SyncMessage } from '../../functions/sync/sync-message';
 import type { SandboxClock } from '../../local/shared/clock';
@@ -15,6 +18,8 @@ export interface QueueRun {
   redelivered: number;
   /** Messages that failed their fifth receive (the queues' maxReceiveCount) and went to the DLQ. */
   deadLettered: number;
+  /** Messages the budget share refused: parked (acknowledged) and sent again when the budget day turns, as the worker and poll do. */
+  deferredForBudget: number;
   /** Failed receives by error (`name/code`), e.g. refusals of the day's budget share. */
   failures: Record<string, number>;
   /** Sandbox time when nothing could run: every message left was waiting out its retry delay (e.g. the budget day). */
@@ -50,7 +55,15 @@ export async function drainQueue(options: {
     visibleAt: clock.now(),
     receives: 0,
   }));
-  const run: QueueRun = { batches: 0, received: 0, redelivered: 0, deadLettered: 0, failures: {}, idleMs: 0 };
+  const run: QueueRun = {
+    batches: 0,
+    received: 0,
+    redelivered: 0,
+    deadLettered: 0,
+    deferredForBudget: 0,
+    failures: {},
+    idleMs: 0,
+  };
   const requeue: MessageQueue = {
     send: (messages) => {
       for (const m of messages)
@@ -121,6 +134,12 @@ export async function drainQueue(options: {
           if (!item) continue;
           const reason = failureReason(failure.error);
           run.failures[reason] = (run.failures[reason] ?? 0) + 1;
+          if (isConnectorError(failure.error) && failure.error.code === BUDGET_EXHAUSTED_CODE) {
+            // The worker parks it (no receive spent); the first poll of the new budget day sends it again.
+            run.deferredForBudget++;
+            retried.push({ ...item, receives: 0, visibleAt: nextBudgetReset(clock.now()) });
+            continue;
+          }
           if (item.receives >= MAX_RECEIVES) {
             run.deadLettered++;
             continue;
