@@ -34,7 +34,7 @@ export interface LocalStackOptions {
   sqsEndpoint?: string;
   /** Suffix for the table and queue names, so several stacks can share emulators. */
   name?: string;
-  /** Where to tell the CLI how to reach this stack (`ml-connector --local`); nothing is written without it. */
+  /** Where to tell the CLI how to reach this stack (`npx ml-connector …` without `--stack`); nothing is written without it. */
   stateFile?: string;
   /** The queues' visibility timeout (the stack's is 360 s); a chaos run shortens it so failed batches return in seconds. */
   visibilityTimeoutSeconds?: number;
