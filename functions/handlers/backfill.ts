@@ -25,7 +25,8 @@ const bulk = new SqsMessageQueue(
   new SQSClient({ useQueueUrlAsEndpoint: false }),
   config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL,
 );
-const clientFactory = clientFactoryFor(config);
+// Scheduled or operator-run with minutes to spare: a QBO 429 is waited out rather than failing the run.
+const clientFactory = clientFactoryFor(config, { waitOutQboThrottling: true });
 
 /** Invoked by the CLI (`ml-connector backfill [--dry-run]`) or after a QBO company is connected. */
 const BackfillRequest = z.object({ realmId: z.string().min(1), dryRun: z.boolean().default(true) });

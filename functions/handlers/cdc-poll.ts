@@ -27,7 +27,8 @@ const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const changes = new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL);
 const bulk = new SqsMessageQueue(sqs, config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL);
 const connections = new ConnectionStore(table);
-const clientFactory = clientFactoryFor(config);
+// Scheduled or operator-run with minutes to spare: a QBO 429 is waited out rather than failing the run.
+const clientFactory = clientFactoryFor(config, { waitOutQboThrottling: true });
 const owner = randomUUID();
 const parking = new ParkingStore(table);
 const ledger = new BudgetLedger(table);

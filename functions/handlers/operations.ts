@@ -42,7 +42,8 @@ const table = tableNamed(config.TABLE_NAME);
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const changes = new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL);
 const bulk = new SqsMessageQueue(sqs, config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL);
-const clientFactory = clientFactoryFor(config);
+// Scheduled or operator-run with minutes to spare: a QBO 429 is waited out rather than failing the run.
+const clientFactory = clientFactoryFor(config, { waitOutQboThrottling: true });
 const ledger = new BudgetLedger(table);
 const queues: Record<string, string> = { changes: config.CHANGES_QUEUE_URL };
 if (config.BULK_QUEUE_URL) queues.bulk = config.BULK_QUEUE_URL;

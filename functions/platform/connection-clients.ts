@@ -23,6 +23,8 @@ export interface ConnectionClientsConfig {
   pipedriveAllowHosts: readonly string[];
   budgetShare: number;
   timeoutMs: number;
+  /** QBO 429s waited out inside the call (the scheduled functions); the worker leaves them to the queue. */
+  qboRateLimitedRetries?: { attempts: number; sleep: (ms: number) => Promise<void> };
   /** Counts refreshes done on the way (an access token that expired between upkeep runs). */
   onTokenRefreshed?: (provider: 'quickbooks' | 'pipedrive') => void;
 }
@@ -113,7 +115,13 @@ export class ConnectionClientFactory {
       new QuickBooksOAuthClient(this.config.qboOAuth, fetch, this.now),
     );
     return new QuickBooksClient(
-      { apiBaseUrl: this.config.qboApiBaseUrl, realmId, timeoutMs: this.config.timeoutMs, rateLimits: QBO_RATE_LIMITS },
+      {
+        apiBaseUrl: this.config.qboApiBaseUrl,
+        realmId,
+        timeoutMs: this.config.timeoutMs,
+        rateLimits: QBO_RATE_LIMITS,
+        ...(this.config.qboRateLimitedRetries ? { rateLimitedRetries: this.config.qboRateLimitedRetries } : {}),
+      },
       tokens,
       fetch,
       this.now,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { AuthError, PermanentError, TransientError } from '../platform/errors';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../platform/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
 import { type RateLimit, RateWindow } from '../platform/rate-window';
 import { Semaphore } from '../platform/semaphore';
 import { QboCustomer, QboDeletedEntity, QboInvoice, QboPayment, QboTerm } from '../sync/qbo-entities';
-import { classifyQboResponse } from './faults';
+import { classifyQboResponse, QBO_THROTTLE_WAIT_MS } from './faults';
 import { chunk, inList, quote } from './query';
 
 /** Where the client gets its bearer token; refreshing is single-flight across every process (see the token lifecycle). */
@@ -28,6 +28,12 @@ export interface QuickBooksClientConfig {
   termCacheMs?: number;
   /** Paces calls under QBO's per-realm limits (10/s, 500/min); none when absent. */
   rateLimits?: readonly RateLimit[];
+  /**
+   * Waits out a 429 and repeats the call, this many times. The pacing is per container, so several
+   * functions together can still pass QBO's 500/min: the scheduled poll and reconcile (which have
+   * minutes to run) wait, while the worker (0, the default) hands its message back to the queue.
+   */
+  rateLimitedRetries?: { attempts: number; sleep: (ms: number) => Promise<void> };
 }
 
 /** Under QBO's 10 requests/s and 500/min per realm, with room for the realm's other apps. */
@@ -302,6 +308,7 @@ export class QuickBooksClient {
     options: { method?: string; body?: string; contentType?: string } = {},
   ): Promise<HttpResponse> {
     let token = await this.tokens.accessToken();
+    let rateLimitedAttempts = 0;
     for (let attempt = 0; ; attempt++) {
       const response = await this.semaphore.run(async () => {
         await this.pacer?.acquire();
@@ -319,6 +326,12 @@ export class QuickBooksClient {
       });
       const error = classifyQboResponse(response);
       if (!error) return response;
+      const retries = this.config.rateLimitedRetries;
+      if (error instanceof RateLimitedError && retries && rateLimitedAttempts < retries.attempts) {
+        rateLimitedAttempts++;
+        await retries.sleep(Math.min(error.retryAfterMs, QBO_THROTTLE_WAIT_MS));
+        continue;
+      }
       if (error instanceof AuthError && response.status === 401 && attempt === 0) {
         token = await this.tokens.refreshAfterRejection(token);
         continue;

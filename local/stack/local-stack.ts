@@ -203,6 +203,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SQS: sqsProxy?.url ?? sqsEndpoint,
+    // The scheduled functions' wait after a QBO 429 is compressed like the queue's retry delays.
+    QBO_THROTTLE_WAIT_SCALE: String(options.retryTimeScale ?? 1),
     AWS_ENDPOINT_URL_KMS: kms.url,
     POWERTOOLS_SERVICE_NAME: 'ml-connector-local',
     POWERTOOLS_METRICS_NAMESPACE: 'MlConnectorLocal',

@@ -169,6 +169,34 @@ describe('QuickBooksClient against the QBO sandbox', () => {
     expect((error as RateLimitedError).requestId).toMatch(/^1-/);
   });
 
+  it('waits out a 429 and repeats the call when told to (the scheduled functions), a bounded number of times', async () => {
+    const waits: number[] = [];
+    const patient = new QuickBooksClient(
+      {
+        apiBaseUrl: sandbox.url,
+        realmId: realm,
+        timeoutMs: 2000,
+        rateLimitedRetries: {
+          attempts: 2,
+          sleep: (ms) => {
+            waits.push(ms);
+            return Promise.resolve();
+          },
+        },
+      },
+      tokens,
+    );
+    await control(sandbox, 'POST', '/faults', { path: '/query$', status: 429, body: 'Throttled', count: 2 });
+    expect(await patient.countCustomers()).toBeGreaterThan(0);
+    expect(waits).toEqual([60_000, 60_000]);
+    await control(sandbox, 'POST', '/faults', { path: '/query$', status: 429, body: 'Throttled', count: 3 });
+    await expect(patient.countCustomers()).rejects.toBeInstanceOf(RateLimitedError);
+    // Without the option (the worker) the first 429 goes back to the queue at once.
+    await control(sandbox, 'DELETE', '/faults');
+    await control(sandbox, 'POST', '/faults', { path: '/query$', status: 429, body: 'Throttled', count: 1 });
+    await expect(client.countCustomers()).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
   it('turns 5xx, resets and timeouts into transient errors, and a Fault in a 200 into a permanent one', async () => {
     await control(sandbox, 'POST', '/faults', {
       path: '/query$',

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { z } from 'zod';
 import type { PipedriveOAuthConfig } from '../../pipedrive/oauth-client';
@@ -30,6 +31,8 @@ export const RuntimeConfig = z.object({
   PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
   BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Shortens the wait after a QBO 429 (a local run that compresses time sets it; 1 in a deployment). */
+  QBO_THROTTLE_WAIT_SCALE: z.coerce.number().positive().max(1).default(1),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
 
@@ -69,7 +72,10 @@ export async function pipedriveOAuthConfig(config: RuntimeConfig): Promise<Piped
 }
 
 /** The client factory, built on first use (it needs secrets) and kept for the container's life. */
-export function clientFactoryFor(config: RuntimeConfig): () => Promise<ConnectionClientFactory> {
+export function clientFactoryFor(
+  config: RuntimeConfig,
+  options: { waitOutQboThrottling?: boolean } = {},
+): () => Promise<ConnectionClientFactory> {
   let factory: Promise<ConnectionClientFactory> | undefined;
   return () => {
     factory ??= (async () =>
@@ -83,6 +89,15 @@ export function clientFactoryFor(config: RuntimeConfig): () => Promise<Connectio
           pipedriveAllowHosts: allowedPipedriveHosts(config),
           budgetShare: config.BUDGET_SHARE,
           timeoutMs: config.HTTP_TIMEOUT_MS,
+          // Functions with minutes to run wait out a QBO 429 (twice at most) instead of failing the whole run.
+          ...(options.waitOutQboThrottling
+            ? {
+                qboRateLimitedRetries: {
+                  attempts: 2,
+                  sleep: (ms: number) => delay(ms * config.QBO_THROTTLE_WAIT_SCALE),
+                },
+              }
+            : {}),
           onTokenRefreshed: () => {
             metrics.addMetric(METRICS.tokenRefreshes, MetricUnit.Count, 1);
           },
