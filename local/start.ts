@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     qboSeedCount: 40,
     pollIntervalMs: 60_000,
     // `npx ml-connector …` finds this stack through it.
-    stateFile: DEFAULT_LOCAL_STATE_FILE,
+    stateFile: process.env.ML_CONNECTOR_LOCAL_STATE ?? DEFAULT_LOCAL_STATE_FILE,
     log: (line) => {
       console.error(line);
     },

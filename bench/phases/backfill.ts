@@ -5,6 +5,7 @@ import { startInProcessHarness, WORKER_SYNC_OPTIONS } from '../harness/in-proces
 import { workerBatch } from '../harness/sync-batch';
 import { drainQueue, type QueueRun } from '../harness/virtual-queue';
 import { meter, type Usage } from '../shared/meter';
+import { organizationsWithQuickbooksId } from '../../functions/pipedrive/organizations-with-quickbooks-id';
 
 /** The bulk queue's event source (lib/functions.ts): batches of 10, two at once. */
 const BULK = { batchSize: 10, concurrency: 2 };
@@ -53,14 +54,7 @@ export async function measureBackfill(options: {
       realmId,
       {
         customerPages: () => qbo.customerPages(),
-        organizationPages: async function* () {
-          for await (const page of pipedrive.organizationPages(key ? { customFieldKeys: [key] } : {})) {
-            yield page.map((org) => {
-              const value: unknown = key ? org.custom_fields?.[key] : undefined;
-              return { id: org.id, name: org.name, quickbooksId: typeof value === 'string' ? value : undefined };
-            });
-          }
-        },
+        organizationPages: () => organizationsWithQuickbooksId(pipedrive, key),
         personPages: () => pipedrive.personPages(),
         repoint: (...args) => links.repoint(...args),
         holdForReview: (realm, qboId, reason, now) => links.markState(realm, qboId, 'review', reason, now),

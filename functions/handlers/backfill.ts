@@ -13,6 +13,7 @@ import { type BackfillSummary, runBackfill } from '../sync/backfill';
 import { organizationName } from '../sync/mapping';
 import { matchReportCsv, type MatchRow } from '../sync/matching';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+import { organizationsWithQuickbooksId } from '../pipedrive/organizations-with-quickbooks-id';
 
 const Config = RuntimeConfig.extend({
   SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
@@ -54,14 +55,7 @@ export async function lambdaHandler(
     request.realmId,
     {
       customerPages: () => qbo.customerPages(),
-      organizationPages: async function* () {
-        for await (const page of pipedrive.organizationPages(key ? { customFieldKeys: [key] } : {})) {
-          yield page.map((org) => {
-            const value: unknown = key ? org.custom_fields?.[key] : undefined;
-            return { id: org.id, name: org.name, quickbooksId: typeof value === 'string' ? value : undefined };
-          });
-        }
-      },
+      organizationPages: () => organizationsWithQuickbooksId(pipedrive, key),
       personPages: () => pipedrive.personPages(),
       repoint: (...args) => links.repoint(...args),
       holdForReview: (realmId, qboId, reason, now) => links.markState(realmId, qboId, 'review', reason, now),

@@ -1,5 +1,5 @@
 import type { PipedriveClient } from '../pipedrive/client';
-import { dailyTokenBudget } from '../pipedrive/plans';
+import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
 import { errorKind } from '../platform/errors';
 import type { QuickBooksClient } from '../quickbooks/client';
 import type { Connection } from '../store/connections';
@@ -59,7 +59,7 @@ export async function ping(realmId: string, deps: PingDeps): Promise<PingReport>
         if (!settings) throw new Error('Pipedrive is not connected');
         const me = await client.currentUser();
         const daily = dailyTokenBudget(settings.plan, settings.seats);
-        const share = Math.floor(daily * deps.budgetShare);
+        const share = connectorShare(daily, deps.budgetShare);
         const spentToday = await deps.spentToday(settings.companyId);
         return {
           ok: true,

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { dailyTokenBudget } from '../pipedrive/plans';
+import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
 import { AuditLog, type AuditEntry } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
@@ -70,7 +70,7 @@ export async function statusSnapshot(
     const budget = pd
       ? {
           spent: (await ledger.spent(pd.companyId, new Date(now).toISOString().slice(0, 10))).spent,
-          share: Math.floor(dailyTokenBudget(pd.plan, pd.seats) * sources.budgetShare),
+          share: connectorShare(dailyTokenBudget(pd.plan, pd.seats), sources.budgetShare),
         }
       : undefined;
     connections.push({

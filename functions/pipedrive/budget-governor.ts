@@ -9,6 +9,7 @@ import type { PipedriveOperation } from './operations';
 import {
   BURST_LIMIT,
   BURST_WINDOW_MS,
+  connectorShare,
   dailyTokenBudget,
   type PipedriveAuthKind,
   type PipedrivePlan,
@@ -113,7 +114,7 @@ export class BudgetGovernor implements RequestGate {
   ) {
     const share = config.budgetShare ?? DEFAULT_BUDGET_SHARE;
     if (!(share > 0 && share <= 1)) throw new RangeError('budgetShare must be in (0, 1]');
-    this.dailyLimit = Math.floor((config.dailyTokenBudget ?? dailyTokenBudget(config.plan, config.seats)) * share);
+    this.dailyLimit = connectorShare(config.dailyTokenBudget ?? dailyTokenBudget(config.plan, config.seats), share);
     this.general = new BurstWindow(config.burstLimit ?? BURST_LIMIT[config.auth][config.plan], BURST_WINDOW_MS);
     this.searches = new BurstWindow(config.searchBurstLimit ?? SEARCH_BURST_LIMIT, BURST_WINDOW_MS);
     this.maxWaitMs = config.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;

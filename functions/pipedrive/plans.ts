@@ -18,3 +18,8 @@ export const SEARCH_BURST_LIMIT = 10;
 export function dailyTokenBudget(plan: PipedrivePlan, seats: number): number {
   return BASE_DAILY_TOKENS * PLAN_MULTIPLIER[plan] * seats;
 }
+
+/** The tokens a day the connector may spend: its share (0–1] of the company's daily budget. */
+export function connectorShare(dailyBudget: number, share: number): number {
+  return Math.floor(dailyBudget * share);
+}

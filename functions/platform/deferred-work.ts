@@ -1,5 +1,5 @@
 import { budgetDay } from '../pipedrive/budget-day';
-import { dailyTokenBudget } from '../pipedrive/plans';
+import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
 import type { BudgetLedger } from '../store/budget-ledger';
 import type { Connection } from '../store/connections';
 import type { ParkingStore } from '../store/parking-store';
@@ -20,7 +20,7 @@ export async function releaseDeferredWork(
   if (!settings || connection.status !== 'active') return 0;
   if ((await deps.parking.count(connection.realmId, 'budget')) === 0) return 0;
   const day = budgetDay(deps.now);
-  const share = Math.floor(dailyTokenBudget(settings.plan, settings.seats) * deps.budgetShare);
+  const share = connectorShare(dailyTokenBudget(settings.plan, settings.seats), deps.budgetShare);
   const { spent } = await deps.ledger.spent(settings.companyId, day);
   if (share - spent < Math.max(MIN_ROOM_TOKENS, share / 100)) return 0;
   const messages = await deps.parking.release(connection.realmId, 'budget');

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portInUseMessage } from '../../local/start-options';
 
@@ -58,4 +60,30 @@ describe('npm start without Java', () => {
       expect.stringMatching(/^Could not start the local stack: DynamoDB Local needs Java 17 or later, .*apt-get.*brew/),
     ]);
   }, 30_000);
+});
+
+describe('npm start -- --once', () => {
+  it('runs the whole scenario, exits 0 with every customer in sync, and ends stdout with the JSON summary', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
+    const result = await npmStart(['--once', '--port', '0'], { ML_CONNECTOR_LOCAL_STATE: stateFile });
+    expect(result.code).toBe(0);
+    const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
+    const summary = JSON.parse(lastLine) as Record<string, number>;
+    expect(Object.keys(summary)).toEqual(
+      expect.arrayContaining([
+        'customers',
+        'organizations',
+        'inSync',
+        'failed',
+        'pipedriveTokens',
+        'qboCalls',
+        'seconds',
+      ]),
+    );
+    expect(summary.failed).toBe(0);
+    expect((summary.inSync ?? 0) + (summary.excluded ?? 0)).toBe(summary.customers);
+    expect(summary.pipedriveTokens).toBeGreaterThan(0);
+    // The CLI's pointer to the stack is gone with it.
+    expect(existsSync(stateFile)).toBe(false);
+  }, 180_000);
 });

@@ -5,6 +5,7 @@ import { matchCustomers, matchReportCsv, normaliseName } from '../../functions/s
 import type { QueuedMessage } from '../../functions/sync/sync-message';
 import { control } from '../helpers/quickbooks-sandbox';
 import { DEFAULT_SYNC_OPTIONS, type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
+import { organizationsWithQuickbooksId } from '../../functions/pipedrive/organizations-with-quickbooks-id';
 
 describe('first-sync matching', () => {
   it('normalises names: case, accents, punctuation and legal suffixes', () => {
@@ -71,14 +72,7 @@ describe('backfill against both sandboxes', () => {
     const key = h.fields.fieldKeys.quickbooksId ?? '';
     deps = {
       customerPages: () => h.qbo.customerPages(),
-      organizationPages: async function* () {
-        for await (const page of h.pipedrive.organizationPages({ customFieldKeys: [key] })) {
-          yield page.map((org) => {
-            const value: unknown = org.custom_fields?.[key];
-            return { id: org.id, name: org.name, quickbooksId: typeof value === 'string' ? value : undefined };
-          });
-        }
-      },
+      organizationPages: () => organizationsWithQuickbooksId(h.pipedrive, key),
       personPages: () => h.pipedrive.personPages(),
       repoint: (...args) => h.links.repoint(...args),
       holdForReview: (realmId, qboId, reason, now) => h.links.markState(realmId, qboId, 'review', reason, now),
