@@ -36,8 +36,11 @@ type ApiHandler = (
   tid: string,
 ) => SandboxResponse;
 
-/** QBO's API responses spell the transaction id `Intuit-Tid` (FACTS §6.4; OAuth's is `intuit_tid`). */
-export const API_TID_HEADER = 'Intuit-Tid';
+/**
+ * The transaction id's spellings on API responses: `intuit_tid` as Intuit's REST API features page
+ * names it, and `Intuit-Tid` as recorded responses carry it (FACTS §6.4). Both are sent, with one value.
+ */
+export const API_TID_HEADERS = ['intuit_tid', 'Intuit-Tid'] as const;
 
 const ACCOUNTING_PATH = /^\/v3\/company\/([^/]+)(\/.*)?$/;
 
@@ -82,12 +85,18 @@ function guarded(
   return withTid(handler(state, request, realmId, tid), tid);
 }
 
-/** Sets the one transaction-id header, replacing any other spelling a fault body helper used. */
+/** Sets the transaction-id headers, replacing any spelling a fault body helper used. */
 function withTid(response: SandboxResponse, tid: string): SandboxResponse {
   const headers = Object.fromEntries(
     Object.entries(response.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'intuit-tid'),
   );
-  return { ...response, headers: { ...headers, [API_TID_HEADER]: tid } };
+  return {
+    ...response,
+    headers: {
+      ...Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'intuit_tid')),
+      ...Object.fromEntries(API_TID_HEADERS.map((name) => [name, tid])),
+    },
+  };
 }
 
 /**
