@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SandboxClock } from './shared/clock';
+import { REALISTIC_LATENCY } from './shared/latency';
 import { startPipedriveSandbox } from './pipedrive';
 import { startQuickBooksSandbox } from './quickbooks';
 
@@ -17,6 +18,8 @@ const Env = z.object({
   QBO_SANDBOX_SEED_COUNT: z.coerce.number().int().min(0).default(50),
   QBO_WEBHOOK_URL: z.url().optional(),
   QBO_WEBHOOK_FORMAT: z.enum(['legacy', 'cloudevents']).default('legacy'),
+  /** `realistic` waits like the vendors' servers before each answer; `off` answers at once. */
+  SANDBOX_LATENCY: z.enum(['realistic', 'off']).default('realistic'),
 });
 
 export async function startSandboxes(env: z.infer<typeof Env>) {
@@ -29,9 +32,11 @@ export async function startSandboxes(env: z.infer<typeof Env>) {
     seed: { count: env.QBO_SANDBOX_SEED_COUNT, seed: 42 },
     webhooks: { format: env.QBO_WEBHOOK_FORMAT, ...(env.QBO_WEBHOOK_URL ? { url: env.QBO_WEBHOOK_URL } : {}) },
     webhookTicker: true,
+    latency: env.SANDBOX_LATENCY === 'realistic' ? REALISTIC_LATENCY.quickbooks : false,
   });
   const pipedrive = await startPipedriveSandbox({
     clock,
+    latency: env.SANDBOX_LATENCY === 'realistic' ? REALISTIC_LATENCY.pipedrive : false,
     port: env.PIPEDRIVE_SANDBOX_PORT,
     host: env.SANDBOX_HOST,
     plan: env.PIPEDRIVE_PLAN,

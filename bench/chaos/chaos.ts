@@ -124,6 +124,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     pollIntervalMs: 20_000,
     visibilityTimeoutSeconds: 30,
     retryTimeScale: 1 / 30,
+    // The sandboxes answer with realistic latency, so throttling comes from load, not a 0 ms server.
+    sandboxLatency: true,
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
     ...(options.sqsEndpoint ? { sqsEndpoint: options.sqsEndpoint } : {}),
     ...(options.name ? { name: options.name } : {}),

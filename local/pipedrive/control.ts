@@ -183,6 +183,19 @@ export function controlRouter(control: SandboxControl, core: SandboxCore): Route
     )
     .add(
       'GET',
+      '/_sandbox/latency',
+      action(() => core.latency.describe()),
+    )
+    .add(
+      'PUT',
+      '/_sandbox/latency',
+      action((request) => {
+        core.latency.configure(body(request));
+        return core.latency.describe();
+      }),
+    )
+    .add(
+      'GET',
       '/_sandbox/clock',
       action(() => control.clock({})),
     )

@@ -2,6 +2,7 @@ import type { SandboxClock } from '../shared/clock';
 import type { Counters } from '../shared/counters';
 import type { FaultInjector } from '../shared/faults';
 import type { SandboxRequest, SandboxResponse } from '../shared/http';
+import type { Latency } from '../shared/latency';
 import type { SeededRandom } from '../shared/random';
 import type { DailyBudget } from './budget';
 import type { BurstLimiter } from './burst';
@@ -22,6 +23,8 @@ export interface SandboxCore {
   readonly counters: Counters;
   readonly faults: FaultInjector;
   readonly random: SeededRandom;
+  /** Real per-request latency of the API and OAuth endpoints (off unless configured). */
+  readonly latency: Latency;
   /** `http://host:port`, the sandbox's own origin (what OAuth returns as `api_domain`). */
   baseUrl: string;
 }

@@ -2,6 +2,7 @@ import { SandboxClock, type ClockOptions } from '../shared/clock';
 import { Counters } from '../shared/counters';
 import { FaultInjector } from '../shared/faults';
 import { serve } from '../shared/http';
+import { Latency, type LatencyProfile } from '../shared/latency';
 import { SeededRandom } from '../shared/random';
 import { DailyBudget } from './budget';
 import { BurstLimiter } from './burst';
@@ -21,6 +22,8 @@ export interface PipedriveSandboxOptions extends SandboxConfigInput {
   host?: string;
   /** A clock to share (e.g. with the QuickBooks sandbox) or options for a new one. */
   clock?: SandboxClock | ClockOptions;
+  /** Real per-request latency of the API and OAuth endpoints; off unless given (see REALISTIC_LATENCY). */
+  latency?: LatencyProfile | false;
 }
 
 /** Exactly what a client needs to talk to this sandbox as if it were a Pipedrive company. */
@@ -45,6 +48,7 @@ export interface PipedriveSandbox {
   budget: DailyBudget;
   counters: Counters;
   faults: FaultInjector;
+  latency: Latency;
   /** The control API, in-process. */
   control: SandboxControl;
   describe(): PipedriveSandboxDescription;
@@ -74,7 +78,7 @@ function description(core: SandboxCore): PipedriveSandboxDescription {
 
 /** Starts a Pipedrive company sandbox on loopback, in-process. */
 export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {}): Promise<PipedriveSandbox> {
-  const { port, host, clock: clockOption, ...configInput } = options;
+  const { port, host, clock: clockOption, latency: latencyOption, ...configInput } = options;
   const config = resolveConfig(configInput);
   const clock = clockOption instanceof SandboxClock ? clockOption : new SandboxClock(clockOption);
   const store = new PipedriveStore();
@@ -89,6 +93,7 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
     counters: new Counters(),
     faults: new FaultInjector(config.faultSeed),
     random: new SeededRandom(config.faultSeed),
+    latency: new Latency(latencyOption ?? false),
     baseUrl: '',
   };
   const listeners = new Set<(exchange: Exchange) => void>();
@@ -108,6 +113,7 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
     budget: core.budget,
     counters: core.counters,
     faults: core.faults,
+    latency: core.latency,
     control,
     describe,
     onExchange(listener) {

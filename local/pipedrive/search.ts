@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SandboxResponse } from '../shared/http';
 import type { ApiContext, ApiRoute, SandboxCore } from './core';
 import { offsetPage } from './pagination';
-import { booleanParam, enumListParam, limitParam, parseQuery, positiveIdParam } from './query';
+import { booleanParam, enumListParam, integerParam, limitParam, parseQuery, positiveIdParam } from './query';
 import { ok, validationFailed } from './responses';
 import type { FieldDefinition, FieldEntity, Organization, Person } from './store';
 
@@ -11,7 +11,7 @@ const SEARCHABLE_TYPES = new Set(['address', 'varchar', 'text', 'varchar_auto', 
 
 const SEARCH_SCOPES = ['contacts:read', 'contacts:full', 'search:read'];
 
-/** `organizations/search`, `persons/search` and `itemSearch/field`: 20 tokens and the Search API burst limit. */
+/** `organizations/search`, `persons/search`, `itemSearch` and `itemSearch/field`: 20 tokens and the Search API burst limit. */
 export function searchRoutes(): ApiRoute[] {
   const search = { api: 'v2' as const, method: 'GET', search: true };
   return [
@@ -23,6 +23,7 @@ export function searchRoutes(): ApiRoute[] {
       handle: searchOrganizations,
     },
     { ...search, path: '/persons/search', operationId: 'searchPersons', scopes: SEARCH_SCOPES, handle: searchPersons },
+    { ...search, path: '/itemSearch', operationId: 'searchItem', scopes: ['search:read'], handle: searchItems },
     {
       ...search,
       path: '/itemSearch/field',
@@ -101,18 +102,16 @@ function ranked<T extends { id: number }>(hits: Hit<T>[]): Hit<T>[] {
   return hits.filter((hit) => hit.score > 0).sort((a, b) => b.score - a.score || a.record.id - b.record.id);
 }
 
-function searchOrganizations({ core, request, now }: ApiContext): SandboxResponse {
-  const query = parseQuery(
-    request,
-    z.object({ ...searchBase, fields: enumListParam(['address', 'custom_fields', 'notes', 'name']).optional() }),
-  );
-  if (!query.ok) return validationFailed(query.problems);
-  const { term, exact_match: exact, fields, limit, cursor } = query.value;
-  const problem = termProblem(term, exact);
-  if (problem) return validationFailed([problem]);
-  const within = new Set(fields ?? ['address', 'custom_fields', 'notes', 'name']);
-  const score = matcher(term, exact);
-  const hits: Hit<Organization>[] = [...core.store.organizations.values()]
+const ORGANIZATION_FIELDS = ['address', 'custom_fields', 'notes', 'name'] as const;
+const PERSON_FIELDS = ['custom_fields', 'email', 'notes', 'phone', 'name'] as const;
+
+function organizationHits(
+  core: SandboxCore,
+  score: (text: string) => number,
+  within: ReadonlySet<string>,
+  now: number,
+): Hit<Organization>[] {
+  return [...core.store.organizations.values()]
     .filter((organization) => indexed(core, organization, now))
     .map((organization) => {
       const custom = within.has('custom_fields')
@@ -125,9 +124,10 @@ function searchOrganizations({ core, request, now }: ApiContext): SandboxRespons
       ];
       return { score: Math.max(...scores), record: organization, customMatches: custom.matches };
     });
-  const page = offsetPage(ranked(hits), limit, cursor);
-  if (!page.ok) return validationFailed([page.problem]);
-  const items = page.page.items.map((hit) => ({
+}
+
+function organizationItem(hit: Hit<Organization>) {
+  return {
     result_score: Math.round(hit.score * 10_000) / 10_000,
     item: {
       id: hit.record.id,
@@ -139,28 +139,18 @@ function searchOrganizations({ core, request, now }: ApiContext): SandboxRespons
       custom_fields: hit.customMatches,
       notes: [],
     },
-  }));
-  return ok({ items }, { next_cursor: page.page.nextCursor });
+  };
 }
 
-function searchPersons({ core, request, now }: ApiContext): SandboxResponse {
-  const query = parseQuery(
-    request,
-    z.object({
-      ...searchBase,
-      fields: enumListParam(['custom_fields', 'email', 'notes', 'phone', 'name']).optional(),
-      organization_id: positiveIdParam.optional(),
-      include_fields: z.enum(['person.picture']).optional(),
-    }),
-  );
-  if (!query.ok) return validationFailed(query.problems);
-  const { term, exact_match: exact, fields, limit, cursor, organization_id: organizationId } = query.value;
-  const problem = termProblem(term, exact);
-  if (problem) return validationFailed([problem]);
-  const within = new Set(fields ?? ['custom_fields', 'email', 'notes', 'phone', 'name']);
-  const score = matcher(term, exact);
+function personHits(
+  core: SandboxCore,
+  score: (text: string) => number,
+  within: ReadonlySet<string>,
+  now: number,
+  organizationId?: number,
+): Hit<Person>[] {
   const best = (values: readonly { value: string }[]) => Math.max(0, ...values.map((entry) => score(entry.value)));
-  const hits: Hit<Person>[] = [...core.store.persons.values()]
+  return [...core.store.persons.values()]
     .filter(
       (person) => indexed(core, person, now) && (organizationId === undefined || person.org_id === organizationId),
     )
@@ -176,29 +166,126 @@ function searchPersons({ core, request, now }: ApiContext): SandboxResponse {
       ];
       return { score: Math.max(...scores), record: person, customMatches: custom.matches };
     });
+}
+
+function personItem(core: SandboxCore, hit: Hit<Person>) {
+  const organization = hit.record.org_id === null ? undefined : core.store.organization(hit.record.org_id);
+  return {
+    result_score: Math.round(hit.score * 10_000) / 10_000,
+    item: {
+      id: hit.record.id,
+      type: 'person',
+      name: hit.record.name,
+      phones: hit.record.phones.map((phone) => phone.value),
+      emails: hit.record.emails.map((email) => email.value),
+      visible_to: hit.record.visible_to,
+      owner: { id: hit.record.owner_id },
+      organization: organization
+        ? { id: organization.id, name: organization.name, address: organization.address?.value ?? null }
+        : null,
+      custom_fields: hit.customMatches,
+      notes: [],
+    },
+  };
+}
+
+function searchOrganizations({ core, request, now }: ApiContext): SandboxResponse {
+  const query = parseQuery(request, z.object({ ...searchBase, fields: enumListParam(ORGANIZATION_FIELDS).optional() }));
+  if (!query.ok) return validationFailed(query.problems);
+  const { term, exact_match: exact, fields, limit, cursor } = query.value;
+  const problem = termProblem(term, exact);
+  if (problem) return validationFailed([problem]);
+  const hits = organizationHits(core, matcher(term, exact), new Set(fields ?? ORGANIZATION_FIELDS), now);
   const page = offsetPage(ranked(hits), limit, cursor);
   if (!page.ok) return validationFailed([page.problem]);
-  const items = page.page.items.map((hit) => {
-    const organization = hit.record.org_id === null ? undefined : core.store.organization(hit.record.org_id);
-    return {
-      result_score: Math.round(hit.score * 10_000) / 10_000,
-      item: {
-        id: hit.record.id,
-        type: 'person',
-        name: hit.record.name,
-        phones: hit.record.phones.map((phone) => phone.value),
-        emails: hit.record.emails.map((email) => email.value),
-        visible_to: hit.record.visible_to,
-        owner: { id: hit.record.owner_id },
-        organization: organization
-          ? { id: organization.id, name: organization.name, address: organization.address?.value ?? null }
-          : null,
-        custom_fields: hit.customMatches,
-        notes: [],
-      },
-    };
-  });
-  return ok({ items }, { next_cursor: page.page.nextCursor });
+  return ok({ items: page.page.items.map(organizationItem) }, { next_cursor: page.page.nextCursor });
+}
+
+function searchPersons({ core, request, now }: ApiContext): SandboxResponse {
+  const query = parseQuery(
+    request,
+    z.object({
+      ...searchBase,
+      fields: enumListParam(PERSON_FIELDS).optional(),
+      organization_id: positiveIdParam.optional(),
+      include_fields: z.enum(['person.picture']).optional(),
+    }),
+  );
+  if (!query.ok) return validationFailed(query.problems);
+  const { term, exact_match: exact, fields, limit, cursor, organization_id: organizationId } = query.value;
+  const problem = termProblem(term, exact);
+  if (problem) return validationFailed([problem]);
+  const hits = personHits(core, matcher(term, exact), new Set(fields ?? PERSON_FIELDS), now, organizationId);
+  const page = offsetPage(ranked(hits), limit, cursor);
+  if (!page.ok) return validationFailed([page.problem]);
+  return ok({ items: page.page.items.map((hit) => personItem(core, hit)) }, { next_cursor: page.page.nextCursor });
+}
+
+const ITEM_TYPES = ['deal', 'person', 'organization', 'product', 'lead', 'file', 'mail_attachment', 'project'] as const;
+const ITEM_FIELDS = [
+  'address',
+  'code',
+  'custom_fields',
+  'email',
+  'name',
+  'notes',
+  'phone',
+  'title',
+  'description',
+] as const;
+
+const ItemSearch = z.object({
+  ...searchBase,
+  // [SPEC2] caps itemSearch at 100 per page (the field search allows 500).
+  limit: integerParam.pipe(z.number().int().min(1).max(100)).default(100),
+  item_types: enumListParam(ITEM_TYPES).optional(),
+  fields: enumListParam(ITEM_FIELDS).optional(),
+  search_for_related_items: booleanParam.default(false),
+  include_fields: enumListParam(['deal.cc_email', 'person.picture', 'product.price']).optional(),
+});
+
+type ScoredItem = ReturnType<typeof organizationItem> | ReturnType<typeof personItem>;
+
+/**
+ * `GET /api/v2/itemSearch` ([SPEC2] searchItem): organizations and persons ranked together by
+ * `result_score` in `data.items`. The sandbox holds no deals, products, leads, files or projects,
+ * so those types find nothing; `related_items` is always empty.
+ */
+function searchItems({ core, request, now }: ApiContext): SandboxResponse {
+  const query = parseQuery(request, ItemSearch);
+  if (!query.ok) return validationFailed(query.problems);
+  const { term, exact_match: exact, fields, limit, cursor, item_types: itemTypes } = query.value;
+  const problem = termProblem(term, exact);
+  if (problem) return validationFailed([problem]);
+  const types = new Set(itemTypes ?? ITEM_TYPES);
+  const within = new Set<string>(fields ?? ITEM_FIELDS);
+  const score = matcher(term, exact);
+  const found: { score: number; id: number; view: () => ScoredItem }[] = [
+    ...(types.has('organization')
+      ? organizationHits(core, score, within, now).map((hit) => ({
+          score: hit.score,
+          id: hit.record.id,
+          view: () => organizationItem(hit),
+        }))
+      : []),
+    ...(types.has('person')
+      ? personHits(core, score, within, now).map((hit) => ({
+          score: hit.score,
+          id: hit.record.id,
+          view: () => personItem(core, hit),
+        }))
+      : []),
+  ];
+  const page = offsetPage(
+    found.filter((hit) => hit.score > 0).sort((a, b) => b.score - a.score || a.id - b.id),
+    limit,
+    cursor,
+  );
+  if (!page.ok) return validationFailed([page.problem]);
+  return ok(
+    { items: page.page.items.map((hit) => hit.view()), related_items: [] },
+    { next_cursor: page.page.nextCursor },
+  );
 }
 
 const ItemSearchByField = z.object({

@@ -1,5 +1,6 @@
 import { withFaults } from '../shared/faults';
 import { Router, type RouteHandler, type SandboxRequest, type SandboxResponse } from '../shared/http';
+import { withLatency } from '../shared/latency';
 import { authenticate } from './auth';
 import { controlRouter, type SandboxControl } from './control';
 import type { ApiRoute, Exchange, SandboxCore } from './core';
@@ -80,13 +81,16 @@ export function createHandler(
     return found.handler({ ...request, params: found.params });
   };
   const faulted = new WeakSet<SandboxRequest>();
-  const served = withFaults(
-    (request) => dispatch(request.path.startsWith('/oauth/') ? oauth : api, request),
-    core.faults,
-    (request) => {
-      faulted.add(request);
-      core.counters.increment('faults', `${request.method} ${request.path}`);
-    },
+  const served = withLatency(
+    withFaults(
+      (request) => dispatch(request.path.startsWith('/oauth/') ? oauth : api, request),
+      core.faults,
+      (request) => {
+        faulted.add(request);
+        core.counters.increment('faults', `${request.method} ${request.path}`);
+      },
+    ),
+    core.latency,
   );
 
   return async (request) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { json, jsonBody, type Router, type SandboxRequest, type SandboxResponse } from '../shared/http';
+import { type Latency, LatencyInput } from '../shared/latency';
 import { validationFault } from './fault-bodies';
 import { CustomerInput, InvoiceInput, parseInput, PaymentInput, QboValidationError } from './ledger';
 import { transactionId } from './oauth';
@@ -89,7 +90,12 @@ function isResponse(value: unknown): value is SandboxResponse {
  * The control API tests and the local stack use: seed data, make changes (which fire webhooks),
  * configure OAuth, webhooks, limits and faults, read counters and move the clock.
  */
-export function addControlRoutes(router: Router, state: QuickBooksSandboxState, describe: () => object): void {
+export function addControlRoutes(
+  router: Router,
+  state: QuickBooksSandboxState,
+  describe: () => object,
+  latency: Latency,
+): void {
   const p = CONTROL_PREFIX;
   const body =
     <T>(schema: z.ZodType<T>, handle: (input: T, request: SandboxRequest) => SandboxResponse) =>
@@ -264,8 +270,10 @@ export function addControlRoutes(router: Router, state: QuickBooksSandboxState, 
     'PUT',
     `${p}/throttle`,
     body(ThrottleConfig, (config) => {
-      if ('enabled' in config) state.throttle.limits = false;
-      else {
+      if ('enabled' in config) {
+        state.throttle.limits = false;
+        state.batchThrottle.limits = false;
+      } else {
         state.throttle.limits = { perSecond: config.perSecond, perMinute: config.perMinute };
         if (config.format) state.throttleFormat = config.format;
       }
@@ -286,6 +294,16 @@ export function addControlRoutes(router: Router, state: QuickBooksSandboxState, 
     body(LedgerConfig, (config) => {
       Object.assign(state.ledgerOptions, config);
       return json(200, { configured: true });
+    }),
+  );
+
+  router.add('GET', `${p}/latency`, () => json(200, latency.describe()));
+  router.add(
+    'PUT',
+    `${p}/latency`,
+    body(LatencyInput, (input) => {
+      latency.configure(input);
+      return json(200, latency.describe());
     }),
   );
 

@@ -1,5 +1,6 @@
 import type { SandboxResponse } from '../shared/http';
 import { json } from '../shared/http';
+import type { JsonObject } from './json';
 
 /** The error bodies QBO sends, as recorded in the reference payloads. */
 
@@ -115,4 +116,29 @@ export function queryValidationFault(detail: string, time: string, tid: string):
     time,
     tid,
   );
+}
+
+/**
+ * What QBO answers for a path or method it has no operation for: ValidationFault 500
+ * "Unsupported Operation" with HTTP 400 (FACTS §6.3.4), never an HTML page.
+ */
+export function unsupportedOperation(method: string, path: string, time: string, tid: string): SandboxResponse {
+  return validationFault(
+    400,
+    {
+      message: 'Unsupported Operation',
+      detail: `Operation ${method} ${path} is not supported.`,
+      code: '500',
+      element: '',
+    },
+    time,
+    tid,
+  );
+}
+
+/** The `Fault` object of a standard fault body, for a batch item that failed. */
+export function faultObject(error: FaultError, type = 'ValidationFault'): JsonObject {
+  const item: Record<string, string> = { Message: error.message, Detail: error.detail, code: error.code };
+  if (error.element !== undefined) item.element = error.element;
+  return { Error: [item], type };
 }

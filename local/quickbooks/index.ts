@@ -1,8 +1,11 @@
 import { type ClockOptions, SandboxClock } from '../shared/clock';
 import { withFaults } from '../shared/faults';
-import { html, redirect, Router, routerHandler, type RunningServer, serve } from '../shared/http';
-import { addAccountingRoutes } from './api-routes';
+import { html, json, redirect, Router, routerHandler, type RunningServer, serve } from '../shared/http';
+import { Latency, type LatencyProfile, withLatency } from '../shared/latency';
+import { addAccountingRoutes, unsupportedAccountingRequest } from './api-routes';
 import { addControlRoutes, CONTROL_PREFIX } from './control-routes';
+import { transactionId } from './oauth';
+import { INTUIT_ISSUER, OPENID_PATHS } from './openid';
 import { DEFAULT_CONFIG, type QuickBooksSandboxConfig, QuickBooksSandboxState } from './state';
 
 export interface QuickBooksSandboxOptions extends Partial<Omit<QuickBooksSandboxConfig, 'app'>> {
@@ -13,6 +16,8 @@ export interface QuickBooksSandboxOptions extends Partial<Omit<QuickBooksSandbox
   app?: Partial<QuickBooksSandboxConfig['app']>;
   /** Deliver due webhooks on a real-time ticker (the standalone sandbox); tests drive delivery through the clock. */
   webhookTicker?: boolean;
+  /** Real per-request latency of the emulated Intuit endpoints; off unless given (see REALISTIC_LATENCY). */
+  latency?: LatencyProfile | false;
 }
 
 /** What a client needs to talk to the sandbox, as `npm run sandbox` prints it. */
@@ -21,6 +26,9 @@ export interface QuickBooksSandboxDescription {
   authorizeUrl: string;
   tokenUrl: string;
   revokeUrl: string;
+  userInfoUrl: string;
+  jwksUrl: string;
+  discoveryUrl: string;
   clientId: string;
   clientSecret: string;
   redirectUris: string[];
@@ -34,6 +42,7 @@ export interface QuickBooksSandbox {
   port: number;
   clock: SandboxClock;
   state: QuickBooksSandboxState;
+  latency: Latency;
   describe(): QuickBooksSandboxDescription;
   close(): Promise<void>;
 }
@@ -49,11 +58,17 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     cdc: { ...DEFAULT_CONFIG.cdc, ...options.cdc },
   };
   const state = new QuickBooksSandboxState(clock, config);
+  const latency = new Latency(options.latency ?? false);
   const router = new Router();
-  // Intuit's OAuth endpoints live on three hosts; the sandbox serves their paths on one.
+  // Intuit's OAuth endpoints live on several hosts; the sandbox serves their paths on one.
   router.add('GET', '/connect/oauth2', (request) => state.oauth.authorize(request));
   router.add('POST', '/oauth2/v1/tokens/bearer', (request) => state.oauth.token(request));
   router.add('POST', '/v2/oauth2/tokens/revoke', (request) => state.oauth.revoke(request));
+  router.add('GET', OPENID_PATHS.userinfo, (request) => state.oauth.userInfo(request));
+  router.add('GET', OPENID_PATHS.jwks, () => json(200, state.oauth.openId.jwks(), { intuit_tid: transactionId() }));
+  const discovery = () => json(200, discoveryDocument(server.url), { intuit_tid: transactionId() });
+  router.add('GET', OPENID_PATHS.discovery, discovery);
+  router.add('GET', OPENID_PATHS.sandboxDiscovery, discovery);
   addAccountingRoutes(router, state);
 
   const describe = (): QuickBooksSandboxDescription => {
@@ -63,6 +78,9 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
       authorizeUrl: `${url}/connect/oauth2`,
       tokenUrl: `${url}/oauth2/v1/tokens/bearer`,
       revokeUrl: `${url}/v2/oauth2/tokens/revoke`,
+      userInfoUrl: `${url}${OPENID_PATHS.userinfo}`,
+      jwksUrl: `${url}${OPENID_PATHS.jwks}`,
+      discoveryUrl: `${url}${OPENID_PATHS.sandboxDiscovery}`,
       clientId: config.app.clientId,
       clientSecret: config.app.clientSecret,
       redirectUris: config.app.redirectUris,
@@ -71,14 +89,26 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
       controlUrl: `${url}${CONTROL_PREFIX}`,
     };
   };
-  addControlRoutes(router, state, describe);
+  addControlRoutes(router, state, describe, latency);
   router.add('GET', '/', () => redirect(CONTROL_PREFIX));
 
-  const handler = routerHandler(router, () => html(404, '<!doctype html><title>404</title><p>Not found</p>'));
-  // Faults apply to the emulated Intuit endpoints, never to the control API tests use to remove them.
-  const faulted = withFaults(handler, state.faults, (request) => {
-    state.counters.increment('faults.injected', request.path);
-  });
+  const routed = routerHandler(
+    router,
+    (request) =>
+      unsupportedAccountingRequest(state, request) ?? html(404, '<!doctype html><title>404</title><p>Not found</p>'),
+  );
+  // A known path with an unknown method is a QBO fault too, not the router's 405.
+  const handler: typeof routed = (request) =>
+    request.path.startsWith(CONTROL_PREFIX) || router.match(request.method, request.path) !== 'method-not-allowed'
+      ? routed(request)
+      : (unsupportedAccountingRequest(state, request) ?? routed(request));
+  // Faults and latency apply to the emulated Intuit endpoints, never to the control API tests use to remove them.
+  const faulted = withLatency(
+    withFaults(handler, state.faults, (request) => {
+      state.counters.increment('faults.injected', request.path);
+    }),
+    latency,
+  );
   const server: RunningServer = await serve(
     (request) => (request.path.startsWith(CONTROL_PREFIX) ? handler(request) : faulted(request)),
     {
@@ -92,10 +122,29 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     port: server.port,
     clock,
     state,
+    latency,
     describe,
     close: async () => {
       state.webhooks.stop();
       await server.close();
     },
+  };
+}
+
+/** The OpenID discovery document (FACTS §1.1), pointing at the sandbox; the issuer stays Intuit's. */
+function discoveryDocument(url: string): object {
+  return {
+    issuer: INTUIT_ISSUER,
+    authorization_endpoint: `${url}/connect/oauth2`,
+    token_endpoint: `${url}/oauth2/v1/tokens/bearer`,
+    userinfo_endpoint: `${url}${OPENID_PATHS.userinfo}`,
+    revocation_endpoint: `${url}/v2/oauth2/tokens/revoke`,
+    jwks_uri: `${url}${OPENID_PATHS.jwks}`,
+    response_types_supported: ['code'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    scopes_supported: ['openid', 'email', 'profile', 'address', 'phone'],
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    claims_supported: ['aud', 'exp', 'iat', 'iss', 'realmid', 'sub'],
   };
 }

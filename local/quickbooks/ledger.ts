@@ -34,12 +34,34 @@ export interface LedgerOptions {
   deactivateOperation: 'Update' | 'Delete';
 }
 
+/** Optional writable Customer fields a full (non-sparse) update clears when the body omits them. */
+const CLEARED_BY_FULL_UPDATE = [
+  'Title',
+  'GivenName',
+  'MiddleName',
+  'FamilyName',
+  'Suffix',
+  'CompanyName',
+  'PrimaryEmailAddr',
+  'PrimaryPhone',
+  'AlternatePhone',
+  'Mobile',
+  'Fax',
+  'WebAddr',
+  'BillAddr',
+  'ShipAddr',
+  'Notes',
+  'SalesTermRef',
+] as const;
+
 const money = (value: number) => Math.round(value * 100) / 100;
 const NAME_FORBIDDEN = /[:\t\n]/;
 
 const Ref = z.object({ value: z.string().min(1), name: z.string().optional() }).strict();
 const Address = z
   .object({
+    /** The address's own id, as a read returns it (a client sending a customer back keeps it). */
+    Id: z.string().optional(),
     Line1: z.string().max(500).optional(),
     Line2: z.string().max(500).optional(),
     Line3: z.string().max(500).optional(),
@@ -182,8 +204,8 @@ export class Ledger {
     const balance = money(input.Balance ?? 0);
     const fields: JsonObject = {
       Taxable: input.Taxable ?? false,
-      ...(input.BillAddr ? { BillAddr: { Id: this.company.newId(), ...input.BillAddr } } : {}),
-      ...(input.ShipAddr ? { ShipAddr: { Id: this.company.newId(), ...input.ShipAddr } } : {}),
+      ...(input.BillAddr ? { BillAddr: newAddress(this.company.newId(), input.BillAddr) } : {}),
+      ...(input.ShipAddr ? { ShipAddr: newAddress(this.company.newId(), input.ShipAddr) } : {}),
       ...(input.Notes !== undefined ? { Notes: input.Notes } : {}),
       Job: parent !== undefined,
       BillWithParent: input.BillWithParent ?? false,
@@ -210,10 +232,14 @@ export class Ledger {
     return created;
   }
 
-  /** A sparse update: only the given fields change. */
-  updateCustomer(id: string, input: CustomerInput): JsonObject {
+  /**
+   * An update. Sparse (the default): only the given fields change. Full (`clearOmitted`): the
+   * optional writable fields the body leaves out are cleared, as QBO's full update sets them to null.
+   */
+  updateCustomer(id: string, input: CustomerInput, options: { clearOmitted?: boolean } = {}): JsonObject {
     const current = this.liveCustomer(id);
-    if (input.ParentRef || input.Job !== undefined) {
+    const movesParent = input.ParentRef !== undefined && input.ParentRef.value !== refValue(current, 'ParentRef');
+    if (movesParent || (input.Job !== undefined && input.Job !== current.Job)) {
       throw new QboValidationError(
         '6000',
         'A business validation error has occurred while processing your request',
@@ -228,6 +254,9 @@ export class Ledger {
     if (input.SalesTermRef) this.liveRecord('Term', input.SalesTermRef.value);
     const patch = JsonObjectSchema.parse(input);
     const updated = this.company.update('Customer', id, (record) => {
+      if (options.clearOmitted) {
+        for (const key of CLEARED_BY_FULL_UPDATE) if (!(key in patch)) Reflect.deleteProperty(record, key);
+      }
       for (const [key, value] of Object.entries(patch)) {
         if (key === 'Balance') continue;
         if ((key === 'BillAddr' || key === 'ShipAddr') && isJsonObject(value)) {
@@ -561,6 +590,12 @@ export class Ledger {
       '',
     );
   }
+}
+
+/** A new address gets its own id; one the client sent is ignored. */
+function newAddress(id: string, address: NonNullable<CustomerInput['BillAddr']>): JsonObject {
+  const fields = JsonObjectSchema.parse(address);
+  return { ...fields, Id: id };
 }
 
 function deriveDisplayName(input: CustomerInput): string | undefined {

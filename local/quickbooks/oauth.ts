@@ -11,6 +11,7 @@ import {
   type SandboxRequest,
   type SandboxResponse,
 } from '../shared/http';
+import { OpenIdProvider } from './openid';
 
 export interface OAuthApp {
   clientId: string;
@@ -61,6 +62,8 @@ interface TokenFamily {
   realmId: string;
   createdAt: number;
   revoked: boolean;
+  /** The scopes consented to, space-separated (userinfo answers only with `openid`). */
+  scope: string;
 }
 
 interface RefreshTokenState {
@@ -93,6 +96,8 @@ export class IntuitOAuthServer {
   /** The realm the sandbox user consents for; `undefined` makes the user decline. */
   consentRealm: () => string | undefined;
   options: OAuthOptions;
+  /** Signs id_tokens and answers JWKS and userinfo. */
+  readonly openId = new OpenIdProvider();
 
   constructor(
     readonly app: OAuthApp,
@@ -185,6 +190,27 @@ export class IntuitOAuthServer {
     return { ok: true };
   }
 
+  /**
+   * `GET /v1/openid_connect/userinfo` with the access token. The body for a token without the
+   * `openid` scope is unverified; a 403 `insufficient_scope` is the harder answer.
+   */
+  userInfo(request: SandboxRequest): SandboxResponse {
+    const tid = transactionId();
+    const match = /^Bearer\s+(\S+)$/i.exec(header(request, 'authorization') ?? '');
+    const token = match?.[1] ? this.accessTokens.get(match[1]) : undefined;
+    const family = token ? this.families.get(token.familyId) : undefined;
+    if (!token || !family || family.revoked || this.clock.now() >= token.expiresAt) {
+      return json(
+        401,
+        { error: 'invalid_token' },
+        { intuit_tid: tid, 'www-authenticate': 'Bearer error="invalid_token"' },
+      );
+    }
+    const scopes = family.scope.split(/\s+/);
+    if (!scopes.includes('openid')) return json(403, { error: 'insufficient_scope' }, { intuit_tid: tid });
+    return json(200, this.openId.userInfo(scopes), { intuit_tid: tid });
+  }
+
   reset(): void {
     this.codes.clear();
     this.families.clear();
@@ -211,7 +237,7 @@ export class IntuitOAuthServer {
   /** Issues tokens for a realm without the browser dance (seeding a connected state). */
   issueForRealm(realmId: string): { access_token: string; refresh_token: string; realmId: string } {
     const familyId = randomUUID();
-    this.families.set(familyId, { realmId, createdAt: this.clock.now(), revoked: false });
+    this.families.set(familyId, { realmId, createdAt: this.clock.now(), revoked: false, scope: ACCOUNTING_SCOPE });
     const refreshToken = this.newRefreshToken(familyId);
     return { access_token: this.newAccessToken(familyId, realmId), refresh_token: refreshToken, realmId };
   }
@@ -229,7 +255,12 @@ export class IntuitOAuthServer {
       return this.invalidGrant(tid, code.realmId);
     const familyId = randomUUID();
     code.familyId = familyId;
-    this.families.set(familyId, { realmId: code.realmId, createdAt: this.clock.now(), revoked: false });
+    this.families.set(familyId, {
+      realmId: code.realmId,
+      createdAt: this.clock.now(),
+      revoked: false,
+      scope: code.scope,
+    });
     this.counters.increment('oauth.code_exchanges', code.realmId);
     const refreshToken = this.newRefreshToken(familyId);
     return this.tokenResponse(
@@ -289,7 +320,8 @@ export class IntuitOAuthServer {
         (family.createdAt + this.options.hardExpirySeconds * 1000 - now) / 1000,
       );
     }
-    if (openid) body.id_token = `eyJraWQiOiJzYW5kYm94IiwiYWxnIjoiUlMyNTYifQ.${randomToken(60)}.${randomToken(40)}`;
+    if (openid)
+      body.id_token = this.openId.idToken(this.app.clientId, realmId, now, this.options.accessTokenTtlSeconds);
     return json(200, body, { intuit_tid: tid });
   }
 

@@ -18,6 +18,8 @@ export interface QuickBooksSandboxConfig {
   /** Seed the default realm with generated customers, a reference dataset, or nothing. */
   seed: { count: number; seed: number } | { reference: ReferenceDataset } | false;
   throttle: ThrottleLimits | false;
+  /** Batch calls per realm (FACTS §6.1: 40 per minute per realm and app), counted on top of `throttle`. */
+  batchThrottle: ThrottleLimits | false;
   throttleFormat: 'xml' | 'json';
   oauth: Partial<OAuthOptions>;
   webhooks: Partial<Omit<WebhookOptions, 'verifierToken'>>;
@@ -42,6 +44,7 @@ export const DEFAULT_CONFIG: QuickBooksSandboxConfig = {
   verifierToken: 'sandbox-verifier-token-0000000000000000',
   seed: { count: 50, seed: 42 },
   throttle: { perSecond: 10, perMinute: 500 },
+  batchThrottle: { perSecond: 40, perMinute: 40 },
   throttleFormat: 'xml',
   oauth: {},
   webhooks: {},
@@ -55,6 +58,7 @@ export class QuickBooksSandboxState {
   readonly counters = new Counters();
   readonly faults: FaultInjector;
   readonly throttle: RealmThrottle;
+  readonly batchThrottle: RealmThrottle;
   readonly oauth: IntuitOAuthServer;
   readonly webhooks: WebhookEmitter;
   throttleFormat: 'xml' | 'json';
@@ -69,6 +73,7 @@ export class QuickBooksSandboxState {
   ) {
     this.faults = new FaultInjector(config.faultSeed);
     this.throttle = new RealmThrottle(config.throttle);
+    this.batchThrottle = new RealmThrottle(config.batchThrottle);
     this.throttleFormat = config.throttleFormat;
     this.cdcOptions = { ...config.cdc };
     this.ledgerOptions = { ...config.ledger };
@@ -154,6 +159,7 @@ export class QuickBooksSandboxState {
     this.counters.reset();
     this.faults.clear(this.config.faultSeed);
     this.throttle.reset();
+    this.batchThrottle.reset();
     this.webhooks.reset();
     this.oauth.reset();
     this.consentRealm = this.config.realmId;

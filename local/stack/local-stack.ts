@@ -11,6 +11,7 @@ import { createConnectorTable } from '../dynamodb/create-table';
 import { startDynamoDbLocal } from '../dynamodb/dynamodb-local';
 import { startPipedriveSandbox } from '../pipedrive';
 import { startQuickBooksSandbox } from '../quickbooks';
+import { REALISTIC_LATENCY } from '../shared/latency';
 import { SandboxClock } from '../shared/clock';
 import { type HealthSources, healthSnapshot, renderHealth } from './health-page';
 import { lambdaContext, loadHandler } from './load-handler';
@@ -40,6 +41,11 @@ export interface LocalStackOptions {
   visibilityTimeoutSeconds?: number;
   /** Compresses the retry delays the worker sets on failed messages by this factor (1: real time). */
   retryTimeScale?: number;
+  /**
+   * Whether the sandboxes wait like the vendors' servers before each answer (REALISTIC_LATENCY;
+   * default true), so sequential clients meet QBO's 10/s throttle as they would live, not at 0 ms.
+   */
+  sandboxLatency?: boolean;
 }
 
 const HANDLERS = join(__dirname, '..', '..', 'functions', 'handlers');
@@ -140,9 +146,11 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     app: { redirectUris: [qboRedirect] },
     webhooks: { url: `${front.url}/webhooks/quickbooks`, format: 'cloudevents' },
     webhookTicker: true,
+    latency: options.sandboxLatency === false ? false : REALISTIC_LATENCY.quickbooks,
   });
   const pipedrive = await startPipedriveSandbox({
     clock,
+    latency: options.sandboxLatency === false ? false : REALISTIC_LATENCY.pipedrive,
     plan: 'growth',
     seats: 1,
     oauth: {
