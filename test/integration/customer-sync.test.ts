@@ -1,5 +1,4 @@
 import { RateLimitedError, TransientError } from '../../functions/platform/errors';
-import type { LinkRepository } from '../../functions/sync/ports';
 import { control } from '../helpers/quickbooks-sandbox';
 import { type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
 
@@ -289,22 +288,15 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
   it('creates no duplicate organization when a crash comes between the Pipedrive create and the link write', async () => {
     const customer = await create({ DisplayName: 'Crash Co' });
     let crash = true;
-    const crashing: LinkRepository = {
-      getMany: (...a) => h.links.getMany(...a),
-      claimCreate: (...a) => h.links.claimCreate(...a),
-      abandonClaim: (...a) => h.links.abandonClaim(...a),
-      recordOrganization: (...a) => {
-        if (crash) {
+    const crashing = new Proxy(h.links, {
+      get(target, property, receiver) {
+        if (property === 'recordOrganization' && crash) {
           crash = false;
-          return Promise.reject(new Error('Lambda killed'));
+          return () => Promise.reject(new Error('Lambda killed'));
         }
-        return h.links.recordOrganization(...a);
+        return Reflect.get(target, property, receiver) as unknown;
       },
-      markSynced: (...a) => h.links.markSynced(...a),
-      markState: (...a) => h.links.markState(...a),
-      repoint: (...a) => h.links.repoint(...a),
-      forgetOrganization: (...a) => h.links.forgetOrganization(...a),
-    };
+    });
     const sync = h.sync({}, { links: crashing });
     const message = h.message(customer.Id);
     await expect(sync.sync(message, await sync.prepare([message]))).rejects.toThrow('Lambda killed');
