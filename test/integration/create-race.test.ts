@@ -17,9 +17,9 @@ interface Gate {
  * pause, without any sleep.
  */
 function gated<T extends object>(target: T, method: string): [T, Gate] {
-  let arrive = () => undefined as void;
+  let arrive: () => void = () => undefined;
   const reached = new Promise<void>((resolve) => (arrive = resolve));
-  let open = () => undefined as void;
+  let open: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => (open = resolve));
   let used = false;
   const proxy = new Proxy(target, {
