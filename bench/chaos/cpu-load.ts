@@ -16,6 +16,8 @@ for (;;) {
 
 export interface CpuLoad {
   processes: number;
+  /** The busy loops' process ids, while they run. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export function startCpuLoad(processes: number, maxMs = 3 * 60 * 60_000): CpuLoa
   process.once('exit', killAll);
   return {
     processes,
+    pids: children.flatMap((child) => (child.pid === undefined ? [] : [child.pid])),
     stop: async () => {
       process.removeListener('exit', killAll);
       await Promise.all(
