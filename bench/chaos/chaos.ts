@@ -1,4 +1,4 @@
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { z } from 'zod';
 import { refValue } from '../../local/quickbooks/json';
 import { startLocalStack } from '../../local/stack/local-stack';
@@ -54,7 +54,7 @@ const ScheduleAnswer = z.object({
 export interface ChaosReport {
   ok: boolean;
   /** The load the run was under: its own busy loops and added latency, and the machine's 1-minute load average. */
-  load: { busyLoops: number; latencyMs: number; loadAverage: { mean: number; max: number } };
+  load: { busyLoops: number; latencyMs: number; slowdown: number; loadAverage: { mean: number; max: number } };
   /** CDC polls and reconciles that failed and ran again (as the next scheduled run would). */
   scheduleFailures: string[];
   seconds: number;
@@ -104,7 +104,12 @@ export interface ChaosReport {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const progress = options.progress ?? (() => undefined);
-  const quietTimeoutMs = options.quietTimeoutMs ?? 600_000;
+  // On a loaded machine every step takes longer in wall time: the outage, the visibility timeout (the
+  // local stack cannot stop a slow handler as Lambda would) and the waits for quiet are stretched by
+  // the load per core (1 to 8), measured before the run, its own busy loops included. The checks are not.
+  const slowdown =
+    Math.round(Math.min(8, Math.max(1, ((loadavg()[0] ?? 0) + (options.cpuLoad ?? 0)) / cpus().length)) * 10) / 10;
+  const quietTimeoutMs = (options.quietTimeoutMs ?? 600_000) * slowdown;
   const phases: Record<string, number> = {};
   let phaseStart = Date.now();
   const phase = (name: string) => {
@@ -140,7 +145,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const stack = await startLocalStack({
     qboSeedCount: options.customers,
     pollIntervalMs: 20_000,
-    visibilityTimeoutSeconds: 30,
+    visibilityTimeoutSeconds: Math.round(30 * slowdown),
     retryTimeScale: 1 / 30,
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
     ...(options.sqsEndpoint ? { sqsEndpoint: options.sqsEndpoint } : {}),
@@ -181,7 +186,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     phase('storm');
     // Outages end whether or not the work has caught up: the faults stop once the pipeline is quiet or the outage's time is up.
-    await waitForQuiet(stack, sqs, options.outageTailMs ?? 120_000);
+    await waitForQuiet(stack, sqs, (options.outageTailMs ?? 120_000) * slowdown);
     phase('rest of the outage');
     faults.stop();
     await quiet('drain after the outage');
@@ -268,6 +273,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       load: {
         busyLoops: cpuLoad.processes,
         latencyMs: options.latencyMs ?? 0,
+        slowdown,
         loadAverage: {
           mean: Math.round((loadSamples.reduce((sum, x) => sum + x, 0) / loadSamples.length) * 10) / 10,
           max: Math.round(Math.max(...loadSamples) * 10) / 10,
