@@ -1,9 +1,11 @@
+import { cpus, loadavg } from 'node:os';
 import { z } from 'zod';
 import { refValue } from '../../local/quickbooks/json';
 import { startLocalStack } from '../../local/stack/local-stack';
 import { tableNamed } from '../../functions/platform/table';
 import { ConnectionStore } from '../../functions/store/connections';
 import { LinkStore } from '../../functions/store/link-store';
+import { startCpuLoad } from './cpu-load';
 import { convergence, duplicates, leakedSecrets, type LinkRow, type Mismatch } from './checks';
 import { expectedCustomers } from './expected';
 import { CHAOS_HTTP_TIMEOUT_MS, CHAOS_PENDING_STALE_AFTER_MS, injectFaults } from './faults';
@@ -25,6 +27,10 @@ export interface ChaosOptions {
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
   name?: string;
+  /** Busy-loop processes beside the run for its whole length (issue #13's CPU load); none by default. */
+  cpuLoad?: number;
+  /** Added milliseconds on every request to both sandboxes that no other fault takes; none by default. */
+  latencyMs?: number;
   /** Progress lines for the person watching (never captured). */
   progress?: (line: string) => void;
 }
@@ -47,6 +53,8 @@ const ScheduleAnswer = z.object({
 
 export interface ChaosReport {
   ok: boolean;
+  /** The load the run was under: its own busy loops and added latency, and the machine's 1-minute load average. */
+  load: { busyLoops: number; latencyMs: number; slowdown: number; loadAverage: { mean: number; max: number } };
   /** CDC polls and reconciles that failed and ran again (as the next scheduled run would). */
   scheduleFailures: string[];
   seconds: number;
@@ -96,13 +104,28 @@ export interface ChaosReport {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const progress = options.progress ?? (() => undefined);
-  const quietTimeoutMs = options.quietTimeoutMs ?? 600_000;
+  // On a loaded machine every step takes longer in wall time: the outage, the visibility timeout (the
+  // local stack cannot stop a slow handler as Lambda would) and the waits for quiet are stretched by
+  // the load per core (1 to 8), measured before the run, its own busy loops included. The checks are not.
+  const slowdown =
+    Math.round(Math.min(8, Math.max(1, ((loadavg()[0] ?? 0) + (options.cpuLoad ?? 0)) / cpus().length)) * 10) / 10;
+  const quietTimeoutMs = (options.quietTimeoutMs ?? 600_000) * slowdown;
   const phases: Record<string, number> = {};
   let phaseStart = Date.now();
   const phase = (name: string) => {
     phases[name] = Math.round((Date.now() - phaseStart) / 100) / 10;
     phaseStart = Date.now();
     progress(`${name}: ${phases[name]} s`);
+  };
+  const cpuLoad = startCpuLoad(options.cpuLoad ?? 0);
+  const loadSamples: number[] = [];
+  const sampleLoad = () => loadSamples.push(loadavg()[0] ?? 0);
+  sampleLoad();
+  const sampler = setInterval(sampleLoad, 5000);
+  sampler.unref();
+  const stopLoad = async () => {
+    clearInterval(sampler);
+    await cpuLoad.stop();
   };
   const capture = captureOutput();
   const chaosEnvironment = {
@@ -122,15 +145,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const stack = await startLocalStack({
     qboSeedCount: options.customers,
     pollIntervalMs: 20_000,
-    visibilityTimeoutSeconds: 30,
+    visibilityTimeoutSeconds: Math.round(30 * slowdown),
     retryTimeScale: 1 / 30,
     // The sandboxes answer with realistic latency, so throttling comes from load, not a 0 ms server.
     sandboxLatency: true,
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
     ...(options.sqsEndpoint ? { sqsEndpoint: options.sqsEndpoint } : {}),
     ...(options.name ? { name: options.name } : {}),
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     restore();
+    await stopLoad();
     throw error;
   });
   const sqs = sqsFor(process.env.AWS_ENDPOINT_URL_SQS ?? '');
@@ -142,7 +166,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     const { realmId } = await stack.connect();
     phase('start and connect');
-    const faults = injectFaults(stack);
+    const faults = injectFaults(stack, { latencyMs: options.latencyMs ?? 0 });
     for (let attempt = 1; ; attempt++) {
       try {
         await stack.invoke('backfill', { realmId, dryRun: false });
@@ -164,7 +188,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     phase('storm');
     // Outages end whether or not the work has caught up: the faults stop once the pipeline is quiet or the outage's time is up.
-    await waitForQuiet(stack, sqs, options.outageTailMs ?? 120_000);
+    await waitForQuiet(stack, sqs, (options.outageTailMs ?? 120_000) * slowdown);
     phase('rest of the outage');
     faults.stop();
     await quiet('drain after the outage');
@@ -248,6 +272,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const applied = faults.applied();
     const report: ChaosReport = {
       ok: false,
+      load: {
+        busyLoops: cpuLoad.processes,
+        latencyMs: options.latencyMs ?? 0,
+        slowdown,
+        loadAverage: {
+          mean: Math.round((loadSamples.reduce((sum, x) => sum + x, 0) / loadSamples.length) * 10) / 10,
+          max: Math.round(Math.max(...loadSamples) * 10) / 10,
+        },
+      },
       scheduleFailures,
       seconds: Math.round((Date.now() - started) / 100) / 10,
       phases,
@@ -299,5 +332,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     await stack.close();
     restore();
+    await stopLoad();
   }
 }

@@ -22,7 +22,7 @@ const QBO_THROTTLE_XML =
 export interface InjectedFaults {
   /** Faults applied so far, by kind. */
   applied(): Record<string, number>;
-  /** Ends the outage: every fault, 429 burst, token limit and webhook loss is switched off. */
+  /** Ends the outage: every fault, 429 burst, token limit and webhook loss is switched off (added latency stays). */
   stop(): void;
 }
 
@@ -33,7 +33,7 @@ export interface InjectedFaults {
  * reordering, and creates whose answer is lost after Pipedrive made the organization (a Lambda
  * that died between the POST and the link write).
  */
-export function injectFaults(stack: LocalStack): InjectedFaults {
+export function injectFaults(stack: LocalStack, options: { latencyMs?: number } = {}): InjectedFaults {
   const qbo = stack.qbo.state;
   const pipedrive = stack.pipedrive;
   const api = '^/v3/';
@@ -73,14 +73,24 @@ export function injectFaults(stack: LocalStack): InjectedFaults {
   add('pipedrive', 'token endpoint 5xx', { path: '^/oauth/token$', status: 503, probability: 0.05 });
 
   // Applied counts are read off the fault list, so a finished burst's fault stays in it, used up.
-  const retire = (system: 'qbo' | 'pipedrive', id: string) => {
+  const retire = (system: 'qbo' | 'pipedrive', id: string, kind = '429 burst') => {
     const spent = (system === 'qbo' ? qbo.faults : pipedrive.faults).list().find((fault) => fault.id === id);
     if (!spent) return;
     if (system === 'qbo') qbo.faults.remove(id);
     else pipedrive.faults.remove(id);
-    retired[`${system} 429 burst`] = (retired[`${system} 429 burst`] ?? 0) + spent.applied;
+    retired[`${system} ${kind}`] = (retired[`${system} ${kind}`] ?? 0) + spent.applied;
   };
   const retired: Record<string, number> = {};
+  // Added latency on every request no other fault takes, on both sandboxes. The sandboxes apply the
+  // first fault that matches, so it is kept last: a burst added later must come before it.
+  const latency: { system: 'qbo' | 'pipedrive'; id: string }[] = [];
+  const keepLatencyLast = () => {
+    if (!options.latencyMs) return;
+    for (const { system, id } of latency.splice(0)) retire(system, id, 'latency');
+    for (const system of ['qbo', 'pipedrive'] as const)
+      latency.push({ system, id: add(system, 'latency', { path: '.*', latencyMs: options.latencyMs }) });
+  };
+  keepLatencyLast();
   const burst = () => {
     const qboBurst = add('qbo', '429 burst', {
       path: api,
@@ -99,6 +109,7 @@ export function injectFaults(stack: LocalStack): InjectedFaults {
         'x-ratelimit-reset': '1',
       },
     });
+    keepLatencyLast();
     setTimeout(() => {
       retire('qbo', qboBurst);
       retire('pipedrive', pipedriveBurst);
@@ -138,6 +149,9 @@ export function injectFaults(stack: LocalStack): InjectedFaults {
       final = count();
       qbo.faults.clear();
       pipedrive.faults.clear();
+      // The outage ends; a slow network does not.
+      latency.length = 0;
+      keepLatencyLast();
       const { accessTokenMaxUses: _unlimited, ...oauth } = qbo.oauth.options;
       qbo.oauth.options = oauth;
       qbo.webhooks.configure({ dropProbability: 0, duplicateProbability: 0, reorderProbability: 0 });

@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import type { ChaosReport } from './chaos';
 
 const mark = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -8,6 +9,7 @@ export function formatReport(report: ChaosReport): string {
   const lines = [
     '',
     `Chaos run ${report.ok ? 'PASSED' : 'FAILED'} in ${report.seconds} s`,
+    `  load: ${report.load.busyLoops} busy loops of its own, ${report.load.latencyMs} ms added per request on both sandboxes; 1-minute load average ${report.load.loadAverage.mean} mean, ${report.load.loadAverage.max} max (${cpus().length} cores); outage, visibility and waits ×${report.load.slowdown}`,
     `  phases: ${Object.entries(report.phases)
       .map(([name, seconds]) => `${name} ${seconds} s`)
       .join(' · ')}`,
@@ -46,6 +48,7 @@ export function summaryJson(report: ChaosReport): string {
   return JSON.stringify({
     ok: report.ok,
     seconds: report.seconds,
+    load: report.load,
     customers: report.customers,
     organizations: report.organizations,
     scheduleFailures: report.scheduleFailures,

@@ -1,6 +1,8 @@
 /**
- * `npm run chaos [-- --customers N]`: 2,000 customers through the real connector on the local stack
- * under every fault at once (see faults.ts), then the checks of issue #8. Prints a readable report
+ * `npm run chaos [-- --customers N] [--cpu-load N] [--latency MS]`: 2,000 customers through the real
+ * connector on the local stack under every fault at once (see faults.ts), then the checks of issue #8.
+ * `--cpu-load N` runs N busy-loop processes beside it and `--latency MS` adds that much to every
+ * request to both sandboxes (issue #13). Prints a readable report
  * and, last, one JSON line; exits 0 only if every check holds.
  */
 import { writeSync } from 'node:fs';
@@ -13,6 +15,16 @@ function argument(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+/** A count or a duration that may be 0; refused loudly when it is not a whole number in range. */
+function bounded(name: string, max: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index < 0) return 0;
+  const value = Number(process.argv[index + 1]);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new Error(`--${name} takes a whole number from 0 to ${max}`);
+  return value;
+}
+
 // Straight to the terminal: the run captures process.stdout to scan the handlers' logs.
 const say = (line: string) => {
   writeSync(1, `${line}\n`);
@@ -20,9 +32,18 @@ const say = (line: string) => {
 
 async function main(): Promise<void> {
   const customers = argument('customers', 2000);
-  say(`Chaos run: ${customers} customers, every fault at once…`);
+  // Busy loops beyond a few per core measure the machine, not the connector.
+  const cpuLoad = bounded('cpu-load', 16);
+  // Below the run's client timeout (2 s), which the injected timeouts exceed on purpose.
+  const latencyMs = bounded('latency', 1000);
+  say(
+    `Chaos run: ${customers} customers, every fault at once` +
+      (cpuLoad > 0 || latencyMs > 0 ? `, ${cpuLoad} busy loops beside it, ${latencyMs} ms added per request…` : '…'),
+  );
   const report = await runChaos({
     customers,
+    cpuLoad,
+    latencyMs,
     edits: argument('edits', Math.ceil(customers / 2)),
     stormMs: argument('storm-seconds', 60) * 1000,
     progress: (line) => {

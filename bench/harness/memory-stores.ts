@@ -29,29 +29,58 @@ export class MemoryLinks implements LinkRepository {
     qboId: string,
     now: number,
     staleAfterMs: number,
-    owner?: string,
+    claimId: string,
   ): Promise<CustomerLink> {
     const current = this.links.get(key(realmId, qboId));
-    if (
-      current?.state === 'pending' &&
-      (current.pendingSince ?? 0) >= now - staleAfterMs &&
-      (owner === undefined || current.pendingOwner !== owner)
-    ) {
-      return Promise.reject(new CreateClaimConflict(`customer ${qboId} is being created by another worker`));
-    }
-    const next = this.put(realmId, qboId, now, { state: 'pending', pendingSince: now, pendingOwner: owner });
+    if (current?.orgId !== undefined || (current?.pendingSince ?? -Infinity) >= now - staleAfterMs)
+      return conflict(qboId);
+    const next = this.put(realmId, qboId, now, { state: 'pending', pendingSince: now, claimId });
     return Promise.resolve({ ...next });
   }
 
-  abandonClaim(realmId: string, qboId: string, owner: string): Promise<void> {
+  markCreateSent(realmId: string, qboId: string, claimId: string, now: number): Promise<void> {
     const current = this.links.get(key(realmId, qboId));
-    if (current?.state === 'pending' && current.pendingOwner === owner && current.orgId === undefined)
-      this.links.delete(key(realmId, qboId));
+    if (current?.claimId !== claimId || current.orgId !== undefined) return conflict(qboId);
+    this.put(realmId, qboId, now, { createAttemptedAt: current.createAttemptedAt ?? now });
     return Promise.resolve();
   }
 
-  recordOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<void> {
-    this.put(realmId, qboId, now, { orgId });
+  recordOrganization(realmId: string, qboId: string, orgId: number, now: number, claimId: string): Promise<void> {
+    const current = this.links.get(key(realmId, qboId));
+    if (current?.claimId !== claimId || current.orgId !== undefined || current.strayOrgIds?.has(orgId))
+      return conflict(qboId);
+    this.put(realmId, qboId, now, { orgId, createAttemptedAt: undefined, pendingOwner: undefined });
+    return Promise.resolve();
+  }
+
+  releaseClaim(realmId: string, qboId: string, claimId: string, now: number, createNotSent = false): Promise<void> {
+    if (this.links.get(key(realmId, qboId))?.claimId === claimId)
+      this.put(realmId, qboId, now, {
+        pendingSince: undefined,
+        claimId: undefined,
+        ...(createNotSent ? { createAttemptedAt: undefined } : {}),
+      });
+    return Promise.resolve();
+  }
+
+  abandonClaim(realmId: string, qboId: string, claimId: string): Promise<void> {
+    const current = this.links.get(key(realmId, qboId));
+    if (current?.claimId === claimId && current.orgId === undefined) this.links.delete(key(realmId, qboId));
+    return Promise.resolve();
+  }
+
+  disownOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<boolean> {
+    const current = this.links.get(key(realmId, qboId));
+    if (!current || current.orgId === orgId) return Promise.resolve(false);
+    this.put(realmId, qboId, now, { strayOrgIds: new Set([...(current.strayOrgIds ?? []), orgId]) });
+    return Promise.resolve(true);
+  }
+
+  forgetStray(realmId: string, qboId: string, orgId: number): Promise<void> {
+    const current = this.links.get(key(realmId, qboId));
+    const strays = new Set(current?.strayOrgIds);
+    strays.delete(orgId);
+    if (current) this.links.set(key(realmId, qboId), { ...current, strayOrgIds: strays.size > 0 ? strays : undefined });
     return Promise.resolve();
   }
 
@@ -67,6 +96,8 @@ export class MemoryLinks implements LinkRepository {
       ...(personId !== undefined ? { personId } : {}),
       state: 'synced',
       pendingSince: undefined,
+      pendingOwner: undefined,
+      claimId: undefined,
       reason: undefined,
     });
     return Promise.resolve();
@@ -120,6 +151,10 @@ export class MemoryLinks implements LinkRepository {
     this.links.set(key(realmId, qboId), next);
     return next;
   }
+}
+
+function conflict(qboId: string): Promise<never> {
+  return Promise.reject(new CreateClaimConflict(`customer ${qboId} is being created by another worker`));
 }
 
 /** Appends only; the backfill never reads the audit trail. */

@@ -27,7 +27,7 @@ const Config = RuntimeConfig.extend({
   QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
   HOME_CURRENCY: z.string().length(3).default('USD'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
-  /** A create claim older than this may be taken over; longer than any one create attempt can take. */
+  /** A create claim older than this may be taken over (liveness only: a live owner is fenced out, decision 29). */
   PENDING_STALE_AFTER_MS: z.coerce.number().int().positive().default(120_000),
 });
 const config = Config.parse(process.env);

@@ -213,6 +213,24 @@ export class PipedriveClient {
     return ids;
   }
 
+  /**
+   * Ids of the organizations updated at or after `updatedSince` (epoch ms; 0 for all) whose custom
+   * field `fieldKey` equals `value`, by listing (10 tokens per 500): unlike search, a list shows a
+   * create at once, so a retry after a lost create answer finds what it made (decision 29).
+   */
+  async listOrganizationIdsByField(fieldKey: string, value: string, updatedSince: number): Promise<number[]> {
+    const ids: number[] = [];
+    const since = updatedSince > 0 ? { updatedSince } : {};
+    for await (const page of this.organizationPages({ ...since, customFieldKeys: [fieldKey] }))
+      for (const org of page) if (org.custom_fields?.[fieldKey] === value) ids.push(org.id);
+    return ids;
+  }
+
+  /** Soft delete: Pipedrive keeps the organization for 30 days. */
+  async deleteOrganization(id: number): Promise<number> {
+    return (await this.call(OPERATIONS.deleteOrganization, IdOnly, { params: { id } })).data.id;
+  }
+
   /** v1 merge (no v2 twin): `id` is removed and `mergeWithId` survives, winning conflicts. Returns the survivor's id. */
   async mergeOrganizations(id: number, mergeWithId: number): Promise<number> {
     const body = { merge_with_id: mergeWithId };

@@ -45,6 +45,7 @@ export const OPERATIONS = {
   getOrganization: pipedriveOperation('v2', 'GET /organizations/{id}'),
   createOrganization: pipedriveOperation('v2', 'POST /organizations'),
   updateOrganization: pipedriveOperation('v2', 'PATCH /organizations/{id}'),
+  deleteOrganization: pipedriveOperation('v2', 'DELETE /organizations/{id}'),
   mergeOrganizations: pipedriveOperation('v1', 'PUT /organizations/{id}/merge'),
   listPersons: pipedriveOperation('v2', 'GET /persons'),
   getPerson: pipedriveOperation('v2', 'GET /persons/{id}'),

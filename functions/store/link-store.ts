@@ -22,10 +22,16 @@ export const CustomerLink = z.object({
   lastPushedSyncToken: z.string().optional(),
   /** The mapped payload last pushed (our field names), to diff and to patch only what changed. */
   pushed: z.unknown().optional(),
-  /** When a create was claimed; a stale claim may be taken over. */
+  /** When the live create claim was made; a stale claim may be taken over (liveness only, decision 29). */
   pendingSince: z.number().optional(),
-  /** The message (event id) that claimed the create: its own redelivery may take the claim over at once. */
+  /** Written by versions before decision 29 (the claiming message's event id); such a link may hide a created organization. */
   pendingOwner: z.string().optional(),
+  /** The fencing token of the live create claim: only its holder may announce a create or record an organization. */
+  claimId: z.string().optional(),
+  /** When the earliest create whose outcome is unknown was sent (kept until an organization is recorded). */
+  createAttemptedAt: z.number().optional(),
+  /** Organizations a superseded attempt made and gave up: never to be linked, deleted in Pipedrive. */
+  strayOrgIds: z.set(z.number().int()).optional(),
   /** The customer this one was merged into. */
   mergedInto: z.string().optional(),
   reason: z.string().optional(),
@@ -44,16 +50,23 @@ export interface SyncedLink {
   lastPushedSyncToken: string;
 }
 
-/** A newer version was already pushed, or a create is claimed by another worker. */
 /** Another worker got there first: a newer version of the customer was already pushed (the change is stale). */
 export class LinkConflict extends Error {
   // The domain recognises it by name: it cannot import this store.
   override readonly name: string = 'LinkConflict';
 }
 
-/** Another message holds a fresh create claim: not stale, only early, so it is retried like a transient failure. */
+/**
+ * Another attempt holds a live create claim, took this attempt's claim over, or already recorded an
+ * organization: not stale, only early, so it is retried like a transient failure.
+ */
 export class CreateClaimConflict extends LinkConflict {
   override readonly name: string = 'CreateClaimConflict';
+}
+
+/** The text the chaos run's dead-letter check recognises as contention (bench/chaos/retry-reasons.ts). */
+function claimConflict(qboId: string): CreateClaimConflict {
+  return new CreateClaimConflict(`customer ${qboId} is being created by another worker`);
 }
 
 export class LinkStore {
@@ -90,15 +103,17 @@ export class LinkStore {
   }
 
   /**
-   * Claims the right to create the customer's organization: the `pending` state of the
-   * duplicate-free create protocol. Fails when another worker holds a fresh claim.
+   * Claims the right to create the customer's organization under the fencing token `claimId`
+   * (decision 29). Fails while another attempt holds a live claim, and once the customer has an
+   * organization (a worker that read the link before another one created it must not create too).
+   * The answer carries `createAttemptedAt` when an earlier attempt may have created one.
    */
   async claimCreate(
     realmId: string,
     qboId: string,
     now: number,
     staleAfterMs: number,
-    owner?: string,
+    claimId: string,
   ): Promise<CustomerLink> {
     try {
       const result = await this.table.client.send(
@@ -106,44 +121,90 @@ export class LinkStore {
           TableName: this.table.name,
           Key: keys.link(realmId, qboId),
           UpdateExpression:
-            'SET realmId = :realm, qboId = :qbo, #state = :pending, pendingSince = :now, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
-            (owner !== undefined ? ', pendingOwner = :owner' : ' REMOVE pendingOwner'),
-          // A redelivery of the claiming message is not "another worker": the attempt that claimed is over.
+            'SET realmId = :realm, qboId = :qbo, #state = :pending, pendingSince = :now, claimId = :claim, updatedAt = :now, version = if_not_exists(version, :zero) + :one',
+          // Staleness is only for liveness (an owner that died): a live but slow owner is fenced out below.
           ConditionExpression:
-            'attribute_not_exists(pk) OR #state <> :pending OR pendingSince < :stale' +
-            (owner !== undefined ? ' OR pendingOwner = :owner' : ''),
+            'attribute_not_exists(orgId) AND (attribute_not_exists(pendingSince) OR pendingSince < :stale)',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':realm': realmId,
             ':qbo': qboId,
             ':pending': 'pending',
             ':now': now,
+            ':claim': claimId,
             ':stale': now - staleAfterMs,
             ':zero': 0,
             ':one': 1,
-            ...(owner !== undefined ? { ':owner': owner } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
       );
       return CustomerLink.parse(result.Attributes);
     } catch (error) {
-      if (isConditionFailure(error))
-        throw new CreateClaimConflict(`customer ${qboId} is being created by another worker`);
+      if (isConditionFailure(error)) throw claimConflict(qboId);
       throw error;
     }
   }
 
-  /** Deletes a first create claim whose create was refused (nothing was made), if it is still this owner's. */
-  async abandonClaim(realmId: string, qboId: string, owner: string): Promise<void> {
+  /**
+   * Says, under the claim, that a create is about to be sent: whoever takes the claim over looks for
+   * its organization first. Fails once the claim was taken over, so a superseded attempt never sends.
+   */
+  async markCreateSent(realmId: string, qboId: string, claimId: string, now: number): Promise<void> {
+    await this.fenced(realmId, qboId, {
+      UpdateExpression:
+        'SET createAttemptedAt = if_not_exists(createAttemptedAt, :now), updatedAt = :now, version = version + :one',
+      ConditionExpression: 'claimId = :claim AND attribute_not_exists(orgId)',
+      ExpressionAttributeValues: { ':claim': claimId, ':now': now, ':one': 1 },
+    });
+  }
+
+  /**
+   * Records the organization as soon as it exists, before anything else can fail, if the claim is
+   * still this attempt's and the organization was not given up as a stray.
+   */
+  async recordOrganization(realmId: string, qboId: string, orgId: number, now: number, claimId: string): Promise<void> {
+    await this.fenced(realmId, qboId, {
+      UpdateExpression:
+        'SET orgId = :org, updatedAt = :now, version = version + :one REMOVE createAttemptedAt, pendingOwner',
+      ConditionExpression: 'claimId = :claim AND attribute_not_exists(orgId) AND NOT contains(strayOrgIds, :org)',
+      ExpressionAttributeValues: { ':claim': claimId, ':org': orgId, ':now': now, ':one': 1 },
+    });
+  }
+
+  /**
+   * Ends an attempt that failed: the next one may claim at once. `createNotSent` forgets the create
+   * this attempt announced but never sent (a refusal), when no earlier attempt's outcome is unknown.
+   */
+  async releaseClaim(
+    realmId: string,
+    qboId: string,
+    claimId: string,
+    now: number,
+    createNotSent = false,
+  ): Promise<void> {
+    try {
+      await this.fenced(realmId, qboId, {
+        UpdateExpression:
+          'SET updatedAt = :now, version = version + :one REMOVE pendingSince, claimId' +
+          (createNotSent ? ', createAttemptedAt' : ''),
+        ConditionExpression: 'claimId = :claim',
+        ExpressionAttributeValues: { ':claim': claimId, ':now': now, ':one': 1 },
+      });
+    } catch (error) {
+      if (!(error instanceof CreateClaimConflict)) throw error;
+    }
+  }
+
+  /** Deletes a first create claim whose create was refused (nothing was made), if it is still this attempt's. */
+  async abandonClaim(realmId: string, qboId: string, claimId: string): Promise<void> {
     try {
       await this.table.client.send(
         new DeleteCommand({
           TableName: this.table.name,
           Key: keys.link(realmId, qboId),
-          ConditionExpression: '#state = :pending AND pendingOwner = :owner AND attribute_not_exists(orgId)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':owner': owner },
+          ConditionExpression: 'claimId = :claim AND attribute_not_exists(orgId)',
+          ExpressionAttributeValues: { ':claim': claimId },
         }),
       );
     } catch (error) {
@@ -151,16 +212,57 @@ export class LinkStore {
     }
   }
 
-  /** Records the organization as soon as it exists, before anything else can fail. */
-  async recordOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<void> {
+  /**
+   * Gives up an organization a superseded attempt created: from now on it can never be recorded.
+   * False when it is already the customer's organization (the attempt that took over adopted it).
+   */
+  async disownOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.link(realmId, qboId),
+          UpdateExpression: 'ADD strayOrgIds :org SET updatedAt = :now, version = version + :one',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(orgId) OR orgId <> :id)',
+          ExpressionAttributeValues: { ':org': new Set([orgId]), ':id': orgId, ':now': now, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Forgets a stray organization once it is deleted in Pipedrive. */
+  async forgetStray(realmId: string, qboId: string, orgId: number): Promise<void> {
     await this.table.client.send(
       new UpdateCommand({
         TableName: this.table.name,
         Key: keys.link(realmId, qboId),
-        UpdateExpression: 'SET orgId = :org, updatedAt = :now, version = version + :one',
-        ExpressionAttributeValues: { ':org': orgId, ':now': now, ':one': 1 },
+        UpdateExpression: 'DELETE strayOrgIds :org',
+        ExpressionAttributeValues: { ':org': new Set([orgId]) },
       }),
     );
+  }
+
+  private async fenced(
+    realmId: string,
+    qboId: string,
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({ TableName: this.table.name, Key: keys.link(realmId, qboId), ...update }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw claimConflict(qboId);
+      throw error;
+    }
   }
 
   /** Marks the customer in sync with what was pushed, unless a newer version was already pushed. */
@@ -173,7 +275,7 @@ export class LinkStore {
           UpdateExpression:
             'SET realmId = :realm, qboId = :qbo, #state = :synced, orgId = :org, pushed = :pushed, fingerprint = :fp, lastPushedUpdatedTime = :lut, lastPushedUpdatedAtMs = :lutMs, lastPushedSyncToken = :st, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
             (synced.personId !== undefined ? ', personId = :person' : '') +
-            ' REMOVE pendingSince, pendingOwner, reason',
+            ' REMOVE pendingSince, pendingOwner, claimId, reason',
           ConditionExpression: 'attribute_not_exists(lastPushedUpdatedAtMs) OR lastPushedUpdatedAtMs <= :lutMs',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isConnectorError } from '../platform/errors';
 import { type Log, silentLog } from '../platform/log';
 import { canonicalJson } from './canonical-json';
@@ -20,7 +21,10 @@ import { type MessageQueue, queued, type SyncMessage } from './sync-message';
 export interface SyncOptions extends MappingOptions {
   /** What happens to the losing organization of a QBO merge: merged into the survivor's in Pipedrive, or flagged "Merged". */
   mergeRule: 'merge' | 'flag';
-  /** A create claim older than this may be taken over (the worker that made it is gone). */
+  /**
+   * A create claim older than this may be taken over (the worker that made it is presumably gone).
+   * Liveness only: an owner that is alive after all is fenced out (decision 29).
+   */
   pendingStaleAfterMs: number;
 }
 
@@ -64,6 +68,8 @@ export interface PreparedBatch {
 export class AuditedFailure extends Error {}
 
 const MAX_LEVELS = 4;
+/** How far Pipedrive's clock may be behind ours when listing what an earlier create attempt made. */
+const CLOCK_SKEW_MARGIN_MS = 5 * 60_000;
 
 function messageKey(message: SyncMessage): string {
   return `${message.kind}:${message.id}`;
@@ -215,6 +221,8 @@ export class CustomerSync {
       });
     }
     try {
+      // A superseded attempt that died between giving its organization up and deleting it.
+      for (const stray of link?.strayOrgIds ?? []) await this.deleteStray(customer.Id, stray);
       let orgId = link?.orgId;
       let action: 'created' | 'updated' = 'updated';
       let note: string | undefined;
@@ -248,7 +256,7 @@ export class CustomerSync {
           note: 'held for review: several candidate organizations (see the backfill match report)',
         });
       if (orgId === undefined) {
-        const created = await this.createOrRecover(customer.Id, link, mapped, message.eventId);
+        const created = await this.createOrRecover(customer.Id, link, mapped);
         orgId = created.orgId;
         action = created.recovered ? 'updated' : 'created';
         note ??= created.recovered ? 'found the organization an interrupted attempt had created' : undefined;
@@ -291,45 +299,89 @@ export class CustomerSync {
   }
 
   /**
-   * Creates the organization under a `pending` claim owned by the message; a retry after a crash or
-   * a lost answer (the same message, at once; another one once the claim is stale) first looks for
-   * the one it made.
+   * Creates the organization under a fenced create claim (decision 29). An attempt whose claim was
+   * taken over never sends its create, and one that created anyway gives its organization up; a
+   * retry after a crash or a lost answer first lists what an earlier attempt may have created.
    */
   private async createOrRecover(
     qboId: string,
     link: LinkView | undefined,
     mapped: MappedCustomer,
-    owner: string,
   ): Promise<{ orgId: number; recovered: boolean }> {
     const { links, pipedrive, now, fields } = this.deps;
-    // Any earlier attempt on a customer without an organization may have made one and lost the answer,
-    // even if the link has since been marked failed or excluded.
-    const interrupted = link !== undefined && link.orgId === undefined;
-    await links.claimCreate(this.realmId, qboId, now(), this.options.pendingStaleAfterMs, owner);
+    const claimId = randomUUID();
+    const claim = await links.claimCreate(this.realmId, qboId, now(), this.options.pendingStaleAfterMs, claimId);
     const body = organizationBody(mapped.organization, fields);
-    if (interrupted) {
-      const quickbooksIdKey = fields.fieldKeys.quickbooksId;
-      const found = quickbooksIdKey ? await pipedrive.findOrganizationIdsByField(quickbooksIdKey, qboId) : [];
-      const orgId = found.length > 0 ? Math.min(...found) : undefined;
-      if (orgId !== undefined) {
-        await links.recordOrganization(this.realmId, qboId, orgId, now());
-        await pipedrive.updateOrganization(orgId, body);
-        return { orgId, recovered: true };
-      }
-    }
-    let created;
+    let sent = false;
     try {
-      created = await pipedrive.createOrganization(body);
+      const unknownSince = this.unknownCreateSince(claim);
+      const quickbooksIdKey = fields.fieldKeys.quickbooksId;
+      if (unknownSince !== undefined && quickbooksIdKey !== undefined) {
+        // An earlier attempt may have created one and lost the answer (or died before recording it).
+        const found = (
+          await pipedrive.listOrganizationIdsByField(quickbooksIdKey, qboId, unknownSince - CLOCK_SKEW_MARGIN_MS)
+        ).filter((id) => !claim.strayOrgIds?.has(id));
+        const orgId = found.length > 0 ? Math.min(...found) : undefined;
+        if (orgId !== undefined) {
+          await links.recordOrganization(this.realmId, qboId, orgId, now(), claimId);
+          await pipedrive.updateOrganization(orgId, body);
+          return { orgId, recovered: true };
+        }
+      }
+      await links.markCreateSent(this.realmId, qboId, claimId, now());
+      sent = true;
+      const created = await pipedrive.createOrganization(body);
+      await this.recordCreated(qboId, created.id, claimId);
+      return { orgId: created.id, recovered: false };
     } catch (error) {
       // Refused, not lost: a budget refusal is never sent and a 429 is not carried out. Without the claim,
-      // the next attempt (often the next budget day) creates at once instead of first searching (20 tokens).
-      if (link === undefined && isConnectorError(error) && error.kind === 'rate-limited')
-        await links.abandonClaim(this.realmId, qboId, owner);
+      // the next attempt (often the next budget day) creates at once instead of first listing.
+      const refused = isConnectorError(error) && error.kind === 'rate-limited';
+      const release =
+        refused && link === undefined
+          ? links.abandonClaim(this.realmId, qboId, claimId)
+          : links.releaseClaim(
+              this.realmId,
+              qboId,
+              claimId,
+              now(),
+              refused && sent && claim.createAttemptedAt === undefined,
+            );
+      // A release that fails leaves the claim to go stale: slower, never wrong.
+      await release.catch(() => undefined);
       throw error;
     }
-    // Recorded at once: from here on a retry updates this organization instead of creating another.
-    await links.recordOrganization(this.realmId, qboId, created.id, now());
-    return { orgId: created.id, recovered: false };
+  }
+
+  /** When an earlier create whose outcome is unknown was sent; a claim left by an older version counts from the start. */
+  private unknownCreateSince(claim: LinkView): number | undefined {
+    if (claim.createAttemptedAt !== undefined) return claim.createAttemptedAt;
+    return claim.pendingOwner !== undefined ? 0 : undefined;
+  }
+
+  /** Records a created organization; one made under a claim taken over meanwhile is given up and deleted. */
+  private async recordCreated(qboId: string, orgId: number, claimId: string): Promise<void> {
+    const { links, now } = this.deps;
+    try {
+      await links.recordOrganization(this.realmId, qboId, orgId, now(), claimId);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'CreateClaimConflict')) throw error;
+      // Superseded while slow: the attempt that took over owns the create. Unless it adopted this very
+      // organization, it is a duplicate nobody links to yet; it is marked so before it is deleted.
+      if (await links.disownOrganization(this.realmId, qboId, orgId, now())) await this.deleteStray(qboId, orgId);
+      throw error;
+    }
+  }
+
+  /** Deletes an organization given up as a stray (gone already is fine) and forgets it. */
+  private async deleteStray(qboId: string, orgId: number): Promise<void> {
+    try {
+      await this.deps.pipedrive.deleteOrganization(orgId);
+    } catch (error) {
+      if (!this.isMissing(error)) throw error;
+    }
+    await this.deps.links.forgetStray(this.realmId, qboId, orgId);
+    this.log.warn('deleted an organization a superseded create attempt had made', { realmId: this.realmId, orgId });
   }
 
   private async syncPerson(

@@ -38,8 +38,14 @@ export interface PersonBody {
 export interface PipedriveWriter {
   createOrganization(input: OrganizationBody): Promise<{ id: number }>;
   updateOrganization(id: number, patch: Partial<OrganizationBody>): Promise<unknown>;
-  /** Organization ids whose custom field equals `value` exactly. */
-  findOrganizationIdsByField(fieldKey: string, value: string): Promise<number[]>;
+  /**
+   * Ids of the organizations updated at or after `updatedSince` (epoch ms) whose custom field equals
+   * `value`, by listing: a create must be found the moment it exists, and whether search lags behind
+   * writes is unverified (decision 29).
+   */
+  listOrganizationIdsByField(fieldKey: string, value: string, updatedSince: number): Promise<number[]>;
+  /** Deletes an organization (Pipedrive keeps it 30 days); only for strays the connector itself just made. */
+  deleteOrganization(id: number): Promise<unknown>;
   /** Merges organization `id` into `mergeWithId` (which survives). */
   mergeOrganizations(id: number, mergeWithId: number): Promise<unknown>;
   createPerson(input: PersonBody): Promise<{ id: number }>;
@@ -58,16 +64,28 @@ export interface LinkView {
   lastPushedUpdatedAtMs?: number | undefined;
   lastPushedSyncToken?: string | undefined;
   pendingSince?: number | undefined;
+  /** Set by versions before decision 29 while a create was claimed: its outcome is unknown. */
+  pendingOwner?: string | undefined;
+  createAttemptedAt?: number | undefined;
+  strayOrgIds?: ReadonlySet<number> | undefined;
   mergedInto?: string | undefined;
 }
 
 export interface LinkRepository {
   getMany(realmId: string, qboIds: readonly string[]): Promise<Map<string, LinkView>>;
-  /** `owner` (the message's event id) may take over its own claim: its earlier attempt is over. */
-  claimCreate(realmId: string, qboId: string, now: number, staleAfterMs: number, owner?: string): Promise<LinkView>;
-  recordOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<void>;
-  /** Forgets a create claim whose create was refused (nothing was made), if it is still this owner's. */
-  abandonClaim(realmId: string, qboId: string, owner: string): Promise<void>;
+  /**
+   * The create protocol (decision 29): every step after the claim is fenced by its `claimId` and
+   * fails with a `CreateClaimConflict` once another attempt took the claim over.
+   */
+  claimCreate(realmId: string, qboId: string, now: number, staleAfterMs: number, claimId: string): Promise<LinkView>;
+  markCreateSent(realmId: string, qboId: string, claimId: string, now: number): Promise<void>;
+  recordOrganization(realmId: string, qboId: string, orgId: number, now: number, claimId: string): Promise<void>;
+  releaseClaim(realmId: string, qboId: string, claimId: string, now: number, createNotSent?: boolean): Promise<void>;
+  /** Forgets a first create claim whose create was refused (nothing was made), if it is still this attempt's. */
+  abandonClaim(realmId: string, qboId: string, claimId: string): Promise<void>;
+  /** False when the organization is the customer's own (adopted by the attempt that took over). */
+  disownOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<boolean>;
+  forgetStray(realmId: string, qboId: string, orgId: number): Promise<void>;
   markSynced(
     realmId: string,
     qboId: string,

@@ -4,7 +4,7 @@ import { BudgetLedger } from '../../functions/store/budget-ledger';
 import { ConnectionStore } from '../../functions/store/connections';
 import { CursorStore } from '../../functions/store/cursor-store';
 import { LeaseStore } from '../../functions/store/lease-store';
-import { LinkConflict, LinkStore } from '../../functions/store/link-store';
+import { CreateClaimConflict, LinkConflict, LinkStore } from '../../functions/store/link-store';
 import type { Table } from '../../functions/store/table';
 import { keys } from '../../functions/store/table-schema';
 import { TokenStore, TokenVersionConflict } from '../../functions/store/token-store';
@@ -124,34 +124,74 @@ describe('LinkStore', () => {
     lastPushedSyncToken: '1',
   });
 
-  it('lets one worker claim a create; a fresh claim blocks others, a stale one can be taken over', async () => {
+  it('lets one attempt claim a create; a live claim blocks others, a stale one can be taken over', async () => {
     const links = new LinkStore(table);
-    const claims = await Promise.allSettled(Array.from({ length: 5 }, () => links.claimCreate('r1', '42', T0, 60_000)));
+    const claims = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, n) => links.claimCreate('r1', '42', T0, 60_000, `c${n}`)),
+    );
     expect(claims.filter((c) => c.status === 'fulfilled')).toHaveLength(1);
-    for (const claim of claims) if (claim.status === 'rejected') expect(claim.reason).toBeInstanceOf(LinkConflict);
-    await expect(links.claimCreate('r1', '42', T0 + 30_000, 60_000)).rejects.toThrow(LinkConflict);
-    const takeover = await links.claimCreate('r1', '42', T0 + 61_000, 60_000);
-    expect(takeover).toMatchObject({ state: 'pending', pendingSince: T0 + 61_000 });
+    for (const claim of claims)
+      if (claim.status === 'rejected') expect(claim.reason).toBeInstanceOf(CreateClaimConflict);
+    await expect(links.claimCreate('r1', '42', T0 + 30_000, 60_000, 'later')).rejects.toThrow(CreateClaimConflict);
+    const takeover = await links.claimCreate('r1', '42', T0 + 61_000, 60_000, 'taker');
+    expect(takeover).toMatchObject({ state: 'pending', pendingSince: T0 + 61_000, claimId: 'taker' });
   });
 
-  it("lets the claiming message's own redelivery take its fresh claim over, but no other message", async () => {
+  it('fences out an attempt whose claim was taken over: it can neither announce a create nor record one', async () => {
     const links = new LinkStore(table);
-    await links.claimCreate('r1', '44', T0, 60_000, 'event-a');
-    await expect(links.claimCreate('r1', '44', T0 + 1000, 60_000, 'event-b')).rejects.toThrow(LinkConflict);
-    await expect(links.claimCreate('r1', '44', T0 + 1000, 60_000)).rejects.toThrow(LinkConflict);
-    const retaken = await links.claimCreate('r1', '44', T0 + 2000, 60_000, 'event-a');
-    expect(retaken).toMatchObject({ state: 'pending', pendingSince: T0 + 2000, pendingOwner: 'event-a' });
+    await links.claimCreate('r1', '45', T0, 60_000, 'slow');
+    await links.markCreateSent('r1', '45', 'slow', T0 + 1);
+    const takeover = await links.claimCreate('r1', '45', T0 + 61_000, 60_000, 'taker');
+    // The earliest create whose outcome is unknown stays on the link for the taker to look for.
+    expect(takeover.createAttemptedAt).toBe(T0 + 1);
+    await expect(links.markCreateSent('r1', '45', 'slow', T0 + 62_000)).rejects.toThrow(CreateClaimConflict);
+    await expect(links.recordOrganization('r1', '45', 7, T0 + 62_000, 'slow')).rejects.toThrow(CreateClaimConflict);
+    await links.markCreateSent('r1', '45', 'taker', T0 + 63_000);
+    await links.recordOrganization('r1', '45', 8, T0 + 64_000, 'taker');
+    const link = await links.get('r1', '45');
+    expect(link).toMatchObject({ orgId: 8 });
+    expect(link?.createAttemptedAt).toBeUndefined();
+  });
+
+  it('refuses a create claim once the customer has an organization', async () => {
+    const links = new LinkStore(table);
+    await links.markSynced('r1', '46', synced(T0), T0);
+    await expect(links.claimCreate('r1', '46', T0 + 1, 60_000, 'late')).rejects.toThrow(CreateClaimConflict);
+  });
+
+  it('lets a released claim be taken at once, and only its holder release it', async () => {
+    const links = new LinkStore(table);
+    await links.claimCreate('r1', '47', T0, 60_000, 'first');
+    await links.markCreateSent('r1', '47', 'first', T0 + 1);
+    await links.releaseClaim('r1', '47', 'other', T0 + 2);
+    await expect(links.claimCreate('r1', '47', T0 + 3, 60_000, 'second')).rejects.toThrow(CreateClaimConflict);
+    await links.releaseClaim('r1', '47', 'first', T0 + 4);
+    const second = await links.claimCreate('r1', '47', T0 + 5, 60_000, 'second');
+    expect(second).toMatchObject({ claimId: 'second', createAttemptedAt: T0 + 1 });
+  });
+
+  it('never records a disowned organization, and never disowns the recorded one', async () => {
+    const links = new LinkStore(table);
+    await links.claimCreate('r1', '48', T0, 60_000, 'taker');
+    expect(await links.disownOrganization('r1', '48', 7, T0 + 1)).toBe(true);
+    await expect(links.recordOrganization('r1', '48', 7, T0 + 2, 'taker')).rejects.toThrow(CreateClaimConflict);
+    await links.recordOrganization('r1', '48', 8, T0 + 3, 'taker');
+    expect(await links.disownOrganization('r1', '48', 8, T0 + 4)).toBe(false);
+    expect((await links.get('r1', '48'))?.strayOrgIds).toEqual(new Set([7]));
+    await links.forgetStray('r1', '48', 7);
+    expect((await links.get('r1', '48'))?.strayOrgIds).toBeUndefined();
   });
 
   it('records the org right after the create, then marks the link synced', async () => {
     const links = new LinkStore(table);
-    await links.claimCreate('r1', '43', T0, 60_000);
-    await links.recordOrganization('r1', '43', 7, T0 + 1);
+    await links.claimCreate('r1', '43', T0, 60_000, 'c');
+    await links.recordOrganization('r1', '43', 7, T0 + 1, 'c');
     expect(await links.get('r1', '43')).toMatchObject({ state: 'pending', orgId: 7 });
     await links.markSynced('r1', '43', synced(T0), T0 + 2);
     const link = await links.get('r1', '43');
     expect(link).toMatchObject({ state: 'synced', orgId: 7, personId: 9, fingerprint: `f${T0}` });
     expect(link?.pendingSince).toBeUndefined();
+    expect(link?.claimId).toBeUndefined();
   });
 
   it('refuses to mark an older version synced over a newer one', async () => {

@@ -16,16 +16,23 @@ const synced = (ms: number) => ({
 describe('MemoryLinks', () => {
   it('lets one worker claim a create; a fresh claim blocks others with a LinkConflict, a stale one is taken over', async () => {
     const links = new MemoryLinks();
-    await links.claimCreate('r1', '42', T0, 60_000);
-    await expect(links.claimCreate('r1', '42', T0 + 30_000, 60_000)).rejects.toThrow(LinkConflict);
-    const takeover = await links.claimCreate('r1', '42', T0 + 61_000, 60_000);
-    expect(takeover).toMatchObject({ state: 'pending', pendingSince: T0 + 61_000, version: 2 });
+    await links.claimCreate('r1', '42', T0, 60_000, 'slow');
+    await links.markCreateSent('r1', '42', 'slow', T0 + 1);
+    await expect(links.claimCreate('r1', '42', T0 + 30_000, 60_000, 'early')).rejects.toThrow(LinkConflict);
+    const takeover = await links.claimCreate('r1', '42', T0 + 61_000, 60_000, 'taker');
+    expect(takeover).toMatchObject({ state: 'pending', pendingSince: T0 + 61_000, createAttemptedAt: T0 + 1 });
+    // The attempt that was taken over is fenced out.
+    await expect(links.recordOrganization('r1', '42', 7, T0 + 62_000, 'slow')).rejects.toThrow(LinkConflict);
+    expect(await links.disownOrganization('r1', '42', 7, T0 + 62_000)).toBe(true);
+    await expect(links.recordOrganization('r1', '42', 7, T0 + 63_000, 'taker')).rejects.toThrow(LinkConflict);
+    await links.recordOrganization('r1', '42', 8, T0 + 63_000, 'taker');
+    await expect(links.claimCreate('r1', '42', T0 + 999_000, 60_000, 'late')).rejects.toThrow(LinkConflict);
   });
 
   it('records the org, marks the link synced and refuses an older version over a newer one', async () => {
     const links = new MemoryLinks();
-    await links.claimCreate('r1', '43', T0, 60_000);
-    await links.recordOrganization('r1', '43', 7, T0 + 1);
+    await links.claimCreate('r1', '43', T0, 60_000, 'c');
+    await links.recordOrganization('r1', '43', 7, T0 + 1, 'c');
     await links.markSynced('r1', '43', synced(T0 + 5000), T0 + 2);
     const link = (await links.getMany('r1', ['43'])).get('43');
     expect(link).toMatchObject({ state: 'synced', orgId: 7, personId: 9, fingerprint: `f${T0 + 5000}` });

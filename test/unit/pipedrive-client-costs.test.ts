@@ -28,6 +28,7 @@ describe('the runtime token-cost table', () => {
       getOrganization: 1,
       createOrganization: 5,
       updateOrganization: 5,
+      deleteOrganization: 3,
       mergeOrganizations: 40,
       getPerson: 1,
       createPerson: 5,
