@@ -68,6 +68,7 @@ export async function lambdaHandler(event: unknown): Promise<{ mode: string; con
           cursors: new CursorStore(table),
           leases: new LeaseStore(table),
           queue: changes,
+          pushed: new LinkStore(table),
           now: Date.now,
           owner,
         });
