@@ -103,7 +103,7 @@ export async function lambdaHandler(event: SQSEvent, context: Context): Promise<
         return;
       }
       if (errorKind(error) === 'hard-stop') {
-        // The Pipedrive company's Cloudflare block (decision 30): held until it lifts, spending no receives.
+        // The Pipedrive company's Cloudflare block (decision 32): held until it lifts, spending no receives.
         await parking.park(message, record.messageId, Date.now(), 'blocked');
         metrics.addMetric(METRICS.pipedriveHardStops, MetricUnit.Count, 1);
         logger.warn('held until the Pipedrive block lifts');

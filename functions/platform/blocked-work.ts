@@ -3,7 +3,7 @@ import type { ParkingStore } from '../store/parking-store';
 import { type MessageQueue, queued } from '../sync/sync-message';
 
 /**
- * Sends work held during the Pipedrive company's Cloudflare block (decision 30) back to the bulk
+ * Sends work held during the Pipedrive company's Cloudflare block (decision 32) back to the bulk
  * queue once the block has lifted (called by every poll, so within 15 minutes of its end).
  */
 export async function releaseBlockedWork(

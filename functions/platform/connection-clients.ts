@@ -23,7 +23,7 @@ export interface ConnectionClientsConfig {
   /** Hosts Pipedrive calls may go to besides `*.pipedrive.com` (the local sandbox); empty in production. */
   pipedriveAllowHosts: readonly string[];
   budgetShare: number;
-  /** How long Pipedrive's Cloudflare 403 stops every call to the company (default 1 h, decision 30). */
+  /** How long Pipedrive's Cloudflare 403 stops every call to the company (default 1 h, decision 32). */
   pipedriveBlockMs?: number;
   timeoutMs: number;
   /** QBO 429s waited out inside the call (the scheduled functions); the worker leaves them to the queue. */

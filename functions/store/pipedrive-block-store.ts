@@ -6,7 +6,7 @@ import { epochSeconds, isConditionFailure, type Table } from './table';
 const Block = z.object({ blockedUntil: z.number() });
 
 /**
- * Pipedrive's Cloudflare block of one Pipedrive company (decision 30), shared by every connection,
+ * Pipedrive's Cloudflare block of one Pipedrive company (decision 32), shared by every connection,
  * container and function that calls the company, so a rebuilt client or a new container cannot
  * forget it. A block is only ever lengthened.
  */

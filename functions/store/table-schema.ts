@@ -14,7 +14,7 @@ export const keys = {
   link: (realmId: string, qboId: string) => ({ pk: `CONN#${realmId}`, sk: `CUSTOMER#${qboId}` }),
   lease: (scope: string, name: string) => ({ pk: `LEASE#${scope}`, sk: name }),
   budget: (companyId: string, day: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: `BUDGET#${day}` }),
-  /** The company's Cloudflare block (decision 30). */
+  /** The company's Cloudflare block (decision 32). */
   pipedriveBlock: (companyId: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: 'BLOCK' }),
   audit: (realmId: string, qboId: string, sortKey: string) => ({ pk: `AUDIT#${realmId}#${qboId}`, sk: sortKey }),
   oauthState: (state: string) => ({ pk: `OAUTHSTATE#${state}`, sk: 'STATE' }),

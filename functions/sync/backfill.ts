@@ -115,7 +115,7 @@ export async function runBackfill(
   }
   await deps.queue.send(messages.map(queued));
   summary.enqueued = messages.length;
-  // Everything changed after the read began is the poll's: its cursor starts there (decision 30).
+  // Everything changed after the read began is the poll's: its cursor starts there (decision 31).
   const pollFrom = (firstReadAt ?? readStartedAt) - BACKFILL_CURSOR_MARGIN_MS;
   await deps.startPolling(realmId, { changedSince: new Date(pollFrom).toISOString(), changedSinceMs: pollFrom }, now);
   return { rows, summary };

@@ -122,7 +122,8 @@ function wasPushed(
  * changes into customer refreshes, and only then move the cursor forward. A cursor older than the
  * CDC window, or an answer at the 1,000-object cap, falls back to a paged query of what was capped;
  * the next poll then starts where that read began (less `settleMs`), not a whole overlap earlier.
- * A customer whose read version was already pushed is not queued again, whatever SQS's dedup window.
+ * A customer whose read version was already pushed is not queued again, whatever SQS's dedup window
+ * (decision 30).
  */
 export async function pollChanges(
   realmId: string,

@@ -10,7 +10,7 @@ import { control } from '../../helpers/quickbooks-sandbox';
 import { createFifoQueue, localSqsClient, receiveAsLambdaEvent } from '../../helpers/sqs';
 
 /**
- * Pipedrive's Cloudflare 403 block (decision 30) across the real handlers, on compressed time: the
+ * Pipedrive's Cloudflare 403 block (decision 32) across the real handlers, on compressed time: the
  * functions read `Date.now`, which the test moves forward instead of sleeping.
  */
 const BLOCK_MINUTES = 45;
