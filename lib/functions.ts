@@ -291,6 +291,7 @@ function runtimeEnvironment(props: ConnectorFunctionsProps): Record<string, stri
     QBO_REDIRECT_URI: `${apiUrl}oauth/quickbooks/callback`,
     PIPEDRIVE_REDIRECT_URI: `${apiUrl}oauth/pipedrive/callback`,
     BUDGET_SHARE: String(config.budgetShare),
+    PIPEDRIVE_BLOCK_MINUTES: String(config.pipedriveBlockMinutes),
     QBO_CLIENT_SECRET_SECRET_ARN: secrets.QBO_CLIENT_SECRET.secretArn,
     PIPEDRIVE_CLIENT_SECRET_SECRET_ARN: secrets.PIPEDRIVE_CLIENT_SECRET.secretArn,
     ...(config.qboClientId ? { QBO_CLIENT_ID: config.qboClientId } : {}),

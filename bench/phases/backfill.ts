@@ -66,6 +66,8 @@ export async function measureBackfill(options: {
         },
         now: () => clock.now(),
         nameOf: (customer) => organizationName(customer, WORKER_SYNC_OPTIONS),
+        // The benchmark measures the backfill and its queue; no CDC poll follows it.
+        startPolling: () => Promise.resolve(),
       },
       false,
     );

@@ -8,6 +8,7 @@ import { METRICS } from '../platform/metric-names';
 import { logger, metrics } from '../platform/powertools';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
+import { CursorStore } from '../store/cursor-store';
 import { LinkStore } from '../store/link-store';
 import { type BackfillSummary, runBackfill } from '../sync/backfill';
 import { organizationName } from '../sync/mapping';
@@ -21,7 +22,9 @@ const Config = RuntimeConfig.extend({
   HOME_CURRENCY: z.string().length(3).default('USD'),
 });
 const config = Config.parse(process.env);
-const links = new LinkStore(tableNamed(config.TABLE_NAME));
+const table = tableNamed(config.TABLE_NAME);
+const links = new LinkStore(table);
+const cursors = new CursorStore(table);
 const bulk = new SqsMessageQueue(
   new SQSClient({ useQueueUrlAsEndpoint: false }),
   config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL,
@@ -61,6 +64,7 @@ export async function lambdaHandler(
       holdForReview: (realmId, qboId, reason, now) => links.markState(realmId, qboId, 'review', reason, now),
       queue: bulk,
       now: Date.now,
+      startPolling: (realmId, at, now) => cursors.startNoLaterThan(realmId, at, now),
       nameOf: (customer) =>
         organizationName(customer, {
           subCustomers: config.SUB_CUSTOMERS,

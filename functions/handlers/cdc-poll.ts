@@ -10,6 +10,7 @@ import { METRICS } from '../platform/metric-names';
 import { logger, metrics } from '../platform/powertools';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
+import { releaseBlockedWork } from '../platform/blocked-work';
 import { releaseDeferredWork } from '../platform/deferred-work';
 import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
@@ -17,6 +18,7 @@ import { CursorStore } from '../store/cursor-store';
 import { LeaseStore } from '../store/lease-store';
 import { LinkStore } from '../store/link-store';
 import { ParkingStore } from '../store/parking-store';
+import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import { pollChanges, type PollResult } from '../sync/change-capture';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
@@ -32,6 +34,7 @@ const clientFactory = clientFactoryFor(config, { waitOutQboThrottling: true });
 const owner = randomUUID();
 const parking = new ParkingStore(table);
 const ledger = new BudgetLedger(table);
+const blocks = new PipedriveBlockStore(table);
 
 /** The schedule's input: the 15-minute CDC poll, or the daily reconcile; optionally one connection. */
 const ScheduleInput = z
@@ -63,11 +66,14 @@ export async function lambdaHandler(event: unknown): Promise<{ mode: string; con
           metrics.addMetric(METRICS.releasedFromBudget, MetricUnit.Count, released);
           logger.info('work deferred for the Pipedrive budget sent again', { realmId, released });
         }
+        const unblocked = await releaseBlockedWork(connection, { parking, blocks, queue: bulk, now: Date.now() });
+        if (unblocked > 0) logger.info('work held during the Pipedrive block sent again', { realmId, unblocked });
         const poll = await pollChanges(realmId, {
           qbo,
           cursors: new CursorStore(table),
           leases: new LeaseStore(table),
           queue: changes,
+          pushed: new LinkStore(table),
           now: Date.now,
           owner,
         });

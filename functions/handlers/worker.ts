@@ -102,6 +102,13 @@ export async function lambdaHandler(event: SQSEvent, context: Context): Promise<
         await park(message, record, error);
         return;
       }
+      if (errorKind(error) === 'hard-stop') {
+        // The Pipedrive company's Cloudflare block (decision 32): held until it lifts, spending no receives.
+        await parking.park(message, record.messageId, Date.now(), 'blocked');
+        metrics.addMetric(METRICS.pipedriveHardStops, MetricUnit.Count, 1);
+        logger.warn('held until the Pipedrive block lifts');
+        return;
+      }
       if (isBudgetExhausted(error)) {
         // Waiting in the queue would spend a receive per day and dead-letter a long backfill's tail.
         await parking.park(message, record.messageId, Date.now(), 'budget');

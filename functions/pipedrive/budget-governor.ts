@@ -24,6 +24,15 @@ export interface TokenLedger {
   reserve(companyId: string, day: string, tokens: number, limit: number, now: number): Promise<boolean>;
 }
 
+/**
+ * The company's Cloudflare block, shared by every container (`PipedriveBlockStore` in DynamoDB): a
+ * client built after a reconnect, or in a new container, stops as the one that was blocked did.
+ */
+export interface BlockRegister {
+  blockedUntil(companyId: string): Promise<number | undefined>;
+  block(companyId: string, until: number, now: number): Promise<void>;
+}
+
 export interface BudgetGovernorConfig {
   /** The Pipedrive company whose budget every connection and container shares. */
   companyId: string;
@@ -44,10 +53,14 @@ export interface BudgetGovernorConfig {
   maxWaitMs?: number;
   /** How long a Cloudflare 403 stops every call. Default 1 h. */
   hardStopMs?: number;
+  /** How long a read of the shared block is trusted before it is read again. Default 5 s. */
+  blockRecheckMs?: number;
 }
 
 export interface BudgetGovernorDeps {
   ledger: TokenLedger;
+  /** The shared block; without it the block lives in this process only (tests of the burst logic). */
+  blocks?: BlockRegister;
   now?: () => number;
   /** Waits for burst slots; tests pass one that moves a virtual clock. */
   sleep?: (ms: number) => Promise<void>;
@@ -66,6 +79,7 @@ export interface GovernorStats {
 
 export const DEFAULT_BUDGET_SHARE = 0.5;
 const DEFAULT_MAX_WAIT_MS = 10_000;
+const DEFAULT_BLOCK_RECHECK_MS = 5_000;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -82,8 +96,9 @@ function intHeader(response: HttpResponse, name: string): number | undefined {
  *    against `budget × share` before it is sent; when it does not fit, the call is refused with a
  *    RateLimitedError until the next budget day and Pipedrive never sees it;
  * 3. Pipedrive's own refusals: a 429 pauses every call for its `retry-after`; a Cloudflare 403 page
- *    stops every call for `hardStopMs`.
- * Burst windows and pauses live in this process; the daily ledger is shared by every container.
+ *    stops every call to the company for `hardStopMs`.
+ * Burst windows and pauses live in this process; the daily ledger and the Cloudflare block are shared
+ * by every container (the block is re-read at most every `blockRecheckMs`).
  * Reserved tokens are not given back when a call fails: whether failed calls cost tokens is
  * unverified, so the ledger errs on the side of having spent them.
  */
@@ -106,6 +121,8 @@ export class BudgetGovernor implements RequestGate {
   private readonly log: Log;
   private pausedUntil = 0;
   private stoppedUntil = 0;
+  private blockReadAt = Number.NEGATIVE_INFINITY;
+  private blockRead: Promise<void> | undefined;
   private completionWaiters: (() => void)[] = [];
 
   constructor(
@@ -147,14 +164,31 @@ export class BudgetGovernor implements RequestGate {
       for (const slot of slots) slot.release(now);
       this.wakeWaiters();
     }
-    this.observe(operation, response);
+    await this.observe(operation, response);
     return response;
+  }
+
+  /** Learns a block another container (or an earlier client) recorded; one read at a time. */
+  private async readSharedBlock(now: number): Promise<void> {
+    const { blocks } = this.deps;
+    if (!blocks || now - this.blockReadAt < (this.config.blockRecheckMs ?? DEFAULT_BLOCK_RECHECK_MS)) return;
+    this.blockRead ??= blocks
+      .blockedUntil(this.config.companyId)
+      .then((until) => {
+        this.stoppedUntil = Math.max(this.stoppedUntil, until ?? 0);
+        this.blockReadAt = now;
+      })
+      .finally(() => {
+        this.blockRead = undefined;
+      });
+    await this.blockRead;
   }
 
   /** Throws when calls are stopped, or paused for longer than the governor will wait. */
   private checkStops(now: number): void {
     if (this.stoppedUntil > now) {
-      throw new HardStopError('Pipedrive blocked the connector (Cloudflare page); calls are stopped', {
+      const until = new Date(this.stoppedUntil).toISOString();
+      throw new HardStopError(`Pipedrive blocked the connector (Cloudflare page); calls are stopped until ${until}`, {
         system: 'pipedrive',
         code: 'cloudflare_block',
         retryAfterMs: this.stoppedUntil - now,
@@ -173,6 +207,7 @@ export class BudgetGovernor implements RequestGate {
   private async acquire(operation: PipedriveOperation): Promise<BurstSlot[]> {
     const windows = operation.search ? [this.general, this.searches] : [this.general];
     for (;;) {
+      await this.readSharedBlock(this.now());
       const now = this.now();
       this.checkStops(now);
       let waitMs = Math.max(0, this.pausedUntil - now);
@@ -215,7 +250,7 @@ export class BudgetGovernor implements RequestGate {
   }
 
   /** Learns from the answer: 429 pauses, a Cloudflare page stops, the `x-ratelimit-*` headers block a full window. */
-  private observe(operation: PipedriveOperation, response: HttpResponse): void {
+  private async observe(operation: PipedriveOperation, response: HttpResponse): Promise<void> {
     const now = this.now();
     if (response.status === 429) {
       const waitMs = rateLimitWaitMs(response);
@@ -229,6 +264,12 @@ export class BudgetGovernor implements RequestGate {
       this.stats.hardStops++;
       this.stoppedUntil = Math.max(this.stoppedUntil, now + waitMs);
       this.log.error('Pipedrive blocked the connector (Cloudflare 403); stopping calls', { waitMs });
+      // Every other container and client of the company stops too. Failing to record it must not hide the 403.
+      await this.deps.blocks?.block(this.config.companyId, this.stoppedUntil, now).catch((error: unknown) => {
+        this.log.error('the Pipedrive block could not be shared', {
+          error: error instanceof Error ? error.message : 'unknown',
+        });
+      });
       return;
     }
     this.observeRateLimitHeaders(operation, response, now);

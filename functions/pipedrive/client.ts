@@ -52,6 +52,8 @@ export interface PipedriveClientConfig {
   timeoutMs: number;
   /** Records per list page; the cost is per request whatever the size, so the maximum. */
   pageSize?: number;
+  /** How long a Cloudflare 403 stops calls (the governor's `hardStopMs`), for the error it raises. */
+  hardStopMs?: number;
 }
 
 /** v2 lists take at most 500 per page ([PAG]). */
@@ -319,7 +321,10 @@ export class PipedriveClient {
     for (let attempt = 0; ; attempt++) {
       const sent = credential;
       const response = await this.gate.run(operation, () => this.send(operation, url, sent, body));
-      const error = classifyPipedriveResponse(response);
+      const error = classifyPipedriveResponse(
+        response,
+        this.config.hardStopMs !== undefined ? { hardStopMs: this.config.hardStopMs } : {},
+      );
       if (!error) return this.read(operation, data, response);
       if (error instanceof AuthError && response.status === 401 && this.auth.kind === 'oauth') {
         if (attempt === 0) {

@@ -6,6 +6,7 @@ import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks
 import { BudgetLedger } from '../store/budget-ledger';
 import { type Connection, ConnectionStore } from '../store/connections';
 import { LeaseStore } from '../store/lease-store';
+import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import type { Table } from '../store/table';
 import type { TokenCipher } from '../store/token-cipher';
 import { NeedsReauthError, TokenLifecycle, type TokenRefresher } from '../store/token-lifecycle';
@@ -22,6 +23,8 @@ export interface ConnectionClientsConfig {
   /** Hosts Pipedrive calls may go to besides `*.pipedrive.com` (the local sandbox); empty in production. */
   pipedriveAllowHosts: readonly string[];
   budgetShare: number;
+  /** How long Pipedrive's Cloudflare 403 stops every call to the company (default 1 h, decision 32). */
+  pipedriveBlockMs?: number;
   timeoutMs: number;
   /** QBO 429s waited out inside the call (the scheduled functions); the worker leaves them to the queue. */
   qboRateLimitedRetries?: { attempts: number; sleep: (ms: number) => Promise<void> };
@@ -46,6 +49,7 @@ export class ConnectionClientFactory {
   private readonly tokens: TokenStore;
   private readonly leases: LeaseStore;
   private readonly ledger: BudgetLedger;
+  private readonly blocks: PipedriveBlockStore;
 
   constructor(
     table: Table,
@@ -58,6 +62,7 @@ export class ConnectionClientFactory {
     this.tokens = new TokenStore(table);
     this.leases = new LeaseStore(table);
     this.ledger = new BudgetLedger(table);
+    this.blocks = new PipedriveBlockStore(table);
   }
 
   /** The connection's clients; a NeedsReauthError when it cannot be used until someone reconnects it. */
@@ -168,15 +173,22 @@ export class ConnectionClientFactory {
         seats: pipedriveSettings.seats,
         auth: pipedriveSettings.auth,
         budgetShare: config.budgetShare,
+        ...(config.pipedriveBlockMs !== undefined ? { hardStopMs: config.pipedriveBlockMs } : {}),
       },
-      { ledger: this.ledger, now: this.now, log: this.log },
+      // The block is kept per Pipedrive company in DynamoDB: clients rebuilt after a reconnect, and other containers, honour it.
+      { ledger: this.ledger, blocks: this.blocks, now: this.now, log: this.log },
     );
     const auth =
       pipedriveSettings.auth === 'api-token'
         ? ({ kind: 'api-token', apiToken: await pipedriveTokens.accessToken() } as const)
         : ({ kind: 'oauth', tokens: pipedriveTokens } as const);
     return new PipedriveClient(
-      { apiDomain: pipedriveSettings.apiDomain, allowHosts: config.pipedriveAllowHosts, timeoutMs: config.timeoutMs },
+      {
+        apiDomain: pipedriveSettings.apiDomain,
+        allowHosts: config.pipedriveAllowHosts,
+        timeoutMs: config.timeoutMs,
+        ...(config.pipedriveBlockMs !== undefined ? { hardStopMs: config.pipedriveBlockMs } : {}),
+      },
       auth,
       governor,
     );

@@ -121,11 +121,16 @@ export class QuickBooksClient {
     return { customers, invalid, missing: unique.filter((id) => !found.has(id)) };
   }
 
-  /** Every customer, inactive ones included, oldest change first, a page (≤ 1,000) at a time. */
-  async *customerPages(updatedSince?: string): AsyncGenerator<{ customers: QboCustomer[]; invalid: InvalidRecord[] }> {
+  /**
+   * Every customer, inactive ones included, oldest change first, a page (≤ 1,000) at a time, with
+   * the QBO time of each page's answer (the backfill starts the CDC cursor at its first read).
+   */
+  async *customerPages(
+    updatedSince?: string,
+  ): AsyncGenerator<{ customers: QboCustomer[]; invalid: InvalidRecord[]; time: string | undefined }> {
     const since = updatedSince ? ` AND MetaData.LastUpdatedTime >= ${quote(updatedSince)}` : '';
     for (let start = 1; ; start += QBO_PAGE_SIZE) {
-      const rows = await this.queryPage(
+      const { rows, time } = await this.queryPage(
         'Customer',
         `WHERE Active IN (true,false)${since} ORDERBY MetaData.LastUpdatedTime, Id`,
         start,
@@ -137,7 +142,30 @@ export class QuickBooksClient {
         if (parsed.success) customers.push(parsed.data);
         else invalid.push({ id: idOf(row), problems: problemsOf(parsed.error) });
       }
-      if (rows.length > 0) yield { customers, invalid };
+      // The first page is yielded even when empty: its time is when the read began.
+      if (rows.length > 0 || start === 1) yield { customers, invalid, time };
+      if (rows.length < QBO_PAGE_SIZE) return;
+    }
+  }
+
+  /** Invoices or payments changed since a time, oldest change first, a page at a time (a capped CDC answer's fallback). */
+  async *transactionPages(
+    entity: 'Invoice' | 'Payment',
+    updatedSince: string,
+  ): AsyncGenerator<(QboInvoice | QboPayment)[]> {
+    const schema = entity === 'Invoice' ? QboInvoice : QboPayment;
+    for (let start = 1; ; start += QBO_PAGE_SIZE) {
+      const { rows } = await this.queryPage(
+        entity,
+        `WHERE MetaData.LastUpdatedTime >= ${quote(updatedSince)} ORDERBY MetaData.LastUpdatedTime, Id`,
+        start,
+      );
+      const parsed: (QboInvoice | QboPayment)[] = [];
+      for (const row of rows) {
+        const transaction = schema.safeParse(row);
+        if (transaction.success) parsed.push(transaction.data);
+      }
+      if (parsed.length > 0) yield parsed;
       if (rows.length < QBO_PAGE_SIZE) return;
     }
   }
@@ -248,21 +276,30 @@ export class QuickBooksClient {
     const rows: unknown[] = [];
     for (let start = 1; ; start += QBO_PAGE_SIZE) {
       const page = await this.queryPage(entity, where, start);
-      rows.push(...page);
-      if (page.length < QBO_PAGE_SIZE) return rows;
+      rows.push(...page.rows);
+      if (page.rows.length < QBO_PAGE_SIZE) return rows;
     }
   }
 
-  private async queryPage(entity: string, where: string, start: number): Promise<unknown[]> {
-    const body = await this.query(
+  private async queryPage(
+    entity: string,
+    where: string,
+    start: number,
+  ): Promise<{ rows: unknown[]; time: string | undefined }> {
+    const { body, time } = await this.queryWithTime(
       `SELECT * FROM ${entity} ${where} STARTPOSITION ${start} MAXRESULTS ${QBO_PAGE_SIZE}`,
     );
     // A page past the end has no entity key at all (FACTS §0.6).
     const rows = EntityArray.safeParse(body[entity]);
-    return rows.success ? rows.data : [];
+    return { rows: rows.success ? rows.data : [], time };
   }
 
   private async query(statement: string): Promise<Record<string, unknown>> {
+    return (await this.queryWithTime(statement)).body;
+  }
+
+  /** A query's QueryResponse and the answer's `time` (QBO's clock, when it sends one). */
+  private async queryWithTime(statement: string): Promise<{ body: Record<string, unknown>; time: string | undefined }> {
     const getUrl = this.url('query', { query: statement });
     const response =
       getUrl.length <= GET_URL_LIMIT
@@ -271,7 +308,8 @@ export class QuickBooksClient {
     const parsed = QueryResponse.safeParse(parseJson(response.text));
     if (!parsed.success)
       throw new PermanentError('QuickBooks query answer has no QueryResponse', { system: 'quickbooks' });
-    return parsed.data.QueryResponse;
+    const time = z.string().safeParse(parsed.data.time);
+    return { body: parsed.data.QueryResponse, time: time.success ? time.data : undefined };
   }
 
   private collectChange(entity: string, row: unknown, result: CustomerChanges): void {

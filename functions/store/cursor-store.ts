@@ -7,6 +7,8 @@ export const Cursor = z.object({
   /** The `changedSince` of the next CDC call, as QBO wrote it (its response `time`). */
   changedSince: z.string(),
   changedSinceMs: z.number(),
+  /** Every change at or before this time was read by a paged query: the poll's overlap stops here. */
+  readThroughMs: z.number().optional(),
   lastRunAt: z.number(),
   version: z.number().int(),
 });
@@ -28,7 +30,7 @@ export class CursorStore {
    */
   async advance(
     realmId: string,
-    next: { changedSince: string; changedSinceMs: number },
+    next: { changedSince: string; changedSinceMs: number; readThroughMs?: number | undefined },
     expectedVersion: number | undefined,
     now: number,
     name = 'cdc',
@@ -39,7 +41,8 @@ export class CursorStore {
           TableName: this.table.name,
           Key: keys.cursor(realmId, name),
           UpdateExpression:
-            'SET changedSince = :since, changedSinceMs = :sinceMs, lastRunAt = :now, version = if_not_exists(version, :zero) + :one',
+            'SET changedSince = :since, changedSinceMs = :sinceMs, lastRunAt = :now, version = if_not_exists(version, :zero) + :one' +
+            (next.readThroughMs !== undefined ? ', readThroughMs = :readThrough' : ' REMOVE readThroughMs'),
           ConditionExpression:
             expectedVersion === undefined
               ? 'attribute_not_exists(pk)'
@@ -50,7 +53,44 @@ export class CursorStore {
             ':now': now,
             ':zero': 0,
             ':one': 1,
+            ...(next.readThroughMs !== undefined ? { ':readThrough': next.readThroughMs } : {}),
             ...(expectedVersion === undefined ? {} : { ':expected': expectedVersion }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Starts polling no later than `at`: creates the cursor there, or moves an existing cursor back to
+   * it (a poll that ran while the backfill was reading must not leave a gap behind the backfill's
+   * read). A cursor already at or before `at` is left alone. Moving back only re-reads; the poll
+   * skips what was already pushed.
+   */
+  async startNoLaterThan(
+    realmId: string,
+    at: { changedSince: string; changedSinceMs: number },
+    now: number,
+    name = 'cdc',
+  ): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.cursor(realmId, name),
+          UpdateExpression:
+            'SET changedSince = :since, changedSinceMs = :sinceMs, lastRunAt = :now, version = if_not_exists(version, :zero) + :one REMOVE readThroughMs',
+          ConditionExpression: 'attribute_not_exists(pk) OR changedSinceMs > :sinceMs',
+          ExpressionAttributeValues: {
+            ':since': at.changedSince,
+            ':sinceMs': at.changedSinceMs,
+            ':now': now,
+            ':zero': 0,
+            ':one': 1,
           },
         }),
       );

@@ -14,6 +14,8 @@ export const keys = {
   link: (realmId: string, qboId: string) => ({ pk: `CONN#${realmId}`, sk: `CUSTOMER#${qboId}` }),
   lease: (scope: string, name: string) => ({ pk: `LEASE#${scope}`, sk: name }),
   budget: (companyId: string, day: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: `BUDGET#${day}` }),
+  /** The company's Cloudflare block (decision 32). */
+  pipedriveBlock: (companyId: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: 'BLOCK' }),
   audit: (realmId: string, qboId: string, sortKey: string) => ({ pk: `AUDIT#${realmId}#${qboId}`, sk: sortKey }),
   oauthState: (state: string) => ({ pk: `OAUTHSTATE#${state}`, sk: 'STATE' }),
 } as const;
@@ -22,9 +24,12 @@ export const LINK_PREFIX = 'CUSTOMER#';
 export const CONNECTION_LISTING = 'CONNECTIONS';
 export const activityListing = (realmId: string) => `ACTIVITY#${realmId}`;
 
-/** Parked work: `reauth` waits for a reconnect, `budget` for the next Pipedrive budget day. */
-export type ParkingLane = 'reauth' | 'budget';
+/**
+ * Parked work: `reauth` waits for a reconnect, `budget` for the next Pipedrive budget day, `blocked`
+ * for the end of the Pipedrive company's Cloudflare block.
+ */
+export type ParkingLane = 'reauth' | 'budget' | 'blocked';
 export const parkedKey = (realmId: string, sortKey: string, lane: ParkingLane = 'reauth') => ({
-  pk: lane === 'reauth' ? `PARKED#${realmId}` : `PARKED#budget#${realmId}`,
+  pk: lane === 'reauth' ? `PARKED#${realmId}` : `PARKED#${lane}#${realmId}`,
   sk: sortKey,
 });

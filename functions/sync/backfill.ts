@@ -1,9 +1,17 @@
 import { type ExistingOrganization, type MatchRow, matchCustomers, companyDomain } from './matching';
 import type { QboCustomer } from './qbo-entities';
+import { parseQboTime } from './qbo-time';
 import { type MessageQueue, queued, type SyncMessage } from './sync-message';
 
+/**
+ * The CDC cursor starts this long before the QBO time of the backfill's first read: a change committed
+ * just before that answer may not have been visible to it (the poll adds its own overlap on top).
+ */
+export const BACKFILL_CURSOR_MARGIN_MS = 60_000;
+
 export interface BackfillDependencies {
-  customerPages(): AsyncGenerator<{ customers: QboCustomer[] }>;
+  /** Customer pages with the QBO time of each answer (`time`, when QBO sent one). */
+  customerPages(): AsyncGenerator<{ customers: QboCustomer[]; time?: string | undefined }>;
   organizationPages(): AsyncGenerator<{ id: number; name: string; quickbooksId: string | undefined }[]>;
   personPages(): AsyncGenerator<
     { org_id?: number | null | undefined; emails?: { value: string }[] | null | undefined }[]
@@ -15,6 +23,11 @@ export interface BackfillDependencies {
   queue: MessageQueue;
   now: () => number;
   nameOf(customer: QboCustomer): string;
+  /**
+   * Starts the CDC poll no later than the given time (`CursorStore.startNoLaterThan`), so changes
+   * made after the backfill read QBO are the poll's, not left to webhooks alone.
+   */
+  startPolling(realmId: string, at: { changedSince: string; changedSinceMs: number }, now: number): Promise<unknown>;
 }
 
 export interface BackfillSummary {
@@ -39,7 +52,15 @@ export async function runBackfill(
   dryRun: boolean,
 ): Promise<{ rows: MatchRow[]; summary: BackfillSummary }> {
   const customers: QboCustomer[] = [];
-  for await (const page of deps.customerPages()) customers.push(...page.customers);
+  const readStartedAt = deps.now();
+  let firstReadAt: number | undefined;
+  for await (const page of deps.customerPages()) {
+    if (firstReadAt === undefined) {
+      const qboTime = page.time === undefined ? Number.NaN : parseQboTime(page.time);
+      firstReadAt = Number.isNaN(qboTime) ? readStartedAt : qboTime;
+    }
+    customers.push(...page.customers);
+  }
   const domains = new Map<number, Set<string>>();
   for await (const page of deps.personPages()) {
     for (const person of page) {
@@ -94,5 +115,8 @@ export async function runBackfill(
   }
   await deps.queue.send(messages.map(queued));
   summary.enqueued = messages.length;
+  // Everything changed after the read began is the poll's: its cursor starts there (decision 31).
+  const pollFrom = (firstReadAt ?? readStartedAt) - BACKFILL_CURSOR_MARGIN_MS;
+  await deps.startPolling(realmId, { changedSince: new Date(pollFrom).toISOString(), changedSinceMs: pollFrom }, now);
   return { rows, summary };
 }

@@ -15,16 +15,35 @@ export interface CapturedChanges {
 export interface ChangeSource {
   changes(since: string): Promise<CapturedChanges>;
   customerPages(updatedSince?: string): AsyncGenerator<{ customers: QboCustomer[] }>;
+  /** Invoices or payments changed since a time, page by page (for a CDC answer capped on them). */
+  transactionPages(
+    entity: 'Invoice' | 'Payment',
+    updatedSince: string,
+  ): AsyncGenerator<{ CustomerRef: { value: string } }[]>;
+}
+
+/** Where the next poll starts. */
+export interface CursorPosition {
+  changedSince: string;
+  changedSinceMs: number;
+  /**
+   * Every change at or before this time was already read by a paged query: the next poll's overlap
+   * stops here instead of re-reading (and re-queueing) a burst it has just read.
+   */
+  readThroughMs?: number | undefined;
 }
 
 export interface CursorPort {
-  get(realmId: string): Promise<{ changedSince: string; changedSinceMs: number; version: number } | undefined>;
-  advance(
+  get(realmId: string): Promise<(CursorPosition & { version: number }) | undefined>;
+  advance(realmId: string, next: CursorPosition, expectedVersion: number | undefined, now: number): Promise<boolean>;
+}
+
+/** What was last pushed to Pipedrive per customer (the link store, read in batches). */
+export interface PushedVersions {
+  getMany(
     realmId: string,
-    next: { changedSince: string; changedSinceMs: number },
-    expectedVersion: number | undefined,
-    now: number,
-  ): Promise<boolean>;
+    qboIds: readonly string[],
+  ): Promise<Map<string, { lastPushedUpdatedAtMs?: number | undefined; lastPushedSyncToken?: string | undefined }>>;
 }
 
 export interface LeasePort {
@@ -38,17 +57,26 @@ export interface PollOptions {
   /** CDC answers only within this window (FACTS §3: 30 days); older cursors fall back to a paged query. */
   maxLookbackMs: number;
   leaseTtlMs: number;
+  /**
+   * A paged fallback read everything visible when it started; a change becomes visible at most this
+   * long after its LastUpdatedTime (commit latency, unverified: a minute is generous). The next poll
+   * starts this long before the fallback began instead of a whole overlap before the cursor.
+   */
+  settleMs: number;
 }
 
 export const DEFAULT_POLL_OPTIONS: PollOptions = {
   overlapMs: 5 * 60_000,
   maxLookbackMs: 29 * 86_400_000,
   leaseTtlMs: 10 * 60_000,
+  settleMs: 60_000,
 };
 
 export interface PollResult {
   outcome: 'polled' | 'fallback-query' | 'first-run' | 'skipped';
   enqueued: number;
+  /** Customers read whose version was already pushed, so not queued again. */
+  alreadyPushed: number;
   cursor?: string;
 }
 
@@ -57,6 +85,8 @@ export interface PollDependencies {
   cursors: CursorPort;
   leases: LeasePort;
   queue: MessageQueue;
+  /** What was already pushed: a customer whose read version is no newer is not queued again. */
+  pushed: PushedVersions;
   now: () => number;
   owner: string;
 }
@@ -75,11 +105,25 @@ function customerMessage(realmId: string, customer: QboCustomer, now: number): S
   };
 }
 
+/** The read version is no newer than the pushed one (an equal time and SyncToken is the same version, decision 16). */
+function wasPushed(
+  customer: QboCustomer,
+  link: { lastPushedUpdatedAtMs?: number | undefined; lastPushedSyncToken?: string | undefined } | undefined,
+): boolean {
+  const pushedAt = link?.lastPushedUpdatedAtMs;
+  if (pushedAt === undefined) return false;
+  const readAt = parseQboTime(customer.MetaData.LastUpdatedTime);
+  return readAt < pushedAt || (readAt === pushedAt && customer.SyncToken === link?.lastPushedSyncToken);
+}
+
 /**
  * One CDC poll of one connection (ARCHITECTURE §2): under a lease, read what changed since the
  * cursor (with an overlap), enqueue customers with their full record, turn invoice and payment
  * changes into customer refreshes, and only then move the cursor forward. A cursor older than the
- * CDC window, or an answer at the 1,000-object cap, falls back to a paged query.
+ * CDC window, or an answer at the 1,000-object cap, falls back to a paged query of what was capped;
+ * the next poll then starts where that read began (less `settleMs`), not a whole overlap earlier.
+ * A customer whose read version was already pushed is not queued again, whatever SQS's dedup window
+ * (decision 30).
  */
 export async function pollChanges(
   realmId: string,
@@ -88,84 +132,112 @@ export async function pollChanges(
 ): Promise<PollResult> {
   const { qbo, cursors, leases, queue, now, owner } = deps;
   if (!(await leases.acquire('cdc', realmId, owner, now(), options.leaseTtlMs)))
-    return { outcome: 'skipped', enqueued: 0 };
+    return { outcome: 'skipped', enqueued: 0, alreadyPushed: 0 };
   try {
     const cursor = await cursors.get(realmId);
     const startedAt = now();
     if (!cursor) {
-      // The first backfill covers the past; CDC takes over from the moment the connection was made.
+      // No backfill has started the cursor (it starts it where its read began): CDC takes over from now.
       const first = new Date(startedAt).toISOString();
       await cursors.advance(realmId, { changedSince: first, changedSinceMs: startedAt }, undefined, startedAt);
-      return { outcome: 'first-run', enqueued: 0, cursor: first };
+      return { outcome: 'first-run', enqueued: 0, alreadyPushed: 0, cursor: first };
     }
-    const since = Math.max(0, cursor.changedSinceMs - options.overlapMs);
+    const since = Math.max(0, cursor.changedSinceMs - options.overlapMs, cursor.readThroughMs ?? 0);
     const sinceIso = new Date(since).toISOString();
-    let messages: SyncMessage[];
-    let next: { changedSince: string; changedSinceMs: number };
+    let customers: QboCustomer[];
+    let deletedCustomerIds: string[] = [];
+    let transactions: { CustomerRef: { value: string } }[] = [];
+    let next: CursorPosition;
+    let eventTime: string;
     let outcome: PollResult['outcome'] = 'polled';
     if (startedAt - since > options.maxLookbackMs) {
-      messages = await pagedCustomers(realmId, qbo, sinceIso, startedAt);
-      next = { changedSince: new Date(startedAt).toISOString(), changedSinceMs: startedAt };
+      customers = await pagedCustomers(qbo, sinceIso);
+      eventTime = new Date(startedAt).toISOString();
+      next = {
+        changedSince: eventTime,
+        changedSinceMs: startedAt,
+        readThroughMs: Math.max(cursor.readThroughMs ?? 0, startedAt - options.settleMs),
+      };
       outcome = 'fallback-query';
     } else {
       const changes = await qbo.changes(sinceIso);
       const responseTime = parseQboTime(changes.time);
-      const at = Number.isNaN(responseTime) ? startedAt : responseTime;
-      if (changes.capped.length > 0) {
-        // The answer may be truncated: take every customer changed in the window page by page instead.
-        messages = await pagedCustomers(realmId, qbo, sinceIso, startedAt);
-        outcome = 'fallback-query';
-      } else {
-        messages = changes.customers.map((customer) => customerMessage(realmId, customer, startedAt));
+      const readAt = Math.min(Number.isNaN(responseTime) ? startedAt : responseTime, startedAt);
+      customers = changes.customers;
+      deletedCustomerIds = changes.deletedCustomerIds;
+      transactions = [...changes.invoices, ...changes.payments];
+      // The answer may be truncated: take every object of a capped entity changed in the window page by page instead.
+      if (changes.capped.includes('Customer')) customers = await pagedCustomers(qbo, sinceIso);
+      for (const entity of ['Invoice', 'Payment'] as const) {
+        if (!changes.capped.includes(entity)) continue;
+        for await (const page of qbo.transactionPages(entity, sinceIso)) transactions.push(...page);
       }
-      const changed = new Set(messages.map((message) => message.id));
-      for (const id of changes.deletedCustomerIds) {
-        messages.push({
-          v: 1,
-          realmId,
-          kind: 'customer',
-          id,
-          operation: 'Delete',
-          source: 'cdc',
-          eventId: `cdc:deleted:${id}:${changes.time}`,
-          enqueuedAt: startedAt,
-        });
-        changed.add(id);
-      }
-      // Balances move with invoices and payments, which may leave the customer record itself unchanged.
-      for (const txn of [...changes.invoices, ...changes.payments]) {
-        const id = txn.CustomerRef.value;
-        if (changed.has(id)) continue;
-        changed.add(id);
-        messages.push({
-          v: 1,
-          realmId,
-          kind: 'customer',
-          id,
-          source: 'cdc',
-          eventId: `cdc:balance:${id}:${changes.time}`,
-          enqueuedAt: startedAt,
-        });
-      }
-      next = { changedSince: changes.time, changedSinceMs: Math.min(at, startedAt) };
+      eventTime = changes.time;
+      const fellBack = changes.capped.length > 0;
+      if (fellBack) outcome = 'fallback-query';
+      const readThroughMs = fellBack
+        ? Math.max(cursor.readThroughMs ?? 0, readAt - options.settleMs)
+        : cursor.readThroughMs;
+      next = {
+        changedSince: changes.time,
+        changedSinceMs: readAt,
+        ...(readThroughMs !== undefined ? { readThroughMs } : {}),
+      };
+    }
+    const pushed = await deps.pushed.getMany(
+      realmId,
+      customers.map((customer) => customer.Id),
+    );
+    const fresh = customers.filter((customer) => !wasPushed(customer, pushed.get(customer.Id)));
+    const messages = fresh.map((customer) => customerMessage(realmId, customer, startedAt));
+    const changed = new Set(messages.map((message) => message.id));
+    for (const id of deletedCustomerIds) {
+      messages.push({
+        v: 1,
+        realmId,
+        kind: 'customer',
+        id,
+        operation: 'Delete',
+        source: 'cdc',
+        eventId: `cdc:deleted:${id}:${eventTime}`,
+        enqueuedAt: startedAt,
+      });
+      changed.add(id);
+    }
+    // Balances move with invoices and payments, which may leave the customer record itself unchanged
+    // (decision 6): a refresh is queued even when the customer's own version was already pushed.
+    for (const txn of transactions) {
+      const id = txn.CustomerRef.value;
+      if (changed.has(id)) continue;
+      changed.add(id);
+      messages.push({
+        v: 1,
+        realmId,
+        kind: 'customer',
+        id,
+        source: 'cdc',
+        eventId: `cdc:balance:${id}:${eventTime}`,
+        enqueuedAt: startedAt,
+      });
     }
     await queue.send(messages.map(queued));
     // Only after every message is on the queue does the cursor move (a crash before this re-reads the window).
     await cursors.advance(realmId, next, cursor.version, startedAt);
-    return { outcome, enqueued: messages.length, cursor: next.changedSince };
+    return {
+      outcome,
+      enqueued: messages.length,
+      alreadyPushed: customers.length - fresh.length,
+      cursor: next.changedSince,
+    };
   } finally {
     await leases.release('cdc', realmId, owner);
   }
 }
 
-async function pagedCustomers(
-  realmId: string,
-  qbo: ChangeSource,
-  sinceIso: string,
-  now: number,
-): Promise<SyncMessage[]> {
-  const messages: SyncMessage[] = [];
+/** Every customer changed since a time; a customer seen twice (it changed while the pages were read) counts once, newest. */
+async function pagedCustomers(qbo: ChangeSource, sinceIso: string): Promise<QboCustomer[]> {
+  const byId = new Map<string, QboCustomer>();
   for await (const page of qbo.customerPages(sinceIso))
-    for (const customer of page.customers) messages.push(customerMessage(realmId, customer, now));
-  return messages;
+    for (const customer of page.customers) byId.set(customer.Id, customer);
+  return [...byId.values()];
 }

@@ -46,6 +46,8 @@ export interface LocalStackOptions {
    * default true), so sequential clients meet QBO's 10/s throttle as they would live, not at 0 ms.
    */
   sandboxLatency?: boolean;
+  /** How long Pipedrive's Cloudflare 403 stops every call (the stack's `pipedriveBlockMinutes`, default 60). */
+  pipedriveBlockMinutes?: number;
 }
 
 const HANDLERS = join(__dirname, '..', '..', 'functions', 'handlers');
@@ -213,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     AWS_ENDPOINT_URL_SQS: sqsProxy?.url ?? sqsEndpoint,
     // The scheduled functions' wait after a QBO 429 is compressed like the queue's retry delays.
     QBO_THROTTLE_WAIT_SCALE: String(options.retryTimeScale ?? 1),
+    PIPEDRIVE_BLOCK_MINUTES: String(options.pipedriveBlockMinutes ?? 60),
     AWS_ENDPOINT_URL_KMS: kms.url,
     POWERTOOLS_SERVICE_NAME: 'ml-connector-local',
     POWERTOOLS_METRICS_NAMESPACE: 'MlConnectorLocal',

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { parseConnectorConfig, removalPolicyOf } from '../../lib/config';
 import { buildConnector } from './synth';
 
@@ -10,6 +11,7 @@ describe('connector configuration from CDK context', () => {
       pipedrivePlan: 'growth',
       pipedriveSeats: 1,
       budgetShare: 0.5,
+      pipedriveBlockMinutes: 60,
       subCustomers: 'rollup',
       mergeRule: 'merge',
       logLevel: 'INFO',
@@ -35,6 +37,8 @@ describe('connector configuration from CDK context', () => {
     ['pipedriveSeats', 1.5],
     ['budgetShare', 0],
     ['budgetShare', 1.5],
+    ['pipedriveBlockMinutes', 0],
+    ['pipedriveBlockMinutes', 2000],
     ['subCustomers', 'merge'],
     ['mergeRule', 'rollup'],
     ['alarmEmail', 'not-an-address'],
@@ -47,6 +51,18 @@ describe('connector configuration from CDK context', () => {
 });
 
 describe('configuration in the stack', () => {
+  it('hands the Pipedrive block length to every function that calls Pipedrive', () => {
+    const { stack } = buildConnector({ context: { pipedriveBlockMinutes: '90' } });
+    const template = Template.fromStack(stack);
+    for (const name of ['worker', 'operations', 'backfill', 'cdcPoll'] as const) {
+      const cfn = stack.functions.all[name].node.defaultChild;
+      if (!(cfn instanceof CfnFunction)) throw new Error(`${name} has no CfnFunction`);
+      expect(template.findResources('AWS::Lambda::Function')[stack.getLogicalId(cfn)]).toMatchObject({
+        Properties: { Environment: { Variables: { PIPEDRIVE_BLOCK_MINUTES: '90' } } },
+      });
+    }
+  });
+
   it('fails synthesis on a bad context value, naming it', () => {
     expect(() => buildConnector({ context: { budgetShare: 2 } })).toThrow(/budgetShare/);
   });

@@ -1,3 +1,6 @@
+import { CursorStore } from '../../functions/store/cursor-store';
+import { LeaseStore } from '../../functions/store/lease-store';
+import { pollChanges, type PollDependencies } from '../../functions/sync/change-capture';
 import { reconcile } from '../../functions/sync/reconcile';
 import { runBackfill, type BackfillDependencies } from '../../functions/sync/backfill';
 import { organizationName } from '../../functions/sync/mapping';
@@ -79,9 +82,75 @@ describe('backfill against both sandboxes', () => {
       queue: { send: (messages) => Promise.resolve(void sent.push(...messages)) },
       now: () => h.clock.now(),
       nameOf: (customer) => organizationName(customer, DEFAULT_SYNC_OPTIONS),
+      startPolling: (realmId, at, now) => new CursorStore(h.table).startNoLaterThan(realmId, at, now),
     };
   });
   afterEach(() => h.close());
+
+  const pollDeps = (queue: QueuedMessage[]): PollDependencies => ({
+    qbo: h.qbo,
+    cursors: new CursorStore(h.table),
+    leases: new LeaseStore(h.table),
+    queue: { send: (messages) => Promise.resolve(void queue.push(...messages)) },
+    pushed: h.links,
+    now: () => h.clock.now(),
+    owner: 'poller',
+  });
+  const createCustomer = async (name: string) =>
+    (
+      (await control(h.qboSandbox, 'POST', `/realms/${h.realmId}/customers`, { DisplayName: name })).body as {
+        Customer: { Id: string };
+      }
+    ).Customer.Id;
+  const orgNames = () =>
+    [...h.pipedriveSandbox.store.organizations.values()].filter((o) => !o.is_deleted).map((o) => o.name);
+
+  it('starts the CDC cursor where the backfill read QBO: the first poll syncs a change made after the read', async () => {
+    const early = await createCustomer('Early Co');
+    h.clock.advance(3_600_000);
+    await runBackfill(h.realmId, deps, true);
+    // A dry run writes nothing, not even the cursor.
+    expect(await new CursorStore(h.table).get(h.realmId)).toBeUndefined();
+    await runBackfill(h.realmId, deps, false);
+    await h.run(sent.map((m) => m.body));
+    // After the read, before the first poll: a rename and a new customer whose webhooks never arrive.
+    h.clock.advance(2 * 60_000);
+    await control(h.qboSandbox, 'PATCH', `/realms/${h.realmId}/customers/${early}`, {
+      DisplayName: 'Early Co Renamed',
+    });
+    const later = await createCustomer('Later Co');
+    h.clock.advance(10 * 60_000);
+    const polled: QueuedMessage[] = [];
+    expect(await pollChanges(h.realmId, pollDeps(polled))).toMatchObject({ outcome: 'polled', enqueued: 2 });
+    await h.run(polled.map((m) => m.body));
+    expect(orgNames().sort()).toEqual(['Early Co Renamed', 'Later Co']);
+    expect(await h.links.get(h.realmId, later)).toMatchObject({ state: 'synced' });
+  });
+
+  it('moves back a cursor that a poll set while the backfill was reading, so no change falls between them', async () => {
+    await createCustomer('Read Co');
+    h.clock.advance(3_600_000);
+    let renamed = '';
+    const slowDeps: BackfillDependencies = {
+      ...deps,
+      customerPages: async function* () {
+        for await (const page of h.qbo.customerPages()) {
+          yield page;
+          // While the backfill is busy with Pipedrive: a change, then the first scheduled poll.
+          h.clock.advance(60_000);
+          renamed = await createCustomer('Made During The Backfill Co');
+          // Longer ago than the poll's overlap by the time it runs.
+          h.clock.advance(10 * 60_000);
+          expect(await pollChanges(h.realmId, pollDeps([]))).toMatchObject({ outcome: 'first-run' });
+        }
+      },
+    };
+    await runBackfill(h.realmId, slowDeps, false);
+    h.clock.advance(10 * 60_000);
+    const polled: QueuedMessage[] = [];
+    await pollChanges(h.realmId, pollDeps(polled));
+    expect(polled.map((m) => m.body.id)).toContain(renamed);
+  });
 
   it('reports matches in a dry run without writing, then links and creates with no duplicate organization', async () => {
     const realm = h.realmId;

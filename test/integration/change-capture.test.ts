@@ -18,6 +18,7 @@ describe('CDC poll and daily reconcile against the QBO sandbox and DynamoDB Loca
       cursors: new CursorStore(h.table),
       leases: new LeaseStore(h.table),
       queue: { send: (messages) => Promise.resolve(void sent.push(...messages)) },
+      pushed: h.links,
       now: () => h.clock.now(),
       owner: 'poller-1',
     };
@@ -79,6 +80,7 @@ describe('CDC poll and daily reconcile against the QBO sandbox and DynamoDB Loca
         return h.qbo.changes(since);
       },
       customerPages: () => h.qbo.customerPages(),
+      transactionPages: (entity: 'Invoice' | 'Payment', since: string) => h.qbo.transactionPages(entity, since),
     };
     const first = pollChanges(realm(), { ...deps, qbo: slowQbo });
     await firstIsWaiting;
@@ -94,6 +96,99 @@ describe('CDC poll and daily reconcile against the QBO sandbox and DynamoDB Loca
     const result = await pollChanges(realm(), deps);
     expect(result.outcome).toBe('fallback-query');
     expect(sent.map((m) => m.body.record).filter(Boolean).length).toBeGreaterThanOrEqual(1);
+  });
+
+  /**
+   * QBO caps a CDC answer at 1,000 objects per entity. The sandbox is told to cap at 5 and the
+   * client's cap check is moved to match, so a burst of a dozen changes stands for one of thousands.
+   */
+  const CAP = 5;
+  const cappedAt = async (cap: number) => {
+    await control(h.qboSandbox, 'PUT', '/cdc', { maxObjectsPerEntity: cap });
+    const qbo: PollDependencies['qbo'] = {
+      changes: async (since) => {
+        const changes = await h.qbo.changes(since);
+        const counts = {
+          Customer: changes.customers.length,
+          Invoice: changes.invoices.length,
+          Payment: changes.payments.length,
+        };
+        const capped = Object.entries(counts)
+          .filter(([, count]) => count >= cap)
+          .map(([entity]) => entity);
+        return { ...changes, capped };
+      },
+      customerPages: (since) => h.qbo.customerPages(since),
+      transactionPages: (entity, since) => h.qbo.transactionPages(entity, since),
+    };
+    return qbo;
+  };
+
+  it('after a capped answer and a paged fallback, the next polls neither re-read the burst nor re-queue it', async () => {
+    const qbo = await cappedAt(CAP);
+    await pollChanges(realm(), { ...deps, qbo });
+    h.clock.advance(60_000);
+    const burst: string[] = [];
+    for (let i = 0; i < 12; i++) burst.push(await create(`Burst Co ${i}`));
+    h.clock.advance(5 * 60_000);
+    const fallback = await pollChanges(realm(), { ...deps, qbo });
+    expect(fallback).toMatchObject({ outcome: 'fallback-query', enqueued: 12 });
+    expect(sent.map((m) => m.body.id).sort()).toEqual([...burst].sort());
+    // Polls every minute for the next five (the overlap): each would have hit the cap again.
+    for (let minute = 0; minute < 5; minute++) {
+      h.clock.advance(60_000);
+      expect(await pollChanges(realm(), { ...deps, qbo })).toMatchObject({ outcome: 'polled', enqueued: 0 });
+    }
+    expect(sent).toHaveLength(12);
+    // A change after the fallback is still caught.
+    const late = await create('After The Burst Co');
+    h.clock.advance(60_000);
+    expect(await pollChanges(realm(), { ...deps, qbo })).toMatchObject({ outcome: 'polled', enqueued: 1 });
+    expect(sent.at(-1)?.body.id).toBe(late);
+  });
+
+  it('does not queue again a customer whose version was already pushed, but still refreshes a balance moved by an invoice', async () => {
+    await pollChanges(realm(), deps);
+    h.clock.advance(60_000);
+    const invoiced = await create('Invoiced Later Co');
+    const quiet = await create('Quiet Co');
+    h.clock.advance(60_000);
+    expect(await pollChanges(realm(), deps)).toMatchObject({ outcome: 'polled', enqueued: 2, alreadyPushed: 0 });
+    await h.run(sent.map((m) => m.body));
+    expect(await h.links.get(realm(), quiet)).toMatchObject({ state: 'synced' });
+    sent.length = 0;
+    // The invoice moves the balance without a new LastUpdatedTime (decision 6); both customers are inside the overlap.
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/invoices`, { customerId: invoiced, amount: 250 });
+    h.clock.advance(60_000);
+    const again = await pollChanges(realm(), deps);
+    expect(again).toMatchObject({ outcome: 'polled', alreadyPushed: 2, enqueued: 1 });
+    expect(
+      sent.map((m) => [m.body.id, m.body.record === undefined, m.body.eventId.startsWith('cdc:balance:')]),
+    ).toEqual([[invoiced, true, true]]);
+    await h.run(sent.map((m) => m.body));
+    const link = await h.links.get(realm(), invoiced);
+    const org = h.pipedriveSandbox.store.organizations.get(link?.orgId ?? -1);
+    expect(org?.custom_fields[h.fields.fieldKeys.openBalance ?? '']).toMatchObject({ value: 250 });
+  });
+
+  it('takes the invoices past a capped answer from a paged query, so no balance change is lost', async () => {
+    const qbo = await cappedAt(CAP);
+    await pollChanges(realm(), { ...deps, qbo });
+    h.clock.advance(60_000);
+    const customers: string[] = [];
+    for (let i = 0; i < 3; i++) customers.push(await create(`Billed Co ${i}`));
+    // Synced once: their own records are then no news, only their invoices are.
+    h.clock.advance(60_000);
+    await pollChanges(realm(), { ...deps, qbo });
+    await h.run(sent.map((m) => m.body));
+    sent.length = 0;
+    h.clock.advance(10 * 60_000);
+    // The sandbox answers with the oldest five invoices: the last customer's comes only after the cap.
+    for (const customerId of [customers[0], customers[1], customers[0], customers[1], customers[0], customers[2]])
+      await control(h.qboSandbox, 'POST', `/realms/${realm()}/invoices`, { customerId, amount: 10 });
+    h.clock.advance(60_000);
+    expect(await pollChanges(realm(), { ...deps, qbo })).toMatchObject({ outcome: 'fallback-query' });
+    expect(sent.map((m) => m.body.id).sort()).toEqual([...customers].sort());
   });
 
   it('reports what webhooks missed, and sends every difference to the bulk queue', async () => {

@@ -30,6 +30,8 @@ export const RuntimeConfig = z.object({
   /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
   PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
   BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /** How long Pipedrive's Cloudflare 403 stops every call to the company (decision 32). */
+  PIPEDRIVE_BLOCK_MINUTES: z.coerce.number().positive().max(1440).default(60),
   HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Shortens the wait after a QBO 429 (a local run that compresses time sets it; 1 in a deployment). */
   QBO_THROTTLE_WAIT_SCALE: z.coerce.number().positive().max(1).default(1),
@@ -88,6 +90,7 @@ export function clientFactoryFor(
           pipedriveOAuth: await pipedriveOAuthConfig(config),
           pipedriveAllowHosts: allowedPipedriveHosts(config),
           budgetShare: config.BUDGET_SHARE,
+          pipedriveBlockMs: config.PIPEDRIVE_BLOCK_MINUTES * 60_000,
           timeoutMs: config.HTTP_TIMEOUT_MS,
           // Functions with minutes to run wait out a QBO 429 (twice at most) instead of failing the whole run.
           ...(options.waitOutQboThrottling
