@@ -16,15 +16,20 @@ export const keys = {
   budget: (companyId: string, day: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: `BUDGET#${day}` }),
   audit: (realmId: string, qboId: string, sortKey: string) => ({ pk: `AUDIT#${realmId}#${qboId}`, sk: sortKey }),
   oauthState: (state: string) => ({ pk: `OAUTHSTATE#${state}`, sk: 'STATE' }),
+  /** The shared QBO call limiter of one company: `block`, `slot#N` (calls in flight) and `w#…` (call counts per bucket). */
+  qboLimit: (realmId: string, part: string) => ({ pk: `QBOLIMIT#${realmId}`, sk: part }),
 } as const;
 
 export const LINK_PREFIX = 'CUSTOMER#';
 export const CONNECTION_LISTING = 'CONNECTIONS';
 export const activityListing = (realmId: string) => `ACTIVITY#${realmId}`;
 
-/** Parked work: `reauth` waits for a reconnect, `budget` for the next Pipedrive budget day. */
-export type ParkingLane = 'reauth' | 'budget';
+/**
+ * Parked work: `reauth` waits for a reconnect, `budget` for the next Pipedrive budget day,
+ * `throttle` for QBO to take calls again (a 429 or the shared limiter).
+ */
+export type ParkingLane = 'reauth' | 'budget' | 'throttle';
 export const parkedKey = (realmId: string, sortKey: string, lane: ParkingLane = 'reauth') => ({
-  pk: lane === 'reauth' ? `PARKED#${realmId}` : `PARKED#budget#${realmId}`,
+  pk: lane === 'reauth' ? `PARKED#${realmId}` : `PARKED#${lane}#${realmId}`,
   sk: sortKey,
 });
