@@ -10,16 +10,19 @@ import { METRICS } from '../platform/metric-names';
 import { logger, metrics } from '../platform/powertools';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
-import { releaseDeferredWork } from '../platform/deferred-work';
+import { releaseDeferredWork, releaseThrottledWork } from '../platform/deferred-work';
 import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
 import { CursorStore } from '../store/cursor-store';
 import { LeaseStore } from '../store/lease-store';
 import { LinkStore } from '../store/link-store';
 import { ParkingStore } from '../store/parking-store';
+import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { pollChanges, type PollResult } from '../sync/change-capture';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+import { withDeadline } from '../platform/invocation-deadline';
+import type { Context } from 'aws-lambda';
 
 const config = RuntimeConfig.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -32,6 +35,7 @@ const clientFactory = clientFactoryFor(config, { waitOutQboThrottling: true });
 const owner = randomUUID();
 const parking = new ParkingStore(table);
 const ledger = new BudgetLedger(table);
+const limiter = new QboCallLimiter(table);
 
 /** The schedule's input: the 15-minute CDC poll, or the daily reconcile; optionally one connection. */
 const ScheduleInput = z
@@ -63,6 +67,14 @@ export async function lambdaHandler(event: unknown): Promise<{ mode: string; con
           metrics.addMetric(METRICS.releasedFromBudget, MetricUnit.Count, released);
           logger.info('work deferred for the Pipedrive budget sent again', { realmId, released });
         }
+        // Work QBO throttled, once QBO takes calls again: the poll is its release when the queues ran dry.
+        const throttled = await releaseThrottledWork(realmId, {
+          parking,
+          limiter,
+          queues: { changes, bulk },
+          now: Date.now(),
+        });
+        if (throttled > 0) logger.info('work deferred for QBO throttling sent again', { realmId, released: throttled });
         const poll = await pollChanges(realmId, {
           qbo,
           cursors: new CursorStore(table),
@@ -99,6 +111,7 @@ export async function lambdaHandler(event: unknown): Promise<{ mode: string; con
   return { mode: input.mode, connections: outcomes };
 }
 
-export const handler = middy(lambdaHandler)
+// The invocation's deadline bounds the waits inside it (decision 30).
+export const handler = middy((event: unknown, context: Context) => withDeadline(context, () => lambdaHandler(event)))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));
