@@ -16,11 +16,13 @@ describe('the connector under chaos', () => {
       stormMs: 5000,
       outageTailMs: 20_000,
       quietTimeoutMs: 90_000,
+      // Issue #13 in small: QBO at 120/min for 20 s with 100 renames waiting (the full run: 10 minutes, 1,500).
+      throttling: { perMinute: 120, durationMs: 20_000, backlog: 100 },
       dynamoEndpoint: dynamoEndpoint(),
       sqsEndpoint: sqsEndpoint(),
       name: `chaos-${randomUUID().slice(0, 8)}`,
     });
-  }, 170_000);
+  }, 240_000);
 
   it('injected every kind of fault', () => {
     for (const kind of ['qbo 5xx', 'pipedrive 5xx', 'pipedrive lost create response', 'qbo 429 burst'])
@@ -47,9 +49,16 @@ describe('the connector under chaos', () => {
     expect(report.checks.secrets.scanned).toBeGreaterThan(5);
   });
 
-  it('can explain every dead letter by an injected fault, and its customer is in sync anyway', () => {
+  it('can explain every dead letter by an injected fault and an audit entry, and its customer is in sync anyway', () => {
     for (const letter of report.checks.deadLetters.messages)
-      expect(letter).toMatchObject({ explained: true, inSync: true });
+      expect(letter).toMatchObject({ explained: true, inSync: true, audited: true });
+  });
+
+  it('spent no message’s receives on rate limits, through sustained QBO throttling with a backlog', () => {
+    expect(report.throttling?.renamed).toBe(100);
+    expect(report.throttling?.qbo429).toBeGreaterThan(0);
+    expect(report.checks.deadLetters.causedByRateLimits).toBe(0);
+    for (const letter of report.checks.deadLetters.messages) expect(letter.rateLimited).toBe(false);
   });
 
   it('went quiet after every phase', () => {
