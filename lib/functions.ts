@@ -10,22 +10,23 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ConnectorConfig } from './config';
+import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from './function-timeouts';
 import type { Queues } from './queues';
 import type { SecretName } from './secrets';
 
 export const METRICS_NAMESPACE = 'MlConnector';
 export const SERVICE_NAME = 'ml-connector';
 
-/** Timeouts per function; the worker's also sets the queues' visibility timeout. */
-export const FUNCTION_TIMEOUTS = {
-  webhook: Duration.seconds(10),
-  worker: Duration.seconds(60),
-  cdcPoll: Duration.minutes(5),
-  oauth: Duration.seconds(15),
-  tokenUpkeep: Duration.minutes(5),
-  backfill: Duration.minutes(15),
-  operations: Duration.minutes(5),
-} as const;
+/** Timeouts per function (lib/function-timeouts.ts); the worker's also sets the queues' visibility timeout. */
+export const FUNCTION_TIMEOUTS: Readonly<Record<FunctionName, Duration>> = {
+  webhook: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.webhook),
+  worker: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.worker),
+  cdcPoll: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.cdcPoll),
+  oauth: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.oauth),
+  tokenUpkeep: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.tokenUpkeep),
+  backfill: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.backfill),
+  operations: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.operations),
+};
 
 /** Largest accepted webhook body: Intuit's notifications are a few KB; the HTTP API's own limit is 10 MB. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -44,8 +45,6 @@ export interface ConnectorFunctionsProps {
   readonly apiUrl: string;
   readonly removalPolicy: RemovalPolicy;
 }
-
-type FunctionName = keyof typeof FUNCTION_TIMEOUTS;
 
 const HANDLER_FILES: Readonly<Record<FunctionName, string>> = {
   webhook: 'webhook.ts',

@@ -158,6 +158,7 @@ export class Monitoring extends Construct {
           METRICS.failed,
           METRICS.parked,
           METRICS.deferredForBudget,
+          METRICS.deferredForRateLimit,
         ].map((name) => connectorMetric(name)),
       }),
       new GraphWidget({

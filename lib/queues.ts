@@ -3,8 +3,10 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** Attempts before a message moves to its dead-letter queue (RELIABILITY §3). */
-export const MAX_RECEIVE_COUNT = 5;
+import { MAX_RECEIVE_COUNT } from '../functions/platform/retry-policy';
+
+/** Attempts before a message moves to its dead-letter queue (RELIABILITY §3); the worker audits the last one. */
+export { MAX_RECEIVE_COUNT };
 /** AWS guidance: visibility at least six times the consumer's timeout, so a retried batch is never visible twice. */
 export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
 

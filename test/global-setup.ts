@@ -2,7 +2,11 @@ import { startDynamoDbLocal } from '../local/dynamodb/dynamodb-local';
 
 /** Starts the emulators every integration test shares, once per `jest` run. */
 export default async function globalSetup(): Promise<void> {
-  const dynamo = await startDynamoDbLocal();
+  const dynamo = await startDynamoDbLocal({
+    progress: (line) => {
+      process.stderr.write(`${line}\n`);
+    },
+  });
   process.env.DDB_ENDPOINT = dynamo.endpoint;
   // fauxqs is ESM-only; the global setup runs outside Jest's module system, so a dynamic import works.
   const { startFauxqs } = await import('fauxqs');

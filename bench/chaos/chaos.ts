@@ -4,8 +4,10 @@ import { refValue } from '../../local/quickbooks/json';
 import { startLocalStack } from '../../local/stack/local-stack';
 import { tableNamed } from '../../functions/platform/table';
 import { ConnectionStore } from '../../functions/store/connections';
+import { AuditLog } from '../../functions/store/audit-log';
 import { LinkStore } from '../../functions/store/link-store';
 import { startCpuLoad } from './cpu-load';
+import { ParkingStore } from '../../functions/store/parking-store';
 import { convergence, duplicates, leakedSecrets, type LinkRow, type Mismatch } from './checks';
 import { expectedCustomers } from './expected';
 import { CHAOS_HTTP_TIMEOUT_MS, CHAOS_PENDING_STALE_AFTER_MS, injectFaults } from './faults';
@@ -13,6 +15,7 @@ import { captureOutput } from './log-capture';
 import { deadLetters, sqsFor, waitForQuiet } from './queues';
 import { explainRetries, type RetryReason } from './retry-reasons';
 import { runStorm, type StormSummary } from './storm';
+import { runThrottling, type ThrottlingOptions, type ThrottlingSummary } from './throttling';
 
 export interface ChaosOptions {
   customers: number;
@@ -31,6 +34,8 @@ export interface ChaosOptions {
   cpuLoad?: number;
   /** Added milliseconds on every request to both sandboxes that no other fault takes; none by default. */
   latencyMs?: number;
+  /** Issue #13's phase after the reconcile: QBO held to `perMinute` for `durationMs` with a backlog of renames. */
+  throttling?: Omit<ThrottlingOptions, 'realmId'>;
   /** Progress lines for the person watching (never captured). */
   progress?: (line: string) => void;
 }
@@ -45,6 +50,10 @@ export interface DeadLetterReport {
   explained: boolean;
   /** The customer matches Pipedrive after the reconcile anyway. */
   inSync: boolean;
+  /** An audit entry says why it was dead-lettered. */
+  audited: boolean;
+  /** One of its receives was spent on a rate limit (none may be: decision 29). */
+  rateLimited: boolean;
 }
 
 const ScheduleAnswer = z.object({
@@ -62,6 +71,7 @@ export interface ChaosReport {
   customers: { qbo: number; topLevel: number; subCustomers: number; mergedAway: number };
   organizations: number;
   storm: StormSummary;
+  throttling: ThrottlingSummary | undefined;
   faults: Record<string, number>;
   counters: {
     qboRequests: number;
@@ -92,7 +102,7 @@ export interface ChaosReport {
       invalidGrant: number;
     };
     secrets: { ok: boolean; scanned: number; leaked: string[] };
-    deadLetters: { ok: boolean; count: number; messages: DeadLetterReport[] };
+    deadLetters: { ok: boolean; count: number; causedByRateLimits: number; messages: DeadLetterReport[] };
     quiet: { ok: boolean; timedOut: string[] };
   };
 }
@@ -159,12 +169,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const sqs = sqsFor(process.env.AWS_ENDPOINT_URL_SQS ?? '');
   const timedOut: string[] = [];
+  const table = tableNamed(stack.tableName);
+  // Work parked for QBO throttling is not done yet: quiet means none is left.
+  let parked: () => Promise<number> = () => Promise.resolve(0);
+  const settled = (timeoutMs: number) => waitForQuiet(stack, sqs, timeoutMs, 1500, parked);
   const quiet = async (name: string) => {
-    if (!(await waitForQuiet(stack, sqs, quietTimeoutMs))) timedOut.push(name);
+    if (!(await settled(quietTimeoutMs))) timedOut.push(name);
     phase(name);
   };
   try {
     const { realmId } = await stack.connect();
+    const parking = new ParkingStore(table);
+    parked = () => parking.count(realmId, 'throttle');
     phase('start and connect');
     const faults = injectFaults(stack, { latencyMs: options.latencyMs ?? 0 });
     for (let attempt = 1; ; attempt++) {
@@ -188,7 +204,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     phase('storm');
     // Outages end whether or not the work has caught up: the faults stop once the pipeline is quiet or the outage's time is up.
-    await waitForQuiet(stack, sqs, (options.outageTailMs ?? 120_000) * slowdown);
+    await settled((options.outageTailMs ?? 120_000) * slowdown);
     phase('rest of the outage');
     faults.stop();
     await quiet('drain after the outage');
@@ -201,13 +217,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (failed.length === 0) return;
         scheduleFailures.push(...failed);
         progress(`${mode} failed (${failed.join(', ')}); it runs again`);
-        await waitForQuiet(stack, sqs, quietTimeoutMs);
+        await settled(quietTimeoutMs);
       }
     };
     await schedule('poll');
     await quiet('CDC poll');
     // The reconcile comes a day later in production: by then a claim left by a dead-lettered create is stale.
-    const table = tableNamed(stack.tableName);
     let youngestClaim = 0;
     for await (const page of new LinkStore(table).list(realmId))
       for (const link of page)
@@ -217,6 +232,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     phase('create claims go stale');
     await schedule('reconcile');
     await quiet('reconcile');
+
+    // After the reconcile, so nothing but the queues, the deferral and the scheduled poll brings the renames across.
+    let throttling: ThrottlingSummary | undefined;
+    if (options.throttling) {
+      progress(
+        `QBO throttled to ${String(options.throttling.perMinute)}/min for ${String(Math.round(options.throttling.durationMs / 1000))} s with ${String(options.throttling.backlog)} renames waiting…`,
+      );
+      throttling = await runThrottling(stack, { realmId, ...options.throttling });
+      phase(`QBO throttled at ${String(options.throttling.perMinute)}/min`);
+      await quiet('drain after the throttling');
+    }
 
     const links = new Map<string, LinkRow>();
     for await (const page of new LinkStore(table).list(realmId)) for (const link of page) links.set(link.qboId, link);
@@ -244,7 +270,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const leaked = leakedSecrets(output, secrets);
 
     const reasons = explainRetries(output);
-    const dead = (await deadLetters(stack, sqs)).map((letter): DeadLetterReport => {
+    const audit = new AuditLog(table, 90);
+    const auditedDeadLetters = new Set<string>();
+    const letters = await deadLetters(stack, sqs);
+    for (const letter of letters) {
+      const message = letter.message;
+      const qboId = message
+        ? message.kind === 'customer'
+          ? message.id
+          : `${message.kind}:${message.id}`
+        : 'unreadable';
+      const history = await audit.history(message?.realmId ?? 'unknown', qboId, { limit: 200 });
+      for (const entry of history.entries)
+        if (entry.note?.startsWith('dead-lettered') && entry.eventId !== undefined)
+          auditedDeadLetters.add(entry.eventId);
+      if (!message && history.entries.some((entry) => entry.note?.startsWith('dead-lettered')))
+        auditedDeadLetters.add('unreadable');
+    }
+    const dead = letters.map((letter): DeadLetterReport => {
       const message = letter.message;
       const customer =
         message === undefined
@@ -264,6 +307,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         reasons: why,
         explained: why.some((reason) => reason.injected) && why.every((reason) => reason.injected || reason.contention),
         inSync: customer !== undefined && !mismatched.has(customer),
+        audited: auditedDeadLetters.has(message?.eventId ?? 'unreadable'),
+        rateLimited: why.some((reason) => reason.kind === 'rate-limited'),
       };
     });
 
@@ -292,6 +337,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       },
       organizations: [...store.organizations.values()].filter((o) => !o.is_deleted).length,
       storm,
+      throttling,
       faults: applied,
       counters: {
         qboRequests: qboCounters.get('qbo.requests'),
@@ -320,8 +366,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         },
         secrets: { ok: leaked.length === 0 && secrets.size > 0, scanned: secrets.size, leaked },
         deadLetters: {
-          ok: dead.every((letter) => letter.explained && letter.inSync),
+          ok: dead.every((letter) => letter.explained && letter.inSync && letter.audited && !letter.rateLimited),
           count: dead.length,
+          causedByRateLimits: dead.filter((letter) => letter.rateLimited).length,
           messages: dead,
         },
         quiet: { ok: timedOut.length === 0, timedOut },

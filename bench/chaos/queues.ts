@@ -34,13 +34,14 @@ export async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
 
 /**
  * Waits until nothing is left to do: no webhook waiting in the QBO sandbox, nothing on either queue,
- * for `settleMs` in a row. False when `timeoutMs` passes first.
+ * no work parked for a rate limit (`parked`), for `settleMs` in a row. False when `timeoutMs` passes first.
  */
 export async function waitForQuiet(
   stack: LocalStack,
   sqs: SQSClient,
   timeoutMs: number,
   settleMs = 1500,
+  parked: () => Promise<number> = () => Promise.resolve(0),
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let quietSince: number | undefined;
@@ -49,7 +50,8 @@ export async function waitForQuiet(
     const busy =
       stack.qbo.state.webhooks.backlog().pending +
       (await depth(sqs, stack.changesQueueUrl)) +
-      (await depth(sqs, stack.bulkQueueUrl));
+      (await depth(sqs, stack.bulkQueueUrl)) +
+      (await parked());
     if (busy === 0) {
       quietSince ??= Date.now();
       if (Date.now() - quietSince >= settleMs) return true;

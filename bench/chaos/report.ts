@@ -17,6 +17,11 @@ export function formatReport(report: ChaosReport): string {
     `  storm: ${Object.entries(report.storm.edits)
       .map(([kind, count]) => `${count} ${kind}`)
       .join(', ')}; ${report.storm.refused} refused by QBO`,
+    ...(report.throttling
+      ? [
+          `  QBO throttled to ${report.throttling.perMinute}/min for ${report.throttling.seconds} s with ${report.throttling.renamed} renames waiting: ${report.throttling.qbo429} QBO 429s`,
+        ]
+      : []),
     `  faults injected: ${Object.entries(report.faults)
       .map(([kind, count]) => `${kind} ${count}`)
       .join(', ')}`,
@@ -30,12 +35,12 @@ export function formatReport(report: ChaosReport): string {
     ...checks.duplicates.details.map((detail) => `           ${detail}`),
     `  [${mark(checks.lockouts.ok)}] no invalid_grant lockouts: ${checks.lockouts.connections.map((c) => `${c.realmId} ${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(', ')}; invalid_grant answers ${checks.lockouts.invalidGrant}`,
     `  [${mark(checks.secrets.ok)}] no secrets in the logs: ${checks.secrets.scanned} issued secrets looked for${checks.secrets.leaked.length > 0 ? `; FOUND: ${checks.secrets.leaked.join(', ')}` : ''}`,
-    `  [${mark(checks.deadLetters.ok)}] dead letters explained: ${checks.deadLetters.count}`,
+    `  [${mark(checks.deadLetters.ok)}] dead letters explained by an injected fault and an audit entry, none caused by a rate limit: ${checks.deadLetters.count} (${checks.deadLetters.causedByRateLimits} caused by rate limits)`,
     ...checks.deadLetters.messages.map(
       (letter) =>
         `           ${letter.queue} DLQ: ${letter.kind} ${letter.id} (customer ${letter.customer ?? '?'}; ${letter.inSync ? 'in sync after the reconcile' : 'NOT in sync'}): ${
           letter.reasons.map((reason) => `${reason.kind}: ${reason.error}`).join(' | ') || 'no recorded reason'
-        }${letter.explained ? '' : ' — NOT an injected fault'}`,
+        }${letter.explained ? '' : ' — NOT an injected fault'}${letter.audited ? '' : ' — NO audit entry'}${letter.rateLimited ? ' — a RATE LIMIT spent a receive' : ''}`,
     ),
     `  [${mark(checks.quiet.ok)}] the pipeline went quiet after each phase${checks.quiet.timedOut.length > 0 ? `; timed out: ${checks.quiet.timedOut.join(', ')}` : ''}`,
   ];
@@ -54,12 +59,17 @@ export function summaryJson(report: ChaosReport): string {
     scheduleFailures: report.scheduleFailures,
     faults: report.faults,
     counters: report.counters,
+    throttling: report.throttling,
     checks: {
       inSync: { ok: checks.inSync.ok, checked: checks.inSync.checked, mismatches: checks.inSync.mismatches.length },
       duplicates: { ok: checks.duplicates.ok },
       lockouts: { ok: checks.lockouts.ok, invalidGrant: checks.lockouts.invalidGrant },
       secrets: { ok: checks.secrets.ok, scanned: checks.secrets.scanned },
-      deadLetters: { ok: checks.deadLetters.ok, count: checks.deadLetters.count },
+      deadLetters: {
+        ok: checks.deadLetters.ok,
+        count: checks.deadLetters.count,
+        causedByRateLimits: checks.deadLetters.causedByRateLimits,
+      },
       quiet: { ok: checks.quiet.ok },
     },
   });

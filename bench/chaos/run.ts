@@ -1,8 +1,10 @@
 /**
- * `npm run chaos [-- --customers N] [--cpu-load N] [--latency MS]`: 2,000 customers through the real
- * connector on the local stack under every fault at once (see faults.ts), then the checks of issue #8.
- * `--cpu-load N` runs N busy-loop processes beside it and `--latency MS` adds that much to every
- * request to both sandboxes (issue #13). Prints a readable report
+ * `npm run chaos [-- --customers N] [--cpu-load N] [--latency MS] [--throttle-minutes M
+ * --throttle-per-minute R --throttle-backlog B]`: 2,000 customers through the real connector on the
+ * local stack under every fault at once (see faults.ts), then QBO throttled to 120/min for 10 minutes
+ * with 1,500 renames waiting (throttling.ts), then the checks of issues #8 and #13. `--cpu-load N`
+ * runs N busy-loop processes beside it and `--latency MS` adds that much to every request to both
+ * sandboxes. Prints a readable report
  * and, last, one JSON line; exits 0 only if every check holds.
  */
 import { writeSync } from 'node:fs';
@@ -46,6 +48,12 @@ async function main(): Promise<void> {
     latencyMs,
     edits: argument('edits', Math.ceil(customers / 2)),
     stormMs: argument('storm-seconds', 60) * 1000,
+    // Issue #13: QBO held to 120 requests a minute for 10 minutes with at least 1,500 renames waiting.
+    throttling: {
+      perMinute: argument('throttle-per-minute', 120),
+      durationMs: argument('throttle-minutes', 10) * 60_000,
+      backlog: argument('throttle-backlog', Math.max(1500, Math.ceil(customers * 0.75))),
+    },
     progress: (line) => {
       say(`  ${line}`);
     },

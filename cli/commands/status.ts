@@ -27,6 +27,7 @@ const Status = z.object({
       pipedrive: z.object({ apiDomain: z.string(), plan: z.string(), seats: z.number(), auth: z.string() }).optional(),
       parked: z.number().default(0),
       deferredForBudget: z.number().default(0),
+      deferredForThrottling: z.number().default(0),
       tokens: z.array(
         z.object({
           provider: z.string(),
@@ -78,7 +79,7 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
           : '  Pipedrive: not connected (run `ml-connector connect pipedrive`)',
       );
       io.out(
-        `  Customers: ${c.counts.synced} in sync, ${c.counts.excluded} excluded, ${c.counts.failed} failing, ${c.counts.pending} pending${c.counts.review ? `, ${c.counts.review} held for review (see the backfill match report)` : ''}${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}${c.deferredForBudget ? `; ${c.deferredForBudget} waiting for the next Pipedrive budget day` : ''}`,
+        `  Customers: ${c.counts.synced} in sync, ${c.counts.excluded} excluded, ${c.counts.failed} failing, ${c.counts.pending} pending${c.counts.review ? `, ${c.counts.review} held for review (see the backfill match report)` : ''}${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}${c.deferredForBudget ? `; ${c.deferredForBudget} waiting for the next Pipedrive budget day` : ''}${c.deferredForThrottling ? `; ${c.deferredForThrottling} waiting for QuickBooks to take calls again` : ''}`,
       );
       if (c.budget) io.out(`  Pipedrive tokens today: ${c.budget.spent} of the connector's share of ${c.budget.share}`);
       for (const t of c.tokens)

@@ -15,6 +15,8 @@ import { organizationName } from '../sync/mapping';
 import { matchReportCsv, type MatchRow } from '../sync/matching';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
 import { organizationsWithQuickbooksId } from '../pipedrive/organizations-with-quickbooks-id';
+import { withDeadline } from '../platform/invocation-deadline';
+import type { Context } from 'aws-lambda';
 
 const Config = RuntimeConfig.extend({
   SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
@@ -80,6 +82,7 @@ export async function lambdaHandler(
   return { summary, rows, csv: matchReportCsv(rows) };
 }
 
-export const handler = middy(lambdaHandler)
+// The invocation's deadline bounds the waits inside it (decision 30).
+export const handler = middy((event: unknown, context: Context) => withDeadline(context, () => lambdaHandler(event)))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -11,7 +11,7 @@ import { logger, metrics } from '../platform/powertools';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
 import { releaseBlockedWork } from '../platform/blocked-work';
-import { releaseDeferredWork } from '../platform/deferred-work';
+import { releaseDeferredWork, releaseThrottledWork } from '../platform/deferred-work';
 import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
 import { CursorStore } from '../store/cursor-store';
@@ -19,9 +19,12 @@ import { LeaseStore } from '../store/lease-store';
 import { LinkStore } from '../store/link-store';
 import { ParkingStore } from '../store/parking-store';
 import { PipedriveBlockStore } from '../store/pipedrive-block-store';
+import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { pollChanges, type PollResult } from '../sync/change-capture';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+import { withDeadline } from '../platform/invocation-deadline';
+import type { Context } from 'aws-lambda';
 
 const config = RuntimeConfig.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -35,6 +38,7 @@ const owner = randomUUID();
 const parking = new ParkingStore(table);
 const ledger = new BudgetLedger(table);
 const blocks = new PipedriveBlockStore(table);
+const limiter = new QboCallLimiter(table);
 
 /** The schedule's input: the 15-minute CDC poll, or the daily reconcile; optionally one connection. */
 const ScheduleInput = z
@@ -68,6 +72,14 @@ export async function lambdaHandler(event: unknown): Promise<{ mode: string; con
         }
         const unblocked = await releaseBlockedWork(connection, { parking, blocks, queue: bulk, now: Date.now() });
         if (unblocked > 0) logger.info('work held during the Pipedrive block sent again', { realmId, unblocked });
+        // Work QBO throttled, once QBO takes calls again: the poll is its release when the queues ran dry.
+        const throttled = await releaseThrottledWork(realmId, {
+          parking,
+          limiter,
+          queues: { changes, bulk },
+          now: Date.now(),
+        });
+        if (throttled > 0) logger.info('work deferred for QBO throttling sent again', { realmId, released: throttled });
         const poll = await pollChanges(realmId, {
           qbo,
           cursors: new CursorStore(table),
@@ -105,6 +117,7 @@ export async function lambdaHandler(event: unknown): Promise<{ mode: string; con
   return { mode: input.mode, connections: outcomes };
 }
 
-export const handler = middy(lambdaHandler)
+// The invocation's deadline bounds the waits inside it (decision 30).
+export const handler = middy((event: unknown, context: Context) => withDeadline(context, () => lambdaHandler(event)))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

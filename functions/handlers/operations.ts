@@ -28,6 +28,8 @@ import {
   quickBooksOAuthConfig,
   RuntimeConfig,
 } from './shared/runtime-config';
+import { withDeadline } from '../platform/invocation-deadline';
+import type { Context } from 'aws-lambda';
 
 const Config = RuntimeConfig.extend({
   /** The HTTP API's base URL, for connection links. */
@@ -163,6 +165,7 @@ export async function lambdaHandler(event: unknown): Promise<OperationResponse> 
   }
 }
 
-export const handler = middy(lambdaHandler)
+// The invocation's deadline bounds the waits inside it (decision 30).
+export const handler = middy((event: unknown, context: Context) => withDeadline(context, () => lambdaHandler(event)))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -11,13 +11,16 @@ import { AuthError, errorKind, isConnectorError } from '../platform/errors';
 import { METRICS } from '../platform/metric-names';
 import { log, logger, metrics } from '../platform/powertools';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
-import { retryDelaySeconds } from '../platform/retry-policy';
+import { releaseThrottledWork } from '../platform/deferred-work';
+import { withDeadline } from '../platform/invocation-deadline';
+import { MAX_RECEIVE_COUNT, retryDelaySeconds } from '../platform/retry-policy';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
 import { AuditLog } from '../store/audit-log';
 import { ConnectionStore } from '../store/connections';
 import { LinkStore } from '../store/link-store';
-import { ParkingStore } from '../store/parking-store';
+import { type ParkedQueue, ParkingStore } from '../store/parking-store';
+import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { CustomerSync, type PreparedBatch, type SyncResult } from '../sync/customer-sync';
 import { SyncMessage } from '../sync/sync-message';
 
@@ -40,12 +43,21 @@ const audit = new AuditLog(table, config.AUDIT_RETENTION_DAYS);
 const parking = new ParkingStore(table);
 const connections = new ConnectionStore(table);
 const clientFactory = clientFactoryFor(config);
+const limiter = new QboCallLimiter(table);
+const queues: Record<ParkedQueue, SqsMessageQueue> = {
+  changes: new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL),
+  bulk: new SqsMessageQueue(sqs, config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL),
+};
+
+/** Which of the two queues a record came from. */
+function queueOf(record: SQSRecord): ParkedQueue {
+  const name = record.eventSourceARN.split(':').pop() ?? '';
+  return config.BULK_QUEUE_URL?.endsWith(`/${name}`) ? 'bulk' : 'changes';
+}
 
 /** The queue a record came from, as a URL on the configured endpoint. */
 function queueUrlOf(record: SQSRecord): string {
-  const name = record.eventSourceARN.split(':').pop() ?? '';
-  if (config.BULK_QUEUE_URL?.endsWith(`/${name}`)) return config.BULK_QUEUE_URL;
-  return config.CHANGES_QUEUE_URL;
+  return queueOf(record) === 'bulk' ? (config.BULK_QUEUE_URL ?? config.CHANGES_QUEUE_URL) : config.CHANGES_QUEUE_URL;
 }
 
 interface RealmWork {
@@ -64,8 +76,14 @@ const ACTION_METRIC: Partial<Record<SyncResult['action'], string>> = {
   requeued: METRICS.requeued,
 };
 
-export async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+export function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return withDeadline(context, () => handleBatch(event, context));
+}
+
+async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const messages = new Map<string, SyncMessage>();
+  /** Connections whose work went through here: their throttled work may go back to the queue. */
+  const flowing = new Set<string>();
   for (const record of event.Records) {
     const parsed = SyncMessage.safeParse(safeJson(record.body));
     if (parsed.success) messages.set(record.messageId, parsed.data);
@@ -90,13 +108,16 @@ export async function lambdaHandler(event: SQSEvent, context: Context): Promise<
     if (!message) {
       // A message no one can read will never succeed: let it reach the DLQ (and its alarm).
       logger.error('unreadable queue message', { messageId: record.messageId });
-      throw new Error('unreadable queue message');
+      const error = new Error('unreadable queue message');
+      if (isLastReceive(record)) await auditDeadLetter(undefined, record, error);
+      throw error;
     }
     logger.appendKeys({ realmId: message.realmId, customerId: message.id, eventId: message.eventId });
     try {
       const { sync, prepared } = await realmWork(message, record);
       const result = await sync.sync(message, prepared);
       recordMetrics(result);
+      flowing.add(message.realmId);
     } catch (error) {
       if (error instanceof AuthError) {
         await park(message, record, error);
@@ -116,6 +137,10 @@ export async function lambdaHandler(event: SQSEvent, context: Context): Promise<
         logger.info('deferred to the next Pipedrive budget day');
         return;
       }
+      if (isQboThrottled(error)) {
+        await deferThrottled(message, record, error);
+        return;
+      }
       const delay = retryDelaySeconds(error, Number(record.attributes.ApproximateReceiveCount));
       metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
       logger.warn('sync will be retried', {
@@ -132,17 +157,36 @@ export async function lambdaHandler(event: SQSEvent, context: Context): Promise<
           }),
         )
         .catch(() => undefined);
+      if (message.kind === 'customer')
+        await links.markBehind(
+          message.realmId,
+          message.id,
+          `${errorKind(error)}: ${describe(error)} (will retry)`,
+          Date.now(),
+        );
+      if (isLastReceive(record)) await auditDeadLetter(message, record, error);
       throw error;
     } finally {
       logger.removeKeys(['realmId', 'customerId', 'eventId']);
     }
   };
 
-  return processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
+  const response = await processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
     context,
     skipGroupOnError: true,
     throwOnFullBatchFailure: false,
   });
+  for (const realmId of flowing) {
+    const released = await releaseThrottledWork(realmId, { parking, limiter, queues, now: Date.now() }).catch(
+      (error: unknown) => {
+        // The next batch or poll releases it.
+        logger.warn('throttled work could not be released yet', { realmId, error: describe(error) });
+        return 0;
+      },
+    );
+    if (released > 0) logger.info('throttled work sent again', { realmId, released });
+  }
+  return response;
 }
 
 async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queueUrl: string): Promise<RealmWork> {
@@ -171,6 +215,58 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
   const prepared = await sync.prepare(realmMessages);
   metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, clients.qbo.calls - qboCallsBefore);
   return { sync, prepared };
+}
+
+/**
+ * QBO throttled the work (a 429, or the shared limiter would not wait that long): it passes by
+ * itself, and waiting for it in the queue would spend a receive each time; five dead-letter the
+ * message. (A Pipedrive burst 429 is waited out inside the call by the governor and otherwise
+ * retried through the queue: its pause lives in one process, so there is nothing shared to release
+ * parked work against.)
+ */
+function isQboThrottled(error: unknown): boolean {
+  return isConnectorError(error) && error.kind === 'rate-limited' && error.system === 'quickbooks';
+}
+
+/**
+ * Parks the message until the company's QBO calls flow again (decision 29) and acknowledges it, so
+ * the throttling costs no receive. Its customer reads as failing, not as in sync with an old version.
+ */
+async function deferThrottled(message: SyncMessage, record: SQSRecord, error: unknown): Promise<void> {
+  await parking.park(message, record.messageId, Date.now(), 'throttle', queueOf(record));
+  if (message.kind === 'customer')
+    await links.markBehind(message.realmId, message.id, `deferred: ${describe(error)}`, Date.now());
+  metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
+  metrics.addMetric(METRICS.deferredForRateLimit, MetricUnit.Count, 1);
+  logger.info('deferred until the rate limit passes', { error: describe(error) });
+}
+
+function isLastReceive(record: SQSRecord): boolean {
+  return Number(record.attributes.ApproximateReceiveCount) >= MAX_RECEIVE_COUNT;
+}
+
+/** The message's last receive failed: SQS moves it to the dead-letter queue, and the audit says why. */
+async function auditDeadLetter(message: SyncMessage | undefined, record: SQSRecord, error: unknown): Promise<void> {
+  const reason = `${errorKind(error)}: ${describe(error)}`;
+  logger.error('message goes to the dead-letter queue', { messageId: record.messageId, reason });
+  await audit
+    .append({
+      realmId: message?.realmId ?? 'unknown',
+      qboId: message ? (message.kind === 'customer' ? message.id : `${message.kind}:${message.id}`) : 'unreadable',
+      at: Date.now(),
+      source: message?.source ?? 'webhook',
+      action: 'failed',
+      ...(message ? { eventId: message.eventId } : {}),
+      error: { kind: errorKind(error), message: describe(error) },
+      note: `dead-lettered after ${record.attributes.ApproximateReceiveCount} receives (SQS message ${record.messageId}): ${reason}`,
+    })
+    .catch((auditError: unknown) => {
+      logger.error('the dead letter could not be audited', { error: describe(auditError) });
+    });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : 'unknown error';
 }
 
 /** The connector's share of today's Pipedrive budget is spent (not a burst 429, which passes in seconds). */

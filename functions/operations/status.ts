@@ -28,6 +28,8 @@ export interface StatusSnapshot {
     parked: number;
     /** Work waiting for the next Pipedrive budget day (the connector's share of today's is spent). */
     deferredForBudget: number;
+    /** Changes QBO throttled, parked until it takes calls again (decision 29). */
+    deferredForThrottling: number;
     tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
     counts: { synced: number; excluded: number; failed: number; pending: number; review: number };
     budget: { spent: number; share: number } | undefined;
@@ -81,6 +83,7 @@ export async function statusSnapshot(
       pipedrive: pd ? { apiDomain: pd.apiDomain, plan: pd.plan, seats: pd.seats, auth: pd.auth } : undefined,
       parked: await parking.count(connection.realmId),
       deferredForBudget: await parking.count(connection.realmId, 'budget'),
+      deferredForThrottling: await parking.count(connection.realmId, 'throttle'),
       tokens: tokenHealth,
       counts,
       budget,

@@ -13,7 +13,9 @@ import { NeedsReauthError, TokenLifecycle, type TokenRefresher } from '../store/
 import { TokenStore } from '../store/token-store';
 import type { FieldKeys } from '../sync/pipedrive-body';
 import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
+import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { TransientError } from './errors';
+import { type QboCallGateOptions, SharedQboCallGate } from './qbo-call-gate';
 import type { Log } from './log';
 
 export interface ConnectionClientsConfig {
@@ -28,6 +30,8 @@ export interface ConnectionClientsConfig {
   timeoutMs: number;
   /** QBO 429s waited out inside the call (the scheduled functions); the worker leaves them to the queue. */
   qboRateLimitedRetries?: { attempts: number; sleep: (ms: number) => Promise<void> };
+  /** Every QBO call passes the company's limiter shared through DynamoDB (decision 29); off when absent. */
+  qboSharedLimiter?: Omit<QboCallGateOptions, 'now'>;
   /** Counts refreshes done on the way (an access token that expired between upkeep runs). */
   onTokenRefreshed?: (provider: 'quickbooks' | 'pipedrive') => void;
 }
@@ -50,6 +54,7 @@ export class ConnectionClientFactory {
   private readonly leases: LeaseStore;
   private readonly ledger: BudgetLedger;
   private readonly blocks: PipedriveBlockStore;
+  private readonly qboLimiter: QboCallLimiter;
 
   constructor(
     table: Table,
@@ -63,6 +68,7 @@ export class ConnectionClientFactory {
     this.leases = new LeaseStore(table);
     this.ledger = new BudgetLedger(table);
     this.blocks = new PipedriveBlockStore(table);
+    this.qboLimiter = new QboCallLimiter(table);
   }
 
   /** The connection's clients; a NeedsReauthError when it cannot be used until someone reconnects it. */
@@ -125,6 +131,11 @@ export class ConnectionClientFactory {
         realmId,
         timeoutMs: this.config.timeoutMs,
         rateLimits: QBO_RATE_LIMITS,
+        ...(this.config.qboSharedLimiter
+          ? {
+              gate: new SharedQboCallGate(this.qboLimiter, realmId, { ...this.config.qboSharedLimiter, now: this.now }),
+            }
+          : {}),
         ...(this.config.qboRateLimitedRetries ? { rateLimitedRetries: this.config.qboRateLimitedRetries } : {}),
       },
       tokens,

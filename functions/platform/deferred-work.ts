@@ -2,8 +2,9 @@ import { budgetDay } from '../pipedrive/budget-day';
 import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
 import type { BudgetLedger } from '../store/budget-ledger';
 import type { Connection } from '../store/connections';
-import type { ParkingStore } from '../store/parking-store';
-import { type MessageQueue, queued } from '../sync/sync-message';
+import type { ParkedQueue, ParkingStore } from '../store/parking-store';
+import type { QboCallLimiter } from '../store/qbo-call-limiter';
+import { deduplicationIdFor, groupIdFor, type MessageQueue, queued } from '../sync/sync-message';
 
 /** Less room than this is the exhausted day's remainder, not a new day: releasing would only park it all again. */
 const MIN_ROOM_TOKENS = 100;
@@ -30,4 +31,38 @@ export async function releaseDeferredWork(
     ),
   );
   return messages.length;
+}
+
+/**
+ * Sends work parked because QBO throttled it (a 429, or the shared limiter would not wait) back to
+ * the queue it came from once the company's QBO block is over (decision 29). The worker calls it
+ * after a batch whose QBO calls went through, and every poll calls it, so nothing waits longer
+ * than a poll interval even when the queues are empty. The message keeps its event id (a create
+ * claim it holds stays its own); the deduplication id names where it was parked, so two releases
+ * racing send it once.
+ */
+export async function releaseThrottledWork(
+  realmId: string,
+  deps: {
+    parking: ParkingStore;
+    limiter: QboCallLimiter;
+    queues: Record<ParkedQueue, MessageQueue>;
+    now: number;
+  },
+): Promise<number> {
+  if ((await deps.parking.count(realmId, 'throttle')) === 0) return 0;
+  if ((await deps.limiter.blockedUntil(realmId)) > deps.now) return 0;
+  const parked = await deps.parking.releaseParked(realmId, 'throttle');
+  for (const queue of ['changes', 'bulk'] as const) {
+    const messages = parked.filter((entry) => (entry.queue ?? 'bulk') === queue);
+    if (messages.length === 0) continue;
+    await deps.queues[queue].send(
+      messages.map(({ message, parkedAs }) => ({
+        body: message,
+        groupId: groupIdFor(message),
+        deduplicationId: deduplicationIdFor(`${message.eventId}:qbo-${parkedAs}`, message.realmId),
+      })),
+    );
+  }
+  return parked.length;
 }

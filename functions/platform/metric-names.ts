@@ -16,6 +16,8 @@ export const METRICS = {
   parked: 'MessagesParked',
   /** Work the Pipedrive budget share had no room for today, parked for the next budget day. */
   deferredForBudget: 'MessagesDeferredForBudget',
+  /** Work a rate limit held up (QBO 429, the shared QBO limiter, a Pipedrive burst), parked without spending a receive. */
+  deferredForRateLimit: 'MessagesDeferredForRateLimit',
   releasedFromBudget: 'MessagesReleasedForBudget',
   pipedriveTokens: 'PipedriveTokensSpent',
   pipedriveRateLimited: 'PipedriveRateLimited',

@@ -1,5 +1,8 @@
 import { type ConnectorError, errorKind, isConnectorError } from './errors';
 
+/** Receives before SQS moves a message to its dead-letter queue (the queues' redrive policy, lib/queues.ts). */
+export const MAX_RECEIVE_COUNT = 5;
+
 /** SQS caps a visibility timeout at 12 hours. */
 export const MAX_VISIBILITY_SECONDS = 43_200;
 

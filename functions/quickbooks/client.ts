@@ -14,6 +14,14 @@ export interface AccessTokenSource {
   refreshAfterRejection(rejected: string): Promise<string>;
 }
 
+/** The company-wide limiter every call passes (shared by all containers, decision 29). */
+export interface QboCallGate {
+  /** Resolves when a call may start, with what to call when it ends; throws a RateLimitedError rather than wait too long. */
+  enter(): Promise<() => Promise<void>>;
+  /** QBO answered 429: every caller of the company waits this long. */
+  throttled(retryAfterMs: number): Promise<void>;
+}
+
 export interface QuickBooksClientConfig {
   apiBaseUrl: string;
   realmId: string;
@@ -28,6 +36,8 @@ export interface QuickBooksClientConfig {
   termCacheMs?: number;
   /** Paces calls under QBO's per-realm limits (10/s, 500/min); none when absent. */
   rateLimits?: readonly RateLimit[];
+  /** The limiter shared with every other container; none when absent. */
+  gate?: QboCallGate;
   /**
    * Waits out a 429 and repeats the call, this many times. The pacing is per container, so several
    * functions together can still pass QBO's 500/min: the scheduled poll and reconcile (which have
@@ -350,20 +360,26 @@ export class QuickBooksClient {
     for (let attempt = 0; ; attempt++) {
       const response = await this.semaphore.run(async () => {
         await this.pacer?.acquire();
+        const leave = await this.config.gate?.enter();
         this.calls++;
-        return request(this.fetchImpl, 'quickbooks', url, {
-          method: options.method ?? 'GET',
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: 'application/json',
-            ...(options.contentType ? { 'content-type': options.contentType } : {}),
-          },
-          ...(options.body !== undefined ? { body: options.body } : {}),
-          timeoutMs: this.config.timeoutMs,
-        });
+        try {
+          return await request(this.fetchImpl, 'quickbooks', url, {
+            method: options.method ?? 'GET',
+            headers: {
+              authorization: `Bearer ${token}`,
+              accept: 'application/json',
+              ...(options.contentType ? { 'content-type': options.contentType } : {}),
+            },
+            ...(options.body !== undefined ? { body: options.body } : {}),
+            timeoutMs: this.config.timeoutMs,
+          });
+        } finally {
+          await leave?.();
+        }
       });
       const error = classifyQboResponse(response);
       if (!error) return response;
+      if (error instanceof RateLimitedError) await this.config.gate?.throttled(error.retryAfterMs);
       const retries = this.config.rateLimitedRetries;
       if (error instanceof RateLimitedError && retries && rateLimitedAttempts < retries.attempts) {
         rateLimitedAttempts++;

@@ -368,6 +368,34 @@ export class LinkStore {
     );
   }
 
+  /**
+   * A change to a synced customer could not be pushed yet (deferred or failing): the link says
+   * `failed` with the reason until a sync marks it `synced` again, so nobody reads an old version
+   * as in sync. Pending claims, exclusions and reviews are left as they are.
+   */
+  async markBehind(realmId: string, qboId: string, reason: string, now: number): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.link(realmId, qboId),
+          UpdateExpression: 'SET #state = :failed, reason = :reason, updatedAt = :now, version = version + :one',
+          ConditionExpression: '#state = :synced',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':synced': 'synced',
+            ':reason': reason.slice(0, 1000),
+            ':now': now,
+            ':one': 1,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   /** Every link of a connection, a page at a time. */
   async *list(realmId: string, pageSize = 500): AsyncGenerator<CustomerLink[]> {
     let start: Record<string, unknown> | undefined;

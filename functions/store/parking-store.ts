@@ -4,13 +4,23 @@ import { SyncMessage } from '../sync/sync-message';
 import { type ParkingLane, parkedKey, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, type Table } from './table';
 
-const Parked = z.object({ pk: z.string(), sk: z.string(), message: SyncMessage });
+const ParkedQueue = z.enum(['changes', 'bulk']);
+export type ParkedQueue = z.infer<typeof ParkedQueue>;
+const Parked = z.object({ pk: z.string(), sk: z.string(), message: SyncMessage, queue: ParkedQueue.optional() });
+
+/** A parked message, with where it was parked (its sort key: time and message id) and the queue it came from. */
+export interface ParkedMessage {
+  message: SyncMessage;
+  parkedAs: string;
+  queue: ParkedQueue | undefined;
+}
 
 /**
  * Work kept out of the queues instead of failing towards the DLQ: a connection that needs
  * re-authorisation (sent again on reconnect), or work the Pipedrive budget share had no room for
- * (sent again by the poll once a new budget day has room). Waiting in a queue instead would spend
- * a receive per deferral, and five receives dead-letter a message.
+ * (sent again by the poll once a new budget day has room), or work QBO throttled (sent again once
+ * the company's QBO limiter lets calls through, decision 29). Waiting in a queue instead would
+ * spend a receive per deferral, and five receives dead-letter a message.
  */
 export class ParkingStore {
   constructor(
@@ -18,13 +28,20 @@ export class ParkingStore {
     private readonly retentionDays = 30,
   ) {}
 
-  async park(message: SyncMessage, messageId: string, now: number, lane: ParkingLane = 'reauth'): Promise<void> {
+  async park(
+    message: SyncMessage,
+    messageId: string,
+    now: number,
+    lane: ParkingLane = 'reauth',
+    queue?: ParkedQueue,
+  ): Promise<void> {
     await this.table.client.send(
       new PutCommand({
         TableName: this.table.name,
         Item: {
           ...parkedKey(message.realmId, `${new Date(now).toISOString()}#${messageId}`, lane),
           message,
+          ...(queue ? { queue } : {}),
           [TTL_ATTRIBUTE]: epochSeconds(now) + this.retentionDays * 86_400,
         },
       }),
@@ -33,7 +50,12 @@ export class ParkingStore {
 
   /** Takes every parked message of a connection out of the store, oldest first. */
   async release(realmId: string, lane: ParkingLane = 'reauth'): Promise<SyncMessage[]> {
-    const out: SyncMessage[] = [];
+    return (await this.releaseParked(realmId, lane)).map((parked) => parked.message);
+  }
+
+  /** As `release`, with where each was parked (two releases racing send the same deduplication id). */
+  async releaseParked(realmId: string, lane: ParkingLane): Promise<ParkedMessage[]> {
+    const out: ParkedMessage[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.table.client.send(
@@ -45,7 +67,7 @@ export class ParkingStore {
         }),
       );
       const items = (page.Items ?? []).map((item) => Parked.parse(item));
-      out.push(...items.map((item) => item.message));
+      out.push(...items.map((item) => ({ message: item.message, parkedAs: item.sk, queue: item.queue })));
       for (let i = 0; i < items.length; i += 25) {
         await this.table.client.send(
           new BatchWriteCommand({

@@ -18,6 +18,8 @@ export const keys = {
   pipedriveBlock: (companyId: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: 'BLOCK' }),
   audit: (realmId: string, qboId: string, sortKey: string) => ({ pk: `AUDIT#${realmId}#${qboId}`, sk: sortKey }),
   oauthState: (state: string) => ({ pk: `OAUTHSTATE#${state}`, sk: 'STATE' }),
+  /** The shared QBO call limiter of one company: `block`, `slot#N` (calls in flight) and `w#…` (call counts per bucket). */
+  qboLimit: (realmId: string, part: string) => ({ pk: `QBOLIMIT#${realmId}`, sk: part }),
 } as const;
 
 export const LINK_PREFIX = 'CUSTOMER#';
@@ -26,9 +28,10 @@ export const activityListing = (realmId: string) => `ACTIVITY#${realmId}`;
 
 /**
  * Parked work: `reauth` waits for a reconnect, `budget` for the next Pipedrive budget day, `blocked`
- * for the end of the Pipedrive company's Cloudflare block.
+ * for the end of the Pipedrive company's Cloudflare block, `throttle` for QBO to take calls again (a
+ * 429 or the shared limiter).
  */
-export type ParkingLane = 'reauth' | 'budget' | 'blocked';
+export type ParkingLane = 'reauth' | 'budget' | 'blocked' | 'throttle';
 export const parkedKey = (realmId: string, sortKey: string, lane: ParkingLane = 'reauth') => ({
   pk: lane === 'reauth' ? `PARKED#${realmId}` : `PARKED#${lane}#${realmId}`,
   sk: sortKey,

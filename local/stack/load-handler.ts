@@ -1,3 +1,5 @@
+import { FUNCTION_TIMEOUT_SECONDS } from '../../lib/function-timeouts';
+
 /**
  * Loads a function's handler after the stack has set its environment (handlers parse their
  * configuration when their module loads). `require`, so this also works under Jest, which runs
@@ -13,9 +15,26 @@ export function loadHandler(modulePath: string): (event: unknown, context: unkno
 
 let invocation = 0;
 
-/** A Lambda context good enough for middy and Powertools. */
-export function lambdaContext(functionName: string) {
+/** The timeout of a function named as in lib/ (`cdcPoll`) or as deployed (`cdc-poll`). */
+function timeoutOf(functionName: string): number {
+  const key = functionName.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  const found = Object.entries(FUNCTION_TIMEOUT_SECONDS).find(([name]) => name === key);
+  if (!found) throw new Error(`no function named ${functionName} in lib/function-timeouts.ts`);
+  return found[1];
+}
+
+/**
+ * A Lambda context good enough for middy and Powertools. Its time left counts down from the
+ * function's real timeout (lib/function-timeouts.ts), as Lambda's does: middy aborts a handler when
+ * it reaches zero, and waits inside a handler are sized by it.
+ */
+export function lambdaContext(
+  functionName: string,
+  timeoutSeconds: number = timeoutOf(functionName),
+  now: () => number = Date.now,
+) {
   invocation++;
+  const deadline = now() + timeoutSeconds * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -25,7 +44,7 @@ export function lambdaContext(functionName: string) {
     awsRequestId: `local-${functionName}-${invocation}`,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

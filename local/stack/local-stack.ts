@@ -14,6 +14,7 @@ import { startQuickBooksSandbox } from '../quickbooks';
 import { REALISTIC_LATENCY } from '../shared/latency';
 import { SandboxClock } from '../shared/clock';
 import { type HealthSources, healthSnapshot, renderHealth } from './health-page';
+import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from '../../lib/function-timeouts';
 import { lambdaContext, loadHandler } from './load-handler';
 import { removeLocalState, writeLocalState } from './local-state';
 
@@ -61,7 +62,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const log = options.log ?? (() => undefined);
   const dynamo = options.dynamoEndpoint
     ? { endpoint: options.dynamoEndpoint, stop: () => Promise.resolve() }
-    : await startDynamoDbLocal();
+    : await startDynamoDbLocal({ progress: log });
   // fauxqs is ESM-only: a real import() (the local stack runs under tsx, not Jest).
   const fauxqs = options.sqsEndpoint
     ? undefined
@@ -71,7 +72,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const kms = await startLocalKms();
   const clock = new SandboxClock();
 
-  type HandlerName = 'webhook' | 'oauth' | 'worker' | 'cdcPoll' | 'tokenUpkeep' | 'backfill' | 'operations';
+  type HandlerName = FunctionName;
   // The CLI invokes functions through the front, as it would through Lambda's Invoke API; a random key
   // (in the state file, readable only by this user) keeps other local processes out.
   const adminKey = randomBytes(24).toString('base64url');
@@ -97,7 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   };
   const call = (name: HandlerName, functionName: string) => (event: unknown) => {
     if (!loaded.handlers) throw new Error('the local stack is still starting');
-    return loaded.handlers[name](event, lambdaContext(functionName));
+    return loaded.handlers[name](event, lambdaContext(functionName, FUNCTION_TIMEOUT_SECONDS[name]));
   };
   const front = await startHttpApiFront(
     [

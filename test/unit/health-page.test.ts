@@ -23,6 +23,7 @@ const snapshot = (overrides: Partial<HealthSnapshot> = {}): HealthSnapshot => ({
       pipedrive: { apiDomain: 'https://acme.pipedrive.com', plan: 'growth', seats: 2, auth: 'oauth' },
       parked: 0,
       deferredForBudget: 0,
+      deferredForThrottling: 0,
       tokens: [
         { provider: 'quickbooks', accessExpiresInMinutes: 42, refreshExpiresInDays: 99 },
         { provider: 'pipedrive', accessExpiresInMinutes: 50, refreshExpiresInDays: null },

@@ -7,6 +7,8 @@ import type { QuickBooksOAuthConfig } from '../../quickbooks/oauth-client';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS } from '../../platform/metric-names';
 import { log, metrics } from '../../platform/powertools';
+import { RateLimitedError } from '../../platform/errors';
+import { fitsBeforeDeadline } from '../../platform/invocation-deadline';
 import { readSecret } from '../../platform/secrets';
 import { tableNamed } from '../../platform/table';
 import { KmsTokenCipher } from '../../store/kms-token-cipher';
@@ -73,6 +75,9 @@ export async function pipedriveOAuthConfig(config: RuntimeConfig): Promise<Piped
   };
 }
 
+/** How long a worker's QBO call waits for the shared limiter before its message is deferred instead. */
+export const WORKER_LIMITER_WAIT_MS = 5000;
+
 /** The client factory, built on first use (it needs secrets) and kept for the container's life. */
 export function clientFactoryFor(
   config: RuntimeConfig,
@@ -92,12 +97,32 @@ export function clientFactoryFor(
           budgetShare: config.BUDGET_SHARE,
           pipedriveBlockMs: config.PIPEDRIVE_BLOCK_MINUTES * 60_000,
           timeoutMs: config.HTTP_TIMEOUT_MS,
-          // Functions with minutes to run wait out a QBO 429 (twice at most) instead of failing the whole run.
+          // Every container's QBO calls share one limiter per company (decision 29). The worker waits only
+          // briefly for it and defers its message otherwise; functions with minutes to run wait longer.
+          qboSharedLimiter: {
+            maxWaitMs: options.waitOutQboThrottling
+              ? Math.max(15_000, 90_000 * config.QBO_THROTTLE_WAIT_SCALE)
+              : WORKER_LIMITER_WAIT_MS,
+            throttleWaitScale: config.QBO_THROTTLE_WAIT_SCALE,
+          },
+          // Functions with minutes to run wait out a QBO 429 (twice at most) instead of failing the whole run,
+          // when the wait fits in the time the invocation has left (decision 30).
           ...(options.waitOutQboThrottling
             ? {
                 qboRateLimitedRetries: {
                   attempts: 2,
-                  sleep: (ms: number) => delay(ms * config.QBO_THROTTLE_WAIT_SCALE),
+                  sleep: async (ms: number) => {
+                    const scaled = ms * config.QBO_THROTTLE_WAIT_SCALE;
+                    if (!fitsBeforeDeadline(scaled))
+                      throw new RateLimitedError(
+                        'QuickBooks throttled the request; the wait does not fit in this run',
+                        {
+                          system: 'quickbooks',
+                          retryAfterMs: scaled,
+                        },
+                      );
+                    await delay(scaled);
+                  },
                 },
               }
             : {}),
