@@ -66,6 +66,7 @@ export async function measureBackfill(options: {
         },
         now: () => clock.now(),
         nameOf: (customer) => organizationName(customer, WORKER_SYNC_OPTIONS),
+        ownsBareIds: true,
       },
       false,
     );

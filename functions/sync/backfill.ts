@@ -1,5 +1,6 @@
 import { type ExistingOrganization, type MatchRow, matchCustomers, companyDomain } from './matching';
 import type { QboCustomer } from './qbo-entities';
+import type { QuickbooksIdentity } from './quickbooks-identity';
 import { type MessageQueue, queued, type SyncMessage } from './sync-message';
 
 export interface BackfillDependencies {
@@ -15,6 +16,8 @@ export interface BackfillDependencies {
   queue: MessageQueue;
   now: () => number;
   nameOf(customer: QboCustomer): string;
+  /** Whether this realm owns the bare ids in the company (decision 29). */
+  ownsBareIds: boolean;
 }
 
 export interface BackfillSummary {
@@ -54,7 +57,9 @@ export async function runBackfill(
   for await (const page of deps.organizationPages()) {
     for (const org of page) organizations.push({ ...org, emailDomains: domains.get(org.id) ?? new Set() });
   }
-  const rows = matchCustomers(customers, organizations, (customer) => deps.nameOf(customer));
+  // The dry run and the apply match alike: same organizations, same identity (the dry run is a promise).
+  const identity: QuickbooksIdentity = { realmId, ownsBareIds: deps.ownsBareIds };
+  const rows = matchCustomers(customers, organizations, (customer) => deps.nameOf(customer), identity);
   const summary: BackfillSummary = {
     customers: customers.length,
     organizations: organizations.length,

@@ -15,6 +15,7 @@ import type {
 } from './ports';
 import { parseQboTime } from './qbo-time';
 import { QboCustomer } from './qbo-entities';
+import { quickbooksIdValues } from './quickbooks-identity';
 import { type MessageQueue, queued, type SyncMessage } from './sync-message';
 
 export interface SyncOptions extends MappingOptions {
@@ -32,6 +33,8 @@ export interface SyncDependencies {
   /** The queue the message came from: invoice and payment events become customer work on it. */
   requeue: MessageQueue;
   fields: FieldKeys;
+  /** Whether this realm owns the bare QuickBooks IDs in the Pipedrive company (decision 29). */
+  ownsBareIds: boolean;
   now: () => number;
   log?: Log;
 }
@@ -308,9 +311,7 @@ export class CustomerSync {
     await links.claimCreate(this.realmId, qboId, now(), this.options.pendingStaleAfterMs, owner);
     const body = organizationBody(mapped.organization, fields);
     if (interrupted) {
-      const quickbooksIdKey = fields.fieldKeys.quickbooksId;
-      const found = quickbooksIdKey ? await pipedrive.findOrganizationIdsByField(quickbooksIdKey, qboId) : [];
-      const orgId = found.length > 0 ? Math.min(...found) : undefined;
+      const orgId = await this.findOwnOrganization(qboId);
       if (orgId !== undefined) {
         await links.recordOrganization(this.realmId, qboId, orgId, now());
         await pipedrive.updateOrganization(orgId, body);
@@ -330,6 +331,21 @@ export class CustomerSync {
     // Recorded at once: from here on a retry updates this organization instead of creating another.
     await links.recordOrganization(this.realmId, qboId, created.id, now());
     return { orgId: created.id, recovered: false };
+  }
+
+  /**
+   * The organization an interrupted create made for this customer, found by its realm-qualified
+   * QuickBooks ID (decision 29), never by a bare id that another realm's customer may share.
+   */
+  private async findOwnOrganization(qboId: string): Promise<number | undefined> {
+    const { pipedrive, fields } = this.deps;
+    const quickbooksIdKey = fields.fieldKeys.quickbooksId;
+    if (!quickbooksIdKey) return undefined;
+    for (const value of quickbooksIdValues(qboId, { realmId: this.realmId, ownsBareIds: this.deps.ownsBareIds })) {
+      const found = await pipedrive.findOrganizationIdsByField(quickbooksIdKey, value);
+      if (found.length > 0) return Math.min(...found);
+    }
+    return undefined;
   }
 
   private async syncPerson(
@@ -493,6 +509,7 @@ export class CustomerSync {
     return mapCustomer(
       customer,
       {
+        realmId: this.realmId,
         status: customer.Active ? 'Active' : 'Inactive',
         overdueBalance: Math.round(overdue * 100) / 100,
         paymentTerms: termId ? prepared.terms.get(termId) : undefined,

@@ -28,8 +28,17 @@ const snapshot = (overrides: Partial<HealthSnapshot> = {}): HealthSnapshot => ({
         { provider: 'pipedrive', accessExpiresInMinutes: 50, refreshExpiresInDays: null },
       ],
       counts: { synced: 3, excluded: 1, failed: 1, pending: 0, review: 0 },
-      budget: { spent: 150, share: 30_000 },
+      budget: { companyId: '77', spent: 150, share: 30_000, realmSpent: 150 },
       recent: [entry('12', 'created'), entry('9', 'failed')],
+    },
+  ],
+  pipedriveCompanies: [
+    {
+      companyId: '77',
+      apiDomain: 'https://acme.pipedrive.com',
+      spent: 150,
+      share: 30_000,
+      realms: [{ realmId: '9130', companyName: 'Acme & Co', spent: 150 }],
     },
   ],
   queues: [
