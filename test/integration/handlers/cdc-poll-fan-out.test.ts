@@ -1,3 +1,4 @@
+import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { SyncMessage } from '../../../functions/sync/sync-message';
 import { type FunctionEnvironment, startFunctionEnvironment } from '../../helpers/function-environment';
 import { lambdaContext, loadHandler } from '../../helpers/lambda-env';
@@ -31,6 +32,9 @@ async function runUnits(): Promise<string[]> {
     Records.map((record) => handler({ Records: [record] }, lambdaContext('cdc-poll'))),
   );
   expect(answers).toEqual(Records.map(() => ({ batchItemFailures: [] })));
+  // Done units are deleted, as the event source does: the next unit of the same realm (group) can then go.
+  for (const record of Records)
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: scheduleQueueUrl, ReceiptHandle: record.receiptHandle }));
   return Records.map((record) => (JSON.parse(record.body) as { realmId: string }).realmId).sort();
 }
 
