@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connectorShare, dailyTokenBudget } from '../../functions/pipedrive/plans';
 import { BudgetLedger } from '../../functions/store/budget-ledger';
+import { ConnectionStore } from '../../functions/store/connections';
 import { LinkStore } from '../../functions/store/link-store';
 import { CUSTOM_FIELDS } from '../../functions/sync/pipedrive-fields';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
@@ -68,6 +69,8 @@ describe('two QuickBooks companies into one Pipedrive company on the local stack
     const second = ((await control(stack.qbo, 'POST', '/realms', { companyName: 'Second Books Ltd' })).body as {
       realmId: string;
     }).realmId;
+    // The same reference entities (terms) as the first company, so customer ids are numbered alike.
+    await control(stack.qbo, 'POST', `/realms/${second}/seed`, { count: 0 });
     const secondIds = [
       await customer(second, 'Björn Tanaka'),
       await customer(second, 'Harbor Light Catering'),
@@ -108,10 +111,12 @@ describe('two QuickBooks companies into one Pipedrive company on the local stack
 
     // One budget for the company, held in total, with each realm's part of the spending.
     const info = stack.pipedrive.describe();
-    const spent = await new BudgetLedger({ client: localDocumentClient(), name: stack.tableName }).spent(
-      String(info.companyId),
-      new Date().toISOString().slice(0, 10),
+    const table = { client: localDocumentClient(), name: stack.tableName };
+    const [firstCompany, secondCompany] = await Promise.all(
+      [first, second].map(async (realm) => (await new ConnectionStore(table).get(realm))?.pipedrive?.companyId),
     );
+    expect(secondCompany).toBe(firstCompany);
+    const spent = await new BudgetLedger(table).spent(firstCompany ?? '', new Date().toISOString().slice(0, 10));
     expect(spent.spent).toBeGreaterThan(0);
     expect(spent.spent).toBeLessThanOrEqual(connectorShare(dailyTokenBudget(info.plan, info.seats), 0.5));
     expect(Object.keys(spent.byRealm).sort()).toEqual([first, second].sort());
