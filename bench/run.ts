@@ -24,7 +24,9 @@ const REALMS = { realms: 200, customersPerRealm: 20, concurrency: 10, editedReal
 const ONLY = process.env.BENCH_PHASE;
 
 async function measureManyRealms(dynamoEndpoint: string, log: (line: string) => void): Promise<RealmsFigures> {
-  log(`${REALMS.realms} realms: one poll round and one reconcile round, one unit per realm, ${REALMS.concurrency} at once`);
+  log(
+    `${REALMS.realms} realms: one poll round and one reconcile round, one unit per realm, ${REALMS.concurrency} at once`,
+  );
   return measureRealms({ dynamoEndpoint, ...REALMS, log });
 }
 

@@ -76,7 +76,8 @@ export async function measureRealms(options: {
     for (const realmId of realms) tokens.set(realmId, await qboAccessToken(qboSandbox, realmId));
     options.log(`${options.realms} realms of ${options.customersPerRealm} customers each on the QBO sandbox`);
 
-    const round = (mode: 'poll' | 'reconcile') => runRound(qboSandbox, table, realms, tokens, mode, options.concurrency);
+    const round = (mode: 'poll' | 'reconcile') =>
+      runRound(qboSandbox, table, realms, tokens, mode, options.concurrency);
     const firstPoll = await round('poll');
     options.log(`first poll round (cursors set): ${firstPoll.seconds} s`);
     for (const realmId of realms.slice(0, options.editedRealms)) {

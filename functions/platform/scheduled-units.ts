@@ -29,7 +29,11 @@ function entry(unit: ScheduledUnit, index: number): SendMessageBatchRequestEntry
 }
 
 /** Sends the units to the schedule queue, ten at a time; an entry SQS refuses twice is an error. */
-export async function dispatchUnits(sqs: SQSClient, queueUrl: string, units: readonly ScheduledUnit[]): Promise<number> {
+export async function dispatchUnits(
+  sqs: SQSClient,
+  queueUrl: string,
+  units: readonly ScheduledUnit[],
+): Promise<number> {
   const entries = units.map(entry);
   for (let start = 0; start < entries.length; start += MAX_BATCH_ENTRIES) {
     let pending = entries.slice(start, start + MAX_BATCH_ENTRIES);

@@ -79,7 +79,8 @@ function renderPipedriveCompany(company: StatusSnapshot['pipedriveCompanies'][nu
 /** The sync-health page: plain HTML, refreshed every few seconds, nothing from a record but ids and field names. */
 export function renderHealth(snapshot: StatusSnapshot): string {
   const connections = snapshot.connections.length
-    ? snapshot.connections.map(renderConnection).join('') + snapshot.pipedriveCompanies.map(renderPipedriveCompany).join('')
+    ? snapshot.connections.map(renderConnection).join('') +
+      snapshot.pipedriveCompanies.map(renderPipedriveCompany).join('')
     : '';
   const queues = `<table><caption>Messages per queue</caption><tr><th>Queue</th><th>Waiting</th><th>In flight</th></tr>${snapshot.queues.map((q) => `<tr${q.name.endsWith('DLQ') && q.visible + q.inFlight > 0 ? ' class="failed"' : ''}><th scope="row">${escape(q.name)}</th><td>${q.visible}</td><td>${q.inFlight}</td></tr>`).join('')}</table>`;
   const customer = snapshot.customer

@@ -64,7 +64,6 @@ async function openInBrowser(url: string): Promise<string> {
   throw new Error('too many redirects');
 }
 
-
 describe('the CLI with two QuickBooks companies writing into one Pipedrive company', () => {
   it('asks before sharing a Pipedrive company, pings every connection and shows the budget once', async () => {
     const origin = stack.pipedrive.describe().apiBaseUrl;
@@ -73,9 +72,11 @@ describe('the CLI with two QuickBooks companies writing into one Pipedrive compa
     await openInBrowser(link.url);
     expect((await cli('connect', 'pipedrive', '--api-token', '-', '--api-domain', origin)).code).toBe(0);
 
-    const second = ((await control(stack.qbo, 'POST', '/realms', { companyName: 'Second Books Ltd' })).body as {
-      realmId: string;
-    }).realmId;
+    const second = (
+      (await control(stack.qbo, 'POST', '/realms', { companyName: 'Second Books Ltd' })).body as {
+        realmId: string;
+      }
+    ).realmId;
     await control(stack.qbo, 'PUT', '/oauth', { consentRealm: second });
     const secondLink = JSON.parse((await cli('connect', 'quickbooks', '--json')).out) as { url: string };
     expect(await openInBrowser(secondLink.url)).toMatch(/is connected/);

@@ -36,8 +36,9 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3
 
 const customer = async (realm: string, name: string) =>
   (
-    (await control(stack.qbo, 'POST', `/realms/${realm}/customers`, { DisplayName: name, CompanyName: name }))
-      .body as { Customer: { Id: string } }
+    (await control(stack.qbo, 'POST', `/realms/${realm}/customers`, { DisplayName: name, CompanyName: name })).body as {
+      Customer: { Id: string };
+    }
   ).Customer.Id;
 
 type Row = { qboId: string; action: string; method: string; orgId?: number };
@@ -66,9 +67,11 @@ describe('two QuickBooks companies into one Pipedrive company on the local stack
     await eventually(() => liveOrgs().length === 3);
 
     // The second company numbers its customers from 1 too: every id collides, one name as well.
-    const second = ((await control(stack.qbo, 'POST', '/realms', { companyName: 'Second Books Ltd' })).body as {
-      realmId: string;
-    }).realmId;
+    const second = (
+      (await control(stack.qbo, 'POST', '/realms', { companyName: 'Second Books Ltd' })).body as {
+        realmId: string;
+      }
+    ).realmId;
     // The same reference entities (terms) as the first company, so customer ids are numbered alike.
     await control(stack.qbo, 'POST', `/realms/${second}/seed`, { count: 0 });
     const secondIds = [

@@ -201,7 +201,9 @@ describe('BudgetLedger', () => {
   it("records each realm's part of one company's spend in the same item, and refuses both at the shared limit", async () => {
     const ledger = new BudgetLedger(table);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => ledger.reserve('company-shared', '2026-07-01', 100, 1000, T0, `realm-${i % 2}`)),
+      Array.from({ length: 20 }, (_, i) =>
+        ledger.reserve('company-shared', '2026-07-01', 100, 1000, T0, `realm-${i % 2}`),
+      ),
     );
     expect(results.filter(Boolean)).toHaveLength(10);
     const { spent, byRealm } = await ledger.spent('company-shared', '2026-07-01');

@@ -68,7 +68,7 @@ describe('the sync-health page', () => {
     expect(html).toContain('<meta http-equiv="refresh" content="5">');
   });
 
-  it('shows a Pipedrive company shared by two QuickBooks companies once, with each one\'s part of the spend', () => {
+  it("shows a Pipedrive company shared by two QuickBooks companies once, with each one's part of the spend", () => {
     const [first] = snapshot().connections;
     if (!first) throw new Error('the snapshot has a connection');
     const html = renderHealth(

@@ -28,9 +28,7 @@ type Dispatch = { mode: string; dispatched: number; connections: unknown[] };
 /** What the schedule queue's event source does: each unit is one invocation, several at once. */
 async function runUnits(): Promise<string[]> {
   const { Records } = await receiveAsLambdaEvent(sqs, scheduleQueueUrl);
-  const answers = await Promise.all(
-    Records.map((record) => handler({ Records: [record] }, lambdaContext('cdc-poll'))),
-  );
+  const answers = await Promise.all(Records.map((record) => handler({ Records: [record] }, lambdaContext('cdc-poll'))));
   expect(answers).toEqual(Records.map(() => ({ batchItemFailures: [] })));
   // Done units are deleted, as the event source does: the next unit of the same realm (group) can then go.
   for (const record of Records)

@@ -26,7 +26,9 @@ describe('custom fields with two QuickBooks companies in one Pipedrive company (
       }
     }
     const fields = env.pipedrive.store.customFields('organization');
-    expect(fields.map((field) => field.field_name).sort()).toEqual(CUSTOM_FIELDS.map((definition) => definition.name).sort());
+    expect(fields.map((field) => field.field_name).sort()).toEqual(
+      CUSTOM_FIELDS.map((definition) => definition.name).sort(),
+    );
     const connections = new ConnectionStore(env.table);
     const [first, other] = await Promise.all([connections.get(env.realmId), connections.get(second)]);
     expect(Object.keys(first?.fieldKeys ?? {})).toHaveLength(CUSTOM_FIELDS.length);
