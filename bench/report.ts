@@ -3,6 +3,7 @@ import type { BackfillFigures } from './phases/backfill';
 import type { BundleFigures } from './phases/bundles';
 import type { StackFigures } from './phases/local-stack';
 import type { NaiveFigures } from './phases/naive';
+import { POLL_INTERVAL_SECONDS, type RealmsFigures } from './phases/realms';
 import type { BenchResult } from './shared/results';
 import { percentile, round } from './shared/stats';
 
@@ -198,4 +199,25 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
 function failureNote(failures: Record<string, number>): string {
   const parts = Object.entries(failures).map(([reason, count]) => `${reason} ×${count}`);
   return parts.length > 0 ? `failed receives: ${parts.join(', ')}` : 'no failed receive';
+}
+
+/** Many QBO companies in one deployment: a scheduled round against the schedule (decision 32). */
+export function realmResults(figures: RealmsFigures): BenchResult[] {
+  const setup = `${figures.realms} realms × ${figures.customersPerRealm} customers, one unit per realm, ${figures.concurrency} at once (wall clock, QBO sandbox, DynamoDB Local)`;
+  return [
+    {
+      name: `Poll round of ${figures.realms} realms (CDC, ${figures.editedRealms} with a change)`,
+      value: figures.poll.seconds,
+      unit: 's',
+      floor: `well inside the ${POLL_INTERVAL_SECONDS / 60}-minute poll interval (${POLL_INTERVAL_SECONDS} s)`,
+      note: `${setup}; ${figures.poll.enqueued} changes enqueued, ${figures.poll.qboCalls} QBO calls; slowest unit ${figures.poll.slowestUnitSeconds} s; first round (cursors set) ${figures.firstPoll.seconds} s`,
+    },
+    {
+      name: `Reconcile round of ${figures.realms} realms`,
+      value: figures.reconcile.seconds,
+      unit: 's',
+      floor: 'daily; each unit inside the 5-minute function timeout',
+      note: `${setup}; ${figures.reconcile.enqueued} customers enqueued (no links yet: all missing), ${figures.reconcile.qboCalls} QBO calls; slowest unit ${figures.reconcile.slowestUnitSeconds} s`,
+    },
+  ];
 }

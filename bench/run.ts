@@ -9,7 +9,8 @@ import { measureBackfill } from './phases/backfill';
 import { measureBundles } from './phases/bundles';
 import { measureOnLocalStack } from './phases/local-stack';
 import { measureNaive } from './phases/naive';
-import { buildResults } from './report';
+import { measureRealms, type RealmsFigures } from './phases/realms';
+import { buildResults, realmResults } from './report';
 import { resultsTable, writeResults } from './shared/results';
 
 /** BENCH_BACKFILL_CUSTOMERS overrides it for a quicker run (the figures are then not comparable with §5.4). */
@@ -17,14 +18,31 @@ const BACKFILL_CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 10_000
 const NAIVE_SAMPLE = 500;
 const BURST = 100;
 const STEADY = 20;
+/** Many QBO companies in one deployment (decision 32). */
+const REALMS = { realms: 200, customersPerRealm: 20, concurrency: 10, editedRealms: 50 };
+/** `BENCH_PHASE=realms npm run bench` runs only that phase (results in bench/results/realms.json). */
+const ONLY = process.env.BENCH_PHASE;
+
+async function measureManyRealms(dynamoEndpoint: string, log: (line: string) => void): Promise<RealmsFigures> {
+  log(
+    `${REALMS.realms} realms: one poll round and one reconcile round, one unit per realm, ${REALMS.concurrency} at once`,
+  );
+  return measureRealms({ dynamoEndpoint, ...REALMS, log });
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
   const log = (line: string) => {
     console.error(`[${Math.round((Date.now() - started) / 1000)} s] ${line}`);
   };
-  const dynamo = await startDynamoDbLocal();
+  const dynamo = await startDynamoDbLocal({ timeoutMs: 90_000 });
   try {
+    if (ONLY === 'realms') {
+      const results = realmResults(await measureManyRealms(dynamo.endpoint, log));
+      writeResults(join(__dirname, 'results', 'realms.json'), results);
+      console.log(resultsTable(results));
+      return;
+    }
     log('bundling the six functions and timing their module load');
     const bundles = await measureBundles(5);
     log('local stack: connect, backfill, changes, burst, freshness, webhook latency (wall clock)');
@@ -51,7 +69,8 @@ async function main(): Promise<void> {
       stores: 'memory',
     });
     log(`backfill queue: ${JSON.stringify(backfill.queue)}; tokens per day ${JSON.stringify(backfill.tokensPerDay)}`);
-    const results = buildResults({ stack, naive, backfill, bundles });
+    const realms = await measureManyRealms(dynamo.endpoint, log);
+    const results = [...buildResults({ stack, naive, backfill, bundles }), ...realmResults(realms)];
     writeResults(join(__dirname, 'results', 'latest.json'), results);
     console.log(resultsTable(results));
     console.log(

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline/promises';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LOCAL_STATE_FILE } from '../local/stack/local-state';
@@ -38,6 +39,18 @@ main(process.argv.slice(2), {
   target: defaultTarget(process.env.ML_CONNECTOR_LOCAL_STATE ?? DEFAULT_LOCAL_STATE_FILE),
   readStdin,
   openUrl,
+  ...(process.stdin.isTTY
+    ? {
+        confirm: async (question: string) => {
+          const prompt = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return /^y(es)?$/i.test((await prompt.question(question)).trim());
+          } finally {
+            prompt.close();
+          }
+        },
+      }
+    : {}),
 }).then(
   (code) => {
     process.exitCode = code;

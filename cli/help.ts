@@ -37,17 +37,21 @@ Options:
   --api-domain URL       Pipedrive only, with --api-token: the company origin
                          (default https://api.pipedrive.com; the company's own domain is then used)
   --realm ID             the QuickBooks company Pipedrive is connected to
+  -y, --yes              connect even if another QuickBooks company already writes into that
+                         Pipedrive company (otherwise it asks, or stops when not at a terminal)
 `,
   ping: `Usage: ml-connector ping [--realm ID] [--json]
 
 Calls QuickBooks (CompanyInfo) and Pipedrive (users/me, 2 tokens) with the stored credentials and
 prints the company names, the Pipedrive plan and seats, and the connector's token budget left today.
-Exit 0 only if both answer.
+Without --realm it checks every connection, and shows each Pipedrive company's budget once, with
+each QuickBooks company's part of today's spend. Exit 0 only if every call answers.
 `,
   status: `Usage: ml-connector status [--json]
 
 Connections and their token health, customers in sync / excluded / failing / pending, parked work,
-Pipedrive tokens spent today against the connector's share, queue and dead-letter depths, recent
+Pipedrive tokens spent today against the connector's share (once per Pipedrive company, with each
+QuickBooks company's part), queue and dead-letter depths, recent
 activity. Exit 2 when something needs attention (a connection not active, failing customers, a
 non-empty dead-letter queue).
 `,

@@ -16,6 +16,8 @@ export interface CliEnvironment {
   target: (options: { stack?: string; region?: string }) => Promise<Target>;
   readStdin: () => Promise<string>;
   openUrl: (url: string) => Promise<void>;
+  /** Asks a yes/no question at a terminal (absent in scripts and tests: `--yes` answers instead). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 const OPTIONS = {
@@ -36,6 +38,7 @@ const OPTIONS = {
   dlq: { type: 'boolean', default: false },
   list: { type: 'boolean', default: false },
   limit: { type: 'string' },
+  yes: { type: 'boolean', short: 'y', default: false },
 } as const;
 
 function positiveInteger(value: string | undefined, name: string, fallback: number): number {
@@ -88,6 +91,8 @@ export async function main(argv: readonly string[], env: CliEnvironment): Promis
           json,
           readStdin: env.readStdin,
           openUrl: env.openUrl,
+          yes: values.yes,
+          ...(env.confirm ? { confirm: env.confirm } : {}),
         });
       case 'ping':
         return await pingCommand(target, io, { ...(realm !== undefined ? { realm } : {}), json });

@@ -34,6 +34,12 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 /** Worker concurrency per queue (RELIABILITY §3): bounded so the Pipedrive budget, not Lambda, sets the pace. */
 export const WORKER_MAX_CONCURRENCY = { changes: 5, bulk: 2 } as const;
 export const WORKER_BATCH_SIZE = 10;
+/**
+ * Connections polled or reconciled at once (decision 32): each is one invocation of its own, so a
+ * deployment with hundreds of QBO companies finishes a poll round well inside the 15-minute interval.
+ * QBO's limits are per company; Pipedrive is not called by the poll.
+ */
+export const SCHEDULE_MAX_CONCURRENCY = 10;
 
 export interface ConnectorFunctionsProps {
   readonly config: ConnectorConfig;
@@ -114,7 +120,10 @@ export class ConnectorFunctions extends Construct {
       MERGE_RULE: config.mergeRule,
       AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
     });
-    this.cdcPoll = this.nodeFunction('cdcPoll', props, runtime);
+    this.cdcPoll = this.nodeFunction('cdcPoll', props, {
+      ...runtime,
+      SCHEDULE_QUEUE_URL: queues.schedule.queue.queueUrl,
+    });
     this.oauth = this.nodeFunction('oauth', props, {
       ...runtime,
       PIPEDRIVE_PLAN: config.pipedrivePlan,
@@ -158,6 +167,15 @@ export class ConnectorFunctions extends Construct {
     queues.changes.queue.grantSendMessages(this.cdcPoll);
     queues.bulk.queue.grantSendMessages(this.cdcPoll);
     queues.bulk.queue.grantSendMessages(this.backfill);
+    // The scheduled run fans out into one unit per connection on the schedule queue, which feeds the same function.
+    queues.schedule.queue.grantSendMessages(this.cdcPoll);
+    this.cdcPoll.addEventSource(
+      new SqsEventSource(queues.schedule.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: SCHEDULE_MAX_CONCURRENCY,
+      }),
+    );
 
     this.worker.addEventSource(
       new SqsEventSource(queues.changes.queue, {
@@ -173,6 +191,11 @@ export class ConnectorFunctions extends Construct {
         maxConcurrency: WORKER_MAX_CONCURRENCY.bulk,
       }),
     );
+    Validations.of(this.cdcPoll).acknowledge({
+      id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'On-failure destinations are not supported for SQS event sources; a unit that keeps failing moves to the schedule dead-letter queue after 5 receives',
+    });
     Validations.of(this.worker).acknowledge({
       id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
       reason:

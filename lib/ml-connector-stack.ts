@@ -47,6 +47,7 @@ export class MlConnectorStack extends Stack {
     this.queues = new Queues(this, 'Queues', {
       key: this.keys.dataKey,
       consumerTimeout: FUNCTION_TIMEOUTS.worker,
+      scheduleConsumerTimeout: FUNCTION_TIMEOUTS.cdcPoll,
       removalPolicy,
     });
     this.secrets = new ConnectorSecrets(this, 'Secrets', { removalPolicy });

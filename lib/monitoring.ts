@@ -31,7 +31,11 @@ export const QUEUE_AGE_LIMITS = { changes: Duration.minutes(15), bulk: Duration.
 export interface MonitoringProps {
   readonly config: ConnectorConfig;
   readonly key: IKey;
-  readonly queues: { readonly changes: FifoQueueWithDlq; readonly bulk: FifoQueueWithDlq };
+  readonly queues: {
+    readonly changes: FifoQueueWithDlq;
+    readonly bulk: FifoQueueWithDlq;
+    readonly schedule: FifoQueueWithDlq;
+  };
   /** Schedule invocations EventBridge could not deliver. */
   readonly scheduleDeadLetters: IQueue;
   readonly worker: IFunction;
@@ -94,6 +98,12 @@ export class Monitoring extends Construct {
         1,
       );
     }
+    alarm(
+      'ScheduledUnitDeadLetters',
+      "A connection's scheduled poll or reconcile (one schedule-queue unit) failed 5 times",
+      queues.schedule.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      1,
+    );
     alarm(
       'ScheduleDeadLetters',
       'EventBridge could not invoke a scheduled function (poll, reconcile or token upkeep) for an hour',

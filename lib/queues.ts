@@ -14,6 +14,8 @@ export interface QueuesProps {
   readonly key: IKey;
   /** The timeout of the function that consumes both queues. */
   readonly consumerTimeout: Duration;
+  /** The timeout of the poll function, which consumes the schedule queue. */
+  readonly scheduleConsumerTimeout: Duration;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -22,15 +24,21 @@ export interface FifoQueueWithDlq {
   readonly deadLetterQueue: Queue;
 }
 
-/** The FIFO queues: `changes` (webhook and CDC, per-customer order) and `bulk` (backfill and reconcile). */
+/**
+ * The FIFO queues: `changes` (webhook and CDC, per-customer order), `bulk` (backfill and reconcile),
+ * and `schedule`: one message per connection and scheduled run, each its own poll invocation
+ * (decision 32), grouped by realm so one realm's units never overlap.
+ */
 export class Queues extends Construct {
   readonly changes: FifoQueueWithDlq;
   readonly bulk: FifoQueueWithDlq;
+  readonly schedule: FifoQueueWithDlq;
 
   constructor(scope: Construct, id: string, props: QueuesProps) {
     super(scope, id);
     this.changes = this.fifoQueueWithDlq('Changes', props);
     this.bulk = this.fifoQueueWithDlq('Bulk', props);
+    this.schedule = this.fifoQueueWithDlq('Schedule', { ...props, consumerTimeout: props.scheduleConsumerTimeout });
   }
 
   private fifoQueueWithDlq(id: string, props: QueuesProps): FifoQueueWithDlq {

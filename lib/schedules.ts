@@ -1,5 +1,5 @@
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -48,7 +48,7 @@ export class Schedules extends Construct {
         reason: 'This is a dead-letter queue itself; undelivered schedule invocations wait here and alarm on arrival',
       },
     );
-    const target = (fn: IFunction, input?: Record<string, string>) =>
+    const target = (fn: IFunction, input?: Record<string, string | boolean>) =>
       new LambdaFunction(fn, {
         retryAttempts: 3,
         maxEventAge: Duration.hours(1),
@@ -58,12 +58,13 @@ export class Schedules extends Construct {
     new Rule(this, 'CdcPoll', {
       description: 'ml-connector: poll QuickBooks CDC for changed customers',
       schedule: Schedule.expression(props.pollSchedule),
-      targets: [target(props.cdcPoll, { mode: 'poll' })],
+      // One unit per connection on the schedule queue (decision 32); the event time deduplicates a repeated delivery.
+      targets: [target(props.cdcPoll, { mode: 'poll', fanOut: true, scheduledAt: EventField.time })],
     });
     new Rule(this, 'Reconcile', {
       description: 'ml-connector: daily full reconcile of QuickBooks customers against Pipedrive',
       schedule: Schedule.expression(RECONCILE_SCHEDULE),
-      targets: [target(props.cdcPoll, { mode: 'reconcile' })],
+      targets: [target(props.cdcPoll, { mode: 'reconcile', fanOut: true, scheduledAt: EventField.time })],
     });
     new Rule(this, 'TokenUpkeep', {
       description: 'ml-connector: refresh OAuth tokens before they expire',

@@ -75,6 +75,7 @@ export function expectedCustomers(company: Company, now: number): ExpectedCustom
       mapCustomer(
         customer,
         {
+          realmId: company.realmId,
           status: customer.Active ? 'Active' : 'Inactive',
           overdueBalance: Math.round((rolledOverdue.get(customer.Id) ?? 0) * 100) / 100,
           paymentTerms: termId ? terms.get(termId) : undefined,

@@ -42,6 +42,7 @@ export function naiveDelivery(harness: InProcessHarness): Delivery {
     pipedrive: harness.pipedrive,
     fields: harness.fields,
     options: WORKER_SYNC_OPTIONS,
+    realmId: harness.realmId,
     sleep: virtualSleep(harness.clock),
   });
   return (ids) => pool(ids, CHANGES.concurrency, (id) => naive.handle({ id }));

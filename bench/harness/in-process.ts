@@ -116,7 +116,8 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     customerSync: (requeue) =>
       new CustomerSync(
         realmId,
-        { qbo, pipedrive, links, audit, requeue, fields, now: () => clock.now() },
+        // One realm per Pipedrive company here: it owns any bare id (decision 29).
+        { qbo, pipedrive, links, audit, requeue, fields, ownsBareIds: true, now: () => clock.now() },
         WORKER_SYNC_OPTIONS,
       ),
     close: async () => {

@@ -13,6 +13,7 @@ export async function naiveBackfill(harness: InProcessHarness): Promise<{ custom
     pipedrive: harness.pipedrive,
     fields: harness.fields,
     options: WORKER_SYNC_OPTIONS,
+    realmId: harness.realmId,
     sleep: virtualSleep(harness.clock),
   });
   const ids: string[] = [];

@@ -21,6 +21,7 @@ export class NaiveSync {
       pipedrive: PipedriveClient;
       fields: FieldKeys;
       options: MappingOptions;
+      realmId: string;
       /** Waits out a 429 (a sane naive sync retries rather than drops the event). */
       sleep: (ms: number) => Promise<void>;
     },
@@ -44,7 +45,12 @@ export class NaiveSync {
     if (!customer) return 'missing';
     const mapped = mapCustomer(
       customer,
-      { status: customer.Active ? 'Active' : 'Inactive', overdueBalance: 0, paymentTerms: undefined },
+      {
+        realmId: this.deps.realmId,
+        status: customer.Active ? 'Active' : 'Inactive',
+        overdueBalance: 0,
+        paymentTerms: undefined,
+      },
       options,
     );
     const body = organizationBody(mapped.organization, fields);

@@ -68,6 +68,7 @@ export async function measureBackfill(options: {
         nameOf: (customer) => organizationName(customer, WORKER_SYNC_OPTIONS),
         // The benchmark measures the backfill and its queue; no CDC poll follows it.
         startPolling: () => Promise.resolve(),
+        ownsBareIds: true,
       },
       false,
     );

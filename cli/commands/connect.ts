@@ -13,6 +13,38 @@ export interface ConnectOptions {
   json: boolean;
   readStdin: () => Promise<string>;
   openUrl: (url: string) => Promise<void>;
+  /** `--yes`: connect a second QuickBooks company to a Pipedrive company without asking. */
+  yes: boolean;
+  /** Asks the operator at a terminal; absent when there is none. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+const Sharing = z.array(z.object({ realmId: z.string(), companyName: z.string().optional() }));
+const Connected = z.union([
+  z.object({ needsConfirmation: z.literal(true), companyName: z.string(), apiDomain: z.string(), sharedWith: Sharing }),
+  z.object({ companyName: z.string(), apiDomain: z.string(), released: z.number(), sharedWith: Sharing.default([]) }),
+]);
+const Connections = z.object({
+  connections: z.array(
+    z.object({
+      realmId: z.string(),
+      companyName: z.string().optional(),
+      pipedrive: z.object({ apiDomain: z.string() }).optional(),
+    }),
+  ),
+});
+
+function names(realms: readonly { realmId: string; companyName?: string | undefined }[]): string {
+  return realms.map((r) => `${r.companyName ?? r.realmId} (realm ${r.realmId})`).join(', ');
+}
+
+/** Several QBO companies into one Pipedrive company is supported (decision 29), but never by accident. */
+async function confirmed(io: Io, options: ConnectOptions, question: string): Promise<boolean> {
+  io.err(question);
+  if (options.yes) return true;
+  if (options.confirm && io.interactive) return options.confirm('Connect it anyway? [y/N] ');
+  io.err('Run the command again with --yes to connect it anyway.');
+  return false;
 }
 
 export async function connectCommand(target: Target, io: Io, options: ConnectOptions): Promise<number> {
@@ -26,25 +58,42 @@ export async function connectCommand(target: Target, io: Io, options: ConnectOpt
     // `--api-token -` reads it from stdin, so it stays out of the shell history and the process list.
     const apiToken = options.apiToken === '-' ? (await options.readStdin()).trim() : options.apiToken;
     if (!apiToken) throw new CliError('No API token given.');
-    const connected = await operation(
-      target,
-      {
-        command: 'connect-api-token',
-        realmId,
-        apiToken,
-        ...(options.apiDomain ? { apiDomain: options.apiDomain } : {}),
-      },
-      z.object({ companyName: z.string(), apiDomain: z.string(), released: z.number() }),
-    );
+    const request = {
+      command: 'connect-api-token',
+      realmId,
+      apiToken,
+      ...(options.apiDomain ? { apiDomain: options.apiDomain } : {}),
+    } as const;
+    let connected = await operation(target, request, Connected);
+    if ('needsConfirmation' in connected) {
+      const question = `Pipedrive company ${connected.companyName} (${connected.apiDomain}) already receives the customers of QuickBooks ${names(connected.sharedWith)}. Both companies will write into it: each keeps its own organizations (the QuickBooks ID carries the realm), and they share one set of custom fields and one daily token budget.`;
+      if (!(await confirmed(io, options, question))) return 1;
+      connected = await operation(target, { ...request, confirmShared: true }, Connected);
+      if ('needsConfirmation' in connected) throw new CliError('The connection was not confirmed.');
+    }
     if (options.json) io.out(JSON.stringify(connected));
     else
       io.out(
-        `Pipedrive company ${connected.companyName} (${connected.apiDomain}) is connected to QuickBooks company ${realmId}.${connected.released > 0 ? ` ${connected.released} parked change(s) sent on.` : ''}\nNext: \`ml-connector ping\`, then \`ml-connector backfill --dry-run\`.`,
+        `Pipedrive company ${connected.companyName} (${connected.apiDomain}) is connected to QuickBooks company ${realmId}.${connected.sharedWith.length > 0 ? ` It also receives the customers of ${names(connected.sharedWith)}.` : ''}${connected.released > 0 ? ` ${connected.released} parked change(s) sent on.` : ''}\nNext: \`ml-connector ping\`, then \`ml-connector backfill --dry-run\`.`,
       );
     return 0;
   }
 
   const realmId = provider.data === 'pipedrive' ? await resolveRealm(target, options.realm) : options.realm;
+  if (provider.data === 'pipedrive') {
+    // Which Pipedrive company the browser authorizes is known only afterwards: ask before, when one is connected.
+    const { connections } = await operation(target, { command: 'status' }, Connections);
+    const others = connections.filter((c) => c.realmId !== realmId && c.pipedrive !== undefined);
+    if (
+      others.length > 0 &&
+      !(await confirmed(
+        io,
+        options,
+        `Pipedrive ${[...new Set(others.map((c) => c.pipedrive?.apiDomain))].join(', ')} already receives the customers of QuickBooks ${names(others)}. If you authorize the same Pipedrive company, both will write into it: each keeps its own organizations, and they share one set of custom fields and one daily token budget.`,
+      ))
+    )
+      return 1;
+  }
   const { url } = await operation(
     target,
     { command: 'connect-url', provider: provider.data, ...(realmId ? { realmId } : {}) },

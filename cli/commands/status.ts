@@ -42,10 +42,21 @@ const Status = z.object({
         pending: z.number(),
         review: z.number().default(0),
       }),
-      budget: z.object({ spent: z.number(), share: z.number() }).optional(),
+      budget: z.object({ spent: z.number(), share: z.number(), realmSpent: z.number().default(0) }).optional(),
       recent: z.array(AuditEntryView),
     }),
   ),
+  pipedriveCompanies: z
+    .array(
+      z.object({
+        companyId: z.string(),
+        apiDomain: z.string(),
+        spent: z.number(),
+        share: z.number(),
+        realms: z.array(z.object({ realmId: z.string(), companyName: z.string().optional(), spent: z.number() })),
+      }),
+    )
+    .default([]),
   queues: z.array(z.object({ name: z.string(), visible: z.number(), inFlight: z.number() })),
 });
 export type Status = z.infer<typeof Status>;
@@ -81,7 +92,7 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
       io.out(
         `  Customers: ${c.counts.synced} in sync, ${c.counts.excluded} excluded, ${c.counts.failed} failing, ${c.counts.pending} pending${c.counts.review ? `, ${c.counts.review} held for review (see the backfill match report)` : ''}${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}${c.deferredForBudget ? `; ${c.deferredForBudget} waiting for the next Pipedrive budget day` : ''}${c.deferredForThrottling ? `; ${c.deferredForThrottling} waiting for QuickBooks to take calls again` : ''}`,
       );
-      if (c.budget) io.out(`  Pipedrive tokens today: ${c.budget.spent} of the connector's share of ${c.budget.share}`);
+      if (c.budget) io.out(`  Pipedrive tokens today: ${c.budget.realmSpent} spent for this company`);
       for (const t of c.tokens)
         io.out(
           `  ${t.provider} token: access ${t.accessExpiresInMinutes === null ? 'does not expire' : `expires in ${t.accessExpiresInMinutes} min`}${t.refreshExpiresInDays === null ? '' : `, refresh in ${t.refreshExpiresInDays} days`}`,
@@ -100,6 +111,16 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
             .join('\n'),
         );
       }
+    }
+    // The budget is the Pipedrive company's, shared by every realm writing into it: shown once (decision 31).
+    for (const company of status.pipedriveCompanies) {
+      io.out(
+        `\nPipedrive company ${company.apiDomain}: ${company.spent} tokens today of the connector's share of ${company.share}${company.realms.length > 1 ? `, shared by ${company.realms.length} QuickBooks companies` : ''}`,
+      );
+      for (const realm of company.realms)
+        io.out(
+          `  ${realm.companyName ?? realm.realmId} (realm ${realm.realmId}): ${realm.spent} (${Math.round((100 * realm.spent) / Math.max(1, company.spent))} %)`,
+        );
     }
     io.out('\nQueues:');
     io.out(

@@ -13,6 +13,7 @@ import { LinkStore } from '../store/link-store';
 import { type BackfillSummary, runBackfill } from '../sync/backfill';
 import { organizationName } from '../sync/mapping';
 import { matchReportCsv, type MatchRow } from '../sync/matching';
+import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
 import { organizationsWithQuickbooksId } from '../pipedrive/organizations-with-quickbooks-id';
 import { withDeadline } from '../platform/invocation-deadline';
@@ -42,14 +43,18 @@ export async function lambdaHandler(
 ): Promise<{ summary: BackfillSummary; rows: MatchRow[]; csv: string }> {
   const request = BackfillRequest.parse(event);
   const factory = await clientFactory();
-  // A dry run writes nothing, not even the custom fields: it reads the QuickBooks ID field only if it exists.
-  const { qbo, pipedrive, key } = request.dryRun
+  // A dry run writes nothing, not even the custom fields; it finds the QuickBooks ID field by the same lookup
+  // the apply's field set-up makes (stored key, else by name), so it matches what the apply will (decision 29).
+  const { qbo, pipedrive, key, ownsBareIds } = request.dryRun
     ? await (async () => {
         const { connection, pipedrive: client } = await factory.pipedrive(request.realmId);
+        const stored = { fieldKeys: connection.fieldKeys, fieldOptions: connection.fieldOptions };
+        const found = await client.ensureCustomFields(CUSTOM_FIELDS, stored, { readOnly: true });
         return {
           qbo: await factory.quickbooks(request.realmId),
           pipedrive: client,
-          key: connection.fieldKeys.quickbooksId,
+          key: found.fieldKeys.quickbooksId,
+          ownsBareIds: await factory.ownsBareIds(connection),
         };
       })()
     : await (async () => {
@@ -67,6 +72,7 @@ export async function lambdaHandler(
       queue: bulk,
       now: Date.now,
       startPolling: (realmId, at, now) => cursors.startNoLaterThan(realmId, at, now),
+      ownsBareIds,
       nameOf: (customer) =>
         organizationName(customer, {
           subCustomers: config.SUB_CUSTOMERS,

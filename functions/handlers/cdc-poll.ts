@@ -12,8 +12,9 @@ import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
 import { releaseBlockedWork } from '../platform/blocked-work';
 import { releaseDeferredWork, releaseThrottledWork } from '../platform/deferred-work';
+import { dispatchUnits, ScheduledUnit } from '../platform/scheduled-units';
 import { BudgetLedger } from '../store/budget-ledger';
-import { ConnectionStore } from '../store/connections';
+import { type Connection, ConnectionStore } from '../store/connections';
 import { CursorStore } from '../store/cursor-store';
 import { LeaseStore } from '../store/lease-store';
 import { LinkStore } from '../store/link-store';
@@ -26,7 +27,10 @@ import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
 import { withDeadline } from '../platform/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
-const config = RuntimeConfig.parse(process.env);
+const config = RuntimeConfig.extend({
+  /** The FIFO queue that feeds this function one connection's poll or reconcile at a time (decision 32). */
+  SCHEDULE_QUEUE_URL: z.string().min(1).optional(),
+}).parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const changes = new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL);
@@ -40,81 +44,133 @@ const ledger = new BudgetLedger(table);
 const blocks = new PipedriveBlockStore(table);
 const limiter = new QboCallLimiter(table);
 
-/** The schedule's input: the 15-minute CDC poll, or the daily reconcile; optionally one connection. */
+/**
+ * The schedule's input: the 15-minute CDC poll or the daily reconcile. `fanOut` (what EventBridge
+ * sends) splits it into one unit per connection on the schedule queue; without it (the CLI, a
+ * single realm) the connections are worked through in this invocation.
+ */
 const ScheduleInput = z
-  .object({ mode: z.enum(['poll', 'reconcile']).default('poll'), realmId: z.string().optional() })
-  .catch({ mode: 'poll' });
+  .object({
+    mode: z.enum(['poll', 'reconcile']).default('poll'),
+    realmId: z.string().optional(),
+    fanOut: z.boolean().default(false),
+    scheduledAt: z.string().optional(),
+  })
+  .catch({ mode: 'poll', fanOut: false });
+
+/** Units from the schedule queue (an SQS event source). */
+const UnitRecords = z.object({ Records: z.array(z.object({ messageId: z.string(), body: z.string() })).min(1) });
 
 type Outcome = { realmId: string } & ({ poll: PollResult } | { reconcile: ReconcileReport } | { error: string });
+type Mode = 'poll' | 'reconcile';
 
-export async function lambdaHandler(event: unknown): Promise<{ mode: string; connections: Outcome[] }> {
+export async function lambdaHandler(
+  event: unknown,
+): Promise<{ mode: string; connections: Outcome[]; dispatched?: number } | { batchItemFailures: [] }> {
+  const records = UnitRecords.safeParse(event);
+  if (records.success) {
+    for (const record of records.data.Records) {
+      const unit = ScheduledUnit.safeParse(parseJson(record.body));
+      if (!unit.success) {
+        logger.error('unreadable scheduled unit dropped', { messageId: record.messageId });
+        continue;
+      }
+      const connection = await connections.get(unit.data.realmId);
+      // Paused or disconnected since the dispatch: nothing to do until it is active again.
+      if (connection?.status === 'active') await runConnection(unit.data.mode, connection);
+    }
+    return { batchItemFailures: [] };
+  }
   const input = ScheduleInput.parse(event);
   const active = (await connections.list()).filter(
     (c) => c.status === 'active' && (input.realmId === undefined || c.realmId === input.realmId),
   );
+  if (input.fanOut && config.SCHEDULE_QUEUE_URL) {
+    const scheduledAt = input.scheduledAt ?? new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+    const dispatched = await dispatchUnits(
+      sqs,
+      config.SCHEDULE_QUEUE_URL,
+      active.map((c) => ({ mode: input.mode, realmId: c.realmId, scheduledAt })),
+    );
+    logger.info('scheduled run fanned out', { mode: input.mode, dispatched });
+    return { mode: input.mode, connections: [], dispatched };
+  }
   const outcomes: Outcome[] = [];
   // One connection's failure (its QBO is down, its grant died) must not stop the others.
-  for (const connection of active) {
-    const realmId = connection.realmId;
-    try {
-      const qbo = await (await clientFactory()).quickbooks(realmId);
-      if (input.mode === 'poll') {
-        const released = await releaseDeferredWork(connection, {
-          parking,
-          ledger,
-          queue: bulk,
-          budgetShare: config.BUDGET_SHARE,
-          now: Date.now(),
-        });
-        if (released > 0) {
-          metrics.addMetric(METRICS.releasedFromBudget, MetricUnit.Count, released);
-          logger.info('work deferred for the Pipedrive budget sent again', { realmId, released });
-        }
-        const unblocked = await releaseBlockedWork(connection, { parking, blocks, queue: bulk, now: Date.now() });
-        if (unblocked > 0) logger.info('work held during the Pipedrive block sent again', { realmId, unblocked });
-        // Work QBO throttled, once QBO takes calls again: the poll is its release when the queues ran dry.
-        const throttled = await releaseThrottledWork(realmId, {
-          parking,
-          limiter,
-          queues: { changes, bulk },
-          now: Date.now(),
-        });
-        if (throttled > 0) logger.info('work deferred for QBO throttling sent again', { realmId, released: throttled });
-        const poll = await pollChanges(realmId, {
-          qbo,
-          cursors: new CursorStore(table),
-          leases: new LeaseStore(table),
-          queue: changes,
-          pushed: new LinkStore(table),
-          now: Date.now,
-          owner,
-        });
-        metrics.addMetric(METRICS.enqueued, MetricUnit.Count, poll.enqueued);
-        outcomes.push({ realmId, poll });
-      } else {
-        const report = await reconcile(realmId, {
-          customerPages: () => qbo.customerPages(),
-          links: (r) => new LinkStore(table).list(r),
-          queue: bulk,
-          now: Date.now,
-        });
-        metrics.addMetric(METRICS.enqueued, MetricUnit.Count, report.enqueued);
-        logger.info('daily reconcile', { realmId, ...report });
-        outcomes.push({ realmId, reconcile: report });
-      }
-      metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, qbo.calls);
-    } catch (error) {
-      const kind = errorKind(error);
-      if (kind === 'rate-limited') metrics.addMetric(METRICS.qboRateLimited, MetricUnit.Count, 1);
-      logger.error('connection could not be polled', {
-        realmId,
-        kind,
-        error: error instanceof Error ? error.message : 'unknown',
-      });
-      outcomes.push({ realmId, error: kind });
-    }
-  }
+  for (const connection of active) outcomes.push(await runConnection(input.mode, connection));
   return { mode: input.mode, connections: outcomes };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One connection's poll or reconcile; a failure is logged and reported, never thrown (the next run retries). */
+async function runConnection(mode: Mode, connection: Connection): Promise<Outcome> {
+  const realmId = connection.realmId;
+  try {
+    const qbo = await (await clientFactory()).quickbooks(realmId);
+    let outcome: Outcome;
+    if (mode === 'poll') {
+      const released = await releaseDeferredWork(connection, {
+        parking,
+        ledger,
+        queue: bulk,
+        budgetShare: config.BUDGET_SHARE,
+        now: Date.now(),
+      });
+      if (released > 0) {
+        metrics.addMetric(METRICS.releasedFromBudget, MetricUnit.Count, released);
+        logger.info('work deferred for the Pipedrive budget sent again', { realmId, released });
+      }
+      const unblocked = await releaseBlockedWork(connection, { parking, blocks, queue: bulk, now: Date.now() });
+      if (unblocked > 0) logger.info('work held during the Pipedrive block sent again', { realmId, unblocked });
+      // Work QBO throttled, once QBO takes calls again: the poll is its release when the queues ran dry.
+      const throttled = await releaseThrottledWork(realmId, {
+        parking,
+        limiter,
+        queues: { changes, bulk },
+        now: Date.now(),
+      });
+      if (throttled > 0) logger.info('work deferred for QBO throttling sent again', { realmId, released: throttled });
+      const poll = await pollChanges(realmId, {
+        qbo,
+        cursors: new CursorStore(table),
+        leases: new LeaseStore(table),
+        queue: changes,
+        pushed: new LinkStore(table),
+        now: Date.now,
+        owner,
+      });
+      metrics.addMetric(METRICS.enqueued, MetricUnit.Count, poll.enqueued);
+      outcome = { realmId, poll };
+    } else {
+      const report = await reconcile(realmId, {
+        customerPages: () => qbo.customerPages(),
+        links: (r) => new LinkStore(table).list(r),
+        queue: bulk,
+        now: Date.now,
+      });
+      metrics.addMetric(METRICS.enqueued, MetricUnit.Count, report.enqueued);
+      logger.info('daily reconcile', { realmId, ...report });
+      outcome = { realmId, reconcile: report };
+    }
+    metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, qbo.calls);
+    return outcome;
+  } catch (error) {
+    const kind = errorKind(error);
+    if (kind === 'rate-limited') metrics.addMetric(METRICS.qboRateLimited, MetricUnit.Count, 1);
+    logger.error('connection could not be polled', {
+      realmId,
+      kind,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
+    return { realmId, error: kind };
+  }
 }
 
 // The invocation's deadline bounds the waits inside it (decision 30).

@@ -103,7 +103,7 @@ async function run(request: OperationRequest): Promise<unknown> {
       return ping(request.realmId, {
         quickbooks: (realmId) => factory.quickbooks(realmId),
         pipedrive: (realmId) => factory.pipedrive(realmId),
-        spentToday: async (companyId) => (await ledger.spent(companyId, new Date().toISOString().slice(0, 10))).spent,
+        spentToday: (companyId) => ledger.spent(companyId, new Date().toISOString().slice(0, 10)),
         budgetShare: config.BUDGET_SHARE,
       });
     }
@@ -115,7 +115,12 @@ async function run(request: OperationRequest): Promise<unknown> {
       return { url: url.toString() };
     }
     case 'connect-api-token':
-      return (await oauthFlow()).connectPipedriveApiToken(request.realmId, request.apiToken, request.apiDomain);
+      return (await oauthFlow()).connectPipedriveApiToken(
+        request.realmId,
+        request.apiToken,
+        request.apiDomain,
+        request.confirmShared,
+      );
     case 'replay-customer':
       return replayCustomer(request.realmId, request.customerId, { queue: changes, now: Date.now });
     case 'replay-since':

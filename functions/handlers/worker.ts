@@ -200,6 +200,7 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
       audit,
       requeue: new SqsMessageQueue(sqs, queueUrl),
       fields: clients.fields,
+      ownsBareIds: clients.ownsBareIds,
       now: Date.now,
       log,
     },

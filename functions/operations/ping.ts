@@ -23,8 +23,13 @@ export interface PingReport {
         auth: string;
         plan: string;
         seats: number;
-        /** The company's daily token budget, the connector's share of it, and what is left of the share today. */
-        budget: { daily: number; share: number; spentToday: number; leftToday: number };
+        /** The Pipedrive company's id (what several realms share). */
+        companyId: string;
+        /**
+         * The company's daily token budget, the connector's share of it, and what is left of the share
+         * today: the company's, shared by every realm writing into it; `realmSpentToday` is this realm's part.
+         */
+        budget: { daily: number; share: number; spentToday: number; leftToday: number; realmSpentToday: number };
       }
     | PingFailure;
 }
@@ -32,7 +37,7 @@ export interface PingReport {
 export interface PingDeps {
   quickbooks: (realmId: string) => Promise<QuickBooksClient>;
   pipedrive: (realmId: string) => Promise<{ connection: Connection; pipedrive: PipedriveClient }>;
-  spentToday: (companyId: string) => Promise<number>;
+  spentToday: (companyId: string) => Promise<{ spent: number; byRealm: Record<string, number> }>;
   budgetShare: number;
 }
 
@@ -60,7 +65,8 @@ export async function ping(realmId: string, deps: PingDeps): Promise<PingReport>
         const me = await client.currentUser();
         const daily = dailyTokenBudget(settings.plan, settings.seats);
         const share = connectorShare(daily, deps.budgetShare);
-        const spentToday = await deps.spentToday(settings.companyId);
+        const today = await deps.spentToday(settings.companyId);
+        const spentToday = today.spent;
         return {
           ok: true,
           companyName: me.company_name,
@@ -70,7 +76,14 @@ export async function ping(realmId: string, deps: PingDeps): Promise<PingReport>
           auth: settings.auth,
           plan: settings.plan,
           seats: settings.seats,
-          budget: { daily, share, spentToday, leftToday: Math.max(0, share - spentToday) },
+          companyId: settings.companyId,
+          budget: {
+            daily,
+            share,
+            spentToday,
+            leftToday: Math.max(0, share - spentToday),
+            realmSpentToday: today.byRealm[realmId] ?? 0,
+          },
         };
       } catch (error) {
         return failure(error);

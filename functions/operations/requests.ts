@@ -20,6 +20,8 @@ export const OperationRequest = z.discriminatedUnion('command', [
     realmId,
     apiToken: z.string().min(8).max(200),
     apiDomain: z.url().optional(),
+    /** Connect even though another QuickBooks company already writes into that Pipedrive company. */
+    confirmShared: z.boolean().default(false),
   }),
   z.object({ command: z.literal('replay-customer'), realmId, customerId }),
   z.object({

@@ -32,8 +32,20 @@ export interface StatusSnapshot {
     deferredForThrottling: number;
     tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
     counts: { synced: number; excluded: number; failed: number; pending: number; review: number };
-    budget: { spent: number; share: number } | undefined;
+    /**
+     * The Pipedrive company's budget, shared by every connection writing into it (the same figures
+     * under each of them), and this realm's part of today's spend (decision 31).
+     */
+    budget: { companyId: string; spent: number; share: number; realmSpent: number } | undefined;
     recent: AuditEntry[];
+  }[];
+  /** Each Pipedrive company once, with its budget and every realm's part of today's spend. */
+  pipedriveCompanies: {
+    companyId: string;
+    apiDomain: string;
+    spent: number;
+    share: number;
+    realms: { realmId: string; companyName: string | undefined; spent: number }[];
   }[];
   queues: { name: string; visible: number; inFlight: number }[];
   customer: { realmId: string; qboId: string; timeline: AuditEntry[] } | undefined;
@@ -51,6 +63,8 @@ export async function statusSnapshot(
   const ledger = new BudgetLedger(sources.table);
   const parking = new ParkingStore(sources.table);
   const connections = [];
+  const day = new Date(now).toISOString().slice(0, 10);
+  const companies = new Map<string, StatusSnapshot['pipedriveCompanies'][number]>();
   for (const connection of await new ConnectionStore(sources.table).list()) {
     const counts = { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
     for await (const page of links.list(connection.realmId)) for (const link of page) counts[link.state]++;
@@ -69,12 +83,22 @@ export async function statusSnapshot(
       });
     }
     const pd = connection.pipedrive;
-    const budget = pd
-      ? {
-          spent: (await ledger.spent(pd.companyId, new Date(now).toISOString().slice(0, 10))).spent,
-          share: connectorShare(dailyTokenBudget(pd.plan, pd.seats), sources.budgetShare),
-        }
-      : undefined;
+    let budget: StatusSnapshot['connections'][number]['budget'];
+    if (pd) {
+      const today = await ledger.spent(pd.companyId, day);
+      const share = connectorShare(dailyTokenBudget(pd.plan, pd.seats), sources.budgetShare);
+      const realmSpent = today.byRealm[connection.realmId] ?? 0;
+      budget = { companyId: pd.companyId, spent: today.spent, share, realmSpent };
+      const company = companies.get(pd.companyId) ?? {
+        companyId: pd.companyId,
+        apiDomain: pd.apiDomain,
+        spent: today.spent,
+        share,
+        realms: [],
+      };
+      company.realms.push({ realmId: connection.realmId, companyName: connection.companyName, spent: realmSpent });
+      companies.set(pd.companyId, company);
+    }
     connections.push({
       realmId: connection.realmId,
       companyName: connection.companyName,
@@ -113,6 +137,7 @@ export async function statusSnapshot(
   return {
     at: new Date(now).toISOString(),
     connections,
+    pipedriveCompanies: [...companies.values()],
     queues,
     customer: customer && timeline ? { ...customer, timeline } : undefined,
   };

@@ -21,7 +21,14 @@ export const BUDGET_EXHAUSTED_CODE = 'daily_share';
 
 /** The shared daily ledger (`BudgetLedger` in DynamoDB): a reservation never takes the total past `limit`. */
 export interface TokenLedger {
-  reserve(companyId: string, day: string, tokens: number, limit: number, now: number): Promise<boolean>;
+  reserve(
+    companyId: string,
+    day: string,
+    tokens: number,
+    limit: number,
+    now: number,
+    realmId?: string,
+  ): Promise<boolean>;
 }
 
 /**
@@ -36,6 +43,8 @@ export interface BlockRegister {
 export interface BudgetGovernorConfig {
   /** The Pipedrive company whose budget every connection and container shares. */
   companyId: string;
+  /** The QBO company this client writes for: its part of the shared spend is recorded (decision 31). */
+  realmId?: string;
   plan: PipedrivePlan;
   seats: number;
   /** Which burst limit applies: the token's kind. */
@@ -232,7 +241,14 @@ export class BudgetGovernor implements RequestGate {
     const now = this.now();
     const offset = this.config.budgetDayOffsetMinutes ?? 0;
     const day = budgetDay(now, offset);
-    const reserved = await this.deps.ledger.reserve(this.config.companyId, day, operation.cost, this.dailyLimit, now);
+    const reserved = await this.deps.ledger.reserve(
+      this.config.companyId,
+      day,
+      operation.cost,
+      this.dailyLimit,
+      now,
+      this.config.realmId,
+    );
     if (reserved) {
       this.stats.reservedTokens += operation.cost;
       return;

@@ -220,11 +220,20 @@ export class PipedriveClient {
    * field `fieldKey` equals `value`, by listing (10 tokens per 500): unlike search, a list shows a
    * create at once, so a retry after a lost create answer finds what it made (decision 29).
    */
-  async listOrganizationIdsByField(fieldKey: string, value: string, updatedSince: number): Promise<number[]> {
+  async listOrganizationIdsByField(
+    fieldKey: string,
+    values: readonly string[],
+    updatedSince: number,
+  ): Promise<number[]> {
     const ids: number[] = [];
+    const wanted = new Set(values);
     const since = updatedSince > 0 ? { updatedSince } : {};
-    for await (const page of this.organizationPages({ ...since, customFieldKeys: [fieldKey] }))
-      for (const org of page) if (org.custom_fields?.[fieldKey] === value) ids.push(org.id);
+    for await (const page of this.organizationPages({ ...since, customFieldKeys: [fieldKey] })) {
+      for (const org of page) {
+        const value = org.custom_fields?.[fieldKey];
+        if (typeof value === 'string' && wanted.has(value)) ids.push(org.id);
+      }
+    }
     return ids;
   }
 

@@ -24,6 +24,8 @@ export interface OrganizationFieldApi {
 export interface EnsureOptions {
   /** List the fields even when everything is stored (e.g. after Pipedrive rejected a stored key). */
   verify?: boolean;
+  /** Create nothing: a missing field is left out of the answer (the backfill's dry run, decision 29). */
+  readOnly?: boolean;
   log?: Log;
 }
 
@@ -53,7 +55,9 @@ function pick(definitions: readonly CustomFieldDefinition[], stored: StoredField
  * field it finds by stored key, else by name (an earlier run, or another connection writing into
  * the same company, may have created it), and creates only the missing ones. A field with our name
  * but another type is a conflict a person must resolve, not something to paper over with a twin.
- * Callers run this under the connection's lease: two concurrent first runs could both create a field.
+ * Callers run this under the Pipedrive company's lease: two concurrent first runs, of one realm or of
+ * two realms writing into the company, could both create a field (decision 30). With `readOnly` it
+ * is the same lookup without the creates, so a dry run reads the field the apply will use.
  */
 export async function ensureCustomFields(
   api: OrganizationFieldApi,
@@ -78,6 +82,7 @@ export async function ensureCustomFields(
         { system: 'pipedrive', code: 'field_type_conflict' },
       );
     }
+    if (!found && options.readOnly) continue;
     const field =
       found ??
       (await api.createOrganizationField({

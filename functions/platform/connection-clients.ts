@@ -14,6 +14,7 @@ import { TokenStore } from '../store/token-store';
 import type { FieldKeys } from '../sync/pipedrive-body';
 import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
+import { bareIdOwner } from '../sync/quickbooks-identity';
 import { TransientError } from './errors';
 import { type QboCallGateOptions, SharedQboCallGate } from './qbo-call-gate';
 import type { Log } from './log';
@@ -41,6 +42,8 @@ export interface ConnectionClients {
   qbo: QuickBooksClient;
   pipedrive: PipedriveClient;
   fields: FieldKeys;
+  /** Whether this realm owns the bare QuickBooks IDs of its Pipedrive company (decision 29). */
+  ownsBareIds: boolean;
 }
 
 /**
@@ -144,6 +147,16 @@ export class ConnectionClientFactory {
     );
   }
 
+  /**
+   * Whether the bare QuickBooks IDs in the connection's Pipedrive company are this realm's: they are
+   * the first connected realm's, written while it was alone (decision 29).
+   */
+  async ownsBareIds(connection: Connection): Promise<boolean> {
+    const companyId = connection.pipedrive?.companyId;
+    if (companyId === undefined) return false;
+    return bareIdOwner(await this.connections.list(), companyId) === connection.realmId;
+  }
+
   /** Only the Pipedrive client, without touching custom fields (`ml-connector ping` reads, never writes). */
   async pipedrive(realmId: string): Promise<{ connection: Connection; pipedrive: PipedriveClient }> {
     const connection = await this.connections.get(realmId);
@@ -161,8 +174,8 @@ export class ConnectionClientFactory {
   ): Promise<ConnectionClients> {
     const qbo = this.quickbooksClient(connection.realmId);
     const pipedrive = await this.pipedriveClient(connection.realmId, pipedriveSettings);
-    const fields = await this.ensureFields(connection, pipedrive);
-    return { connection, qbo, pipedrive, fields };
+    const fields = await this.ensureFields(connection, pipedriveSettings.companyId, pipedrive);
+    return { connection, qbo, pipedrive, fields, ownsBareIds: await this.ownsBareIds(connection) };
   }
 
   private async pipedriveClient(
@@ -180,6 +193,7 @@ export class ConnectionClientFactory {
     const governor = new BudgetGovernor(
       {
         companyId: pipedriveSettings.companyId,
+        realmId,
         plan: pipedriveSettings.plan,
         seats: pipedriveSettings.seats,
         auth: pipedriveSettings.auth,
@@ -205,8 +219,16 @@ export class ConnectionClientFactory {
     );
   }
 
-  /** Creates the custom fields on first use, under a lease so two first runs do not both create them. */
-  private async ensureFields(connection: Connection, pipedrive: PipedriveClient): Promise<FieldKeys> {
+  /**
+   * Creates the custom fields on first use, under a lease per Pipedrive company (decision 30): two
+   * realms connecting to one company at the same moment would otherwise both find no field and both
+   * create one. The later one lists the fields after the lease and adopts them by name.
+   */
+  private async ensureFields(
+    connection: Connection,
+    companyId: string,
+    pipedrive: PipedriveClient,
+  ): Promise<FieldKeys> {
     const stored = { fieldKeys: connection.fieldKeys, fieldOptions: connection.fieldOptions };
     const complete = CUSTOM_FIELDS.every(
       (field) =>
@@ -215,7 +237,8 @@ export class ConnectionClientFactory {
     );
     if (complete) return stored;
     const owner = `fields-${Math.random().toString(36).slice(2)}`;
-    if (!(await this.leases.acquire('fields', connection.realmId, owner, this.now(), 60_000))) {
+    const lease = `pipedrive#${companyId}`;
+    if (!(await this.leases.acquire('fields', lease, owner, this.now(), 60_000))) {
       throw new TransientError('custom fields are being created by another worker', {
         system: 'pipedrive',
         code: 'fields_pending',
@@ -226,7 +249,7 @@ export class ConnectionClientFactory {
       await this.connections.setFields(connection.realmId, ensured.fieldKeys, ensured.fieldOptions, this.now());
       return { fieldKeys: ensured.fieldKeys, fieldOptions: ensured.fieldOptions };
     } finally {
-      await this.leases.release('fields', connection.realmId, owner);
+      await this.leases.release('fields', lease, owner);
     }
   }
 }

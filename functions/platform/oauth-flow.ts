@@ -15,6 +15,12 @@ import { type MessageQueue, queued } from '../sync/sync-message';
 import { isConnectorError, PermanentError } from './errors';
 import type { Log } from './log';
 
+/** Another QBO company that writes into the same Pipedrive company. */
+export interface SharingRealm {
+  realmId: string;
+  companyName?: string;
+}
+
 export interface OAuthFlowConfig {
   qboApiBaseUrl: string;
   qbo: QuickBooksOAuthConfig;
@@ -215,11 +221,16 @@ export class OAuthFlow {
       this.now(),
     );
     const released = await this.releaseParked(realmId);
-    this.log.info('Pipedrive connected', { realmId, companyId, released });
+    const sharedWith = await this.realmsWritingInto(companyId, realmId);
+    this.log.info('Pipedrive connected', { realmId, companyId, released, sharedWith: sharedWith.length });
     return page(
       200,
       'Pipedrive is connected',
-      `Customers of QuickBooks company ${realmId} will appear in ${companyId}.`,
+      `Customers of QuickBooks company ${realmId} will appear in ${companyId}.${
+        sharedWith.length > 0
+          ? ` This Pipedrive company also receives the customers of QuickBooks ${sharedWith.map((r) => r.companyName ?? r.realmId).join(', ')}: each keeps its own organizations, and they share one daily budget.`
+          : ''
+      }`,
       realmId,
     );
   }
@@ -234,7 +245,11 @@ export class OAuthFlow {
     realmId: string,
     apiToken: string,
     apiDomain = 'https://api.pipedrive.com',
-  ): Promise<{ companyName: string; apiDomain: string; released: number }> {
+    confirmShared = false,
+  ): Promise<
+    | { companyName: string; apiDomain: string; released: number; sharedWith: SharingRealm[] }
+    | { needsConfirmation: true; companyName: string; apiDomain: string; sharedWith: SharingRealm[] }
+  > {
     if (!(await this.connections.get(realmId)))
       throw new PermanentError(`connect QuickBooks company ${realmId} first`, { system: 'quickbooks' });
     const allowHosts = this.config.pipedriveAllowHosts ?? [];
@@ -247,6 +262,10 @@ export class OAuthFlow {
     const companyDomain = new URL(origin).host.endsWith('pipedrive.com')
       ? assertPipedriveApiDomain(`https://${me.company_domain}.pipedrive.com`, { allowHosts })
       : origin;
+    // Another QBO company already writing into this Pipedrive company: the operator confirms first (decision 31).
+    const sharedWith = await this.realmsWritingInto(new URL(companyDomain).host, realmId);
+    if (sharedWith.length > 0 && !confirmShared)
+      return { needsConfirmation: true, companyName: me.company_name, apiDomain: companyDomain, sharedWith };
     await storeNewTokens(
       { store: this.tokens, cipher: this.cipher },
       realmId,
@@ -272,7 +291,17 @@ export class OAuthFlow {
       companyId: new URL(companyDomain).host,
       released,
     });
-    return { companyName: me.company_name, apiDomain: companyDomain, released };
+    return { companyName: me.company_name, apiDomain: companyDomain, released, sharedWith };
+  }
+
+  /** The other connections that write into a Pipedrive company. */
+  private async realmsWritingInto(companyId: string, realmId: string): Promise<SharingRealm[]> {
+    return (await this.connections.list())
+      .filter((connection) => connection.realmId !== realmId && connection.pipedrive?.companyId === companyId)
+      .map((connection) => ({
+        realmId: connection.realmId,
+        ...(connection.companyName !== undefined ? { companyName: connection.companyName } : {}),
+      }));
   }
 
   private async releaseParked(realmId: string): Promise<number> {

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { keys, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, isConditionFailure, type Table } from './table';
 
+/** Attribute prefix of a realm's part of the day's spend (one item per company and day, decision 31). */
+const REALM_PREFIX = 'spent#';
+
 /**
  * The daily Pipedrive token ledger of one Pipedrive company, shared by every connection and
  * container that writes into it. Spending is a conditional atomic ADD, so the total can never pass
@@ -11,17 +14,31 @@ import { epochSeconds, isConditionFailure, type Table } from './table';
 export class BudgetLedger {
   constructor(private readonly table: Table) {}
 
-  /** Adds `tokens` to the day's spend if the total stays within `limit`; false (and nothing spent) otherwise. */
-  async reserve(companyId: string, day: string, tokens: number, limit: number, now: number): Promise<boolean> {
+  /**
+   * Adds `tokens` to the day's spend if the total stays within `limit`; false (and nothing spent)
+   * otherwise. With `realmId`, the same write adds them to that realm's part, so operators see who
+   * spent the shared budget (decision 31).
+   */
+  async reserve(
+    companyId: string,
+    day: string,
+    tokens: number,
+    limit: number,
+    now: number,
+    realmId?: string,
+  ): Promise<boolean> {
     if (tokens > limit) return false;
     try {
       await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.budget(companyId, day),
-          UpdateExpression: 'ADD spent :tokens, calls :one SET #ttl = if_not_exists(#ttl, :ttl)',
+          UpdateExpression: `ADD spent :tokens, calls :one${realmId === undefined ? '' : ', #realm :tokens'} SET #ttl = if_not_exists(#ttl, :ttl)`,
           ConditionExpression: 'attribute_not_exists(spent) OR spent <= :room',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeNames: {
+            '#ttl': TTL_ATTRIBUTE,
+            ...(realmId === undefined ? {} : { '#realm': `${REALM_PREFIX}${realmId}` }),
+          },
           ExpressionAttributeValues: {
             ':tokens': tokens,
             ':one': 1,
@@ -50,11 +67,18 @@ export class BudgetLedger {
     );
   }
 
-  async spent(companyId: string, day: string): Promise<{ spent: number; calls: number }> {
+  /** The day's spend, and each realm's part of it (what was reserved without a realm is in no part). */
+  async spent(
+    companyId: string,
+    day: string,
+  ): Promise<{ spent: number; calls: number; byRealm: Record<string, number> }> {
     const result = await this.table.client.send(
       new GetCommand({ TableName: this.table.name, Key: keys.budget(companyId, day), ConsistentRead: true }),
     );
     const item = z.object({ spent: z.number().default(0), calls: z.number().default(0) }).parse(result.Item ?? {});
-    return item;
+    const byRealm: Record<string, number> = {};
+    for (const [name, value] of Object.entries(result.Item ?? {}))
+      if (name.startsWith(REALM_PREFIX) && typeof value === 'number') byRealm[name.slice(REALM_PREFIX.length)] = value;
+    return { ...item, byRealm };
   }
 }

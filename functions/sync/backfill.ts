@@ -1,6 +1,7 @@
 import { type ExistingOrganization, type MatchRow, matchCustomers, companyDomain } from './matching';
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
+import type { QuickbooksIdentity } from './quickbooks-identity';
 import { type MessageQueue, queued, type SyncMessage } from './sync-message';
 
 /**
@@ -28,6 +29,8 @@ export interface BackfillDependencies {
    * made after the backfill read QBO are the poll's, not left to webhooks alone.
    */
   startPolling(realmId: string, at: { changedSince: string; changedSinceMs: number }, now: number): Promise<unknown>;
+  /** Whether this realm owns the bare ids in the company (decision 29). */
+  ownsBareIds: boolean;
 }
 
 export interface BackfillSummary {
@@ -75,7 +78,9 @@ export async function runBackfill(
   for await (const page of deps.organizationPages()) {
     for (const org of page) organizations.push({ ...org, emailDomains: domains.get(org.id) ?? new Set() });
   }
-  const rows = matchCustomers(customers, organizations, (customer) => deps.nameOf(customer));
+  // The dry run and the apply match alike: same organizations, same identity (the dry run is a promise).
+  const identity: QuickbooksIdentity = { realmId, ownsBareIds: deps.ownsBareIds };
+  const rows = matchCustomers(customers, organizations, (customer) => deps.nameOf(customer), identity);
   const summary: BackfillSummary = {
     customers: customers.length,
     organizations: organizations.length,

@@ -16,6 +16,7 @@ import type {
 } from './ports';
 import { parseQboTime } from './qbo-time';
 import { QboCustomer } from './qbo-entities';
+import { quickbooksIdValues } from './quickbooks-identity';
 import { type MessageQueue, queued, type SyncMessage } from './sync-message';
 
 export interface SyncOptions extends MappingOptions {
@@ -36,6 +37,8 @@ export interface SyncDependencies {
   /** The queue the message came from: invoice and payment events become customer work on it. */
   requeue: MessageQueue;
   fields: FieldKeys;
+  /** Whether this realm owns the bare QuickBooks IDs in the Pipedrive company (decision 29). */
+  ownsBareIds: boolean;
   now: () => number;
   log?: Log;
 }
@@ -317,9 +320,15 @@ export class CustomerSync {
       const unknownSince = this.unknownCreateSince(claim);
       const quickbooksIdKey = fields.fieldKeys.quickbooksId;
       if (unknownSince !== undefined && quickbooksIdKey !== undefined) {
-        // An earlier attempt may have created one and lost the answer (or died before recording it).
+        // An earlier attempt may have created one and lost the answer (or died before recording it). It is
+        // found by this realm's identity only, never by a bare id another realm's customer may share.
+        const identity = { realmId: this.realmId, ownsBareIds: this.deps.ownsBareIds };
         const found = (
-          await pipedrive.listOrganizationIdsByField(quickbooksIdKey, qboId, unknownSince - CLOCK_SKEW_MARGIN_MS)
+          await pipedrive.listOrganizationIdsByField(
+            quickbooksIdKey,
+            quickbooksIdValues(qboId, identity),
+            unknownSince - CLOCK_SKEW_MARGIN_MS,
+          )
         ).filter((id) => !claim.strayOrgIds?.has(id));
         const orgId = found.length > 0 ? Math.min(...found) : undefined;
         if (orgId !== undefined) {
@@ -545,6 +554,7 @@ export class CustomerSync {
     return mapCustomer(
       customer,
       {
+        realmId: this.realmId,
         status: customer.Active ? 'Active' : 'Inactive',
         overdueBalance: Math.round(overdue * 100) / 100,
         paymentTerms: termId ? prepared.terms.get(termId) : undefined,

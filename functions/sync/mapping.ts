@@ -1,6 +1,7 @@
 import { countryName } from './countries';
 import type { QuickBooksStatus } from './pipedrive-fields';
 import type { QboAddress, QboCustomer } from './qbo-entities';
+import { qualifiedQuickbooksId } from './quickbooks-identity';
 
 /** Pipedrive's limit on text fields and address parts (v2 validation). */
 export const PIPEDRIVE_TEXT_LIMIT = 255;
@@ -19,6 +20,8 @@ export interface MappingOptions {
 
 /** What the connector knows besides the customer record itself. */
 export interface MappingFacts {
+  /** The QBO company the customer belongs to: part of its identity in Pipedrive (decision 29). */
+  realmId: string;
   status: QuickBooksStatus;
   /** Open balance past due, from the customer's open invoices (and its sub-customers' when they roll up). */
   overdueBalance: number;
@@ -49,6 +52,7 @@ export interface Money {
 export interface MappedOrganization {
   name: string;
   address: MappedAddress | null;
+  /** `<realmId>:<customerId>` (decision 29). */
   quickbooksId: string;
   openBalance: Money;
   overdueBalance: Money;
@@ -204,6 +208,17 @@ function money(value: number | undefined, currency: string): Money {
   return { value: Number.isFinite(cents) ? cents : amount, currency };
 }
 
+/**
+ * Where a person opens the customer in QBO. `companyId` names the company (decision 29): the customer
+ * page alone opens `nameId` in whichever company the browser last had open, which for a firm with
+ * several companies is often another one's customer with the same id. That QBO honours `companyId`
+ * on this page is unverified (no Intuit source); the realm is also in the "QuickBooks ID" field.
+ */
+export function quickbooksLink(qboAppUrl: string, realmId: string, qboId: string): string {
+  const query = new URLSearchParams({ nameId: qboId, companyId: realmId });
+  return `${qboAppUrl.replace(/\/$/, '')}/app/customerdetail?${query.toString()}`;
+}
+
 /** A QBO customer as a Pipedrive organization and its primary contact (ARCHITECTURE §5). Pure; never throws. */
 export function mapCustomer(customer: QboCustomer, facts: MappingFacts, options: MappingOptions): MappedCustomer {
   const currency = nonEmpty(customer.CurrencyRef?.value)?.toUpperCase() ?? options.homeCurrency;
@@ -212,14 +227,12 @@ export function mapCustomer(customer: QboCustomer, facts: MappingFacts, options:
     organization: {
       name: organizationName(customer, options),
       address: mapAddress(customer.BillAddr),
-      quickbooksId: customer.Id,
+      quickbooksId: qualifiedQuickbooksId(facts.realmId, customer.Id),
       openBalance: money(open, currency),
       overdueBalance: money(facts.overdueBalance, currency),
       paymentTerms: facts.paymentTerms ? clip(facts.paymentTerms) : null,
       quickbooksStatus: facts.status,
-      quickbooksLink: clip(
-        `${options.qboAppUrl.replace(/\/$/, '')}/app/customerdetail?nameId=${encodeURIComponent(customer.Id)}`,
-      ),
+      quickbooksLink: clip(quickbooksLink(options.qboAppUrl, facts.realmId, customer.Id)),
     },
     person: mapPerson(customer),
   };

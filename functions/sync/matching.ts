@@ -1,11 +1,12 @@
 import { splitEmails } from './mapping';
 import type { QboCustomer } from './qbo-entities';
+import { ownCustomerId, parseQuickbooksId, type QuickbooksIdentity } from './quickbooks-identity';
 
 /** An existing Pipedrive organization, as the backfill sees it. */
 export interface ExistingOrganization {
   id: number;
   name: string;
-  /** The value of its "QuickBooks ID" custom field, if any. */
+  /** The value of its "QuickBooks ID" custom field, if any: `<realmId>:<id>`, or a bare id written before decision 29. */
   quickbooksId: string | undefined;
   /** E-mail domains of its persons. */
   emailDomains: ReadonlySet<string>;
@@ -58,6 +59,10 @@ export function normaliseName(name: string): string {
     .trim();
 }
 
+function isBare(org: ExistingOrganization): boolean {
+  return parseQuickbooksId(org.quickbooksId ?? '').realmId === undefined;
+}
+
 export function companyDomain(email: string): string | undefined {
   const domain = email.split('@')[1]?.trim().toLowerCase();
   return domain && !PUBLIC_MAIL.has(domain) ? domain : undefined;
@@ -68,19 +73,24 @@ export function companyDomain(email: string): string | undefined {
  * already exists by its "QuickBooks ID" field, else by normalised name, else by the e-mail domain of
  * the organization's persons; an organization is given to one customer at most. Ambiguous names or
  * domains are left for a person to review rather than guessed (a wrong link would overwrite an
- * unrelated organization).
+ * unrelated organization). Only a QuickBooks ID of this realm matches (decision 29); an organization
+ * carrying another realm's is that realm's, never a candidate here.
  */
 export function matchCustomers(
   customers: readonly QboCustomer[],
   organizations: readonly ExistingOrganization[],
   nameOf: (customer: QboCustomer) => string,
+  identity: QuickbooksIdentity,
 ): MatchRow[] {
   const claimed = new Set<number>();
   const byQuickbooksId = new Map<string, ExistingOrganization>();
   const byName = new Map<string, ExistingOrganization[]>();
   const byDomain = new Map<string, ExistingOrganization[]>();
   for (const org of organizations) {
-    if (org.quickbooksId) byQuickbooksId.set(org.quickbooksId, org);
+    const own = ownCustomerId(org.quickbooksId, identity);
+    // A qualified id wins over a bare one left on another organization before the upgrade.
+    const held = own === undefined ? undefined : byQuickbooksId.get(own);
+    if (own !== undefined && (!held || (isBare(held) && !isBare(org)))) byQuickbooksId.set(own, org);
     const name = normaliseName(org.name);
     if (name) byName.set(name, [...(byName.get(name) ?? []), org]);
     for (const domain of org.emailDomains) byDomain.set(domain, [...(byDomain.get(domain) ?? []), org]);
@@ -106,7 +116,7 @@ export function matchCustomers(
   for (const customer of pending) {
     const name = nameOf(customer);
     const free = (candidates: ExistingOrganization[] | undefined) =>
-      (candidates ?? []).filter((org) => !claimed.has(org.id) && org.quickbooksId === undefined);
+      (candidates ?? []).filter((org) => !claimed.has(org.id) && !org.quickbooksId?.trim());
     const sameName = free(byName.get(normaliseName(name)));
     const domains = [
       ...new Set(

@@ -40,10 +40,10 @@ export interface PipedriveWriter {
   updateOrganization(id: number, patch: Partial<OrganizationBody>): Promise<unknown>;
   /**
    * Ids of the organizations updated at or after `updatedSince` (epoch ms) whose custom field equals
-   * `value`, by listing: a create must be found the moment it exists, and whether search lags behind
+   * one of `values`, by listing: a create must be found the moment it exists, and whether search lags behind
    * writes is unverified (decision 29).
    */
-  listOrganizationIdsByField(fieldKey: string, value: string, updatedSince: number): Promise<number[]>;
+  listOrganizationIdsByField(fieldKey: string, values: readonly string[], updatedSince: number): Promise<number[]>;
   /** Deletes an organization (Pipedrive keeps it 30 days); only for strays the connector itself just made. */
   deleteOrganization(id: number): Promise<unknown>;
   /** Merges organization `id` into `mergeWithId` (which survives). */

@@ -1,5 +1,6 @@
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
+import { qualifiedQuickbooksId } from './quickbooks-identity';
 import { type MessageQueue, queued, type SyncMessage } from './sync-message';
 
 export interface ReconcileLink {
@@ -33,11 +34,15 @@ export interface ReconcileReport {
   enqueued: number;
 }
 
-function pushedOpenBalance(pushed: unknown): number | undefined {
+function pushedOrganizationField(pushed: unknown, field: string): unknown {
   if (typeof pushed !== 'object' || pushed === null) return undefined;
   const organization: unknown = Reflect.get(pushed, 'organization');
   if (typeof organization !== 'object' || organization === null) return undefined;
-  const open: unknown = Reflect.get(organization, 'openBalance');
+  return Reflect.get(organization, field);
+}
+
+function pushedOpenBalance(pushed: unknown): number | undefined {
+  const open = pushedOrganizationField(pushed, 'openBalance');
   const value: unknown = typeof open === 'object' && open !== null ? Reflect.get(open, 'value') : undefined;
   return typeof value === 'number' ? value : undefined;
 }
@@ -83,7 +88,9 @@ export async function reconcile(realmId: string, deps: ReconcileDependencies): P
       } else if (link.state === 'failed' || link.state === 'pending') reason = 'failed';
       else if (
         link.lastPushedUpdatedAtMs === undefined ||
-        parseQboTime(customer.MetaData.LastUpdatedTime) > link.lastPushedUpdatedAtMs
+        parseQboTime(customer.MetaData.LastUpdatedTime) > link.lastPushedUpdatedAtMs ||
+        // Pushed before decision 29 with a bare id: written again with the realm-qualified one.
+        pushedOrganizationField(link.pushed, 'quickbooksId') !== qualifiedQuickbooksId(realmId, customer.Id)
       )
         reason = 'outdated';
       else if (

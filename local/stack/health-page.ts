@@ -37,9 +37,8 @@ function namedRows(caption: string, rows: readonly [string, string | number, str
 }
 
 function renderConnection(c: StatusSnapshot['connections'][number]): string {
-  const budget = c.budget
-    ? `<p id="budget">Pipedrive tokens spent today: ${c.budget.spent} of ${c.budget.share} (${Math.round((100 * c.budget.spent) / Math.max(1, c.budget.share))} % of the connector's share of the company's daily budget)</p>`
-    : '';
+  // The company's budget is shown once, in its own section; here only this realm's part of the spend.
+  const budget = c.budget ? `<p>Pipedrive tokens spent today for this company: ${c.budget.realmSpent}</p>` : '';
   const tokens = `<table><caption>Tokens</caption><tr><th>Provider</th><th>State</th><th>Access expires in (min)</th><th>Refresh expires in (days)</th></tr>${c.tokens.map((t) => `<tr><th scope="row">${escape(t.provider)}</th><td>${escape(tokenState(t.refreshExpiresInDays))}</td><td>${escape(t.accessExpiresInMinutes ?? 'never')}</td><td>${escape(t.refreshExpiresInDays ?? '—')}</td></tr>`).join('')}</table>`;
   const activity = c.recent.length
     ? `<table class="activity"><caption>Recent activity (newest first; a customer links to their full history)</caption>${ACTIVITY_HEADER}${activityRows(c.recent, c.realmId)}</table>`
@@ -61,9 +60,28 @@ ${budget}
 <h3>Recent activity</h3>${activity}</section>`;
 }
 
+/** Each Pipedrive company once: its budget, shared by the realms writing into it, and each realm's part (decision 31). */
+function renderPipedriveCompany(company: StatusSnapshot['pipedriveCompanies'][number], index: number): string {
+  const percent = (part: number, whole: number) => Math.round((100 * part) / Math.max(1, whole));
+  const parts =
+    company.realms.length > 1
+      ? namedRows(
+          `Spent today by each of the ${company.realms.length} QuickBooks companies`,
+          company.realms.map((realm) => [
+            `${realm.companyName ?? realm.realmId} (realm ${realm.realmId})`,
+            `${realm.spent} (${percent(realm.spent, company.spent)} %)`,
+          ]),
+        )
+      : '';
+  return `<section><h2>Pipedrive ${escape(company.apiDomain)}</h2><p${index === 0 ? ' id="budget"' : ''}>Pipedrive tokens spent today: ${company.spent} of ${company.share} (${percent(company.spent, company.share)} % of the connector's share of the company's daily budget)</p>${parts}</section>`;
+}
+
 /** The sync-health page: plain HTML, refreshed every few seconds, nothing from a record but ids and field names. */
 export function renderHealth(snapshot: StatusSnapshot): string {
-  const connections = snapshot.connections.map(renderConnection).join('');
+  const connections = snapshot.connections.length
+    ? snapshot.connections.map(renderConnection).join('') +
+      snapshot.pipedriveCompanies.map(renderPipedriveCompany).join('')
+    : '';
   const queues = `<table><caption>Messages per queue</caption><tr><th>Queue</th><th>Waiting</th><th>In flight</th></tr>${snapshot.queues.map((q) => `<tr${q.name.endsWith('DLQ') && q.visible + q.inFlight > 0 ? ' class="failed"' : ''}><th scope="row">${escape(q.name)}</th><td>${q.visible}</td><td>${q.inFlight}</td></tr>`).join('')}</table>`;
   const customer = snapshot.customer
     ? `<section id="timeline"><h2>Customer ${escape(snapshot.customer.qboId)}: full history</h2><p><a href="/health">Back to the overview</a></p>${

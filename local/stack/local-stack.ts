@@ -22,6 +22,8 @@ import { removeLocalState, writeLocalState } from './local-state';
 export const EVENT_SOURCES = {
   changes: { batchSize: 10, maxConcurrency: 5 },
   bulk: { batchSize: 10, maxConcurrency: 2 },
+  /** One connection's poll or reconcile per invocation (decision 32); the stack allows 10 at once. */
+  schedule: { batchSize: 1, maxConcurrency: 2 },
 } as const;
 
 export interface LocalStackOptions {
@@ -198,6 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   };
   const changesQueueUrl = await queue(`ml-connector-changes${suffix}`);
   const bulkQueueUrl = await queue(`ml-connector-bulk${suffix}`);
+  const scheduleQueueUrl = await queue(`ml-connector-schedule${suffix}`);
 
   // The handlers reach SQS through the time-compressing proxy when retries are to come back sooner.
   const sqsProxy =
@@ -225,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     TABLE_NAME: tableName,
     CHANGES_QUEUE_URL: changesQueueUrl,
     BULK_QUEUE_URL: bulkQueueUrl,
+    SCHEDULE_QUEUE_URL: scheduleQueueUrl,
     KMS_KEY_ID: kms.keyArn,
     QBO_API_BASE_URL: qboInfo.apiBaseUrl,
     QBO_AUTHORIZE_URL: qboInfo.authorizeUrl,
@@ -298,10 +302,19 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       context: () => ({}),
       onError,
     }),
+    startSqsEventSource({
+      sqs,
+      queueUrl: scheduleQueueUrl,
+      handler: call('cdcPoll', 'cdc-poll'),
+      ...EVENT_SOURCES.schedule,
+      context: () => ({}),
+      onError,
+    }),
   ];
   const timers = [
     setInterval(
-      () => void call('cdcPoll', 'cdc-poll')({ mode: 'poll' }).catch(onError),
+      // As EventBridge does: the poll fans out into one unit per connection on the schedule queue.
+      () => void call('cdcPoll', 'cdc-poll')({ mode: 'poll', fanOut: true }).catch(onError),
       options.pollIntervalMs ?? 15 * 60_000,
     ),
     setInterval(() => void call('tokenUpkeep', 'token-upkeep')({}).catch(onError), 60 * 60_000),

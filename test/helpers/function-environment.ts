@@ -23,6 +23,8 @@ export interface FunctionEnvironment {
   changesQueueUrl: string;
   bulkQueueUrl: string;
   realmId: string;
+  /** Adds a QBO company to the sandbox and connects it to the same Pipedrive company (decision 29); returns its realm. */
+  connectRealm(companyName: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,26 +41,32 @@ export async function startFunctionEnvironment(): Promise<FunctionEnvironment> {
   const pd = pipedrive.describe();
   const realmId = info.realmId;
   const connections = new ConnectionStore(table);
-  await connections.create(realmId, Date.now(), 'Sandbox Company_US_1');
-  await connections.setPipedrive(
-    realmId,
-    { companyId: String(pd.companyId), apiDomain: pd.apiBaseUrl, plan: pd.plan, seats: pd.seats, auth: 'api-token' },
-    Date.now(),
-  );
-  const issued = (await control(qbo, 'POST', '/oauth/tokens', { realmId })).body as {
-    access_token: string;
-    refresh_token: string;
-  };
   const deps = { store: new TokenStore(table), cipher };
-  await storeNewTokens(
-    deps,
-    realmId,
-    'quickbooks',
-    { kind: 'oauth', accessToken: issued.access_token, refreshToken: issued.refresh_token },
-    { accessTokenExpiresAt: Date.now() + 3_600_000 },
-    Date.now(),
-  );
-  await storeNewTokens(deps, realmId, 'pipedrive', { kind: 'api-token', apiToken: pd.apiToken }, {}, Date.now());
+  let connectedAt = 0;
+  const connect = async (realm: string, companyName: string) => {
+    // Strictly later than the previous connection: the first one connected owns the bare ids (decision 29).
+    connectedAt = Math.max(Date.now(), connectedAt + 1);
+    await connections.create(realm, connectedAt, companyName);
+    await connections.setPipedrive(
+      realm,
+      { companyId: String(pd.companyId), apiDomain: pd.apiBaseUrl, plan: pd.plan, seats: pd.seats, auth: 'api-token' },
+      Date.now(),
+    );
+    const issued = (await control(qbo, 'POST', '/oauth/tokens', { realmId: realm })).body as {
+      access_token: string;
+      refresh_token: string;
+    };
+    await storeNewTokens(
+      deps,
+      realm,
+      'quickbooks',
+      { kind: 'oauth', accessToken: issued.access_token, refreshToken: issued.refresh_token },
+      { accessTokenExpiresAt: Date.now() + 3_600_000 },
+      Date.now(),
+    );
+    await storeNewTokens(deps, realm, 'pipedrive', { kind: 'api-token', apiToken: pd.apiToken }, {}, Date.now());
+  };
+  await connect(realmId, 'Sandbox Company_US_1');
   useLocalAwsEnvironment({
     AWS_ENDPOINT_URL_KMS: cipher.localKms.url,
     TABLE_NAME: table.name,
@@ -82,6 +90,11 @@ export async function startFunctionEnvironment(): Promise<FunctionEnvironment> {
     changesQueueUrl,
     bulkQueueUrl,
     realmId,
+    connectRealm: async (companyName) => {
+      const added = (await control(qbo, 'POST', '/realms', { companyName })).body as { realmId: string };
+      await connect(added.realmId, companyName);
+      return added.realmId;
+    },
     close: async () => {
       await Promise.all([qbo.close(), pipedrive.close(), cipher.close()]);
     },

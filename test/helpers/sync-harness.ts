@@ -44,8 +44,13 @@ export interface SyncHarness {
   /** Prepares and syncs messages the way the worker does: one batch, then one message at a time. */
   run(messages: SyncMessage[], options?: Partial<SyncOptions>): Promise<Awaited<ReturnType<CustomerSync['sync']>>[]>;
   message(id: string, extra?: Partial<SyncMessage>): SyncMessage;
+  /** Another QBO company in the sandbox, writing into the same Pipedrive company with the same stores (decision 29). */
+  addRealm(companyName: string): Promise<RealmHarness>;
   close(): Promise<void>;
 }
+
+/** A second realm's side of the harness: its own QBO client and CustomerSync; it does not own bare ids. */
+export type RealmHarness = Pick<SyncHarness, 'realmId' | 'qbo' | 'sync' | 'run' | 'message'>;
 
 export async function startSyncHarness(seed: { count: number; seed: number } | false = false): Promise<SyncHarness> {
   const clock = new SandboxClock({ start: SANDBOX_EPOCH, scale: 0 });
@@ -87,6 +92,46 @@ export async function startSyncHarness(seed: { count: number; seed: number } | f
       return Promise.resolve();
     },
   };
+  const realmHarness = (realm: string, client: QuickBooksClient, ownsBareIds: boolean): RealmHarness => {
+    const side: RealmHarness = {
+      realmId: realm,
+      qbo: client,
+      sync: (options = {}, overrides = {}) =>
+        new CustomerSync(
+          realm,
+          {
+            qbo: client,
+            pipedrive: overrides.pipedrive ?? pipedrive,
+            links: overrides.links ?? links,
+            audit,
+            requeue,
+            fields,
+            ownsBareIds,
+            now: () => clock.now(),
+          },
+          { ...DEFAULT_SYNC_OPTIONS, ...options },
+        ),
+      run: async (messages, options) => {
+        const sync = side.sync(options);
+        const prepared = await sync.prepare(messages);
+        const results = [];
+        for (const message of messages) results.push(await sync.sync(message, prepared));
+        return results;
+      },
+      message: (id, extra = {}) => ({
+        v: 1,
+        realmId: realm,
+        kind: 'customer',
+        id,
+        source: 'webhook',
+        eventId: `e-${realm}-${id}-${clock.now()}`,
+        enqueuedAt: clock.now(),
+        ...extra,
+      }),
+    };
+    return side;
+  };
+  const first = realmHarness(realmId, qbo, true);
   const harness: SyncHarness = {
     clock,
     qboSandbox,
@@ -99,27 +144,8 @@ export async function startSyncHarness(seed: { count: number; seed: number } | f
     audit,
     requeued,
     fields,
-    sync: (options = {}, overrides = {}) =>
-      new CustomerSync(
-        realmId,
-        {
-          qbo,
-          pipedrive: overrides.pipedrive ?? pipedrive,
-          links: overrides.links ?? links,
-          audit,
-          requeue,
-          fields,
-          now: () => clock.now(),
-        },
-        { ...DEFAULT_SYNC_OPTIONS, ...options },
-      ),
-    run: async (messages, options) => {
-      const sync = harness.sync(options);
-      const prepared = await sync.prepare(messages);
-      const results = [];
-      for (const message of messages) results.push(await sync.sync(message, prepared));
-      return results;
-    },
+    sync: first.sync,
+    run: first.run,
     message: (id, extra = {}) => ({
       v: 1,
       realmId,
@@ -130,6 +156,22 @@ export async function startSyncHarness(seed: { count: number; seed: number } | f
       enqueuedAt: clock.now(),
       ...extra,
     }),
+    addRealm: async (companyName) => {
+      const added = qboSandbox.state.realms().length;
+      const realm = `4620${String(816_000 + added).padStart(12, '0')}`;
+      qboSandbox.state.addCompany(realm, companyName);
+      const realmToken = await accessToken(qboSandbox, realm);
+      const client = new QuickBooksClient(
+        { apiBaseUrl: qboSandbox.url, realmId: realm, timeoutMs: 5000 },
+        {
+          accessToken: () => Promise.resolve(realmToken),
+          refreshAfterRejection: () => accessToken(qboSandbox, realm),
+        },
+        fetch,
+        () => clock.now(),
+      );
+      return realmHarness(realm, client, false);
+    },
     close: async () => {
       await Promise.all([qboSandbox.close(), pipedriveSandbox.close()]);
     },

@@ -33,11 +33,11 @@ describe('alarms', () => {
     });
   });
 
-  it('alarms on any message in a dead-letter queue (changes, bulk, schedules)', () => {
+  it('alarms on any message in a dead-letter queue (changes, bulk, scheduled units, schedules)', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ...topicAction },
-      3,
+      4,
     );
   });
 

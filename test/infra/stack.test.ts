@@ -26,7 +26,7 @@ function logicalIdOf(construct: IConstruct): string {
 const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalIdOf(construct), 'Arn'] });
 
 const { tokenKey, dataKey } = stack.keys;
-const { changes, bulk } = stack.queues;
+const { changes, bulk, schedule } = stack.queues;
 
 describe('encryption at rest', () => {
   it('rotates both customer-managed keys', () => {
@@ -95,19 +95,24 @@ describe('queues', () => {
     expect(logicalIdOf(pair.queue)).not.toEqual(logicalIdOf(pair.deadLetterQueue));
   });
 
-  it('keeps each message invisible for at least six worker timeouts', () => {
-    const worker = template.findResources('AWS::Lambda::Function', {})[logicalIdOf(stack.functions.worker)];
-    const workerTimeout = z.object({ Properties: z.object({ Timeout: z.number() }) }).parse(worker).Properties.Timeout;
+  it('keeps each message invisible for at least six timeouts of the function that consumes it', () => {
+    const timeoutOf = (fn: IConstruct) =>
+      z
+        .object({ Properties: z.object({ Timeout: z.number() }) })
+        .parse(template.findResources('AWS::Lambda::Function', {})[logicalIdOf(fn)]).Properties.Timeout;
+    const visibilityOf = (queue: IConstruct) =>
+      z
+        .object({ Properties: z.object({ VisibilityTimeout: z.number() }) })
+        .parse(template.findResources('AWS::SQS::Queue', {})[logicalIdOf(queue)]).Properties.VisibilityTimeout;
     const queues = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
-    const timeouts = Object.values(queues).map(
-      (queue) => z.object({ Properties: z.object({ VisibilityTimeout: z.number() }) }).parse(queue).Properties,
-    );
-    expect(timeouts).toHaveLength(2);
-    for (const { VisibilityTimeout } of timeouts) expect(VisibilityTimeout).toBeGreaterThanOrEqual(6 * workerTimeout);
+    expect(Object.keys(queues)).toHaveLength(3);
+    for (const queue of [changes.queue, bulk.queue])
+      expect(visibilityOf(queue)).toBeGreaterThanOrEqual(6 * timeoutOf(stack.functions.worker));
+    expect(visibilityOf(schedule.queue)).toBeGreaterThanOrEqual(6 * timeoutOf(stack.functions.cdcPoll));
   });
 
   it('refuses requests that are not over TLS', () => {
-    // changes, bulk, their dead-letter queues and the schedules' dead-letter queue
+    // changes, bulk, schedule, their dead-letter queues and the schedules' dead-letter queue
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       {
@@ -117,7 +122,7 @@ describe('queues', () => {
           ]),
         },
       },
-      5,
+      7,
     );
   });
 });
@@ -214,12 +219,34 @@ describe('schedules', () => {
   const cdcPoll = { 'Fn::GetAtt': [logicalIdOf(stack.functions.cdcPoll), 'Arn'] };
 
   it.each([
-    ['polls CDC every 15 minutes', 'rate(15 minutes)', { mode: 'poll' }],
-    ['reconciles daily', 'cron(17 3 * * ? *)', { mode: 'reconcile' }],
-  ])('%s', (_title, expression, input) => {
+    ['polls CDC every 15 minutes', 'rate(15 minutes)', 'poll'],
+    ['reconciles daily', 'cron(17 3 * * ? *)', 'reconcile'],
+  ])('%s, fanned out per connection with the schedule time', (_title, expression, mode) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: expression,
-      Targets: [Match.objectLike({ Arn: cdcPoll, Input: JSON.stringify(input) })],
+      Targets: [
+        Match.objectLike({
+          Arn: cdcPoll,
+          InputTransformer: {
+            InputPathsMap: { time: '$.time' },
+            InputTemplate: `{"mode":"${mode}","fanOut":true,"scheduledAt":<time>}`,
+          },
+        }),
+      ],
+    });
+  });
+
+  it('feeds the poll function one connection at a time from the schedule queue, ten at once (decision 32)', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(schedule.queue),
+      FunctionName: { Ref: logicalIdOf(stack.functions.cdcPoll) },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ SCHEDULE_QUEUE_URL: { Ref: logicalIdOf(schedule.queue) } }),
+      },
     });
   });
 

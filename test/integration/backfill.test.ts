@@ -9,6 +9,7 @@ import type { QueuedMessage } from '../../functions/sync/sync-message';
 import { control } from '../helpers/quickbooks-sandbox';
 import { DEFAULT_SYNC_OPTIONS, type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
 import { organizationsWithQuickbooksId } from '../../functions/pipedrive/organizations-with-quickbooks-id';
+import { bareIdOwner, ownCustomerId } from '../../functions/sync/quickbooks-identity';
 
 describe('first-sync matching', () => {
   it('normalises names: case, accents, punctuation and legal suffixes', () => {
@@ -50,6 +51,7 @@ describe('first-sync matching', () => {
         org(15, 'Gmail People', undefined, ['gmail.com']),
       ],
       (c: { DisplayName: string }) => c.DisplayName,
+      { realmId: 'r1', ownsBareIds: true },
     );
     expect(rows.map((r) => [r.qboId, r.action, r.method, r.orgId])).toEqual([
       ['2', 'link', 'quickbooks-id', 10],
@@ -62,6 +64,67 @@ describe('first-sync matching', () => {
       'qbo_id,customer,action,method,confidence,org_id,organization,candidates',
     );
     expect(matchReportCsv(rows)).toContain('3,Twin,review,name,0.45,,,12 13');
+  });
+});
+
+describe('matching with several QuickBooks companies in one Pipedrive company (decision 29)', () => {
+  const customer = (Id: string, DisplayName: string) =>
+    ({ Id, SyncToken: '0', MetaData: { LastUpdatedTime: 'x' }, DisplayName, Active: true }) as never;
+  const org = (id: number, name: string, quickbooksId?: string) => ({
+    id,
+    name,
+    quickbooksId,
+    emailDomains: new Set<string>(),
+  });
+  const organizations = [
+    org(10, 'Acme', 'A:7'),
+    org(11, 'Björn Tanaka', '13'),
+    org(12, 'Nordic Co', 'B:16'),
+    org(13, 'Old Bare', '16'),
+  ];
+  const match = (realmId: string, ownsBareIds: boolean) =>
+    matchCustomers(
+      [customer('7', 'Acme'), customer('13', 'Björn Tanaka'), customer('16', 'Nordic Co')],
+      organizations,
+      (c: { DisplayName: string }) => c.DisplayName,
+      { realmId, ownsBareIds },
+    ).map((r) => [r.qboId, r.action, r.method, r.orgId]);
+
+  it("never links a customer to another realm's organization, by id or by name", () => {
+    expect(match('B', false)).toEqual([
+      ['16', 'link', 'quickbooks-id', 12],
+      ['7', 'create', 'none', undefined],
+      ['13', 'create', 'none', undefined],
+    ]);
+  });
+
+  it('gives the bare ids written before the upgrade to the realm that owns them, a qualified id first', () => {
+    expect(match('A', true)).toEqual([
+      ['7', 'link', 'quickbooks-id', 10],
+      ['13', 'link', 'quickbooks-id', 11],
+      ['16', 'link', 'quickbooks-id', 13],
+    ]);
+  });
+
+  it('reads a field value as a realm and an id', () => {
+    const a = { realmId: '9130', ownsBareIds: true };
+    expect(ownCustomerId('9130:16', a)).toBe('16');
+    expect(ownCustomerId('4620:16', a)).toBeUndefined();
+    expect(ownCustomerId('16', a)).toBe('16');
+    expect(ownCustomerId('16', { ...a, ownsBareIds: false })).toBeUndefined();
+    expect(ownCustomerId(' ', a)).toBeUndefined();
+  });
+
+  it('the bare ids belong to the first realm connected to the Pipedrive company', () => {
+    const connections = [
+      { realmId: 'late', createdAt: 30, pipedrive: { companyId: 'p1' } },
+      { realmId: 'other-company', createdAt: 10, pipedrive: { companyId: 'p2' } },
+      { realmId: 'first', createdAt: 20, pipedrive: { companyId: 'p1' } },
+      { realmId: 'no-pipedrive', createdAt: 5 },
+    ];
+    expect(bareIdOwner(connections, 'p1')).toBe('first');
+    expect(bareIdOwner(connections, 'p2')).toBe('other-company');
+    expect(bareIdOwner(connections, 'p3')).toBeUndefined();
   });
 });
 
@@ -83,6 +146,7 @@ describe('backfill against both sandboxes', () => {
       now: () => h.clock.now(),
       nameOf: (customer) => organizationName(customer, DEFAULT_SYNC_OPTIONS),
       startPolling: (realmId, at, now) => new CursorStore(h.table).startNoLaterThan(realmId, at, now),
+      ownsBareIds: true,
     };
   });
   afterEach(() => h.close());
@@ -194,7 +258,7 @@ describe('backfill against both sandboxes', () => {
     const matched = [...h.pipedriveSandbox.store.organizations.values()].find(
       (o) => o.name === 'Harbor Light Catering LLC',
     );
-    expect(matched?.custom_fields[h.fields.fieldKeys.quickbooksId ?? '']).toBe(existing);
+    expect(matched?.custom_fields[h.fields.fieldKeys.quickbooksId ?? '']).toBe(`${realm}:${existing}`);
   });
   it('holds an ambiguous customer for review: no webhook or reconcile creates a duplicate until a person decides', async () => {
     const realm = h.realmId;

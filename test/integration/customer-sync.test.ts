@@ -66,13 +66,13 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
       },
     });
     const orgId = org?.id ?? 0;
-    expect(custom(orgId, 'quickbooksId')).toBe(customer.Id);
+    expect(custom(orgId, 'quickbooksId')).toBe(`${realm()}:${customer.Id}`);
     expect(custom(orgId, 'openBalance')).toEqual({ value: 1500, currency: 'USD' });
     expect(custom(orgId, 'overdueBalance')).toEqual({ value: 1200, currency: 'USD' });
     expect(custom(orgId, 'paymentTerms')).toBe('Net 30');
     expect(custom(orgId, 'quickbooksStatus')).toBe(h.fields.fieldOptions.quickbooksStatus?.Active);
     expect(custom(orgId, 'quickbooksLink')).toBe(
-      `https://app.sandbox.qbo.intuit.com/app/customerdetail?nameId=${customer.Id}`,
+      `https://app.sandbox.qbo.intuit.com/app/customerdetail?nameId=${customer.Id}&companyId=${realm()}`,
     );
     const persons = [...h.pipedriveSandbox.store.persons.values()];
     expect(persons).toHaveLength(1);

@@ -233,9 +233,23 @@ describe('BudgetLedger', () => {
       Array.from({ length: 30 }, () => ledger.reserve('company-1', '2026-07-01', 100, 1000, T0)),
     );
     expect(results.filter(Boolean)).toHaveLength(10);
-    expect(await ledger.spent('company-1', '2026-07-01')).toEqual({ spent: 1000, calls: 10 });
+    expect(await ledger.spent('company-1', '2026-07-01')).toEqual({ spent: 1000, calls: 10, byRealm: {} });
     expect(await ledger.reserve('company-1', '2026-07-02', 5, 1000, T0)).toBe(true);
     expect(await ledger.reserve('company-1', '2026-07-02', 2000, 1000, T0)).toBe(false);
+  });
+
+  it("records each realm's part of one company's spend in the same item, and refuses both at the shared limit", async () => {
+    const ledger = new BudgetLedger(table);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        ledger.reserve('company-shared', '2026-07-01', 100, 1000, T0, `realm-${i % 2}`),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(10);
+    const { spent, byRealm } = await ledger.spent('company-shared', '2026-07-01');
+    expect(spent).toBe(1000);
+    expect(Object.keys(byRealm).sort()).toEqual(['realm-0', 'realm-1']);
+    expect((byRealm['realm-0'] ?? 0) + (byRealm['realm-1'] ?? 0)).toBe(1000);
   });
 
   it('keeps each day apart and expires the ledger after a week', async () => {

@@ -29,8 +29,17 @@ const snapshot = (overrides: Partial<HealthSnapshot> = {}): HealthSnapshot => ({
         { provider: 'pipedrive', accessExpiresInMinutes: 50, refreshExpiresInDays: null },
       ],
       counts: { synced: 3, excluded: 1, failed: 1, pending: 0, review: 0 },
-      budget: { spent: 150, share: 30_000 },
+      budget: { companyId: '77', spent: 150, share: 30_000, realmSpent: 150 },
       recent: [entry('12', 'created'), entry('9', 'failed')],
+    },
+  ],
+  pipedriveCompanies: [
+    {
+      companyId: '77',
+      apiDomain: 'https://acme.pipedrive.com',
+      spent: 150,
+      share: 30_000,
+      realms: [{ realmId: '9130', companyName: 'Acme & Co', spent: 150 }],
     },
   ],
   queues: [
@@ -58,6 +67,41 @@ describe('the sync-health page', () => {
     expect(html).toContain('<tr><th scope="row">bulk DLQ</th>');
     expect(html).toMatch(/refreshes every 5 s/);
     expect(html).toContain('<meta http-equiv="refresh" content="5">');
+  });
+
+  it("shows a Pipedrive company shared by two QuickBooks companies once, with each one's part of the spend", () => {
+    const [first] = snapshot().connections;
+    if (!first) throw new Error('the snapshot has a connection');
+    const html = renderHealth(
+      snapshot({
+        connections: [
+          { ...first, budget: { companyId: '77', spent: 400, share: 30_000, realmSpent: 100 } },
+          {
+            ...first,
+            realmId: '4620',
+            companyName: 'Acme West',
+            budget: { companyId: '77', spent: 400, share: 30_000, realmSpent: 300 },
+          },
+        ],
+        pipedriveCompanies: [
+          {
+            companyId: '77',
+            apiDomain: 'https://acme.pipedrive.com',
+            spent: 400,
+            share: 30_000,
+            realms: [
+              { realmId: 'r<1>', companyName: 'Acme & Co', spent: 100 },
+              { realmId: '4620', companyName: 'Acme West', spent: 300 },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(html.match(/Pipedrive tokens spent today: /g)).toHaveLength(1);
+    expect(html).toContain('Pipedrive tokens spent today: 400 of 30000');
+    expect(html).toContain('<caption>Spent today by each of the 2 QuickBooks companies</caption>');
+    expect(html).toContain('<th scope="row">Acme West (realm 4620)</th><td>300 (75 %)</td>');
+    expect(html).toContain('Pipedrive tokens spent today for this company: 300');
   });
 
   it('links each customer in recent activity to their full history, scrolled into view, and escapes what it shows', () => {

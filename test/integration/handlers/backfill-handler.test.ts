@@ -32,3 +32,47 @@ describe('backfill Lambda', () => {
     expect(queued.map((m) => m.source)).toEqual(['backfill']);
   });
 });
+
+type Row = { qboId: string; action: string; method: string; orgId?: number };
+
+describe('backfill Lambda with a second QuickBooks company in the same Pipedrive company (decision 29)', () => {
+  it("gives the second realm a dry run equal to its apply, and never links it to the first realm's organizations", async () => {
+    const customer = async (realm: string, name: string) =>
+      (
+        (await control(env.qbo, 'POST', `/realms/${realm}/customers`, { DisplayName: name, CompanyName: name }))
+          .body as { Customer: { Id: string } }
+      ).Customer.Id;
+    // The first realm's fields exist and are stored on its connection (its apply sets them up).
+    await handler({ realmId: env.realmId, dryRun: false }, lambdaContext('backfill'));
+    const second = await env.connectRealm('Second Books Ltd');
+    const ids = [
+      await customer(second, 'Harbor Freight Partners'),
+      await customer(second, 'Keystone Roofing'),
+      await customer(second, 'Orchard Bakery'),
+      await customer(second, 'Lakeside Dental'),
+    ];
+    // The same ids as customers of the first realm: one written before decision 29 (bare, the first realm's).
+    env.pipedrive.control.seed({
+      organizations: [
+        { name: 'Harbor Freight Partners', custom_fields: { 'QuickBooks ID': `${env.realmId}:${ids[0]}` } },
+        { name: 'Orchard Bakery', custom_fields: { 'QuickBooks ID': ids[2] } },
+        { name: 'Keystone Roofing Inc.' },
+        { name: 'Lakeside Dental', custom_fields: { 'QuickBooks ID': `${second}:${ids[3]}` } },
+      ],
+    });
+    const byId = (rows: Row[]) => rows.map((row) => [row.qboId, row.action, row.method, row.orgId]);
+    const dry = (await handler({ realmId: second }, lambdaContext('backfill'))) as Result & { rows: Row[] };
+    const applied = (await handler({ realmId: second, dryRun: false }, lambdaContext('backfill'))) as Result & {
+      rows: Row[];
+    };
+    expect(byId(dry.rows)).toEqual(byId(applied.rows));
+    expect(dry.summary).toMatchObject({ customers: 4, linked: 2, toCreate: 2 });
+    const orgName = (id: number | undefined) =>
+      [...env.pipedrive.store.organizations.values()].find((org) => org.id === id)?.name;
+    const linked = applied.rows.filter((row) => row.action === 'link');
+    expect(linked.map((row) => [row.qboId, row.method, orgName(row.orgId)])).toEqual([
+      [ids[3], 'quickbooks-id', 'Lakeside Dental'],
+      [ids[1], 'name', 'Keystone Roofing Inc.'],
+    ]);
+  });
+});

@@ -16,7 +16,7 @@ const OPTIONS: MappingOptions = {
   qboAppUrl: 'https://app.qbo.intuit.com',
   homeCurrency: 'USD',
 };
-const FACTS = { status: 'Active' as const, overdueBalance: 0, paymentTerms: undefined };
+const FACTS = { realmId: '9130', status: 'Active' as const, overdueBalance: 0, paymentTerms: undefined };
 const reference = (file: string): unknown =>
   JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'local', 'quickbooks', 'reference', file), 'utf8'));
 const recordedCustomers = (
@@ -32,7 +32,7 @@ describe('mapping a QBO customer to a Pipedrive organization', () => {
   it('maps the recorded customer with every field of the default mapping', () => {
     const mapped = mapCustomer(
       customer('1'),
-      { status: 'Active', overdueBalance: 120.5, paymentTerms: 'Net 30' },
+      { realmId: '9130', status: 'Active', overdueBalance: 120.5, paymentTerms: 'Net 30' },
       OPTIONS,
     );
     expect(mapped).toEqual({
@@ -50,12 +50,12 @@ describe('mapping a QBO customer to a Pipedrive organization', () => {
           country: null,
           postal_code: '94326',
         },
-        quickbooksId: '1',
+        quickbooksId: '9130:1',
         openBalance: { value: 639, currency: 'USD' },
         overdueBalance: { value: 120.5, currency: 'USD' },
         paymentTerms: 'Net 30',
         quickbooksStatus: 'Active',
-        quickbooksLink: 'https://app.qbo.intuit.com/app/customerdetail?nameId=1',
+        quickbooksLink: 'https://app.qbo.intuit.com/app/customerdetail?nameId=1&companyId=9130',
       },
       person: {
         name: 'Amy Lauterbach',
@@ -175,6 +175,7 @@ const arbitraryCustomer = fc
   )
   .map((raw) => QboCustomer.parse(raw));
 const facts = fc.record({
+  realmId: fc.constant('9130'),
   status: fc.constantFrom('Active' as const, 'Inactive' as const, 'Merged' as const),
   overdueBalance: fc.double({ noNaN: true }),
   paymentTerms: optionalText,
