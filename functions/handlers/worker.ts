@@ -157,13 +157,11 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
           }),
         )
         .catch(() => undefined);
+      // Best effort: the failure being retried is what the batch reports, not a failed state write.
       if (message.kind === 'customer')
-        await links.markBehind(
-          message.realmId,
-          message.id,
-          `${errorKind(error)}: ${describe(error)} (will retry)`,
-          Date.now(),
-        );
+        await links
+          .markBehind(message.realmId, message.id, `${errorKind(error)}: ${describe(error)} (will retry)`, Date.now())
+          .catch(() => undefined);
       if (isLastReceive(record)) await auditDeadLetter(message, record, error);
       throw error;
     } finally {
