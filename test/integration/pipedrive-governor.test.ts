@@ -184,7 +184,7 @@ describe('BudgetGovernor against the Pipedrive sandbox and DynamoDB Local', () =
       cost(v2, 'GET /itemSearch/field') +
       cost(v1, 'PUT /organizations/{id}/merge');
     expect(expected).toBe(10 + 30 + 10 + 5 + 1 + 10 + 5 + 5 + 1 + 20 + 40);
-    expect(await ledger.spent(companyId, DAY)).toEqual({ spent: expected, calls: 17 });
+    expect(await ledger.spent(companyId, DAY)).toEqual({ spent: expected, calls: 17, byRealm: {} });
     expect(sandbox.control.counters().tokensSpentToday).toBe(expected);
     expect(client.tokensSpent).toBe(expected);
     expect(client.calls).toBe(17);
