@@ -59,7 +59,8 @@ describe('creating an organization while another worker works on the same custom
     if (result.status !== 200) throw new Error(JSON.stringify(result.body));
     return (result.body as { Customer: Customer }).Customer;
   };
-  const liveOrgs = () => [...h.pipedriveSandbox.store.organizations.values()].filter((o) => !o.is_deleted);
+  const allOrgs = () => [...h.pipedriveSandbox.store.organizations.values()];
+  const liveOrgs = () => allOrgs().filter((o) => !o.is_deleted);
   const settle = <T>(promise: Promise<T>) =>
     promise.then(
       (value) => ({ ok: true as const, value }),
@@ -93,6 +94,8 @@ describe('creating an organization while another worker works on the same custom
     await first;
     await deliverUntilDone(message);
     await expectOneOrganization(customer.Id);
+    // The redelivery waited for the live claim: no second create was even sent.
+    expect(allOrgs()).toHaveLength(1);
   });
 
   it('makes one organization when a stale claim is taken over while its owner is alive but slow', async () => {
@@ -111,6 +114,9 @@ describe('creating an organization while another worker works on the same custom
     await deliverUntilDone(message);
     await deliverUntilDone(other);
     await expectOneOrganization(customer.Id);
+    // The slow owner's create went out after the takeover; it deleted what it made.
+    expect(allOrgs().filter((org) => org.is_deleted)).toHaveLength(1);
+    expect((await h.links.get(h.realmId, customer.Id))?.strayOrgIds).toBeUndefined();
   });
 
   it('makes one organization when a worker read the link before another created and synced it', async () => {
