@@ -7,12 +7,13 @@ import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks
 import { ConnectionStore, type PipedrivePlan } from '../store/connections';
 import { OAuthStateStore, type OAuthProvider } from '../store/oauth-state-store';
 import { ParkingStore } from '../store/parking-store';
+import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import type { Table } from '../store/table';
 import type { TokenCipher } from '../store/token-cipher';
 import { storeNewTokens } from '../store/token-lifecycle';
 import { TokenStore } from '../store/token-store';
 import { type MessageQueue, queued } from '../sync/sync-message';
-import { isConnectorError, PermanentError } from './errors';
+import { HardStopError, isConnectorError, PermanentError } from './errors';
 import type { Log } from './log';
 
 /** Another QBO company that writes into the same Pipedrive company. */
@@ -71,6 +72,7 @@ export class OAuthFlow {
   private readonly connections: ConnectionStore;
   private readonly tokens: TokenStore;
   private readonly parking: ParkingStore;
+  private readonly blocks: PipedriveBlockStore;
 
   constructor(
     table: Table,
@@ -84,6 +86,7 @@ export class OAuthFlow {
     this.connections = new ConnectionStore(table);
     this.tokens = new TokenStore(table);
     this.parking = new ParkingStore(table);
+    this.blocks = new PipedriveBlockStore(table);
   }
 
   async start(provider: OAuthProvider, realmId: string | undefined, token?: string): Promise<OAuthOutcome> {
@@ -235,6 +238,18 @@ export class OAuthFlow {
     );
   }
 
+  /** A reconnect calls Pipedrive too: not while the company it was connected to is blocked (decision 32). */
+  private async refuseDuringBlock(realmId: string): Promise<void> {
+    const companyId = (await this.connections.get(realmId))?.pipedrive?.companyId;
+    const until = companyId === undefined ? undefined : await this.blocks.blockedUntil(companyId);
+    const now = this.now();
+    if (until !== undefined && until > now)
+      throw new HardStopError(
+        `Pipedrive blocked the connector (Cloudflare page); calls are stopped until ${new Date(until).toISOString()}`,
+        { system: 'pipedrive', code: 'cloudflare_block', retryAfterMs: until - now },
+      );
+  }
+
   /**
    * Connects Pipedrive with a user's API token (`ml-connector connect pipedrive --api-token`): the token
    * is proved with `GET /v1/users/me` (2 tokens) before it is encrypted and stored. On Pipedrive
@@ -252,6 +267,7 @@ export class OAuthFlow {
   > {
     if (!(await this.connections.get(realmId)))
       throw new PermanentError(`connect QuickBooks company ${realmId} first`, { system: 'quickbooks' });
+    await this.refuseDuringBlock(realmId);
     const allowHosts = this.config.pipedriveAllowHosts ?? [];
     const origin = assertPipedriveApiDomain(apiDomain, { allowHosts });
     const me = await new PipedriveClient(

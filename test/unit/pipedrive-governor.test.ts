@@ -1,6 +1,11 @@
 import { SandboxClock } from '../../local/shared/clock';
 import { budgetDay, nextBudgetReset } from '../../functions/pipedrive/budget-day';
-import { BudgetGovernor, type BudgetGovernorConfig, type TokenLedger } from '../../functions/pipedrive/budget-governor';
+import {
+  type BlockRegister,
+  BudgetGovernor,
+  type BudgetGovernorConfig,
+  type TokenLedger,
+} from '../../functions/pipedrive/budget-governor';
 import { OPERATIONS, type PipedriveOperation } from '../../functions/pipedrive/operations';
 import { HardStopError, RateLimitedError } from '../../functions/platform/errors';
 import type { HttpResponse } from '../../functions/platform/http';
@@ -203,6 +208,67 @@ describe('BudgetGovernor and Pipedrive refusals', () => {
     clock.advance(1000);
     await governor.run(OPERATIONS.getOrganization, send);
     expect(send).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('BudgetGovernor shared Cloudflare block', () => {
+  /** The company's block as DynamoDB keeps it: only ever lengthened. */
+  class MemoryBlocks implements BlockRegister {
+    readonly until = new Map<string, number>();
+    reads = 0;
+    blockedUntil(companyId: string): Promise<number | undefined> {
+      this.reads++;
+      return Promise.resolve(this.until.get(companyId));
+    }
+    block(companyId: string, until: number): Promise<void> {
+      this.until.set(companyId, Math.max(this.until.get(companyId) ?? 0, until));
+      return Promise.resolve();
+    }
+  }
+  const blockPage = () =>
+    Promise.resolve({ status: 403, text: '<!DOCTYPE html><title>Attention Required!</title>', headers: new Headers() });
+
+  it('a block met by one governor stops another of the same company, for the configured length, without a call', async () => {
+    const clock = new SandboxClock({ start: T0, scale: 0 });
+    const ledger = new MemoryLedger();
+    const blocks = new MemoryBlocks();
+    const governor = (companyId: string) =>
+      new BudgetGovernor(
+        { companyId, plan: 'lite', seats: 1, auth: 'api-token', hardStopMs: 20 * 60_000, blockRecheckMs: 0 },
+        { ledger, blocks, now: () => clock.now(), sleep: virtualSleep(clock) },
+      );
+    await governor('7').run(OPERATIONS.getOrganization, blockPage);
+    expect(blocks.until.get('7')).toBe(T0 + 20 * 60_000);
+    // A client rebuilt after a reconnect, or in another container.
+    const rebuilt = governor('7');
+    const send = jest.fn(() => Promise.resolve(reply()));
+    clock.advance(3.5 * 60_000);
+    await expect(rebuilt.run(OPERATIONS.getOrganization, send)).rejects.toMatchObject({
+      kind: 'hard-stop',
+      retryAfterMs: 16.5 * 60_000,
+    });
+    // Another Pipedrive company is not blocked.
+    await governor('8').run(OPERATIONS.getOrganization, send);
+    expect(send).toHaveBeenCalledTimes(1);
+    clock.advance(16.5 * 60_000);
+    await rebuilt.run(OPERATIONS.getOrganization, send);
+    expect(send).toHaveBeenCalledTimes(2);
+  });
+
+  it('re-reads the shared block at most every blockRecheckMs', async () => {
+    const clock = new SandboxClock({ start: T0, scale: 0 });
+    const blocks = new MemoryBlocks();
+    const governor = new BudgetGovernor(
+      { companyId: '7', plan: 'lite', seats: 1, auth: 'api-token', blockRecheckMs: 5000 },
+      { ledger: new MemoryLedger(), blocks, now: () => clock.now(), sleep: virtualSleep(clock) },
+    );
+    const send = () => Promise.resolve(reply());
+    for (let i = 0; i < 5; i++) await governor.run(OPERATIONS.getOrganization, send);
+    expect(blocks.reads).toBe(1);
+    await blocks.block('7', T0 + 3_600_000);
+    clock.advance(5000);
+    await expect(governor.run(OPERATIONS.getOrganization, send)).rejects.toBeInstanceOf(HardStopError);
+    expect(blocks.reads).toBe(2);
   });
 });
 

@@ -123,6 +123,17 @@ describe('the Pipedrive block is shared, durable and lifts with the held work do
     };
     expect(ping.result.pipedrive).toMatchObject({ ok: false, kind: 'hard-stop' });
     expect(ping.result.pipedrive.message).toContain(new Date(until).toISOString());
+    // So does reconnecting with an API token, which would prove the token with a call.
+    const reconnect = await operations(
+      {
+        command: 'connect-api-token',
+        realmId: env.realmId,
+        apiToken: env.pipedrive.describe().apiToken,
+        apiDomain: settings.apiDomain,
+      },
+      lambdaContext('operations'),
+    );
+    expect(reconnect).toMatchObject({ ok: false, error: { kind: 'hard-stop' } });
     expect(pipedriveRequests).toBe(1);
 
     // 4. A poll during the block leaves the held work where it is.
