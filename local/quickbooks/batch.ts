@@ -13,7 +13,8 @@ export const MAX_BATCH_ITEMS = 30;
 const BatchItem = z
   .object({
     bId: z.string().min(1),
-    operation: z.enum(['create', 'update', 'delete']).optional(),
+    // node-quickbooks types every item with an operation, so a Query item may say 'query'.
+    operation: z.enum(['create', 'update', 'delete', 'query']).optional(),
     Query: z.string().optional(),
     Customer: JsonValueSchema.optional(),
     optionsData: z.string().optional(),
@@ -42,7 +43,7 @@ export function runBatch(ledger: Ledger, request: BatchRequest): JsonObject {
         return { QueryResponse: result.QueryResponse, bId: item.bId };
       }
       const entity = Object.keys(item).find((key) => !ITEM_KEYS.has(key));
-      if (entity === 'Customer' && item.operation !== undefined) {
+      if (entity === 'Customer' && item.operation !== undefined && item.operation !== 'query') {
         return { Customer: writeCustomer(ledger, item.operation, item.Customer), bId: item.bId };
       }
       throw new QboValidationError(
