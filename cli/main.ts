@@ -16,6 +16,8 @@ export interface CliEnvironment {
   target: (options: { stack?: string; region?: string }) => Promise<Target>;
   readStdin: () => Promise<string>;
   openUrl: (url: string) => Promise<void>;
+  /** Where `--api-token env` reads PIPEDRIVE_API_TOKEN (process.env; tests pass their own). */
+  env?: Record<string, string | undefined>;
 }
 
 const OPTIONS = {
@@ -27,6 +29,8 @@ const OPTIONS = {
   open: { type: 'boolean', default: false },
   'api-token': { type: 'string' },
   'api-domain': { type: 'string' },
+  replace: { type: 'boolean', default: false },
+  'expires-in': { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   csv: { type: 'string' },
   'no-wait': { type: 'boolean', default: false },
@@ -85,7 +89,10 @@ export async function main(argv: readonly string[], env: CliEnvironment): Promis
           ...(values['api-token'] !== undefined ? { apiToken: values['api-token'] } : {}),
           ...(values['api-domain'] !== undefined ? { apiDomain: values['api-domain'] } : {}),
           open: values.open,
+          replace: values.replace,
+          expiresInMinutes: positiveInteger(values['expires-in'], 'expires-in', 15),
           json,
+          env: env.env ?? process.env,
           readStdin: env.readStdin,
           openUrl: env.openUrl,
         });

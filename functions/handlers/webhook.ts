@@ -66,6 +66,11 @@ export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStru
   if (outcome.rejection) metrics.addMetric(METRICS.webhookRejected, MetricUnit.Count, 1);
   if (counts.unknownRealm > 0) metrics.addMetric(METRICS.webhookUnknownRealm, MetricUnit.Count, counts.unknownRealm);
   if (counts.stale > 0) metrics.addMetric(METRICS.webhookStale, MetricUnit.Count, counts.stale);
+  if (counts.unreadable > 0) {
+    metrics.addMetric(METRICS.webhookUnreadable, MetricUnit.Count, counts.unreadable);
+    // The audit of what was dropped: how many and how big, never the body (it may carry customer data).
+    logger.warn('webhook items unreadable', { unreadable: counts.unreadable, bytes: body.length });
+  }
   logger.info('webhook handled', { status: outcome.status, rejection: outcome.rejection, counts, bytes: body.length });
   return { statusCode: outcome.status, headers: { 'content-type': 'application/json' }, body: outcome.body };
 }

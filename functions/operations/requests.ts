@@ -14,12 +14,22 @@ export const OperationRequest = z.discriminatedUnion('command', [
     command: z.literal('connect-url'),
     provider: z.enum(['quickbooks', 'pipedrive']),
     realmId: realmId.optional(),
+    /** Whether the link may move the connection to another Pipedrive company or realm (decision 29). */
+    replace: z.boolean().default(false),
+    /** How long the link works. */
+    ttlMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
   }),
   z.object({
     command: z.literal('connect-api-token'),
     realmId,
     apiToken: z.string().min(8).max(200),
     apiDomain: z.url().optional(),
+    replace: z.boolean().default(false),
   }),
   z.object({ command: z.literal('replay-customer'), realmId, customerId }),
   z.object({

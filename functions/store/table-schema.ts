@@ -16,6 +16,10 @@ export const keys = {
   budget: (companyId: string, day: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: `BUDGET#${day}` }),
   audit: (realmId: string, qboId: string, sortKey: string) => ({ pk: `AUDIT#${realmId}#${qboId}`, sk: sortKey }),
   oauthState: (state: string) => ({ pk: `OAUTHSTATE#${state}`, sk: 'STATE' }),
+  /** A hash of something used once (a link nonce, an authorization code): decision 29. */
+  usedOnce: (kind: string, hash: string) => ({ pk: `ONCE#${kind}#${hash}`, sk: 'USED' }),
+  /** A change of what a connection is tied to (another Pipedrive company, another realm). */
+  connectionChange: (realmId: string, sortKey: string) => ({ pk: `CONNCHANGE#${realmId}`, sk: sortKey }),
 } as const;
 
 export const LINK_PREFIX = 'CUSTOMER#';

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { mintLinkToken } from '../../functions/platform/connection-links';
 import { startLocalKms } from '../kms';
 import { startSqsEventSource, type RunningEventSource } from '../aws/sqs-event-source';
 import { startHttpApiFront } from '../aws/http-api-front';
@@ -194,7 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       ? await startSqsTimeProxy(sqsEndpoint, options.retryTimeScale)
       : undefined;
   const qboInfo = qbo.describe();
-  // Connection links carry the operator's start token, as in a deployment.
+  // The key connection links are signed with, as the OAUTH_START_TOKEN secret is in a deployment.
   const startToken = randomBytes(18).toString('base64url');
   const pdInfo = pipedrive.describe();
   Object.assign(process.env, {
@@ -314,9 +315,12 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       }
       throw new Error('too many redirects');
     };
-    const done = await follow(`${front.url}/oauth/quickbooks/start?token=${startToken}`);
+    // Signed, single-use links, as `ml-connector connect` has the operations function mint them.
+    const link = (provider: 'quickbooks' | 'pipedrive', realmId?: string) =>
+      `${front.url}/oauth/${provider}/start?link=${mintLinkToken(startToken, { provider, ...(realmId ? { realmId } : {}) }, Date.now()).token}`;
+    const done = await follow(link('quickbooks'));
     const realmId = new URL(done).searchParams.get('realmId') ?? qboInfo.realmId;
-    await follow(`${front.url}/oauth/pipedrive/start?realmId=${encodeURIComponent(realmId)}&token=${startToken}`);
+    await follow(link('pipedrive', realmId));
     return { realmId };
   };
 
