@@ -64,10 +64,10 @@ const NO_ASYNC_DLQ_BECAUSE: Readonly<Record<FunctionName, string>> = {
   worker:
     "Invoked synchronously by the SQS event source mappings; failed messages go to the queues' FIFO dead-letter queues",
   cdcPoll:
-    'Invoked by schedule; the CDC cursor only advances on success, so the next run (or the daily reconcile) re-reads what a failed run missed',
+    'Invoked by schedule with an on-failure destination (the failed-runs SQS queue, alarmed) instead of a DLQ; the CDC cursor only advances on success',
   oauth: 'Invoked synchronously by the HTTP API; the user sees the error page and retries',
   tokenUpkeep:
-    'Invoked hourly by schedule; a failed run is retried by the next one well before tokens expire, and TokenRefreshFailures alarms',
+    'Invoked hourly by schedule with an on-failure destination (the failed-runs SQS queue, alarmed) instead of a DLQ; TokenRefreshFailures alarms too',
   backfill: 'Invoked synchronously (RequestResponse) by the operator, who sees the result or error directly',
   operations: 'Invoked synchronously (RequestResponse) by the operator CLI, which prints the result or error',
 };

@@ -73,7 +73,10 @@ export class MlConnectorStack extends Stack {
       key: this.keys.dataKey,
       queues: this.queues,
       scheduleDeadLetters: this.schedules.deadLetterQueue,
+      failedScheduledRuns: this.schedules.failedRuns,
+      pollSchedule: config.pollSchedule,
       worker: this.functions.worker,
+      scheduled: { cdcPoll: this.functions.cdcPoll, tokenUpkeep: this.functions.tokenUpkeep },
       functions: Object.values(this.functions.all),
       httpApi: this.api.httpApi,
     });

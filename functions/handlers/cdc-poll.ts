@@ -96,6 +96,10 @@ export async function lambdaHandler(event: unknown): Promise<{ mode: string; con
       outcomes.push({ realmId, error: kind });
     }
   }
+  // The heartbeat (decision 30): a poll in which every active connection was read. Its alarm treats
+  // missing data as breaching, so a poll that throws, is never invoked, or keeps failing is seen.
+  if (input.mode === 'poll' && outcomes.every((outcome) => !('error' in outcome)))
+    metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
   return { mode: input.mode, connections: outcomes };
 }
 

@@ -31,8 +31,6 @@ export const METRICS = {
   connectionsChanged: 'ConnectionsReplaced',
   /** Each run of the CDC poll that finished: the heartbeat an alarm treats missing data as breaching on. */
   pollSucceeded: 'CdcPollSucceeded',
-  /** Each token-upkeep run that finished. */
-  tokenUpkeepSucceeded: 'TokenUpkeepSucceeded',
   syncLag: 'SyncLagMilliseconds',
   refreshTokenDaysLeft: 'RefreshTokenDaysLeft',
 } as const;

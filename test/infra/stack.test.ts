@@ -107,7 +107,7 @@ describe('queues', () => {
   });
 
   it('refuses requests that are not over TLS', () => {
-    // changes, bulk, their dead-letter queues and the schedules' dead-letter queue
+    // changes, bulk, their dead-letter queues, the schedules' dead-letter queue and the failed-runs queue
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       {
@@ -117,7 +117,7 @@ describe('queues', () => {
           ]),
         },
       },
-      5,
+      6,
     );
   });
 });
