@@ -9,6 +9,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { CONNECTION_LISTING, keys, LISTING_INDEX, REALM_REGISTRY_ATTRIBUTES } from '../functions/store/table-schema';
 import type { ConnectorConfig } from './config';
 import type { Queues } from './queues';
 import type { SecretName } from './secrets';
@@ -103,8 +104,20 @@ export class ConnectorFunctions extends Construct {
       MAX_WEBHOOK_BYTES: String(MAX_WEBHOOK_BYTES),
       WEBHOOK_VERIFIER_TOKENS_SECRET_ARN: secrets.WEBHOOK_VERIFIER_TOKENS.secretArn,
     });
-    // Only looks up known realms and enqueues: no token key, no writes.
-    table.grantReadData(this.webhook);
+    // Only looks up known realms and enqueues: no token key, no writes, and (decision 31) reads only
+    // connection items and the connection listing, only their keys and realm id.
+    this.webhook.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [table.tableArn, `${table.tableArn}/index/${LISTING_INDEX.name}`],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.connection('*').pk, CONNECTION_LISTING] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...REALM_REGISTRY_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
+    table.encryptionKey?.grantDecrypt(this.webhook);
     queues.changes.queue.grantSendMessages(this.webhook);
     secrets.WEBHOOK_VERIFIER_TOKENS.grantRead(this.webhook);
 

@@ -22,6 +22,9 @@ export const keys = {
   connectionChange: (realmId: string, sortKey: string) => ({ pk: `CONNCHANGE#${realmId}`, sk: sortKey }),
 } as const;
 
+/** The only attributes the webhook's role may read (lib/functions.ts, decision 31): keys and the realm id. */
+export const REALM_REGISTRY_ATTRIBUTES = ['pk', 'sk', LISTING_INDEX.partition, LISTING_INDEX.sort, 'realmId'] as const;
+
 export const LINK_PREFIX = 'CUSTOMER#';
 export const CONNECTION_LISTING = 'CONNECTIONS';
 export const activityListing = (realmId: string) => `ACTIVITY#${realmId}`;

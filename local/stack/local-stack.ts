@@ -3,9 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { mintLinkToken } from '../../functions/platform/connection-links';
+import { mintLinkToken, sameSecret } from '../../functions/platform/connection-links';
 import { startLocalKms } from '../kms';
 import { startSqsEventSource, type RunningEventSource } from '../aws/sqs-event-source';
+import { startLoopbackFauxqs } from '../aws/fauxqs';
 import { startHttpApiFront } from '../aws/http-api-front';
 import { startSqsTimeProxy } from '../aws/sqs-time-proxy';
 import { createConnectorTable } from '../dynamodb/create-table';
@@ -55,10 +56,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const dynamo = options.dynamoEndpoint
     ? { endpoint: options.dynamoEndpoint, stop: () => Promise.resolve() }
     : await startDynamoDbLocal();
-  // fauxqs is ESM-only: a real import() (the local stack runs under tsx, not Jest).
-  const fauxqs = options.sqsEndpoint
-    ? undefined
-    : await (await import('fauxqs')).startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const fauxqs = options.sqsEndpoint ? undefined : await startLoopbackFauxqs();
   const sqsEndpoint = options.sqsEndpoint ?? `http://127.0.0.1:${fauxqs?.port ?? 0}`;
   const suffix = options.name ? `-${options.name}` : '';
   const kms = await startLocalKms();
@@ -103,7 +101,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
         path: '/_local/invoke/{function}',
         handler: async (event) => {
           const target = invokable[event.pathParameters?.function ?? ''];
-          if (event.headers['x-local-admin-key'] !== adminKey) return { statusCode: 403, body: 'forbidden' };
+          if (!sameSecret(event.headers['x-local-admin-key'] ?? '', adminKey))
+            return { statusCode: 403, body: 'forbidden' };
           if (!target) return { statusCode: 404, body: 'no such function' };
           let payload: unknown;
           try {

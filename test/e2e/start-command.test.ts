@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portInUseMessage } from '../../local/start-options';
+import { isLoopback, listeningSockets } from '../helpers/listening-sockets';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -85,5 +86,53 @@ describe('npm start -- --once', () => {
     expect(summary.pipedriveTokens).toBeGreaterThan(0);
     // The CLI's pointer to the stack is gone with it.
     expect(existsSync(stateFile)).toBe(false);
+  }, 180_000);
+});
+
+describe('npm start listens on loopback only', () => {
+  it('every server it starts (front, sandboxes, KMS, SQS, DynamoDB Local) is bound to 127.0.0.1; the front keeps the deployed limits', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), '--port', '0'],
+      { env: { ...process.env, ML_CONNECTOR_LOCAL_STATE: stateFile }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = once(child, 'exit');
+    try {
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          // Connected: every server is up by now.
+          if (stderr.includes('Connected QuickBooks company')) resolve();
+        });
+        child.once('exit', () => reject(new Error(`npm start exited early: ${stderr}`)));
+      });
+      const sockets = listeningSockets(child.pid ?? -1);
+      // The front, both sandboxes, the KMS, fauxqs and DynamoDB Local at least.
+      expect(sockets.length).toBeGreaterThanOrEqual(6);
+      expect(sockets.filter((socket) => !isLoopback(socket))).toEqual([]);
+
+      const { url, adminKey } = JSON.parse(readFileSync(stateFile, 'utf8')) as { url: string; adminKey: string };
+      // The deployed 256 KiB webhook limit (MAX_WEBHOOK_BYTES), not the handler's old 1 MiB.
+      const oversized = await fetch(`${url}/webhooks/quickbooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'intuit-signature': 'x' },
+        body: `[${' '.repeat(300 * 1024)}]`,
+      });
+      expect(oversized.status).toBe(413);
+      // The admin key guards the invoke route (compared in constant time).
+      const invoke = (key: string) =>
+        fetch(`${url}/_local/invoke/operations`, {
+          method: 'POST',
+          headers: { 'x-local-admin-key': key },
+          body: JSON.stringify({ command: 'status' }),
+        });
+      expect((await invoke(`${adminKey.slice(0, -1)}x`)).status).toBe(403);
+      expect((await invoke(adminKey)).status).toBe(200);
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
   }, 180_000);
 });
