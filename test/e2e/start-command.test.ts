@@ -106,7 +106,9 @@ describe('npm start listens on loopback only', () => {
           // Connected: every server is up by now.
           if (stderr.includes('Connected QuickBooks company')) resolve();
         });
-        child.once('exit', () => reject(new Error(`npm start exited early: ${stderr}`)));
+        child.once('exit', () => {
+          reject(new Error(`npm start exited early: ${stderr}`));
+        });
       });
       const sockets = listeningSockets(child.pid ?? -1);
       // The front, both sandboxes, the KMS, fauxqs and DynamoDB Local at least.
