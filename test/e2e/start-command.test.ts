@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portInUseMessage } from '../../local/start-options';
-import { isLoopback, listeningSockets } from '../helpers/listening-sockets';
+import { isLoopback, listeningSockets, processTree } from '../helpers/listening-sockets';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -25,6 +25,22 @@ async function npmStart(args: string[], env: Record<string, string> = {}) {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Waits a little for these processes to end on their own, then kills what is left. */
+async function stopLeftovers(pids: number[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
 }
 
 let holder: Server;
@@ -98,6 +114,7 @@ describe('npm start listens on loopback only', () => {
       { env: { ...process.env, ML_CONNECTOR_LOCAL_STATE: stateFile }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const exited = once(child, 'exit');
+    let tree: number[] = [];
     try {
       let stderr = '';
       await new Promise<void>((resolve, reject) => {
@@ -110,6 +127,7 @@ describe('npm start listens on loopback only', () => {
           reject(new Error(`npm start exited early: ${stderr}`));
         });
       });
+      tree = processTree(child.pid ?? -1);
       const sockets = listeningSockets(child.pid ?? -1);
       // The front, both sandboxes, the KMS, fauxqs and DynamoDB Local at least.
       expect(sockets.length).toBeGreaterThanOrEqual(6);
@@ -135,6 +153,8 @@ describe('npm start listens on loopback only', () => {
     } finally {
       child.kill('SIGINT');
       await exited;
+      // Nothing it started may outlive it (DynamoDB Local is a separate JVM).
+      await stopLeftovers(tree.filter((pid) => pid !== child.pid));
     }
   }, 180_000);
 });
