@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
-import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LOCAL_STATE_FILE } from '../local/stack/local-state';
 import { defaultTarget, main } from '../cli/main';
+import { writePrivateFile } from '../cli/private-file';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -32,7 +32,7 @@ main(process.argv.slice(2), {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(text.startsWith('\r') || text.endsWith('\n') ? text : `${text}\n`),
     interactive: process.stderr.isTTY,
-    writeFile: (path, content) => writeFile(path, content),
+    writeFile: writePrivateFile,
     now: Date.now,
     sleep: (ms) => sleep(ms),
   },

@@ -4,7 +4,7 @@ Usage: ml-connector <command> [options]
 
 Commands:
   connect quickbooks            print (or --open) the link that connects a QuickBooks company
-  connect pipedrive             print the Pipedrive OAuth link, or connect with --api-token TOKEN
+  connect pipedrive             print the Pipedrive OAuth link, or connect with --api-token -|env
   ping                          prove both connections: QBO company, Pipedrive company, plan, budget left
   status                        connections, token health, counts, queues, budget (exit 2 if unhealthy)
   backfill [--dry-run]          match QBO customers to Pipedrive organizations and sync them
@@ -27,13 +27,17 @@ Output:
 export const COMMAND_HELP: Record<string, string> = {
   connect: `Usage: ml-connector connect quickbooks|pipedrive [options]
 
-Prints the link a person opens to authorize the connector (it carries the deployment's start
-token, so share it only with them). Connect QuickBooks first, then Pipedrive.
+Prints the link a person opens to authorize the connector. The link is signed, works once and
+expires (15 minutes by default), so share it only with the person connecting. Connect QuickBooks
+first, then Pipedrive.
 
 Options:
   --open                 also open the link in this machine's browser
-  --api-token TOKEN      Pipedrive only: connect with a user's API token instead of OAuth;
-                         use "-" to read it from stdin (keeps it out of the shell history)
+  --expires-in MINUTES   how long the link works (default 15)
+  --replace              allow the link (or API token) to move an existing connection to another
+                         Pipedrive company, or a realm's link to connect another realm (audited, alarmed)
+  --api-token -|env      Pipedrive only: connect with a user's API token instead of OAuth, read from
+                         stdin ("-") or from $PIPEDRIVE_API_TOKEN ("env"); never on the command line
   --api-domain URL       Pipedrive only, with --api-token: the company origin
                          (default https://api.pipedrive.com; the company's own domain is then used)
   --realm ID             the QuickBooks company Pipedrive is connected to

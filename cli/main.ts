@@ -18,6 +18,8 @@ export interface CliEnvironment {
   openUrl: (url: string) => Promise<void>;
   /** Asks a yes/no question at a terminal (absent in scripts and tests: `--yes` answers instead). */
   confirm?: (question: string) => Promise<boolean>;
+  /** Where `--api-token env` reads PIPEDRIVE_API_TOKEN (process.env; tests pass their own). */
+  env?: Record<string, string | undefined>;
 }
 
 const OPTIONS = {
@@ -29,6 +31,8 @@ const OPTIONS = {
   open: { type: 'boolean', default: false },
   'api-token': { type: 'string' },
   'api-domain': { type: 'string' },
+  replace: { type: 'boolean', default: false },
+  'expires-in': { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   csv: { type: 'string' },
   'no-wait': { type: 'boolean', default: false },
@@ -88,7 +92,10 @@ export async function main(argv: readonly string[], env: CliEnvironment): Promis
           ...(values['api-token'] !== undefined ? { apiToken: values['api-token'] } : {}),
           ...(values['api-domain'] !== undefined ? { apiDomain: values['api-domain'] } : {}),
           open: values.open,
+          replace: values.replace,
+          expiresInMinutes: positiveInteger(values['expires-in'], 'expires-in', 15),
           json,
+          env: env.env ?? process.env,
           readStdin: env.readStdin,
           openUrl: env.openUrl,
           yes: values.yes,

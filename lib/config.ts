@@ -27,7 +27,7 @@ export const ConnectorConfig = z.object({
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   auditRetentionDays: ContextNumber.pipe(z.number().int().positive()).default(90),
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
-  /** The Intuit app's client id (public); the functions refuse to start until it is set. */
+  /** The Intuit app's client id (public); required to synthesize (the stack says so in one line). */
   qboClientId: z.string().min(1).optional(),
   /** The Pipedrive app's client id; without it Pipedrive connects by API token only. */
   pipedriveClientId: z.string().min(1).optional(),
@@ -58,4 +58,12 @@ export function connectorConfigFrom(node: Node): ConnectorConfig {
 
 export function removalPolicyOf(config: ConnectorConfig): RemovalPolicy {
   return config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+}
+
+/** A context value the deployment cannot work without; its message is the one line synth prints. */
+export class MissingContextError extends Error {
+  constructor(key: string, what: string) {
+    super(`ml-connector: context ${key} (${what}) is required: cdk deploy -c ${key}=...`);
+    this.name = 'MissingContextError';
+  }
 }

@@ -9,6 +9,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { CONNECTION_LISTING, keys, LISTING_INDEX, REALM_REGISTRY_ATTRIBUTES } from '../functions/store/table-schema';
 import type { ConnectorConfig } from './config';
 import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from './function-timeouts';
 import type { Queues } from './queues';
@@ -69,10 +70,10 @@ const NO_ASYNC_DLQ_BECAUSE: Readonly<Record<FunctionName, string>> = {
   worker:
     "Invoked synchronously by the SQS event source mappings; failed messages go to the queues' FIFO dead-letter queues",
   cdcPoll:
-    'Invoked by schedule; the CDC cursor only advances on success, so the next run (or the daily reconcile) re-reads what a failed run missed',
+    'Invoked by schedule with an on-failure destination (the failed-runs SQS queue, alarmed) instead of a DLQ; the CDC cursor only advances on success',
   oauth: 'Invoked synchronously by the HTTP API; the user sees the error page and retries',
   tokenUpkeep:
-    'Invoked hourly by schedule; a failed run is retried by the next one well before tokens expire, and TokenRefreshFailures alarms',
+    'Invoked hourly by schedule with an on-failure destination (the failed-runs SQS queue, alarmed) instead of a DLQ; TokenRefreshFailures alarms too',
   backfill: 'Invoked synchronously (RequestResponse) by the operator, who sees the result or error directly',
   operations: 'Invoked synchronously (RequestResponse) by the operator CLI, which prints the result or error',
 };
@@ -108,8 +109,20 @@ export class ConnectorFunctions extends Construct {
       MAX_WEBHOOK_BYTES: String(MAX_WEBHOOK_BYTES),
       WEBHOOK_VERIFIER_TOKENS_SECRET_ARN: secrets.WEBHOOK_VERIFIER_TOKENS.secretArn,
     });
-    // Only looks up known realms and enqueues: no token key, no writes.
-    table.grantReadData(this.webhook);
+    // Only looks up known realms and enqueues: no token key, no writes, and (decision 31) reads only
+    // connection items and the connection listing, only their keys and realm id.
+    this.webhook.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [table.tableArn, `${table.tableArn}/index/${LISTING_INDEX.name}`],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.connection('*').pk, CONNECTION_LISTING] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...REALM_REGISTRY_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
+    table.encryptionKey?.grantDecrypt(this.webhook);
     queues.changes.queue.grantSendMessages(this.webhook);
     secrets.WEBHOOK_VERIFIER_TOKENS.grantRead(this.webhook);
 

@@ -1,7 +1,7 @@
-import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ConnectorApi } from './api';
-import { connectorConfigFrom, type ConnectorConfig, removalPolicyOf } from './config';
+import { connectorConfigFrom, type ConnectorConfig, MissingContextError, removalPolicyOf } from './config';
 import { ConnectorFunctions, FUNCTION_TIMEOUTS } from './functions';
 import { ConnectorKeys } from './keys';
 import { Monitoring } from './monitoring';
@@ -35,12 +35,8 @@ export class MlConnectorStack extends Stack {
     const config = props?.config ?? connectorConfigFrom(this.node);
     const removalPolicy = removalPolicyOf(config);
     this.config = config;
-    if (!config.qboClientId) {
-      Annotations.of(this).addWarningV2(
-        'ml-connector:qboClientId',
-        'Context qboClientId is not set: the functions that talk to QuickBooks will fail to start until it is (cdk deploy -c qboClientId=...)',
-      );
-    }
+    // Without it every function that talks to QuickBooks refuses to start: fail the synth, not the deploy.
+    if (!config.qboClientId) throw new MissingContextError('qboClientId', "the Intuit app's client id");
 
     this.keys = new ConnectorKeys(this, 'Keys', { removalPolicy });
     this.storage = new Storage(this, 'Storage', { key: this.keys.dataKey, removalPolicy });
@@ -74,7 +70,10 @@ export class MlConnectorStack extends Stack {
       key: this.keys.dataKey,
       queues: this.queues,
       scheduleDeadLetters: this.schedules.deadLetterQueue,
+      failedScheduledRuns: this.schedules.failedRuns,
+      pollSchedule: config.pollSchedule,
       worker: this.functions.worker,
+      scheduled: { cdcPoll: this.functions.cdcPoll, tokenUpkeep: this.functions.tokenUpkeep },
       functions: Object.values(this.functions.all),
       httpApi: this.api.httpApi,
     });
@@ -88,7 +87,7 @@ export class MlConnectorStack extends Stack {
       const label = provider === 'quickbooks' ? 'QuickBooks' : 'Pipedrive';
       new CfnOutput(this, `${label}OAuthStartUrl`, {
         value: `${this.api.url}oauth/${provider}/start`,
-        description: `Open to connect ${label}, adding ?token=<the OAUTH_START_TOKEN secret>${provider === 'pipedrive' ? '&realmId=<the QuickBooks company>' : ''} (the CLI builds this link)`,
+        description: `Connection links to this route are signed and single-use: get one with \`ml-connector connect ${provider}\``,
       });
       new CfnOutput(this, `${label}OAuthRedirectUri`, {
         value: `${this.api.url}oauth/${provider}/callback`,

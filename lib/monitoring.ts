@@ -38,9 +38,27 @@ export interface MonitoringProps {
   };
   /** Schedule invocations EventBridge could not deliver. */
   readonly scheduleDeadLetters: IQueue;
+  /** Scheduled runs that threw on every attempt (the functions' on-failure destination). */
+  readonly failedScheduledRuns: IQueue;
+  /** How often the CDC poll runs: its heartbeat alarm waits for three missed polls (at least an hour). */
+  readonly pollSchedule: string;
   readonly worker: IFunction;
+  /** The functions EventBridge runs: the CDC poll (and the reconcile) and token upkeep. */
+  readonly scheduled: { readonly cdcPoll: IFunction; readonly tokenUpkeep: IFunction };
   readonly functions: readonly IFunction[];
   readonly httpApi: HttpApi;
+}
+
+/**
+ * The window in which at least one successful poll must be seen: three poll intervals, at least an
+ * hour (a cron schedule: a day). Whole minutes, as CloudWatch periods are.
+ */
+export function pollHeartbeatWindow(pollSchedule: string): Duration {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(pollSchedule);
+  if (!rate) return Duration.days(1);
+  const unitMinutes = rate[2]?.startsWith('minute') ? 1 : rate[2]?.startsWith('hour') ? 60 : 1440;
+  const minutes = Math.max(60, 3 * Number(rate[1]) * unitMinutes);
+  return Duration.minutes(Math.min(minutes, 1440));
 }
 
 /** The connector's own metric (EMF from Powertools: namespace plus the `service` dimension). */
@@ -108,6 +126,42 @@ export class Monitoring extends Construct {
       'ScheduleDeadLetters',
       'EventBridge could not invoke a scheduled function (poll, reconcile or token upkeep) for an hour',
       props.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      1,
+    );
+    alarm(
+      'FailedScheduledRuns',
+      'A scheduled run (CDC poll, reconcile or token upkeep) threw on every attempt; its input and error are in the failed-runs queue',
+      props.failedScheduledRuns.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      1,
+    );
+    alarm(
+      'CdcPollErrors',
+      'The CDC poll or the daily reconcile failed (the whole run, not one connection)',
+      props.scheduled.cdcPoll.metricErrors({ statistic: 'Sum' }),
+      1,
+    );
+    alarm(
+      'TokenUpkeepErrors',
+      'Token upkeep failed (the whole run): tokens may expire unrefreshed',
+      props.scheduled.tokenUpkeep.metricErrors({ statistic: 'Sum' }),
+      1,
+    );
+    const heartbeatWindow = pollHeartbeatWindow(props.pollSchedule);
+    const heartbeat = new Alarm(this, 'PollHeartbeat', {
+      alarmDescription: `No CDC poll read every connection in ${heartbeatWindow.toHumanString()}: the poll is failing, throttled or not scheduled`,
+      metric: connectorMetric(METRICS.pollSucceeded, heartbeatWindow),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      // Silence is the failure this alarm exists for.
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    heartbeat.addAlarmAction(new SnsAction(this.topic));
+    this.alarms.push(heartbeat);
+    alarm(
+      'ConnectionsReplaced',
+      'A --replace link moved a connection to another Pipedrive company or QuickBooks realm: check it was intended',
+      connectorMetric(METRICS.connectionsChanged),
       1,
     );
     alarm(
@@ -202,6 +256,19 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'Function errors',
         left: props.functions.map((fn) => fn.metricErrors({ statistic: 'Sum' })),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Scheduled runs: successful polls, failed runs',
+        left: [connectorMetric(METRICS.pollSucceeded, heartbeatWindow)],
+        right: [props.failedScheduledRuns, props.scheduleDeadLetters].map((queue) =>
+          queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+        ),
+      }),
+      new GraphWidget({
+        title: 'Connections replaced, unreadable webhook items',
+        left: [METRICS.connectionsChanged, METRICS.webhookUnreadable].map((name) => connectorMetric(name)),
       }),
     );
     this.dashboard.addWidgets(...this.alarms.map((each) => new AlarmWidget({ alarm: each, width: 6, height: 4 })));

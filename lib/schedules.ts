@@ -4,12 +4,15 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** Daily reconcile at 03:17 UTC: off the hour, when the fewest users edit customers. */
 export const RECONCILE_SCHEDULE = 'cron(17 3 * * ? *)';
 export const TOKEN_UPKEEP_SCHEDULE = 'rate(1 hour)';
+/** Lambda's own retries of a scheduled run that threw, before it goes to the failed-runs queue. */
+export const SCHEDULED_RUN_RETRIES = 2;
 
 export interface SchedulesProps {
   readonly pollSchedule: string;
@@ -25,6 +28,8 @@ export interface SchedulesProps {
  */
 export class Schedules extends Construct {
   readonly deadLetterQueue: Queue;
+  /** Scheduled runs (poll, reconcile, token upkeep) that threw on every attempt: their on-failure destination. */
+  readonly failedRuns: Queue;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
@@ -48,6 +53,31 @@ export class Schedules extends Construct {
         reason: 'This is a dead-letter queue itself; undelivered schedule invocations wait here and alarm on arrival',
       },
     );
+    // Decision 30: a run that throws is retried by Lambda, then recorded here (with its input and error),
+    // where an alarm sees it; before, it was dropped.
+    this.failedRuns = new Queue(this, 'FailedRuns', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.failedRuns).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-SQS3',
+        reason: 'This queue is the on-failure destination of the scheduled functions, a dead-letter queue itself',
+      },
+      {
+        id: 'Serverless::Serverless-SQSRedrivePolicy',
+        reason: 'This is a dead-letter queue itself; failed scheduled runs wait here and alarm on arrival',
+      },
+    );
+    for (const fn of [props.cdcPoll, props.tokenUpkeep])
+      fn.configureAsyncInvoke({
+        onFailure: new SqsDestination(this.failedRuns),
+        retryAttempts: SCHEDULED_RUN_RETRIES,
+        maxEventAge: Duration.hours(1),
+      });
     const target = (fn: IFunction, input?: Record<string, string | boolean>) =>
       new LambdaFunction(fn, {
         retryAttempts: 3,

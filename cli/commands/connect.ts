@@ -10,6 +10,10 @@ export interface ConnectOptions {
   apiToken?: string;
   apiDomain?: string;
   open: boolean;
+  /** The link (or API token) may move the connection to another Pipedrive company or realm (decision 29). */
+  replace: boolean;
+  expiresInMinutes: number;
+  env: Record<string, string | undefined>;
   json: boolean;
   readStdin: () => Promise<string>;
   openUrl: (url: string) => Promise<void>;
@@ -55,13 +59,20 @@ export async function connectCommand(target: Target, io: Io, options: ConnectOpt
 
   if (provider.data === 'pipedrive' && options.apiToken !== undefined) {
     const realmId = await resolveRealm(target, options.realm);
-    // `--api-token -` reads it from stdin, so it stays out of the shell history and the process list.
-    const apiToken = options.apiToken === '-' ? (await options.readStdin()).trim() : options.apiToken;
+    // Never from the command line: it would show in `ps` and the shell history.
+    let apiToken: string | undefined;
+    if (options.apiToken === '-') apiToken = (await options.readStdin()).trim();
+    else if (options.apiToken === 'env') apiToken = options.env.PIPEDRIVE_API_TOKEN?.trim();
+    else
+      throw new CliError(
+        'An API token on the command line shows in `ps` and the shell history: use `--api-token -` (read from stdin) or `--api-token env` (read from $PIPEDRIVE_API_TOKEN).',
+      );
     if (!apiToken) throw new CliError('No API token given.');
     const request = {
       command: 'connect-api-token',
       realmId,
       apiToken,
+      replace: options.replace,
       ...(options.apiDomain ? { apiDomain: options.apiDomain } : {}),
     } as const;
     let connected = await operation(target, request, Connected);
@@ -94,12 +105,18 @@ export async function connectCommand(target: Target, io: Io, options: ConnectOpt
     )
       return 1;
   }
-  const { url } = await operation(
+  const { url, expiresAt } = await operation(
     target,
-    { command: 'connect-url', provider: provider.data, ...(realmId ? { realmId } : {}) },
-    z.object({ url: z.url() }),
+    {
+      command: 'connect-url',
+      provider: provider.data,
+      replace: options.replace,
+      ttlMinutes: options.expiresInMinutes,
+      ...(realmId ? { realmId } : {}),
+    },
+    z.object({ url: z.url(), expiresAt: z.string() }),
   );
-  if (options.json) io.out(JSON.stringify({ url }));
+  if (options.json) io.out(JSON.stringify({ url, expiresAt, replace: options.replace }));
   else {
     const who =
       provider.data === 'quickbooks'
@@ -107,10 +124,10 @@ export async function connectCommand(target: Target, io: Io, options: ConnectOpt
         : 'signed in to Pipedrive as an admin of the company';
     const next =
       provider.data === 'quickbooks'
-        ? 'Then connect Pipedrive: `ml-connector connect pipedrive` (or `--api-token TOKEN`).'
+        ? 'Then connect Pipedrive: `ml-connector connect pipedrive` (or `--api-token -` to give a token on stdin).'
         : 'Then check both: `ml-connector ping`.';
     io.out(
-      `Open this link in a browser ${who}:\n\n  ${url}\n\n${next}\nThe link carries this deployment's start token: share it only with the person connecting.`,
+      `Open this link in a browser ${who}:\n\n  ${url}\n\n${next}\nThe link works once, until ${expiresAt}${options.replace ? ', and may move the connection to another company (--replace)' : ''}: share it only with the person connecting.`,
     );
   }
   if (options.open) await options.openUrl(url);

@@ -77,7 +77,11 @@ export async function lambdaHandler(
       }
       const connection = await connections.get(unit.data.realmId);
       // Paused or disconnected since the dispatch: nothing to do until it is active again.
-      if (connection?.status === 'active') await runConnection(unit.data.mode, connection);
+      if (connection?.status !== 'active') continue;
+      const outcome = await runConnection(unit.data.mode, connection);
+      // Fanned out, each realm's poll is a unit: one that read its connection is a heartbeat (decision 33).
+      if (unit.data.mode === 'poll' && !('error' in outcome))
+        metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
     }
     return { batchItemFailures: [] };
   }
@@ -93,11 +97,17 @@ export async function lambdaHandler(
       active.map((c) => ({ mode: input.mode, realmId: c.realmId, scheduledAt })),
     );
     logger.info('scheduled run fanned out', { mode: input.mode, dispatched });
+    // Nothing to read is a healthy poll too (a new deployment before its first connection).
+    if (input.mode === 'poll' && active.length === 0) metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
     return { mode: input.mode, connections: [], dispatched };
   }
   const outcomes: Outcome[] = [];
   // One connection's failure (its QBO is down, its grant died) must not stop the others.
   for (const connection of active) outcomes.push(await runConnection(input.mode, connection));
+  // The heartbeat (decision 33): a poll in which every active connection was read. Its alarm treats
+  // missing data as breaching, so a poll that throws, is never invoked, or keeps failing is seen.
+  if (input.mode === 'poll' && outcomes.every((outcome) => !('error' in outcome)))
+    metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
   return { mode: input.mode, connections: outcomes };
 }
 

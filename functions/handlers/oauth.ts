@@ -5,10 +5,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { escapeHtml } from '../platform/html';
+import { METRICS } from '../platform/metric-names';
 import { OAuthFlow, type OAuthOutcome } from '../platform/oauth-flow';
 import { log, logger, metrics } from '../platform/powertools';
-import { readSecret } from '../platform/secrets';
+import { linkSigningKey } from '../platform/secrets';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
 import { PipedrivePlan } from '../store/connections';
@@ -36,10 +38,10 @@ function oauthFlow(): Promise<OAuthFlow> {
         pipedrivePlan: config.PIPEDRIVE_PLAN,
         pipedriveSeats: config.PIPEDRIVE_SEATS,
         stateTtlMs: 10 * 60_000,
-        startToken:
-          process.env.OAUTH_START_TOKEN_SECRET_ARN || process.env.OAUTH_START_TOKEN
-            ? await readSecret(process.env, 'OAUTH_START_TOKEN')
-            : undefined,
+        linkKey: () => linkSigningKey(process.env),
+        onConnectionChanged: () => {
+          metrics.addMetric(METRICS.connectionsChanged, MetricUnit.Count, 1);
+        },
       },
       log,
     ))();
@@ -82,9 +84,7 @@ export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStru
   const oauth = await oauthFlow();
   // Never log the query: it carries the authorization code.
   logger.info('oauth request', { provider, step });
-  return render(
-    step === 'start' ? await oauth.start(provider, query.realmId, query.token) : await oauth.callback(provider, query),
-  );
+  return render(step === 'start' ? await oauth.start(provider, query.link) : await oauth.callback(provider, query));
 }
 
 export const handler = middy(lambdaHandler)

@@ -9,10 +9,13 @@ import { replayCustomer, replaySince } from '../operations/replay';
 import { OperationRequest, type OperationResponse } from '../operations/requests';
 import { statusSnapshot } from '../operations/status';
 import { drainDeadLetters } from '../platform/dead-letters';
-import { errorKind, isConnectorError } from '../platform/errors';
+import { errorKind, isConnectorError, PermanentError } from '../platform/errors';
 import { OAuthFlow } from '../platform/oauth-flow';
 import { log, logger, metrics } from '../platform/powertools';
-import { readSecret } from '../platform/secrets';
+import { linkSigningKey } from '../platform/secrets';
+import { mintLinkToken } from '../platform/connection-links';
+import { METRICS } from '../platform/metric-names';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
 import { AuditLog } from '../store/audit-log';
@@ -58,13 +61,6 @@ const deadLetterQueues = [
     : []),
 ];
 
-let startToken: Promise<string | undefined> | undefined;
-const operatorStartToken = () =>
-  (startToken ??=
-    process.env.OAUTH_START_TOKEN_SECRET_ARN || process.env.OAUTH_START_TOKEN
-      ? readSecret(process.env, 'OAUTH_START_TOKEN')
-      : Promise.resolve(undefined));
-
 let flow: Promise<OAuthFlow> | undefined;
 const oauthFlow = () =>
   (flow ??= (async () =>
@@ -79,7 +75,10 @@ const oauthFlow = () =>
         pipedrivePlan: config.PIPEDRIVE_PLAN,
         pipedriveSeats: config.PIPEDRIVE_SEATS,
         stateTtlMs: 10 * 60_000,
-        startToken: await operatorStartToken(),
+        linkKey: () => linkSigningKey(process.env),
+        onConnectionChanged: () => {
+          metrics.addMetric(METRICS.connectionsChanged, MetricUnit.Count, 1);
+        },
         pipedriveAllowHosts: allowedPipedriveHosts(config),
       },
       log,
@@ -108,11 +107,27 @@ async function run(request: OperationRequest): Promise<unknown> {
       });
     }
     case 'connect-url': {
+      const key = await linkSigningKey(process.env);
+      if (!key)
+        throw new PermanentError('no OAUTH_START_TOKEN is configured to sign connection links', { system: 'aws' });
+      const { token, claims } = mintLinkToken(
+        key,
+        {
+          provider: request.provider,
+          ...(request.realmId ? { realmId: request.realmId } : {}),
+          replace: request.replace,
+        },
+        Date.now(),
+        request.ttlMinutes * 60_000,
+      );
       const url = new URL(`${config.API_URL.replace(/\/$/, '')}/oauth/${request.provider}/start`);
-      const token = await operatorStartToken();
-      if (token) url.searchParams.set('token', token);
-      if (request.realmId) url.searchParams.set('realmId', request.realmId);
-      return { url: url.toString() };
+      url.searchParams.set('link', token);
+      logger.info('connection link minted', {
+        provider: request.provider,
+        realmId: request.realmId,
+        replace: request.replace,
+      });
+      return { url: url.toString(), expiresAt: new Date(claims.exp).toISOString(), replace: claims.replace };
     }
     case 'connect-api-token':
       return (await oauthFlow()).connectPipedriveApiToken(
@@ -120,6 +135,7 @@ async function run(request: OperationRequest): Promise<unknown> {
         request.apiToken,
         request.apiDomain,
         request.confirmShared,
+        request.replace,
       );
     case 'replay-customer':
       return replayCustomer(request.realmId, request.customerId, { queue: changes, now: Date.now });

@@ -17,7 +17,12 @@ import { ConnectionStore } from '../store/connections';
 const Config = z.object({
   TABLE_NAME: z.string().min(1),
   CHANGES_QUEUE_URL: z.string().min(1),
-  MAX_WEBHOOK_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  // The deployed limit (lib/functions.ts MAX_WEBHOOK_BYTES) is also the default, so the local stack matches it.
+  MAX_WEBHOOK_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   WEBHOOK_STALE_AFTER_HOURS: z.coerce.number().positive().default(72),
 });
 const config = Config.parse(process.env);
@@ -36,12 +41,11 @@ const HttpEvent = z.looseObject({
 let realmCache: { realms: Set<string>; until: number } | undefined;
 async function isKnownRealm(realmId: string): Promise<boolean> {
   if (!realmCache || realmCache.until < Date.now()) {
-    const list = await connections.list();
-    realmCache = { realms: new Set(list.map((c) => c.realmId)), until: Date.now() + 60_000 };
+    realmCache = { realms: new Set(await connections.realmIds()), until: Date.now() + 60_000 };
   }
   if (realmCache.realms.has(realmId)) return true;
   // A connection made in the last minute: look once more before dropping its events.
-  return (await connections.get(realmId)) !== undefined;
+  return connections.exists(realmId);
 }
 
 export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStructuredResultV2> {
@@ -66,6 +70,11 @@ export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStru
   if (outcome.rejection) metrics.addMetric(METRICS.webhookRejected, MetricUnit.Count, 1);
   if (counts.unknownRealm > 0) metrics.addMetric(METRICS.webhookUnknownRealm, MetricUnit.Count, counts.unknownRealm);
   if (counts.stale > 0) metrics.addMetric(METRICS.webhookStale, MetricUnit.Count, counts.stale);
+  if (counts.unreadable > 0) {
+    metrics.addMetric(METRICS.webhookUnreadable, MetricUnit.Count, counts.unreadable);
+    // The audit of what was dropped: how many and how big, never the body (it may carry customer data).
+    logger.warn('webhook items unreadable', { unreadable: counts.unreadable, bytes: body.length });
+  }
   logger.info('webhook handled', { status: outcome.status, rejection: outcome.rejection, counts, bytes: body.length });
   return { statusCode: outcome.status, headers: { 'content-type': 'application/json' }, body: outcome.body };
 }

@@ -4,6 +4,8 @@ export const METRICS = {
   webhookRejected: 'WebhookRejected',
   webhookUnknownRealm: 'WebhookUnknownRealm',
   webhookStale: 'WebhookStaleEvents',
+  /** Signed deliveries, or items in them, that were not understood (bad ids, unknown shape): acknowledged, dropped, logged. */
+  webhookUnreadable: 'WebhookUnreadableItems',
   enqueued: 'MessagesEnqueued',
   created: 'OrganizationsCreated',
   updated: 'OrganizationsUpdated',
@@ -27,6 +29,10 @@ export const METRICS = {
   tokenRefreshes: 'TokenRefreshes',
   tokenRefreshFailures: 'TokenRefreshFailures',
   needsReauth: 'ConnectionsNeedingReauth',
+  /** A `--replace` link moved a connection to another Pipedrive company or realm (decision 29): alarmed. */
+  connectionsChanged: 'ConnectionsReplaced',
+  /** Each run of the CDC poll that finished: the heartbeat an alarm treats missing data as breaching on. */
+  pollSucceeded: 'CdcPollSucceeded',
   syncLag: 'SyncLagMilliseconds',
   refreshTokenDaysLeft: 'RefreshTokenDaysLeft',
 } as const;

@@ -1,11 +1,13 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { assertPipedriveApiDomain } from '../pipedrive/api-domain';
 import { PipedriveClient } from '../pipedrive/client';
 import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import { QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
-import { ConnectionStore, type PipedrivePlan } from '../store/connections';
-import { OAuthStateStore, type OAuthProvider } from '../store/oauth-state-store';
+import { ConnectionChanges, type ConnectionChange } from '../store/connection-changes';
+import { type Connection, ConnectionStore, type PipedrivePlan } from '../store/connections';
+import { OneTimeMarks } from '../store/one-time-marks';
+import { OAuthStateStore, type OAuthProvider, type StoredState } from '../store/oauth-state-store';
 import { ParkingStore } from '../store/parking-store';
 import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import type { Table } from '../store/table';
@@ -14,7 +16,11 @@ import { storeNewTokens } from '../store/token-lifecycle';
 import { TokenStore } from '../store/token-store';
 import { type MessageQueue, queued } from '../sync/sync-message';
 import { HardStopError, isConnectorError, PermanentError } from './errors';
+import { verifyLinkToken } from './connection-links';
 import type { Log } from './log';
+
+/** How long a used authorization code's hash is kept: far beyond any code's life (Intuit's: minutes). */
+const CODE_MARK_TTL_MS = 24 * 3_600_000;
 
 /** Another QBO company that writes into the same Pipedrive company. */
 export interface SharingRealm {
@@ -31,27 +37,23 @@ export interface OAuthFlowConfig {
   pipedriveSeats: number;
   stateTtlMs: number;
   /**
-   * The operator's start token: without it in the start URL nobody can connect a company to this
-   * deployment (the routes are public). Undefined only in the local stack.
+   * The key connection links are signed with (the OAUTH_START_TOKEN secret), read on each start so a
+   * rotation takes effect as soon as the secret cache expires. Without one, no link opens (fail closed).
    */
-  startToken: string | undefined;
+  linkKey: () => Promise<string | undefined>;
+  /** Told of every change of what a connection is tied to (the handler counts it: an alarm watches). */
+  onConnectionChanged?: (change: ConnectionChange) => void;
   /** Hosts besides `*.pipedrive.com` an API-token connection may name (the local sandbox); empty in production. */
   pipedriveAllowHosts?: readonly string[];
 }
 
 export interface OAuthOutcome {
-  status: 200 | 302 | 400 | 403 | 502;
+  status: 200 | 302 | 400 | 403 | 409 | 410 | 502;
   location?: string;
   /** What the person sees (plain text; the handler renders it). */
   title: string;
   detail: string;
   realmId?: string;
-}
-
-/** Compares secrets in constant time (hashes first, so lengths do not leak either). */
-function sameSecret(presented: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 const page = (status: OAuthOutcome['status'], title: string, detail: string, realmId?: string): OAuthOutcome => ({
@@ -73,6 +75,8 @@ export class OAuthFlow {
   private readonly tokens: TokenStore;
   private readonly parking: ParkingStore;
   private readonly blocks: PipedriveBlockStore;
+  private readonly marks: OneTimeMarks;
+  private readonly changes: ConnectionChanges;
 
   constructor(
     table: Table,
@@ -87,29 +91,57 @@ export class OAuthFlow {
     this.tokens = new TokenStore(table);
     this.parking = new ParkingStore(table);
     this.blocks = new PipedriveBlockStore(table);
+    this.marks = new OneTimeMarks(table);
+    this.changes = new ConnectionChanges(table);
   }
 
-  async start(provider: OAuthProvider, realmId: string | undefined, token?: string): Promise<OAuthOutcome> {
-    if (this.config.startToken !== undefined && !sameSecret(token ?? '', this.config.startToken)) {
+  /**
+   * Opens a connection link (decision 29): the signature first, then expiry, then the nonce is spent
+   * (a conditional write), so each link starts one consent, once. The realm and `replace` come from
+   * the signed link, never from the query.
+   */
+  async start(provider: OAuthProvider, link: string | undefined): Promise<OAuthOutcome> {
+    const key = await this.config.linkKey();
+    const check = key ? verifyLinkToken(key, link, this.now()) : { ok: false as const, reason: 'invalid' as const };
+    if (!check.ok && check.reason === 'expired')
+      return page(
+        410,
+        'This connection link has expired',
+        'Links work for a few minutes only. Ask the operator for a new one (ml-connector connect).',
+      );
+    if (!check.ok || check.claims.provider !== provider) {
       return page(
         403,
         'This connection link is not valid',
         'Ask the operator of this ml-connector deployment for a connection link (ml-connector connect).',
       );
     }
+    const { claims } = check;
     if (provider === 'pipedrive' && !this.config.pipedrive)
       return page(400, 'Pipedrive OAuth is not configured', 'Connect Pipedrive with an API token instead.');
-    if (provider === 'pipedrive' && (realmId === undefined || !(await this.connections.get(realmId)))) {
+    if (provider === 'pipedrive' && (claims.realmId === undefined || !(await this.connections.get(claims.realmId)))) {
       return page(
         400,
         'Connect QuickBooks first',
         'Pipedrive is connected to a QuickBooks company: start from its connection (realmId).',
       );
     }
+    if (!(await this.marks.claim('link-nonce', claims.nonce, this.now(), claims.exp)))
+      return page(
+        410,
+        'This connection link was already used',
+        'Each link works once. Ask the operator for a new one (ml-connector connect).',
+      );
     const state = randomBytes(24).toString('base64url');
     await this.states.create(
       state,
-      { provider, createdAt: this.now(), ...(realmId ? { realmId } : {}) },
+      {
+        provider,
+        createdAt: this.now(),
+        replace: claims.replace,
+        linkNonce: claims.nonce,
+        ...(claims.realmId ? { realmId: claims.realmId } : {}),
+      },
       this.config.stateTtlMs,
     );
     const location =
@@ -132,10 +164,22 @@ export class OAuthFlow {
     // Unknown, expired, replayed or forged: never exchange the code (Intuit kills tokens on a second exchange).
     if (!state) return page(400, 'This link has expired or was already used', 'Start the connection again.');
     if (!query.code) return page(400, 'No authorization code', 'Start the connection again.');
+    if (provider === 'quickbooks' && state.realmId && query.realmId !== state.realmId && !state.replace)
+      return page(
+        409,
+        'This link is for another QuickBooks company',
+        `It reconnects QuickBooks company ${state.realmId}. To connect a different one, the operator mints a link with --replace.`,
+      );
+    // Decision 29: a second exchange of a code revokes what the first one issued (Intuit), so a code is
+    // exchanged at most once, whatever state it arrives with.
+    if (
+      !(await this.marks.claim('oauth-code', `${provider}\n${query.code}`, this.now(), this.now() + CODE_MARK_TTL_MS))
+    )
+      return page(400, 'This authorization was already used', 'Nothing was changed. Start the connection again.');
     try {
       return provider === 'quickbooks'
-        ? await this.connectQuickBooks(query.code, query.realmId)
-        : await this.connectPipedrive(query.code, state.realmId);
+        ? await this.connectQuickBooks(query.code, query.realmId, state)
+        : await this.connectPipedrive(query.code, state);
     } catch (error) {
       this.log.error('connection failed', { provider, kind: isConnectorError(error) ? error.kind : 'unknown' });
       return page(
@@ -146,7 +190,11 @@ export class OAuthFlow {
     }
   }
 
-  private async connectQuickBooks(code: string, realmId: string | undefined): Promise<OAuthOutcome> {
+  private async connectQuickBooks(
+    code: string,
+    realmId: string | undefined,
+    state: StoredState,
+  ): Promise<OAuthOutcome> {
     if (!realmId || !/^\d{1,32}$/.test(realmId))
       return page(400, 'No QuickBooks company', 'The callback did not name a company (realmId).');
     const oauth = new QuickBooksOAuthClient(this.config.qbo, fetch, this.now);
@@ -173,6 +221,15 @@ export class OAuthFlow {
       );
     }
     const existing = await this.connections.get(realmId);
+    if (state.realmId && state.realmId !== realmId)
+      await this.recordChange({
+        realmId,
+        at: this.now(),
+        change: 'quickbooks-realm',
+        from: state.realmId,
+        to: realmId,
+        ...(state.linkNonce ? { linkNonce: state.linkNonce } : {}),
+      });
     await this.connections.create(realmId, this.now(), companyName);
     await storeNewTokens(
       { store: this.tokens, cipher: this.cipher },
@@ -194,14 +251,20 @@ export class OAuthFlow {
     );
   }
 
-  private async connectPipedrive(code: string, realmId: string | undefined): Promise<OAuthOutcome> {
-    if (!realmId || !(await this.connections.get(realmId)))
+  private async connectPipedrive(code: string, state: StoredState): Promise<OAuthOutcome> {
+    const { realmId } = state;
+    const connection = realmId ? await this.connections.get(realmId) : undefined;
+    if (!realmId || !connection)
       return page(
         400,
         'Connect QuickBooks first',
         'This Pipedrive authorization is not tied to a QuickBooks connection.',
       );
     const tokens = await this.pipedriveClient().exchangeCode(code);
+    // The company's own origin identifies it: the budget ledger is shared by everything writing there.
+    const companyId = new URL(tokens.apiDomain).host;
+    const refused = await this.guardCompanyChange(connection, companyId, state.replace ?? false, state.linkNonce);
+    if (refused) return refused;
     await storeNewTokens(
       { store: this.tokens, cipher: this.cipher },
       realmId,
@@ -210,8 +273,6 @@ export class OAuthFlow {
       { accessTokenExpiresAt: tokens.accessTokenExpiresAt, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt },
       this.now(),
     );
-    // The company's own origin identifies it: the budget ledger is shared by everything writing there.
-    const companyId = new URL(tokens.apiDomain).host;
     await this.connections.setPipedrive(
       realmId,
       {
@@ -261,12 +322,13 @@ export class OAuthFlow {
     apiToken: string,
     apiDomain = 'https://api.pipedrive.com',
     confirmShared = false,
+    replace = false,
   ): Promise<
     | { companyName: string; apiDomain: string; released: number; sharedWith: SharingRealm[] }
     | { needsConfirmation: true; companyName: string; apiDomain: string; sharedWith: SharingRealm[] }
   > {
-    if (!(await this.connections.get(realmId)))
-      throw new PermanentError(`connect QuickBooks company ${realmId} first`, { system: 'quickbooks' });
+    const connection = await this.connections.get(realmId);
+    if (!connection) throw new PermanentError(`connect QuickBooks company ${realmId} first`, { system: 'quickbooks' });
     await this.refuseDuringBlock(realmId);
     const allowHosts = this.config.pipedriveAllowHosts ?? [];
     const origin = assertPipedriveApiDomain(apiDomain, { allowHosts });
@@ -282,6 +344,8 @@ export class OAuthFlow {
     const sharedWith = await this.realmsWritingInto(new URL(companyDomain).host, realmId);
     if (sharedWith.length > 0 && !confirmShared)
       return { needsConfirmation: true, companyName: me.company_name, apiDomain: companyDomain, sharedWith };
+    const refused = await this.guardCompanyChange(connection, new URL(companyDomain).host, replace, undefined);
+    if (refused) throw new PermanentError(`${refused.title}: ${refused.detail}`, { system: 'pipedrive' });
     await storeNewTokens(
       { store: this.tokens, cipher: this.cipher },
       realmId,
@@ -318,6 +382,44 @@ export class OAuthFlow {
         realmId: connection.realmId,
         ...(connection.companyName !== undefined ? { companyName: connection.companyName } : {}),
       }));
+  }
+
+  /**
+   * Decision 29: moving a connection to another Pipedrive company sends its customers elsewhere, so it
+   * needs a `--replace` link (or `--replace` on the CLI), and is then recorded and counted (alarmed).
+   * Returns the page to show when it is refused.
+   */
+  private async guardCompanyChange(
+    connection: Connection,
+    companyId: string,
+    replace: boolean,
+    linkNonce: string | undefined,
+  ): Promise<OAuthOutcome | undefined> {
+    const current = connection.pipedrive?.companyId;
+    if (current === undefined || current === companyId) return undefined;
+    if (!replace) {
+      this.log.warn('Pipedrive company change refused', { realmId: connection.realmId, from: current, to: companyId });
+      return page(
+        409,
+        'This QuickBooks company already syncs to another Pipedrive company',
+        `QuickBooks company ${connection.realmId} syncs to ${current}. Nothing was changed. To move it, the operator mints a link with --replace.`,
+      );
+    }
+    await this.recordChange({
+      realmId: connection.realmId,
+      at: this.now(),
+      change: 'pipedrive-company',
+      from: current,
+      to: companyId,
+      ...(linkNonce ? { linkNonce } : {}),
+    });
+    return undefined;
+  }
+
+  private async recordChange(change: ConnectionChange): Promise<void> {
+    await this.changes.record(change);
+    this.log.warn('connection changed', { ...change });
+    this.config.onConnectionChanged?.(change);
   }
 
   private async releaseParked(realmId: string): Promise<number> {

@@ -29,3 +29,15 @@ export async function readSecretList(env: Record<string, string | undefined>, na
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
 }
+
+/**
+ * How long a container keeps the link-signing key: a rotated OAUTH_START_TOKEN takes effect within
+ * this (decision 29).
+ */
+export const LINK_KEY_MAX_AGE_SECONDS = 60;
+
+/** The key connection links are signed with; undefined when none is configured (no link then opens). */
+export async function linkSigningKey(env: Record<string, string | undefined>): Promise<string | undefined> {
+  if (!env.OAUTH_START_TOKEN_SECRET_ARN && !env.OAUTH_START_TOKEN) return undefined;
+  return readSecret(env, 'OAUTH_START_TOKEN', LINK_KEY_MAX_AGE_SECONDS);
+}

@@ -2,32 +2,41 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChangeEvent } from '../sync/change-events';
 
+/**
+ * QBO realm (company) ids and entity ids are decimal numbers. Anything else is unreadable: it never
+ * reaches a table key, an SQS group id (≤128 of a restricted alphabet) or a message (decision 30).
+ */
+export const QboRealmId = z.string().regex(/^\d{1,32}$/);
+export const QboEntityId = z.string().regex(/^\d{1,20}$/);
+/** Entity and operation names: short words (Customer, Update, …). */
+const Word = z.string().regex(/^[A-Za-z]{1,40}$/);
+/** An event id only dedupes (it is hashed when SQS would refuse it); bounded so a message stays small. */
+const EventId = z.string().min(1).max(256);
+const Time = z.string().max(64);
+
 /** The legacy object format (FACTS §2.1). */
 const LegacyEntity = z.looseObject({
-  name: z.string().min(1),
-  id: z.string().min(1),
-  operation: z.string().min(1),
-  lastUpdated: z.string().optional(),
-  deletedId: z.string().optional(),
+  name: Word,
+  id: QboEntityId,
+  operation: Word,
+  lastUpdated: Time.optional(),
+  deletedId: QboEntityId.optional(),
 });
-const LegacyBody = z.looseObject({
-  eventNotifications: z.array(
-    z.looseObject({
-      realmId: z.string().min(1),
-      dataChangeEvent: z.looseObject({ entities: z.array(z.unknown()).default([]) }).optional(),
-    }),
-  ),
+const LegacyNotification = z.looseObject({
+  realmId: QboRealmId,
+  dataChangeEvent: z.looseObject({ entities: z.array(z.unknown()).default([]) }).optional(),
 });
+const LegacyBody = z.looseObject({ eventNotifications: z.array(z.unknown()) });
 
 /** One CloudEvents event of the new array format (FACTS §2.4). */
 const CloudEvent = z.looseObject({
   specversion: z.string().optional(),
-  id: z.string().min(1),
-  type: z.string().regex(/^qbo\.[a-z]+\.[a-z]+\.v\d+$/),
-  time: z.string().optional(),
-  intuitentityid: z.string().min(1),
-  intuitaccountid: z.string().min(1),
-  data: z.looseObject({ deletedid: z.string().optional() }).nullish(),
+  id: EventId,
+  type: z.string().regex(/^qbo\.[a-z]{1,40}\.[a-z]{1,40}\.v\d{1,4}$/),
+  time: Time.optional(),
+  intuitentityid: QboEntityId,
+  intuitaccountid: QboRealmId,
+  data: z.looseObject({ deletedid: QboEntityId.optional() }).nullish(),
 });
 
 const OPERATIONS: Record<string, string> = {
@@ -106,7 +115,13 @@ function parseCloudEvents(items: unknown[]): ParsedWebhook {
 function parseLegacy(body: z.infer<typeof LegacyBody>): ParsedWebhook {
   const events: ChangeEvent[] = [];
   let unreadable = 0;
-  for (const notification of body.eventNotifications) {
+  for (const raw of body.eventNotifications) {
+    const parsed = LegacyNotification.safeParse(raw);
+    if (!parsed.success) {
+      unreadable++;
+      continue;
+    }
+    const notification = parsed.data;
     for (const item of notification.dataChangeEvent?.entities ?? []) {
       const entity = LegacyEntity.safeParse(item);
       if (!entity.success) {

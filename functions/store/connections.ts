@@ -152,4 +152,42 @@ export class ConnectionStore {
     } while (start);
     return out;
   }
+
+  /**
+   * The realm ids of every connection, and nothing else: the webhook's role may read only these
+   * attributes (REALM_REGISTRY_ATTRIBUTES, decision 31), so personal data stays out of its reach.
+   */
+  async realmIds(): Promise<string[]> {
+    const out: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: LISTING_INDEX.name,
+          KeyConditionExpression: '#pk = :pk',
+          ProjectionExpression: 'realmId',
+          ExpressionAttributeNames: { '#pk': LISTING_INDEX.partition },
+          ExpressionAttributeValues: { ':pk': CONNECTION_LISTING },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(z.object({ realmId: z.string() }).parse(item).realmId);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Whether a connection exists, reading only its realm id (as realmIds). */
+  async exists(realmId: string): Promise<boolean> {
+    const result = await this.table.client.send(
+      new GetCommand({
+        TableName: this.table.name,
+        Key: keys.connection(realmId),
+        ProjectionExpression: 'realmId',
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item !== undefined;
+  }
 }

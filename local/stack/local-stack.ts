@@ -3,8 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { mintLinkToken, sameSecret } from '../../functions/platform/connection-links';
 import { startLocalKms } from '../kms';
 import { startSqsEventSource, type RunningEventSource } from '../aws/sqs-event-source';
+import { startLoopbackFauxqs } from '../aws/fauxqs';
 import { startHttpApiFront } from '../aws/http-api-front';
 import { startSqsTimeProxy } from '../aws/sqs-time-proxy';
 import { createConnectorTable } from '../dynamodb/create-table';
@@ -65,10 +67,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const dynamo = options.dynamoEndpoint
     ? { endpoint: options.dynamoEndpoint, stop: () => Promise.resolve() }
     : await startDynamoDbLocal({ progress: log });
-  // fauxqs is ESM-only: a real import() (the local stack runs under tsx, not Jest).
-  const fauxqs = options.sqsEndpoint
-    ? undefined
-    : await (await import('fauxqs')).startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const fauxqs = options.sqsEndpoint ? undefined : await startLoopbackFauxqs();
   const sqsEndpoint = options.sqsEndpoint ?? `http://127.0.0.1:${fauxqs?.port ?? 0}`;
   const suffix = options.name ? `-${options.name}` : '';
   const kms = await startLocalKms();
@@ -113,7 +112,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
         path: '/_local/invoke/{function}',
         handler: async (event) => {
           const target = invokable[event.pathParameters?.function ?? ''];
-          if (event.headers['x-local-admin-key'] !== adminKey) return { statusCode: 403, body: 'forbidden' };
+          if (!sameSecret(event.headers['x-local-admin-key'] ?? '', adminKey))
+            return { statusCode: 403, body: 'forbidden' };
           if (!target) return { statusCode: 404, body: 'no such function' };
           let payload: unknown;
           try {
@@ -208,7 +208,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       ? await startSqsTimeProxy(sqsEndpoint, options.retryTimeScale)
       : undefined;
   const qboInfo = qbo.describe();
-  // Connection links carry the operator's start token, as in a deployment.
+  // The key connection links are signed with, as the OAUTH_START_TOKEN secret is in a deployment.
   const startToken = randomBytes(18).toString('base64url');
   const pdInfo = pipedrive.describe();
   Object.assign(process.env, {
@@ -339,9 +339,12 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       }
       throw new Error('too many redirects');
     };
-    const done = await follow(`${front.url}/oauth/quickbooks/start?token=${startToken}`);
+    // Signed, single-use links, as `ml-connector connect` has the operations function mint them.
+    const link = (provider: 'quickbooks' | 'pipedrive', realmId?: string) =>
+      `${front.url}/oauth/${provider}/start?link=${mintLinkToken(startToken, { provider, ...(realmId ? { realmId } : {}) }, Date.now()).token}`;
+    const done = await follow(link('quickbooks'));
     const realmId = new URL(done).searchParams.get('realmId') ?? qboInfo.realmId;
-    await follow(`${front.url}/oauth/pipedrive/start?realmId=${encodeURIComponent(realmId)}&token=${startToken}`);
+    await follow(link('pipedrive', realmId));
     return { realmId };
   };
 

@@ -28,6 +28,11 @@ afterAll(() => stack.close());
 
 /** One CLI run, in-process, against the local stack through its state file and HTTP front. */
 async function cli(...argv: string[]) {
+  return cliWith({}, ...argv);
+}
+
+/** A CLI run with these environment variables (as `process.env` would give them). */
+async function cliWith(env: Record<string, string>, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const files = new Map<string, string>();
@@ -49,6 +54,7 @@ async function cli(...argv: string[]) {
     },
     target: defaultTarget(stateFile),
     readStdin: () => Promise.resolve(stack.pipedrive.describe().apiToken),
+    env,
     openUrl: () => Promise.reject(new Error('no browser in tests')),
   });
   return { code, out: out.join('\n'), err: err.join('\n'), files };
@@ -81,12 +87,26 @@ describe('the ml-connector CLI against the local stack', () => {
     const { url } = JSON.parse(link.out) as { url: string };
     expect(new URL(url).pathname).toBe('/oauth/quickbooks/start');
     expect(await openInBrowser(url)).toMatch(/QuickBooks company .* is connected/);
+    // The link works once.
+    expect(await openInBrowser(url)).toContain('already used');
     realmId = stack.qbo.describe().realmId;
 
     const pipedriveOrigin = stack.pipedrive.describe().apiBaseUrl;
+    // A token on the command line (visible in `ps` and the shell history) is refused before anything runs.
+    const onCommandLine = await cli('connect', 'pipedrive', '--api-token', 'not-a-real-token-123');
+    expect(onCommandLine.code).toBe(1);
+    expect(onCommandLine.err).toContain('--api-token -');
     // A refused token is reported, and logged as a failed operation, without the token itself.
     const { result: wrong, output: failureLogs } = await captureOutput(() =>
-      cli('connect', 'pipedrive', '--api-token', 'not-a-real-token-123', '--api-domain', pipedriveOrigin),
+      cliWith(
+        { PIPEDRIVE_API_TOKEN: 'not-a-real-token-123' },
+        'connect',
+        'pipedrive',
+        '--api-token',
+        'env',
+        '--api-domain',
+        pipedriveOrigin,
+      ),
     );
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/ml-connector: .*(401|unauthori[sz]ed|rejected)/i);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { isLoopback, listeningSockets } from '../helpers/listening-sockets';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -72,6 +73,10 @@ describe('npm run sandbox', () => {
       expect(
         ((await count.json()) as { QueryResponse: { totalCount: number } }).QueryResponse.totalCount,
       ).toBeGreaterThan(0);
+      // Both sandboxes listen on loopback only.
+      const sockets = listeningSockets(child.pid ?? -1);
+      expect(sockets.length).toBeGreaterThanOrEqual(2);
+      expect(sockets.filter((socket) => !isLoopback(socket))).toEqual([]);
     } finally {
       child.kill('SIGINT');
     }

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portInUseMessage } from '../../local/start-options';
+import { isLoopback, listeningSockets, processTree } from '../helpers/listening-sockets';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -24,6 +25,22 @@ async function npmStart(args: string[], env: Record<string, string> = {}) {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Waits a little for these processes to end on their own, then kills what is left. */
+async function stopLeftovers(pids: number[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
 }
 
 let holder: Server;
@@ -85,5 +102,59 @@ describe('npm start -- --once', () => {
     expect(summary.pipedriveTokens).toBeGreaterThan(0);
     // The CLI's pointer to the stack is gone with it.
     expect(existsSync(stateFile)).toBe(false);
+  }, 180_000);
+});
+
+describe('npm start listens on loopback only', () => {
+  it('every server it starts (front, sandboxes, KMS, SQS, DynamoDB Local) is bound to 127.0.0.1; the front keeps the deployed limits', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), '--port', '0'],
+      { env: { ...process.env, ML_CONNECTOR_LOCAL_STATE: stateFile }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = once(child, 'exit');
+    let tree: number[] = [];
+    try {
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          // Connected: every server is up by now.
+          if (stderr.includes('Connected QuickBooks company')) resolve();
+        });
+        child.once('exit', () => {
+          reject(new Error(`npm start exited early: ${stderr}`));
+        });
+      });
+      tree = processTree(child.pid ?? -1);
+      const sockets = listeningSockets(child.pid ?? -1);
+      // The front, both sandboxes, the KMS, fauxqs and DynamoDB Local at least.
+      expect(sockets.length).toBeGreaterThanOrEqual(6);
+      expect(sockets.filter((socket) => !isLoopback(socket))).toEqual([]);
+
+      const { url, adminKey } = JSON.parse(readFileSync(stateFile, 'utf8')) as { url: string; adminKey: string };
+      // The deployed 256 KiB webhook limit (MAX_WEBHOOK_BYTES), not the handler's old 1 MiB.
+      const oversized = await fetch(`${url}/webhooks/quickbooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'intuit-signature': 'x' },
+        body: `[${' '.repeat(300 * 1024)}]`,
+      });
+      expect(oversized.status).toBe(413);
+      // The admin key guards the invoke route (compared in constant time).
+      const invoke = (key: string) =>
+        fetch(`${url}/_local/invoke/operations`, {
+          method: 'POST',
+          headers: { 'x-local-admin-key': key },
+          body: JSON.stringify({ command: 'status' }),
+        });
+      expect((await invoke(`${adminKey.slice(0, -1)}x`)).status).toBe(403);
+      expect((await invoke(adminKey)).status).toBe(200);
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+      // Nothing it started may outlive it (DynamoDB Local is a separate JVM).
+      await stopLeftovers(tree.filter((pid) => pid !== child.pid));
+    }
   }, 180_000);
 });

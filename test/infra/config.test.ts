@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -60,6 +64,30 @@ describe('configuration in the stack', () => {
       expect(template.findResources('AWS::Lambda::Function')[stack.getLogicalId(cfn)]).toMatchObject({
         Properties: { Environment: { Variables: { PIPEDRIVE_BLOCK_MINUTES: '90' } } },
       });
+    }
+  });
+
+  it('fails synthesis with one clear line when qboClientId is missing', () => {
+    expect(() => buildConnector({ context: { qboClientId: undefined } })).toThrow(
+      /^ml-connector: context qboClientId \(the Intuit app's client id\) is required: cdk deploy -c qboClientId=\.\.\.$/,
+    );
+  });
+
+  it('`cdk synth` (bin/app.ts) prints that one line and exits 1, without a stack trace', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'ml-connector-synth-'));
+    try {
+      const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/app.ts'], {
+        cwd: join(__dirname, '..', '..'),
+        env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: '{}' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim().split('\n')).toEqual([
+        "ml-connector: context qboClientId (the Intuit app's client id) is required: cdk deploy -c qboClientId=...",
+      ]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
     }
   });
 

@@ -58,6 +58,28 @@ describe('webhook role', () => {
     expect(onDataKey.flatMap(actionsOf)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
   });
 
+  it('reads only connection items and the connection listing, only their keys and realm id', () => {
+    const onTable = allowedStatements(webhook).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(onTable.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalIdOf(webhook.role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONN#*', 'CONNECTIONS'] },
+              'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'realmId'] },
+              StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('cannot write to the table', () => {
     const actions = allowedStatements(webhook).flatMap(actionsOf);
     expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual([]);

@@ -33,7 +33,7 @@ describe('alarms', () => {
     });
   });
 
-  it('alarms on any message in a dead-letter queue (changes, bulk, scheduled units, schedules)', () => {
+  it('alarms on any message in a dead-letter queue (changes, bulk, scheduled units, schedules, failed scheduled runs)', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ...topicAction },
@@ -64,6 +64,61 @@ describe('alarms', () => {
       MetricName: '5xx',
       ...topicAction,
     });
+  });
+});
+
+describe('no failure of a scheduled function goes unseen', () => {
+  const failedRuns = { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulesFailedRuns'), 'Arn'] };
+
+  it.each(['FunctionsCdcPoll', 'FunctionsTokenUpkeep'])(
+    '%s: retried twice by Lambda, then sent to the failed-runs queue, which alarms',
+    (fn) => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: Match.stringLikeRegexp(fn) },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: failedRuns } },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp(fn) } }],
+        Threshold: 1,
+        ...topicAction,
+      });
+    },
+  );
+
+  it('alarms when no poll read every connection for an hour, treating silence as breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'MlConnector',
+      MetricName: METRICS.pollSucceeded,
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      ...topicAction,
+    });
+  });
+
+  it('stretches the heartbeat window to three polls for a slower schedule', () => {
+    const slow = connectorTemplate({ context: { pollSchedule: 'rate(2 hours)' } }).template;
+    slow.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: METRICS.pollSucceeded, Period: 6 * 3600 });
+  });
+
+  it('alarms when a connection is moved to another company or realm', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: METRICS.connectionsChanged,
+      Threshold: 1,
+      ...topicAction,
+    });
+  });
+
+  it('shows the heartbeat, failed runs and replaced connections on the dashboard', () => {
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboards);
+    for (const name of [METRICS.pollSucceeded, METRICS.connectionsChanged, METRICS.webhookUnreadable])
+      expect(body).toContain(name);
+    expect(body).toMatch(/SchedulesFailedRuns/);
   });
 });
 

@@ -112,7 +112,7 @@ describe('queues', () => {
   });
 
   it('refuses requests that are not over TLS', () => {
-    // changes, bulk, schedule, their dead-letter queues and the schedules' dead-letter queue
+    // changes, bulk, schedule, their dead-letter queues, the schedules' dead-letter queue and the failed-runs queue
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       {
@@ -122,7 +122,7 @@ describe('queues', () => {
           ]),
         },
       },
-      7,
+      8,
     );
   });
 });

@@ -14,7 +14,12 @@ export interface SynthOptions {
 /** The app and stack as `cdk synth` builds them; call once per test file. */
 export function buildConnector(options: SynthOptions = {}): { app: App; stack: MlConnectorStack } {
   const app = new App({
-    context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
+    context: {
+      // Required to synthesize; a test that wants it missing passes `qboClientId: undefined`.
+      qboClientId: 'test-intuit-client-id',
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
   });
   if (options.complianceChecks) addComplianceChecks(app);
   const stack = new MlConnectorStack(app, 'MlConnector');

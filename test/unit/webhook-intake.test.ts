@@ -17,7 +17,7 @@ function deps(overrides: Partial<WebhookDependencies> = {}): WebhookDependencies
     sent,
     verifierTokens: [TOKEN],
     queue: { send: (messages) => Promise.resolve(void sent.push(...messages)) },
-    isKnownRealm: (realm) => Promise.resolve(realm !== 'unknown'),
+    isKnownRealm: (realm) => Promise.resolve(realm !== '999000999'),
     now: () => NOW,
     maxBodyBytes: 256 * 1024,
     staleAfterMs: 72 * 3_600_000,
@@ -115,7 +115,7 @@ describe('accepting a QBO webhook', () => {
 
   it('acknowledges and drops unknown realms, stale events and unreadable bodies (never a 4xx)', async () => {
     const d = deps();
-    const unknown = legacy([entity('1')], 'unknown');
+    const unknown = legacy([entity('1')], '999000999');
     expect(await acceptWebhook({ rawBody: Buffer.from(unknown), signature: sign(unknown) }, d)).toMatchObject({
       status: 200,
       counts: { unknownRealm: 1 },

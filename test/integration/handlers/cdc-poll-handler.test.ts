@@ -1,7 +1,7 @@
 import { ConnectionStore } from '../../../functions/store/connections';
 import { SyncMessage } from '../../../functions/sync/sync-message';
 import { type FunctionEnvironment, startFunctionEnvironment } from '../../helpers/function-environment';
-import { lambdaContext, loadHandler } from '../../helpers/lambda-env';
+import { captureStdout, lambdaContext, loadHandler } from '../../helpers/lambda-env';
 import { control } from '../../helpers/quickbooks-sandbox';
 import { localSqsClient, receiveAsLambdaEvent } from '../../helpers/sqs';
 
@@ -48,5 +48,25 @@ describe('cdc-poll Lambda', () => {
     await new ConnectionStore(env.table).setStatus(env.realmId, 'needs_reauth', Date.now(), 'test');
     expect(((await handler({}, lambdaContext('cdc-poll'))) as Result).connections).toEqual([]);
     await new ConnectionStore(env.table).setStatus(env.realmId, 'active', Date.now());
+  });
+
+  it('beats the poll heartbeat only when every active connection was read (its alarm treats silence as breaching)', async () => {
+    const healthy = await captureStdout(() => handler({ mode: 'poll' }, lambdaContext('cdc-poll')));
+    expect(healthy.output).toContain('CdcPollSucceeded');
+    // A connection whose tokens are gone cannot be polled: the run completes, the heartbeat stays silent.
+    const broken = '555000555';
+    const connections = new ConnectionStore(env.table);
+    await connections.create(broken, Date.now(), 'No Tokens Ltd');
+    try {
+      // Its first poll only sets the cursor (no QBO call); the next one needs its tokens.
+      await handler({ mode: 'poll', realmId: broken }, lambdaContext('cdc-poll'));
+      const failing = await captureStdout(() => handler({ mode: 'poll' }, lambdaContext('cdc-poll')));
+      expect((failing.result as Result).connections).toContainEqual(
+        expect.objectContaining({ realmId: broken, error: expect.any(String) as unknown }),
+      );
+      expect(failing.output).not.toContain('CdcPollSucceeded');
+    } finally {
+      await connections.setStatus(broken, 'paused', Date.now());
+    }
   });
 });

@@ -3,7 +3,13 @@ import { createHmac } from 'node:crypto';
 import { ConnectionStore } from '../../../functions/store/connections';
 import { SyncMessage } from '../../../functions/sync/sync-message';
 import { createTestTable, localDocumentClient } from '../../helpers/dynamodb';
-import { captureStdout, lambdaContext, loadHandler, useLocalAwsEnvironment } from '../../helpers/lambda-env';
+import {
+  captureOutput,
+  captureStdout,
+  lambdaContext,
+  loadHandler,
+  useLocalAwsEnvironment,
+} from '../../helpers/lambda-env';
 import { createFifoQueue, localSqsClient } from '../../helpers/sqs';
 
 const TOKENS = 'old-verifier-token,new-verifier-token';
@@ -128,5 +134,17 @@ describe('webhook Lambda', () => {
     expect(text).toContain('"WebhookEventsReceived"');
     expect(text).not.toContain('eventNotifications');
     expect(text).not.toContain(sign(legacyBody('43'), 'wrong'));
+  });
+
+  it('acknowledges a signed item with an id that is not a QBO id as unreadable, audited without the body', async () => {
+    const body = legacyBody('45 😀 ' + 'x'.repeat(150));
+    const { result, output } = await captureOutput(() =>
+      handler(httpEvent(body, { 'intuit-signature': sign(body) }), lambdaContext('webhook')),
+    );
+    expect(result.statusCode).toBe(200);
+    expect(await drain()).toEqual([]);
+    expect(output).toContain('webhook items unreadable');
+    expect(output).toContain('"WebhookUnreadableItems":1');
+    expect(output).not.toContain('😀');
   });
 });
