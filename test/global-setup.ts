@@ -2,7 +2,8 @@ import { startDynamoDbLocal } from '../local/dynamodb/dynamodb-local';
 
 /** Starts the emulators every integration test shares, once per `jest` run. */
 export default async function globalSetup(): Promise<void> {
-  const dynamo = await startDynamoDbLocal();
+  // A JVM start on a loaded 2-core machine can take well over the 20 s default.
+  const dynamo = await startDynamoDbLocal({ timeoutMs: 90_000 });
   process.env.DDB_ENDPOINT = dynamo.endpoint;
   // fauxqs is ESM-only; the global setup runs outside Jest's module system, so a dynamic import works.
   const { startFauxqs } = await import('fauxqs');

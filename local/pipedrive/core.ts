@@ -58,4 +58,6 @@ export interface Exchange {
   response: SandboxResponse;
   /** The spec operation that answered, when the request reached one. */
   operation: Pick<OperationRef, 'api' | 'operationId' | 'method' | 'path'> | undefined;
+  /** The answer is an injected fault (or a dropped connection), not the sandbox's own. */
+  faulted: boolean;
 }

@@ -72,6 +72,20 @@ function description(core: SandboxCore): PipedriveSandboxDescription {
   };
 }
 
+/** Observers of every sandbox this process starts (the conformance recorder); see observeEveryPipedriveSandbox. */
+const everySandbox = new Set<(exchange: Exchange, sandbox: { url: string }) => void>();
+
+/**
+ * Calls `listener` after every API and OAuth answer of every Pipedrive sandbox started in this
+ * process, including those a local stack or a chaos run starts inside; returns an unsubscribe function.
+ */
+export function observeEveryPipedriveSandbox(
+  listener: (exchange: Exchange, sandbox: { url: string }) => void,
+): () => void {
+  everySandbox.add(listener);
+  return () => everySandbox.delete(listener);
+}
+
 /** Starts a Pipedrive company sandbox on loopback, in-process. */
 export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {}): Promise<PipedriveSandbox> {
   const { port, host, clock: clockOption, ...configInput } = options;
@@ -96,6 +110,7 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
   const control = new SandboxControl(core, describe);
   const handler = createHandler(core, control, (exchange) => {
     for (const listener of listeners) listener(exchange);
+    for (const listener of everySandbox) listener(exchange, { url: core.baseUrl });
   });
   const server = await serve(handler, { port: port ?? 0, host: host ?? '127.0.0.1' });
   core.baseUrl = server.url;

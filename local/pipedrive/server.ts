@@ -99,7 +99,7 @@ export function createHandler(
       : typeof found === 'object'
         ? operations.get(found.handler)
         : oauthOperation(request);
-    notify({ request, response, operation });
+    notify({ request, response, operation, faulted: faulted.has(request) || response.reset === true });
     return response;
   };
 }
