@@ -21,6 +21,8 @@ export interface ConnectionClientsConfig {
   pipedriveOAuth: PipedriveOAuthConfig | undefined;
   /** Hosts Pipedrive calls may go to besides `*.pipedrive.com` (the local sandbox); empty in production. */
   pipedriveAllowHosts: readonly string[];
+  /** Where API-token v1 calls go, when not `https://api.pipedrive.com` (the local stack's sandbox; decision 31). */
+  pipedriveApiTokenHost?: string;
   budgetShare: number;
   timeoutMs: number;
   /** QBO 429s waited out inside the call (the scheduled functions); the worker leaves them to the queue. */
@@ -176,7 +178,12 @@ export class ConnectionClientFactory {
         ? ({ kind: 'api-token', apiToken: await pipedriveTokens.accessToken() } as const)
         : ({ kind: 'oauth', tokens: pipedriveTokens } as const);
     return new PipedriveClient(
-      { apiDomain: pipedriveSettings.apiDomain, allowHosts: config.pipedriveAllowHosts, timeoutMs: config.timeoutMs },
+      {
+        apiDomain: pipedriveSettings.apiDomain,
+        allowHosts: config.pipedriveAllowHosts,
+        timeoutMs: config.timeoutMs,
+        ...(config.pipedriveApiTokenHost !== undefined ? { apiTokenHost: config.pipedriveApiTokenHost } : {}),
+      },
       auth,
       governor,
     );

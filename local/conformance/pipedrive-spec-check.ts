@@ -82,10 +82,10 @@ export class PipedriveSpecCheck {
   constructor() {
     // `strict: false`: the specs carry `example`, `x-token-cost` and other annotations Ajv does not know.
     // Ajv 8 understands OpenAPI 3.0's `nullable`. Formats are checked on requests (a `date-time` must be one).
-    const requestAjv = new Ajv({ strict: false, allErrors: true });
+    const requestAjv = new Ajv({ strict: false, allErrors: true, logger: false });
     addFormats(requestAjv);
     // v1's own response examples (`2019-02-04 13:58:03`) break its `date-time`; responses are not format-checked.
-    const responseAjv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const responseAjv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
     for (const api of ['v2', 'v1'] as const) {
       const spec = Spec.parse(loadSpec(api));
       for (const [template, item] of Object.entries(spec.paths)) {

@@ -5,7 +5,7 @@
  * `npm run conformance -- FILE.jsonl` checks an existing recording instead.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { conformanceReport } from './pipedrive-spec-check';
@@ -15,7 +15,7 @@ function runOnce(recording: string): Promise<number> {
   const root = resolve(__dirname, '../..');
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'local/start.ts'), '--once', '--port', '0'], {
     cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit'],
     env: {
       ...process.env,
       ML_CONNECTOR_PIPEDRIVE_RECORDING: recording,
@@ -43,6 +43,10 @@ async function main(): Promise<void> {
     console.error(`running npm start -- --once, recording Pipedrive traffic to ${file} …`);
     const code = await runOnce(file);
     if (code !== 0) console.error(`npm start -- --once exited with ${code}`);
+    if (!existsSync(file)) {
+      console.error('no Pipedrive traffic was recorded');
+      process.exit(1);
+    }
   }
   const report = conformanceReport(readRecording(file));
   console.log(`Pipedrive exchanges checked: ${report.exchanges}`);

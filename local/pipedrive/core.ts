@@ -24,6 +24,8 @@ export interface SandboxCore {
   readonly random: SeededRandom;
   /** `http://host:port`, the sandbox's own origin (what OAuth returns as `api_domain`). */
   baseUrl: string;
+  /** `http://host:port` of the API-token host listener (what `api.pipedrive.com` is in production). */
+  apiTokenBaseUrl: string;
 }
 
 /** Who is calling: a user's API token or an OAuth grant. */

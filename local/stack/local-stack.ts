@@ -53,7 +53,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const log = options.log ?? (() => undefined);
   const dynamo = options.dynamoEndpoint
     ? { endpoint: options.dynamoEndpoint, stop: () => Promise.resolve() }
-    : await startDynamoDbLocal();
+    : await startDynamoDbLocal({ timeoutMs: 90_000 }); // a JVM start on a loaded machine can exceed 20 s
   // fauxqs is ESM-only: a real import() (the local stack runs under tsx, not Jest).
   const fauxqs = options.sqsEndpoint
     ? undefined
@@ -232,7 +232,9 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     PIPEDRIVE_REDIRECT_URI: pipedriveRedirect,
     PIPEDRIVE_AUTHORIZE_URL: pdInfo.oauth.authorizeUrl,
     PIPEDRIVE_TOKEN_URL: pdInfo.oauth.tokenUrl,
-    PIPEDRIVE_ALLOW_HOSTS: new URL(pdInfo.apiBaseUrl).host,
+    PIPEDRIVE_ALLOW_HOSTS: [pdInfo.apiBaseUrl, pdInfo.apiTokenBaseUrl].map((url) => new URL(url).host).join(','),
+    // API-token v1 calls go where the SDK sends them: the sandbox's `api.pipedrive.com` (decision 31).
+    PIPEDRIVE_API_TOKEN_HOST: pdInfo.apiTokenBaseUrl,
   });
   loaded.handlers = {
     webhook: loadHandler(join(HANDLERS, 'webhook')),

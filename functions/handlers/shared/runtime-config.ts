@@ -29,6 +29,8 @@ export const RuntimeConfig = z.object({
   PIPEDRIVE_TOKEN_URL: z.url().optional(),
   /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
   PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
+  /** Where API-token v1 calls go (decision 31); only the local stack changes it, to the sandbox's API-token host. */
+  PIPEDRIVE_API_TOKEN_HOST: z.url().optional(),
   BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Shortens the wait after a QBO 429 (a local run that compresses time sets it; 1 in a deployment). */
@@ -87,6 +89,7 @@ export function clientFactoryFor(
           qboOAuth: await quickBooksOAuthConfig(config),
           pipedriveOAuth: await pipedriveOAuthConfig(config),
           pipedriveAllowHosts: allowedPipedriveHosts(config),
+          ...(config.PIPEDRIVE_API_TOKEN_HOST ? { pipedriveApiTokenHost: config.PIPEDRIVE_API_TOKEN_HOST } : {}),
           budgetShare: config.BUDGET_SHARE,
           timeoutMs: config.HTTP_TIMEOUT_MS,
           // Functions with minutes to run wait out a QBO 429 (twice at most) instead of failing the whole run.
