@@ -95,6 +95,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     [
       { method: 'POST', path: '/webhooks/quickbooks', handler: (event) => call('webhook', 'webhook')(event) },
       { method: 'GET', path: '/oauth/{provider}/{step}', handler: (event) => call('oauth', 'oauth')(event) },
+      // Pipedrive's app-uninstall notice (decision 32).
+      { method: 'DELETE', path: '/oauth/pipedrive/callback', handler: (event) => call('oauth', 'oauth')(event) },
       { method: 'GET', path: '/health', handler: (event) => health(event.queryStringParameters ?? {}, 'html') },
       { method: 'GET', path: '/health.json', handler: (event) => health(event.queryStringParameters ?? {}, 'json') },
       {

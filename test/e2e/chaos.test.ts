@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type ChaosReport, runChaos } from '../../bench/chaos/chaos';
 import { dynamoEndpoint } from '../helpers/dynamodb';
+import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { sqsEndpoint } from '../helpers/sqs';
+
+const conformance = guardPipedriveConformance();
 
 /**
  * Issue #8 in small: the same chaos run as `npm run chaos` (every fault at once, then CDC poll and
@@ -50,6 +53,10 @@ describe('the connector under chaos', () => {
   it('can explain every dead letter by an injected fault, and its customer is in sync anyway', () => {
     for (const letter of report.checks.deadLetters.messages)
       expect(letter).toMatchObject({ explained: true, inSync: true });
+  });
+
+  it('sent only spec-valid requests to Pipedrive and got spec-valid answers (faults aside)', () => {
+    conformance.expectConforming();
   });
 
   it('went quiet after every phase', () => {
