@@ -59,7 +59,7 @@ export async function handlePipedriveUninstall(
   const disconnected: string[] = [];
   for (const connection of await deps.connections.list()) {
     const pipedrive = connection.pipedrive;
-    if (pipedrive?.auth !== 'oauth' || pipedrive.companyId !== companyId) continue;
+    if (pipedrive?.auth !== 'oauth' || String(pipedrive.companyNumber) !== companyId) continue;
     await deps.connections.setStatus(
       connection.realmId,
       'needs_reauth',
