@@ -194,7 +194,7 @@ export class OAuthFlow {
       const me = await new PipedriveClient(
         {
           apiDomain: tokens.apiDomain,
-          allowHosts: this.config.pipedriveAllowHosts ?? [],
+          allowHosts: [...(this.config.pipedriveAllowHosts ?? []), ...(this.config.pipedrive?.allowApiHosts ?? [])],
           timeoutMs: this.config.qbo.timeoutMs,
         },
         {
