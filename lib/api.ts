@@ -69,6 +69,19 @@ export class ConnectorApi extends Construct {
       methods: [HttpMethod.GET],
       integration: new HttpLambdaIntegration('OAuth', functions.oauth),
     });
+    // Pipedrive's app-uninstall notice: a DELETE with the app's Basic auth, checked by the function (decision 32).
+    const uninstallRoutes = this.httpApi.addRoutes({
+      path: '/oauth/pipedrive/callback',
+      methods: [HttpMethod.DELETE],
+      integration: new HttpLambdaIntegration('PipedriveUninstall', functions.oauth),
+    });
+    for (const route of uninstallRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason:
+          "Pipedrive's uninstall notice carries HTTP Basic auth of the app's client id and secret, which the function compares in constant time before changing anything",
+      });
+    }
     for (const route of webhookRoutes) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions::AwsSolutions-APIG4',

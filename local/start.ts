@@ -9,6 +9,7 @@ import { LinkStore } from '../functions/store/link-store';
 import { tableNamed } from '../functions/platform/table';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { recordPipedriveTrafficTo } from './conformance/pipedrive-recorder';
 import { progressReporter } from './shared/progress-bar';
 import { startLocalStack } from './stack/local-stack';
 import { DEFAULT_LOCAL_STATE_FILE } from './stack/local-state';
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const { once, port } = startOptions();
   if (!(await portIsFree(port))) fail(portInUseMessage(port));
+  // Every Pipedrive exchange as JSON lines, for `npm run conformance` (decision 30).
+  const recording = process.env.ML_CONNECTOR_PIPEDRIVE_RECORDING;
+  if (recording) recordPipedriveTrafficTo(recording);
   const stack = await startLocalStack({
     port,
     qboSeedCount: 40,

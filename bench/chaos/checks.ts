@@ -16,13 +16,30 @@ export interface Mismatch {
   problem: string;
 }
 
-/** The part of an organization the mapping owns, in the shape the connector sends it. */
+const ADDRESS_PARTS = [
+  'street_number',
+  'route',
+  'subpremise',
+  'sublocality',
+  'locality',
+  'admin_area_level_1',
+  'admin_area_level_2',
+  'country',
+  'postal_code',
+] as const;
+
+/**
+ * The part of an organization the mapping owns, as Pipedrive keeps it: an address part left out of
+ * the body is null, and `{ value: '' }` is no address at all (decision 29).
+ */
 function sentShape(body: { name: string; address: unknown; custom_fields: Record<string, unknown> }) {
-  const address = body.address;
-  const parts =
-    typeof address === 'object' && address !== null
-      ? Object.fromEntries(Object.entries(address).filter(([key]) => key !== 'formatted_address'))
-      : null;
+  const address = new Map<string, unknown>(
+    typeof body.address === 'object' && body.address !== null ? Object.entries(body.address) : [],
+  );
+  const value = address.get('value');
+  const entries: [string, unknown][] = [['value', value]];
+  for (const part of ADDRESS_PARTS) entries.push([part, address.get(part) ?? null]);
+  const parts = typeof value === 'string' && value !== '' ? Object.fromEntries(entries) : null;
   return { name: body.name, address: parts, custom_fields: body.custom_fields };
 }
 

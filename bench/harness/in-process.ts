@@ -97,7 +97,12 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     { ledger: stores.ledger, now: () => clock.now(), sleep },
   );
   const pipedrive = new PipedriveClient(
-    { apiDomain: info.apiBaseUrl, allowHosts: [new URL(info.apiBaseUrl).host], timeoutMs: 30_000 },
+    {
+      apiDomain: info.apiBaseUrl,
+      allowHosts: [info.apiBaseUrl, info.apiTokenBaseUrl].map((url) => new URL(url).host),
+      apiTokenHost: info.apiTokenBaseUrl,
+      timeoutMs: 30_000,
+    },
     { kind: 'api-token', apiToken: info.apiToken },
     governor,
   );

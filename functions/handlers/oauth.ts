@@ -2,18 +2,19 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { escapeHtml } from '../platform/html';
 import { METRICS } from '../platform/metric-names';
 import { OAuthFlow, type OAuthOutcome } from '../platform/oauth-flow';
+import { handlePipedriveUninstall } from '../platform/pipedrive-uninstall';
 import { log, logger, metrics } from '../platform/powertools';
 import { linkSigningKey } from '../platform/secrets';
 import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
-import { PipedrivePlan } from '../store/connections';
+import { ConnectionStore, PipedrivePlan } from '../store/connections';
 import { KmsTokenCipher } from '../store/kms-token-cipher';
 import { pipedriveOAuthConfig, quickBooksOAuthConfig, RuntimeConfig } from './shared/runtime-config';
 
@@ -70,7 +71,35 @@ function render(outcome: OAuthOutcome): APIGatewayProxyStructuredResultV2 {
   };
 }
 
+/** Pipedrive's app-uninstall notice: `DELETE /oauth/pipedrive/callback` with Basic auth (decision 32). */
+const UninstallEvent = z.looseObject({
+  rawPath: z.literal('/oauth/pipedrive/callback'),
+  requestContext: z.looseObject({ http: z.looseObject({ method: z.literal('DELETE') }) }),
+  headers: z.record(z.string(), z.string().optional()).default({}),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().default(false),
+});
+
+async function uninstall(event: z.infer<typeof UninstallEvent>): Promise<APIGatewayProxyStructuredResultV2> {
+  const body = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const outcome = await handlePipedriveUninstall(
+    {
+      connections: new ConnectionStore(tableNamed(config.TABLE_NAME)),
+      oauth: await pipedriveOAuthConfig(config),
+      now: Date.now,
+      log,
+    },
+    { authorization: event.headers.authorization, body },
+  );
+  // The NeedsReauth alarm fires now rather than at the next hourly token upkeep.
+  if (outcome.disconnected.length > 0)
+    metrics.addMetric(METRICS.needsReauth, MetricUnit.Count, outcome.disconnected.length);
+  return { statusCode: outcome.status, headers: { 'cache-control': 'no-store' }, body: '' };
+}
+
 export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStructuredResultV2> {
+  const uninstallEvent = UninstallEvent.safeParse(event);
+  if (uninstallEvent.success) return uninstall(uninstallEvent.data);
   const parsed = HttpEvent.safeParse(event);
   const route = parsed.success ? Route.safeParse(parsed.data.rawPath.split('/').filter(Boolean)) : undefined;
   if (!parsed.success || !route?.success)

@@ -17,7 +17,7 @@ import {
   SearchHit,
 } from './entities';
 import { classifyPipedriveResponse } from './faults';
-import { API_PREFIX, OPERATIONS, type PipedriveOperation } from './operations';
+import { API_PREFIX, API_TOKEN_HOST, OPERATIONS, type PipedriveOperation } from './operations';
 
 /** Where the client gets its bearer token; refreshing is single-flight across every process (the token lifecycle). */
 export interface AccessTokenSource {
@@ -49,6 +49,12 @@ export interface PipedriveClientConfig {
   apiDomain: string;
   /** Hosts allowed besides `*.pipedrive.com` (the sandbox); empty in production. */
   allowHosts?: readonly string[];
+  /**
+   * Where API-token v1 calls go (`/v1/…`), as in the official SDK: `https://api.pipedrive.com` by
+   * default; the sandbox's API-token listener locally. Unset with a non-Pipedrive (sandbox) origin,
+   * they go to `${origin}/api/v1`, which every host serves (decision 31).
+   */
+  apiTokenHost?: string;
   timeoutMs: number;
   /** Records per list page; the cost is per request whatever the size, so the maximum. */
   pageSize?: number;
@@ -109,6 +115,8 @@ export class PipedriveClient {
   /** Tokens those requests cost by the specs' `x-token-cost` (what the governor reserved), for metrics and audit. */
   tokensSpent = 0;
   private readonly origin: string;
+  /** The origin and prefix v1 calls use for this auth type (decision 31). */
+  private readonly v1Base: string;
   private readonly pageSize: number;
 
   constructor(
@@ -117,7 +125,14 @@ export class PipedriveClient {
     private readonly gate: RequestGate,
     private readonly fetchImpl: Fetch = fetch,
   ) {
-    this.origin = assertPipedriveApiDomain(config.apiDomain, { allowHosts: config.allowHosts ?? [] });
+    const allowHosts = config.allowHosts ?? [];
+    this.origin = assertPipedriveApiDomain(config.apiDomain, { allowHosts });
+    if (auth.kind === 'oauth') this.v1Base = `${this.origin}${API_PREFIX.v1OAuth}`;
+    else if (config.apiTokenHost !== undefined)
+      this.v1Base = `${assertPipedriveApiDomain(config.apiTokenHost, { allowHosts })}${API_PREFIX.v1ApiToken}`;
+    else if (new URL(this.origin).hostname.endsWith('.pipedrive.com'))
+      this.v1Base = `${API_TOKEN_HOST}${API_PREFIX.v1ApiToken}`;
+    else this.v1Base = `${this.origin}${API_PREFIX.v1OAuth}`;
     this.pageSize = Math.min(config.pageSize ?? PIPEDRIVE_MAX_PAGE, PIPEDRIVE_MAX_PAGE);
   }
 
@@ -311,7 +326,8 @@ export class PipedriveClient {
       // Percent-encoding (%20), not form encoding (+), so a term with spaces or '+' survives.
       if (value !== undefined) query.push(`${key}=${encodeURIComponent(value)}`);
     }
-    return `${this.origin}${API_PREFIX[operation.api]}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+    const base = operation.api === 'v1' ? this.v1Base : `${this.origin}${API_PREFIX.v2}`;
+    return `${base}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
   }
 
   private credential(): Promise<string> {

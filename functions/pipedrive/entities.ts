@@ -11,11 +11,15 @@ const text = z
   .max(255)
   .refine((value) => value.trim().length > 0, 'must not be empty');
 const id = z.number().int().positive();
-const part = z.string().max(255).nullable();
+const part = z.string().max(255).optional();
 
-/** The whole v2 address: every part is sent, because parts left out become null, on PATCH too ([MIG]). */
+/**
+ * The v2 address as the spec types it: a non-nullable object of strings. Parts left out become null,
+ * on PATCH too ([MIG]), so a part is left out rather than sent as null; `{ value: '' }` clears the
+ * whole address (decision 29).
+ */
 export const AddressWrite = z.strictObject({
-  value: text,
+  value: z.string().max(255),
   street_number: part,
   route: part,
   subpremise: part,
@@ -39,7 +43,7 @@ const shared = {
 
 export const OrganizationCreate = z.strictObject({
   name: text,
-  address: AddressWrite.nullable().optional(),
+  address: AddressWrite.optional(),
   ...shared,
 });
 export type OrganizationCreate = z.input<typeof OrganizationCreate>;

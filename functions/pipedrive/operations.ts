@@ -4,8 +4,13 @@ export type ApiVersion = keyof typeof TOKEN_COSTS;
 /** `METHOD /path` of an operation in that version's spec. */
 export type OperationKey<A extends ApiVersion> = keyof (typeof TOKEN_COSTS)[A] & string;
 
-/** Where each spec's paths live on the company domain. */
-export const API_PREFIX: Readonly<Record<ApiVersion, string>> = { v2: '/api/v2', v1: '/v1' };
+/**
+ * Where each spec's paths live, as the official SDK builds them (decision 31): v2 under `/api/v2`;
+ * v1 under `${api_domain}/api/v1` with OAuth, and `https://api.pipedrive.com/v1` with an API token.
+ */
+export const API_PREFIX = { v2: '/api/v2', v1OAuth: '/api/v1', v1ApiToken: '/v1' } as const;
+/** The host the SDK sends API-token v1 calls to. */
+export const API_TOKEN_HOST = 'https://api.pipedrive.com';
 
 /** One Pipedrive API operation as the governor and the client see it. */
 export interface PipedriveOperation {

@@ -25,6 +25,8 @@ export interface ConnectionClientsConfig {
   pipedriveOAuth: PipedriveOAuthConfig | undefined;
   /** Hosts Pipedrive calls may go to besides `*.pipedrive.com` (the local sandbox); empty in production. */
   pipedriveAllowHosts: readonly string[];
+  /** Where API-token v1 calls go, when not `https://api.pipedrive.com` (the local stack's sandbox; decision 31). */
+  pipedriveApiTokenHost?: string;
   budgetShare: number;
   /** How long Pipedrive's Cloudflare 403 stops every call to the company (default 1 h, decision 32). */
   pipedriveBlockMs?: number;
@@ -213,6 +215,7 @@ export class ConnectionClientFactory {
         allowHosts: config.pipedriveAllowHosts,
         timeoutMs: config.timeoutMs,
         ...(config.pipedriveBlockMs !== undefined ? { hardStopMs: config.pipedriveBlockMs } : {}),
+        ...(config.pipedriveApiTokenHost !== undefined ? { apiTokenHost: config.pipedriveApiTokenHost } : {}),
       },
       auth,
       governor,

@@ -251,6 +251,36 @@ export class OAuthFlow {
     );
   }
 
+  /** Pipedrive's numeric company id, which its uninstall notice names (decision 32); undefined if `users/me` fails. */
+  private async pipedriveCompanyNumber(tokens: {
+    accessToken: string;
+    apiDomain: string;
+  }): Promise<number | undefined> {
+    try {
+      const me = await new PipedriveClient(
+        {
+          apiDomain: tokens.apiDomain,
+          allowHosts: [...(this.config.pipedriveAllowHosts ?? []), ...(this.config.pipedrive?.allowApiHosts ?? [])],
+          timeoutMs: this.config.qbo.timeoutMs,
+        },
+        {
+          kind: 'oauth',
+          tokens: {
+            accessToken: () => Promise.resolve(tokens.accessToken),
+            refreshAfterRejection: () => Promise.reject(new PermanentError('refused', { system: 'pipedrive' })),
+          },
+        },
+        { run: (_operation, send) => send() },
+      ).currentUser();
+      return me.company_id;
+    } catch (error) {
+      this.log.warn('Pipedrive users/me failed; an uninstall notice will not find this connection', {
+        kind: isConnectorError(error) ? error.kind : 'unknown',
+      });
+      return undefined;
+    }
+  }
+
   private async connectPipedrive(code: string, state: StoredState): Promise<OAuthOutcome> {
     const { realmId } = state;
     const connection = realmId ? await this.connections.get(realmId) : undefined;
@@ -273,6 +303,7 @@ export class OAuthFlow {
       { accessTokenExpiresAt: tokens.accessTokenExpiresAt, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt },
       this.now(),
     );
+    const companyNumber = await this.pipedriveCompanyNumber(tokens);
     await this.connections.setPipedrive(
       realmId,
       {
@@ -281,6 +312,7 @@ export class OAuthFlow {
         plan: this.config.pipedrivePlan,
         seats: this.config.pipedriveSeats,
         auth: 'oauth',
+        ...(companyNumber !== undefined ? { companyNumber } : {}),
       },
       this.now(),
     );

@@ -24,6 +24,8 @@ export const Connection = z.object({
       plan: PipedrivePlan,
       seats: z.number().int().positive(),
       auth: z.enum(['oauth', 'api-token']),
+      /** Pipedrive's numeric company id (`users/me`), which its app-uninstall notice names (decision 32). */
+      companyNumber: z.number().int().optional(),
     })
     .optional(),
   /** Custom-field keys created in Pipedrive, by our field name. */

@@ -1,6 +1,6 @@
 import type { CustomFieldId } from './pipedrive-fields';
-import type { MappedOrganization, MappedPerson } from './mapping';
-import type { OrganizationBody, PersonBody } from './ports';
+import type { MappedAddress, MappedOrganization, MappedPerson } from './mapping';
+import type { AddressBody, OrganizationBody, PersonBody } from './ports';
 
 /** The connection's custom-field keys and enum option ids, as stored. */
 export interface FieldKeys {
@@ -16,6 +16,20 @@ function key(fields: FieldKeys, id: CustomFieldId): string {
   return value;
 }
 
+/** What clears an organization's address in v2: an empty `value`, every part left out (so null, [MIG]); decision 29. */
+export const CLEARED_ADDRESS: Readonly<AddressBody> = Object.freeze({ value: '' });
+
+/**
+ * The address as the v2 spec types it: an object of strings, never null. A part the mapping has no
+ * value for is left out, which Pipedrive stores as null ([MIG]), the same as the mapping's null.
+ */
+export function addressBody(address: MappedAddress | null): AddressBody {
+  if (address === null) return { ...CLEARED_ADDRESS };
+  const body: AddressBody = { value: address.value };
+  for (const [part, value] of Object.entries(address)) if (value !== null) Object.assign(body, { [part]: value });
+  return body;
+}
+
 /** The v2 organization body: our field names become the connection's 40-character keys; enums become option ids. */
 export function organizationBody(organization: MappedOrganization, fields: FieldKeys): OrganizationBody {
   const statusOption = fields.fieldOptions.quickbooksStatus?.[organization.quickbooksStatus];
@@ -23,7 +37,7 @@ export function organizationBody(organization: MappedOrganization, fields: Field
     throw new MissingFieldKeyError(`the QuickBooks status option ${organization.quickbooksStatus} has no id yet`);
   return {
     name: organization.name,
-    address: organization.address,
+    address: addressBody(organization.address),
     custom_fields: {
       [key(fields, 'quickbooksId')]: organization.quickbooksId,
       [key(fields, 'openBalance')]: organization.openBalance,

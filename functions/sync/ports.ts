@@ -22,9 +22,12 @@ export interface QuickBooksReader {
   childrenOf(parentIds: readonly string[]): Promise<QboCustomer[]>;
 }
 
+/** The v2 address as sent: parts that are absent are left out (never null); `{ value: '' }` clears it. */
+export type AddressBody = { value: string } & Partial<Record<Exclude<keyof MappedAddress, 'value'>, string>>;
+
 export interface OrganizationBody {
   name: string;
-  address: MappedAddress | null;
+  address: AddressBody;
   custom_fields: Record<string, unknown>;
 }
 

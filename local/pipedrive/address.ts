@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import { ADDRESS_PARTS, type Address } from './store';
 
-const part = z.string().max(255).nullable().optional();
+/** The spec types every part as a non-nullable string: null is refused, as Pipedrive's strict v2 validation may. */
+const part = z.string().max(255).optional();
 
 /**
  * An address as v2 accepts it: only `value` is required, and every part not sent becomes null,
  * on POST and on PATCH alike ([MIG]). `formatted_address` is computed by Pipedrive, so it is not
- * accepted (the request schema does not list it).
+ * accepted (the request schema does not list it). The object itself is not nullable in the spec;
+ * an empty `value` with no parts clears the address (decision 29).
  */
 export const AddressInput = z.strictObject({
-  value: z.string().min(1).max(255),
+  value: z.string().max(255),
   street_number: part,
   route: part,
   subpremise: part,
@@ -22,8 +24,12 @@ export const AddressInput = z.strictObject({
 });
 export type AddressInput = z.infer<typeof AddressInput>;
 
-/** The stored address: parts not sent are null. Without a geocoder, `formatted_address` repeats `value`. */
-export function toAddress(input: AddressInput): Address {
+/**
+ * The stored address: parts not sent are null. Without a geocoder, `formatted_address` repeats `value`.
+ * An empty `value` is no address at all: every part not sent is null too, so nothing is left (decision 29).
+ */
+export function toAddress(input: AddressInput): Address | null {
+  if (input.value.trim() === '' && ADDRESS_PARTS.every((key) => !input[key])) return null;
   const address: Address = {
     value: input.value,
     formatted_address: input.value,

@@ -4,7 +4,7 @@ import { budgetOf } from './config';
 import type { SandboxCore } from './core';
 import { installSystemFields } from './field-definitions';
 import { fieldViewV2 } from './field-views';
-import { issueGrant, type TokenResponse } from './oauth-tokens';
+import { issueGrant, revokeGrant, type TokenResponse } from './oauth-tokens';
 import { viewOrganization } from './organizations';
 import { viewPerson } from './persons';
 import { seed, type SeedResult } from './seed';
@@ -18,7 +18,12 @@ export const ClockInput = z.strictObject({
 });
 export type ClockInput = z.input<typeof ClockInput>;
 
-export const SpendInput = z.strictObject({ tokens: z.number().int().min(1) });
+export const UninstallInput = z.strictObject({
+  callbackUrl: z.url().optional(),
+  userId: z.number().int().positive().default(1),
+});
+
+const SpendInput = z.strictObject({ tokens: z.number().int().min(1) });
 
 /** Everything the control API offers, callable in-process as well. */
 export class SandboxControl {
@@ -95,6 +100,35 @@ export class SandboxControl {
   grantOAuth(): TokenResponse {
     const { core } = this;
     return issueGrant(core, core.config.oauth.clientId, core.config.oauth.scope, core.clock.now());
+  }
+
+  /**
+   * The user uninstalls the app: every OAuth grant is revoked and, as Pipedrive's OAuth server does,
+   * a `DELETE` with JSON `{ client_id, company_id, user_id, timestamp }` and HTTP Basic auth of the
+   * client id and secret goes to the app's callback URL (the first redirect URI unless given;
+   * https://pipedrive.readme.io/docs/app-uninstallation). Returns what the app answered.
+   */
+  async uninstallApp(input: unknown): Promise<{ callbackUrl: string; status: number }> {
+    const { core } = this;
+    const { callbackUrl, userId } = UninstallInput.parse(input);
+    const url = callbackUrl ?? core.config.oauth.redirectUris[0] ?? '';
+    for (const refreshToken of core.store.refreshTokens.keys()) revokeGrant(core, refreshToken);
+    const { clientId, clientSecret } = core.config.oauth;
+    const response = await fetch(url, {
+      method: 'DELETE',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      },
+      body: JSON.stringify({
+        client_id: clientId,
+        company_id: core.config.companyId,
+        user_id: userId,
+        timestamp: new Date(core.clock.now()).toISOString(),
+      }),
+    });
+    await response.arrayBuffer();
+    return { callbackUrl: url, status: response.status };
   }
 
   /** Empties the company and forgets all limits, counters, faults and OAuth grants; the options stay. */
@@ -214,6 +248,13 @@ export function controlRouter(control: SandboxControl, core: SandboxCore): Route
       '/_sandbox/oauth/grant',
       action(() => control.grantOAuth(), 201),
     )
+    .add('POST', '/_sandbox/uninstall', async (request) => {
+      try {
+        return json(200, await control.uninstallApp(body(request)));
+      } catch (error) {
+        return problem(error);
+      }
+    })
     .add(
       'POST',
       '/_sandbox/reset',

@@ -27,6 +27,8 @@ export interface SandboxCore {
   readonly latency: Latency;
   /** `http://host:port`, the sandbox's own origin (what OAuth returns as `api_domain`). */
   baseUrl: string;
+  /** `http://host:port` of the API-token host listener (what `api.pipedrive.com` is in production). */
+  apiTokenBaseUrl: string;
 }
 
 /** Who is calling: a user's API token or an OAuth grant. */
@@ -61,4 +63,6 @@ export interface Exchange {
   response: SandboxResponse;
   /** The spec operation that answered, when the request reached one. */
   operation: Pick<OperationRef, 'api' | 'operationId' | 'method' | 'path'> | undefined;
+  /** The answer is an injected fault (or a dropped connection), not the sandbox's own. */
+  faulted: boolean;
 }

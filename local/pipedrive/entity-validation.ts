@@ -26,12 +26,12 @@ const shared = {
 /** POST /api/v2/organizations: only `name` is required ([MIG]; the spec's `required: [title]` is a bug). */
 export const OrganizationCreate = z.strictObject({
   name: nonBlank,
-  address: AddressInput.nullable().optional(),
+  address: AddressInput.optional(),
   ...shared,
 });
 export const OrganizationPatch = z.strictObject({
   name: nonBlank.optional(),
-  address: AddressInput.nullable().optional(),
+  address: AddressInput.optional(),
   ...shared,
 });
 export type OrganizationPatch = z.infer<typeof OrganizationPatch>;

@@ -28,8 +28,10 @@ export interface PipedriveSandboxOptions extends SandboxConfigInput {
 
 /** Exactly what a client needs to talk to this sandbox as if it were a Pipedrive company. */
 export interface PipedriveSandboxDescription {
-  /** The company's origin, like OAuth's `api_domain`: append `/api/v2/…` or `/v1/…`. */
+  /** The company's origin, like OAuth's `api_domain`: append `/api/v2/…` or `/api/v1/…` (no bare `/v1` here). */
   apiBaseUrl: string;
+  /** The API-token host, like `https://api.pipedrive.com`: `/api/v2/…`, `/api/v1/…` and `/v1/…` (decision 31). */
+  apiTokenBaseUrl: string;
   apiToken: string;
   companyId: number;
   plan: Plan;
@@ -39,8 +41,11 @@ export interface PipedriveSandboxDescription {
 }
 
 export interface PipedriveSandbox {
+  /** The company domain (OAuth's `api_domain`). */
   url: string;
   port: number;
+  /** The API-token host (`api.pipedrive.com`), a second loopback listener sharing the same company. */
+  apiTokenUrl: string;
   clock: SandboxClock;
   config: SandboxConfig;
   /** The company's data, for tests to read (and, carefully, to change). */
@@ -61,6 +66,7 @@ function description(core: SandboxCore): PipedriveSandboxDescription {
   const { baseUrl, config } = core;
   return {
     apiBaseUrl: baseUrl,
+    apiTokenBaseUrl: core.apiTokenBaseUrl,
     apiToken: config.apiToken,
     companyId: config.companyId,
     plan: config.plan,
@@ -74,6 +80,20 @@ function description(core: SandboxCore): PipedriveSandboxDescription {
     },
     controlUrl: `${baseUrl}/_sandbox`,
   };
+}
+
+/** Observers of every sandbox this process starts (the conformance recorder); see observeEveryPipedriveSandbox. */
+const everySandbox = new Set<(exchange: Exchange, sandbox: { url: string }) => void>();
+
+/**
+ * Calls `listener` after every API and OAuth answer of every Pipedrive sandbox started in this
+ * process, including those a local stack or a chaos run starts inside; returns an unsubscribe function.
+ */
+export function observeEveryPipedriveSandbox(
+  listener: (exchange: Exchange, sandbox: { url: string }) => void,
+): () => void {
+  everySandbox.add(listener);
+  return () => everySandbox.delete(listener);
 }
 
 /** Starts a Pipedrive company sandbox on loopback, in-process. */
@@ -95,18 +115,35 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
     random: new SeededRandom(config.faultSeed),
     latency: new Latency(latencyOption ?? false),
     baseUrl: '',
+    apiTokenBaseUrl: '',
   };
   const listeners = new Set<(exchange: Exchange) => void>();
   const describe = () => description(core);
   const control = new SandboxControl(core, describe);
-  const handler = createHandler(core, control, (exchange) => {
+  const notify = (url: () => string) => (exchange: Exchange) => {
     for (const listener of listeners) listener(exchange);
-  });
+    for (const listener of everySandbox) listener(exchange, { url: url() });
+  };
+  const handler = createHandler(
+    core,
+    control,
+    notify(() => core.baseUrl),
+  );
   const server = await serve(handler, { port: port ?? 0, host: host ?? '127.0.0.1' });
   core.baseUrl = server.url;
+  // On loopback the two hosts are told apart by port: a Host header would not survive every client (decision 31).
+  const apiTokenHandler = createHandler(
+    core,
+    control,
+    notify(() => core.apiTokenBaseUrl),
+    'api-token-host',
+  );
+  const apiTokenServer = await serve(apiTokenHandler, { port: 0, host: host ?? '127.0.0.1' });
+  core.apiTokenBaseUrl = apiTokenServer.url;
   return {
     url: server.url,
     port: server.port,
+    apiTokenUrl: apiTokenServer.url,
     clock,
     config,
     store,
@@ -120,7 +157,9 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => server.close(),
+    close: async () => {
+      await Promise.all([server.close(), apiTokenServer.close()]);
+    },
   };
 }
 

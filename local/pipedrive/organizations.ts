@@ -133,7 +133,7 @@ function applyPatch(
   if (patch.visible_to !== undefined) organization.visible_to = patch.visible_to;
   if (patch.label_ids !== undefined) organization.label_ids = patch.label_ids;
   // A PATCH address replaces the whole object: parts not sent become null ([MIG]).
-  if (patch.address !== undefined) organization.address = patch.address === null ? null : toAddress(patch.address);
+  if (patch.address !== undefined) organization.address = toAddress(patch.address);
   applyCustomFields(organization.custom_fields, customFields);
   if (Object.keys(patch).length > 0) organization.update_time = now;
 }

@@ -14,7 +14,16 @@ import { failure } from './responses';
 import { searchRoutes } from './search';
 import { userRoutes } from './users';
 
-export const API_PREFIX = { v2: '/api/v2', v1: '/v1' } as const;
+/**
+ * Where each spec is served. v1 is under `/api/v1` on every host; the bare `/v1` only on the API-token
+ * host (`api.pipedrive.com`, where the official SDK sends API-token v1 calls), never on an OAuth
+ * company domain (decision 31).
+ */
+export const API_PREFIX = { v2: '/api/v2', v1: '/api/v1' } as const;
+export const API_TOKEN_HOST_V1_PREFIX = '/v1';
+
+/** Which of Pipedrive's hosts a listener plays: a company domain (OAuth's `api_domain`) or `api.pipedrive.com`. */
+export type SandboxHost = 'company-domain' | 'api-token-host';
 
 /** Every API operation the sandbox serves. Search routes come first so `/organizations/search` is not an id. */
 export function apiRoutes(): ApiRoute[] {
@@ -60,13 +69,17 @@ export function createHandler(
   core: SandboxCore,
   control: SandboxControl,
   notify: (exchange: Exchange) => void,
+  host: SandboxHost = 'company-domain',
 ): RouteHandler {
   const api = new Router();
   const operations = new Map<RouteHandler, Operation>();
   for (const route of apiRoutes()) {
     const handler: RouteHandler = (request) => runApi(core, route, request);
     operations.set(handler, { api: route.api, method: route.method, path: route.path, operationId: route.operationId });
-    api.add(route.method, API_PREFIX[route.api] + route.path.replace(/\{(\w+)\}/g, ':$1'), handler);
+    const template = route.path.replace(/\{(\w+)\}/g, ':$1');
+    api.add(route.method, API_PREFIX[route.api] + template, handler);
+    if (route.api === 'v1' && host === 'api-token-host')
+      api.add(route.method, API_TOKEN_HOST_V1_PREFIX + template, handler);
   }
   const oauth = new Router()
     .add('GET', '/oauth/authorize', (request) => authorize(core, request))
@@ -103,7 +116,7 @@ export function createHandler(
       : typeof found === 'object'
         ? operations.get(found.handler)
         : oauthOperation(request);
-    notify({ request, response, operation });
+    notify({ request, response, operation, faulted: faulted.has(request) || response.reset === true });
     return response;
   };
 }

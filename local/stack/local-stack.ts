@@ -105,6 +105,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     [
       { method: 'POST', path: '/webhooks/quickbooks', handler: (event) => call('webhook', 'webhook')(event) },
       { method: 'GET', path: '/oauth/{provider}/{step}', handler: (event) => call('oauth', 'oauth')(event) },
+      // Pipedrive's app-uninstall notice (decision 32).
+      { method: 'DELETE', path: '/oauth/pipedrive/callback', handler: (event) => call('oauth', 'oauth')(event) },
       { method: 'GET', path: '/health', handler: (event) => health(event.queryStringParameters ?? {}, 'html') },
       { method: 'GET', path: '/health.json', handler: (event) => health(event.queryStringParameters ?? {}, 'json') },
       {
@@ -248,7 +250,9 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     PIPEDRIVE_REDIRECT_URI: pipedriveRedirect,
     PIPEDRIVE_AUTHORIZE_URL: pdInfo.oauth.authorizeUrl,
     PIPEDRIVE_TOKEN_URL: pdInfo.oauth.tokenUrl,
-    PIPEDRIVE_ALLOW_HOSTS: new URL(pdInfo.apiBaseUrl).host,
+    PIPEDRIVE_ALLOW_HOSTS: [pdInfo.apiBaseUrl, pdInfo.apiTokenBaseUrl].map((url) => new URL(url).host).join(','),
+    // API-token v1 calls go where the SDK sends them: the sandbox's `api.pipedrive.com` (decision 31).
+    PIPEDRIVE_API_TOKEN_HOST: pdInfo.apiTokenBaseUrl,
   });
   loaded.handlers = {
     webhook: loadHandler(join(HANDLERS, 'webhook')),

@@ -3,7 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { type ChaosReport, runChaos } from '../../bench/chaos/chaos';
 import { formatReport } from '../../bench/chaos/report';
 import { dynamoEndpoint } from '../helpers/dynamodb';
+import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { sqsEndpoint } from '../helpers/sqs';
+
+const conformance = guardPipedriveConformance();
 
 /**
  * `CHAOS_CPU_LOAD=N` / `CHAOS_LATENCY_MS=MS`: the run's own busy loops and added latency (issue #13);
@@ -78,6 +81,10 @@ describe('the connector under chaos', () => {
     expect(report.throttling?.qbo429).toBeGreaterThan(0);
     expect(report.checks.deadLetters.causedByRateLimits).toBe(0);
     for (const letter of report.checks.deadLetters.messages) expect(letter.rateLimited).toBe(false);
+  });
+
+  it('sent only spec-valid requests to Pipedrive and got spec-valid answers (faults aside)', () => {
+    conformance.expectConforming();
   });
 
   it('went quiet after every phase', () => {

@@ -9,6 +9,9 @@ import { dynamoEndpoint } from '../helpers/dynamodb';
 import { captureOutput } from '../helpers/lambda-env';
 import { control } from '../helpers/quickbooks-sandbox';
 import { localSqsClient, sqsEndpoint } from '../helpers/sqs';
+import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
+
+const conformance = guardPipedriveConformance();
 
 const dir = mkdtempSync(join(tmpdir(), 'ml-connector-cli-'));
 const stateFile = join(dir, 'local.json');
@@ -244,4 +247,8 @@ describe('the ml-connector CLI against the local stack', () => {
       expect(help.out).toContain(`Usage: ml-connector ${command}`);
     }
   }, 30_000);
+
+  it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
+    conformance.expectConforming();
+  });
 });

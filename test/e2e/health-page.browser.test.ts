@@ -8,6 +8,9 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { dynamoEndpoint } from '../helpers/dynamodb';
 import { sqsEndpoint } from '../helpers/sqs';
+import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
+
+const conformance = guardPipedriveConformance();
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SEEDED = 6;
@@ -149,4 +152,8 @@ describe('the sync-health page in a browser', () => {
     expect(await page.getByRole('heading', { name: /full history/ }).count()).toBe(0);
     await page.close();
   }, 30_000);
+
+  it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
+    conformance.expectConforming();
+  });
 });

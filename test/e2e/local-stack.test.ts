@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { control } from '../helpers/quickbooks-sandbox';
 import { dynamoEndpoint } from '../helpers/dynamodb';
+import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { sqsEndpoint } from '../helpers/sqs';
+
+const conformance = guardPipedriveConformance();
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -74,4 +77,8 @@ describe('the local stack', () => {
     expect(page).toContain('Customer ' + created.Customer.Id + ': full history');
     expect(page).toMatch(/class="updated">updated/);
   }, 60_000);
+
+  it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
+    conformance.expectConforming();
+  });
 });

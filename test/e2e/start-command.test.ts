@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portInUseMessage } from '../../local/start-options';
 import { isLoopback, listeningSockets, processTree } from '../helpers/listening-sockets';
+import { conformanceReport } from '../../local/conformance/pipedrive-spec-check';
+import { readRecording } from '../../local/conformance/run';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -82,7 +84,11 @@ describe('npm start without Java', () => {
 describe('npm start -- --once', () => {
   it('runs the whole scenario, exits 0 with every customer in sync, and ends stdout with the JSON summary', async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
-    const result = await npmStart(['--once', '--port', '0'], { ML_CONNECTOR_LOCAL_STATE: stateFile });
+    const recording = join(stateFile, '..', 'pipedrive.jsonl');
+    const result = await npmStart(['--once', '--port', '0'], {
+      ML_CONNECTOR_LOCAL_STATE: stateFile,
+      ML_CONNECTOR_PIPEDRIVE_RECORDING: recording,
+    });
     expect(result.code).toBe(0);
     const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
     const summary = JSON.parse(lastLine) as Record<string, number>;
@@ -100,6 +106,11 @@ describe('npm start -- --once', () => {
     expect(summary.failed).toBe(0);
     expect((summary.inSync ?? 0) + (summary.excluded ?? 0)).toBe(summary.customers);
     expect(summary.pipedriveTokens).toBeGreaterThan(0);
+    // Every Pipedrive request it made, and every answer, is valid against the official specs (decision 30).
+    const report = conformanceReport(readRecording(recording));
+    console.log(`npm start -- --once: ${report.exchanges} Pipedrive exchanges`, report.operations);
+    expect(report.exchanges).toBeGreaterThan(50);
+    expect(report.violations).toEqual([]);
     // The CLI's pointer to the stack is gone with it.
     expect(existsSync(stateFile)).toBe(false);
   }, 180_000);

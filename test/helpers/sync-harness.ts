@@ -78,7 +78,12 @@ export async function startSyncHarness(seed: { count: number; seed: number } | f
     },
   );
   const pipedrive = new PipedriveClient(
-    { apiDomain: info.apiBaseUrl, allowHosts: [new URL(info.apiBaseUrl).host], timeoutMs: 5000 },
+    {
+      apiDomain: info.apiBaseUrl,
+      allowHosts: [info.apiBaseUrl, info.apiTokenBaseUrl].map((url) => new URL(url).host),
+      apiTokenHost: info.apiTokenBaseUrl,
+      timeoutMs: 5000,
+    },
     { kind: 'api-token', apiToken: info.apiToken },
     governor,
   );

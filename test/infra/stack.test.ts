@@ -197,7 +197,9 @@ describe('HTTP API', () => {
   it('routes the QuickBooks webhook and the OAuth steps', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/quickbooks' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /oauth/{provider}/{step}' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    // Pipedrive's app-uninstall notice (decision 32).
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'DELETE /oauth/pipedrive/callback' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
   });
 
   it('throttles and access-logs the default stage', () => {

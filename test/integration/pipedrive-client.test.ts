@@ -132,11 +132,8 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
         value: '530 Fifth Avenue, New York, NY 10036, United States',
         street_number: '530',
         route: 'Fifth Avenue',
-        subpremise: null,
-        sublocality: null,
         locality: 'New York',
         admin_area_level_1: 'NY',
-        admin_area_level_2: null,
         country: 'United States',
         postal_code: '10036',
       };
@@ -155,6 +152,9 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
         custom_fields: { [key('quickbooksStatus')]: fields.fieldOptions.quickbooksStatus?.Inactive },
       });
       expect(patched.address).toMatchObject({ street_number: '531', route: 'Fifth Avenue', postal_code: '10036' });
+      // An empty value with no parts clears the address (decision 29); null would be invalid against the spec.
+      const cleared = await client.updateOrganization(created.id, { address: { value: '' } });
+      expect(cleared.address).toBeNull();
       const read = await client.getOrganization(created.id, {
         customFieldKeys: [key('quickbooksId'), key('openBalance')],
       });

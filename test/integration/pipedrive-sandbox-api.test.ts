@@ -120,7 +120,7 @@ describe('organizations', () => {
       ],
     });
     const [loser, survivor] = seeded.organizations;
-    const merged = await api.put(`/v1/organizations/${loser?.id}/merge`, { merge_with_id: survivor?.id });
+    const merged = await api.put(`/api/v1/organizations/${loser?.id}/merge`, { merge_with_id: survivor?.id });
     expect(merged.status).toBe(200);
     expect(merged.body).toEqual({ success: true, data: { id: survivor?.id } });
     expect((await api.get(`/api/v2/organizations/${loser?.id}`)).status).toBe(404);
@@ -137,10 +137,10 @@ describe('organizations', () => {
       is_deleted: true,
       merged_into_id: survivor?.id,
     });
-    expect((await api.put(`/v1/organizations/${survivor?.id}/merge`, { merge_with_id: survivor?.id })).status).toBe(
+    expect((await api.put(`/api/v1/organizations/${survivor?.id}/merge`, { merge_with_id: survivor?.id })).status).toBe(
       400,
     );
-    expect((await api.put(`/v1/organizations/${survivor?.id}/merge`, { merge_with_id: '1' })).status).toBe(400);
+    expect((await api.put(`/api/v1/organizations/${survivor?.id}/merge`, { merge_with_id: '1' })).status).toBe(400);
   });
 });
 
@@ -273,7 +273,7 @@ describe('organization fields', () => {
         { id: 2, label: 'Inactive' },
       ],
     });
-    const v1 = await api.get<{ key: string; name: string; edit_flag: boolean }[]>('/v1/organizationFields');
+    const v1 = await api.get<{ key: string; name: string; edit_flag: boolean }[]>('/api/v1/organizationFields');
     expect(v1.body.data.find((field) => field.key === key)).toMatchObject({
       name: 'QuickBooks status',
       edit_flag: true,

@@ -34,10 +34,10 @@ async function scriptedSession(): Promise<void> {
   );
   const activeId = fields.body.data.find((field) => field.field_code === status)?.options?.[0]?.id;
   await api.get(`/api/v2/organizationFields/${qboId}`);
-  await api.get('/v1/organizationFields?start=0&limit=5');
-  const v1Fields = await api.get<{ id: number }[]>('/v1/organizationFields');
-  await api.get(`/v1/organizationFields/${v1Fields.body.data[0]?.id ?? 1}`);
-  await api.post('/v1/organizationFields', { name: 'Payment terms', field_type: 'varchar' });
+  await api.get('/api/v1/organizationFields?start=0&limit=5');
+  const v1Fields = await api.get<{ id: number }[]>('/api/v1/organizationFields');
+  await api.get(`/api/v1/organizationFields/${v1Fields.body.data[0]?.id ?? 1}`);
+  await api.post('/api/v1/organizationFields', { name: 'Payment terms', field_type: 'varchar' });
 
   const created: number[] = [];
   for (const name of ['Acme Tools', 'Blue Harbor', 'Cedar Labs']) {
@@ -76,8 +76,8 @@ async function scriptedSession(): Promise<void> {
   await api.get(`/api/v2/persons/search?term=Loner`);
   await api.get(`/api/v2/itemSearch/field?term=qbo-Blue%20Harbor&entity_type=organization&field=${qboId}&match=exact`);
 
-  await api.get('/v1/users/me');
-  await api.put(`/v1/organizations/${third}/merge`, { merge_with_id: second });
+  await api.get('/api/v1/users/me');
+  await api.put(`/api/v1/organizations/${third}/merge`, { merge_with_id: second });
   await api.delete(`/api/v2/organizations/${second}`);
   await api.delete(`/api/v2/persons/${person.body.data.id}`);
   await api.delete(`/api/v2/organizationFields/${balance}`);

@@ -23,9 +23,9 @@ describe('token ledger', () => {
     await api.patch(`/api/v2/organizations/${a.body.data.id}`, { name: 'A2' });
     await api.get(`/api/v2/itemSearch/field?term=1&entity_type=organization&field=${key}`);
     await api.get('/api/v2/organizations/search?term=A2');
-    await api.put(`/v1/organizations/${a.body.data.id}/merge`, { merge_with_id: b.body.data.id });
+    await api.put(`/api/v1/organizations/${a.body.data.id}/merge`, { merge_with_id: b.body.data.id });
     await api.delete(`/api/v2/organizations/${b.body.data.id}`);
-    await api.get('/v1/organizationFields');
+    await api.get('/api/v1/organizationFields');
     const invalid = await api.post('/api/v2/organizations', { name: 7 });
     expect(invalid.status).toBe(400);
     // Unauthenticated and unknown-path requests cost nothing.

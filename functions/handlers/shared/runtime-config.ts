@@ -31,6 +31,8 @@ export const RuntimeConfig = z.object({
   PIPEDRIVE_TOKEN_URL: z.url().optional(),
   /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
   PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
+  /** Where API-token v1 calls go (decision 31); only the local stack changes it, to the sandbox's API-token host. */
+  PIPEDRIVE_API_TOKEN_HOST: z.url().optional(),
   BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   /** How long Pipedrive's Cloudflare 403 stops every call to the company (decision 32). */
   PIPEDRIVE_BLOCK_MINUTES: z.coerce.number().positive().max(1440).default(60),
@@ -94,6 +96,7 @@ export function clientFactoryFor(
           qboOAuth: await quickBooksOAuthConfig(config),
           pipedriveOAuth: await pipedriveOAuthConfig(config),
           pipedriveAllowHosts: allowedPipedriveHosts(config),
+          ...(config.PIPEDRIVE_API_TOKEN_HOST ? { pipedriveApiTokenHost: config.PIPEDRIVE_API_TOKEN_HOST } : {}),
           budgetShare: config.BUDGET_SHARE,
           pipedriveBlockMs: config.PIPEDRIVE_BLOCK_MINUTES * 60_000,
           timeoutMs: config.HTTP_TIMEOUT_MS,
