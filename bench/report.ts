@@ -201,7 +201,7 @@ function failureNote(failures: Record<string, number>): string {
   return parts.length > 0 ? `failed receives: ${parts.join(', ')}` : 'no failed receive';
 }
 
-/** Many QBO companies in one deployment: a scheduled round against the schedule (decision 32). */
+/** Many QBO companies in one deployment: a scheduled round against the schedule (decision 38). */
 export function realmResults(figures: RealmsFigures): BenchResult[] {
   const setup = `${figures.realms} realms × ${figures.customersPerRealm} customers, one unit per realm, ${figures.concurrency} at once (wall clock, QBO sandbox, DynamoDB Local)`;
   return [

@@ -18,7 +18,7 @@ const BACKFILL_CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 10_000
 const NAIVE_SAMPLE = 500;
 const BURST = 100;
 const STEADY = 20;
-/** Many QBO companies in one deployment (decision 32). */
+/** Many QBO companies in one deployment (decision 38). */
 const REALMS = { realms: 200, customersPerRealm: 20, concurrency: 10, editedRealms: 50 };
 /** `BENCH_PHASE=realms npm run bench` runs only that phase (results in bench/results/realms.json). */
 const ONLY = process.env.BENCH_PHASE;

@@ -69,7 +69,7 @@ export class ConnectorApi extends Construct {
       methods: [HttpMethod.GET],
       integration: new HttpLambdaIntegration('OAuth', functions.oauth),
     });
-    // Pipedrive's app-uninstall notice: a DELETE with the app's Basic auth, checked by the function (decision 32).
+    // Pipedrive's app-uninstall notice: a DELETE with the app's Basic auth, checked by the function (decision 46).
     const uninstallRoutes = this.httpApi.addRoutes({
       path: '/oauth/pipedrive/callback',
       methods: [HttpMethod.DELETE],

@@ -36,7 +36,7 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 export const WORKER_MAX_CONCURRENCY = { changes: 5, bulk: 2 } as const;
 export const WORKER_BATCH_SIZE = 10;
 /**
- * Connections polled or reconciled at once (decision 32): each is one invocation of its own, so a
+ * Connections polled or reconciled at once (decision 38): each is one invocation of its own, so a
  * deployment with hundreds of QBO companies finishes a poll round well inside the 15-minute interval.
  * QBO's limits are per company; Pipedrive is not called by the poll.
  */
@@ -109,7 +109,7 @@ export class ConnectorFunctions extends Construct {
       MAX_WEBHOOK_BYTES: String(MAX_WEBHOOK_BYTES),
       WEBHOOK_VERIFIER_TOKENS_SECRET_ARN: secrets.WEBHOOK_VERIFIER_TOKENS.secretArn,
     });
-    // Only looks up known realms and enqueues: no token key, no writes, and (decision 31) reads only
+    // Only looks up known realms and enqueues: no token key, no writes, and (decision 41) reads only
     // connection items and the connection listing, only their keys and realm id.
     this.webhook.addToRolePolicy(
       new PolicyStatement({

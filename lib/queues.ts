@@ -27,7 +27,7 @@ export interface FifoQueueWithDlq {
 /**
  * The FIFO queues: `changes` (webhook and CDC, per-customer order), `bulk` (backfill and reconcile),
  * and `schedule`: one message per connection and scheduled run, each its own poll invocation
- * (decision 32), grouped by realm so one realm's units never overlap.
+ * (decision 38), grouped by realm so one realm's units never overlap.
  */
 export class Queues extends Construct {
   readonly changes: FifoQueueWithDlq;

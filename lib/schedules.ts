@@ -53,7 +53,7 @@ export class Schedules extends Construct {
         reason: 'This is a dead-letter queue itself; undelivered schedule invocations wait here and alarm on arrival',
       },
     );
-    // Decision 30: a run that throws is retried by Lambda, then recorded here (with its input and error),
+    // Decision 40: a run that throws is retried by Lambda, then recorded here (with its input and error),
     // where an alarm sees it; before, it was dropped.
     this.failedRuns = new Queue(this, 'FailedRuns', {
       encryption: QueueEncryption.KMS,
@@ -88,7 +88,7 @@ export class Schedules extends Construct {
     new Rule(this, 'CdcPoll', {
       description: 'ml-connector: poll QuickBooks CDC for changed customers',
       schedule: Schedule.expression(props.pollSchedule),
-      // One unit per connection on the schedule queue (decision 32); the event time deduplicates a repeated delivery.
+      // One unit per connection on the schedule queue (decision 38); the event time deduplicates a repeated delivery.
       targets: [target(props.cdcPoll, { mode: 'poll', fanOut: true, scheduledAt: EventField.time })],
     });
     new Rule(this, 'Reconcile', {

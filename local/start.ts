@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const { once, port } = startOptions();
   if (!(await portIsFree(port))) fail(portInUseMessage(port));
-  // Every Pipedrive exchange as JSON lines, for `npm run conformance` (decision 30).
+  // Every Pipedrive exchange as JSON lines, for `npm run conformance` (decision 44).
   const recording = process.env.ML_CONNECTOR_PIPEDRIVE_RECORDING;
   if (recording) recordPipedriveTrafficTo(recording);
   const stack = await startLocalStack({

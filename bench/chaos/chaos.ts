@@ -52,7 +52,7 @@ export interface DeadLetterReport {
   inSync: boolean;
   /** An audit entry says why it was dead-lettered. */
   audited: boolean;
-  /** One of its receives was spent on a rate limit (none may be: decision 29). */
+  /** One of its receives was spent on a rate limit (none may be: decision 33). */
   rateLimited: boolean;
 }
 

@@ -30,7 +30,7 @@ const ADDRESS_PARTS = [
 
 /**
  * The part of an organization the mapping owns, as Pipedrive keeps it: an address part left out of
- * the body is null, and `{ value: '' }` is no address at all (decision 29).
+ * the body is null, and `{ value: '' }` is no address at all (decision 43).
  */
 function sentShape(body: { name: string; address: unknown; custom_fields: Record<string, unknown> }) {
   const address = new Map<string, unknown>(

@@ -23,7 +23,7 @@ export interface ThrottlingSummary {
 /**
  * Issue #13's throttling phase: QBO takes only `perMinute` requests a minute per company for
  * `durationMs` while a backlog of renames waits. Nothing may be dead-lettered for it: the worker
- * defers throttled work without spending receives (decision 29).
+ * defers throttled work without spending receives (decision 33).
  */
 export async function runThrottling(stack: LocalStack, options: ThrottlingOptions): Promise<ThrottlingSummary> {
   const state = stack.qbo.state;

@@ -121,7 +121,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     customerSync: (requeue) =>
       new CustomerSync(
         realmId,
-        // One realm per Pipedrive company here: it owns any bare id (decision 29).
+        // One realm per Pipedrive company here: it owns any bare id (decision 35).
         { qbo, pipedrive, links, audit, requeue, fields, ownsBareIds: true, now: () => clock.now() },
         WORKER_SYNC_OPTIONS,
       ),

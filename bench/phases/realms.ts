@@ -39,7 +39,7 @@ export interface RealmsFigures {
 }
 
 /**
- * Many QBO companies in one deployment (decision 32), on the QBO sandbox and DynamoDB Local, on the
+ * Many QBO companies in one deployment (decision 38), on the QBO sandbox and DynamoDB Local, on the
  * wall clock: each realm's poll and reconcile is one unit, run `concurrency` at a time as the schedule
  * queue's event source runs them, each with its own QBO client (its own Lambda container). Lambda's
  * own start-up is not simulated; the machine's load is in the figures.

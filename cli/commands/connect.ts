@@ -10,7 +10,7 @@ export interface ConnectOptions {
   apiToken?: string;
   apiDomain?: string;
   open: boolean;
-  /** The link (or API token) may move the connection to another Pipedrive company or realm (decision 29). */
+  /** The link (or API token) may move the connection to another Pipedrive company or realm (decision 39). */
   replace: boolean;
   expiresInMinutes: number;
   env: Record<string, string | undefined>;
@@ -42,7 +42,7 @@ function names(realms: readonly { realmId: string; companyName?: string | undefi
   return realms.map((r) => `${r.companyName ?? r.realmId} (realm ${r.realmId})`).join(', ');
 }
 
-/** Several QBO companies into one Pipedrive company is supported (decision 29), but never by accident. */
+/** Several QBO companies into one Pipedrive company is supported (decision 35), but never by accident. */
 async function confirmed(io: Io, options: ConnectOptions, question: string): Promise<boolean> {
   io.err(question);
   if (options.yes) return true;

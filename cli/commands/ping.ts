@@ -54,7 +54,7 @@ function connectionLines(report: Ping, withBudget: boolean): string[] {
   ];
 }
 
-/** Each Pipedrive company once: its shared budget and every realm's part of today's spend (decision 31). */
+/** Each Pipedrive company once: its shared budget and every realm's part of today's spend (decision 37). */
 function companyLines(reports: readonly Ping[]): string[] {
   const companies = new Map<string, Ping[]>();
   for (const report of reports)

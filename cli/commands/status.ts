@@ -112,7 +112,7 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
         );
       }
     }
-    // The budget is the Pipedrive company's, shared by every realm writing into it: shown once (decision 31).
+    // The budget is the Pipedrive company's, shared by every realm writing into it: shown once (decision 37).
     for (const company of status.pipedriveCompanies) {
       io.out(
         `\nPipedrive company ${company.apiDomain}: ${company.spent} tokens today of the connector's share of ${company.share}${company.realms.length > 1 ? `, shared by ${company.realms.length} QuickBooks companies` : ''}`,

@@ -44,7 +44,7 @@ export async function lambdaHandler(
   const request = BackfillRequest.parse(event);
   const factory = await clientFactory();
   // A dry run writes nothing, not even the custom fields; it finds the QuickBooks ID field by the same lookup
-  // the apply's field set-up makes (stored key, else by name), so it matches what the apply will (decision 29).
+  // the apply's field set-up makes (stored key, else by name), so it matches what the apply will (decision 35).
   const { qbo, pipedrive, key, ownsBareIds } = request.dryRun
     ? await (async () => {
         const { connection, pipedrive: client } = await factory.pipedrive(request.realmId);
@@ -88,7 +88,7 @@ export async function lambdaHandler(
   return { summary, rows, csv: matchReportCsv(rows) };
 }
 
-// The invocation's deadline bounds the waits inside it (decision 30).
+// The invocation's deadline bounds the waits inside it (decision 34).
 export const handler = middy((event: unknown, context: Context) => withDeadline(context, () => lambdaHandler(event)))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

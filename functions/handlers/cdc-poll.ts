@@ -28,7 +28,7 @@ import { withDeadline } from '../platform/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
 const config = RuntimeConfig.extend({
-  /** The FIFO queue that feeds this function one connection's poll or reconcile at a time (decision 32). */
+  /** The FIFO queue that feeds this function one connection's poll or reconcile at a time (decision 38). */
   SCHEDULE_QUEUE_URL: z.string().min(1).optional(),
 }).parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -66,9 +66,12 @@ type Mode = 'poll' | 'reconcile';
 
 export async function lambdaHandler(
   event: unknown,
-): Promise<{ mode: string; connections: Outcome[]; dispatched?: number } | { batchItemFailures: [] }> {
+): Promise<
+  { mode: string; connections: Outcome[]; dispatched?: number } | { batchItemFailures: { itemIdentifier: string }[] }
+> {
   const records = UnitRecords.safeParse(event);
   if (records.success) {
+    const batchItemFailures: { itemIdentifier: string }[] = [];
     for (const record of records.data.Records) {
       const unit = ScheduledUnit.safeParse(parseJson(record.body));
       if (!unit.success) {
@@ -79,11 +82,12 @@ export async function lambdaHandler(
       // Paused or disconnected since the dispatch: nothing to do until it is active again.
       if (connection?.status !== 'active') continue;
       const outcome = await runConnection(unit.data.mode, connection);
-      // Fanned out, each realm's poll is a unit: one that read its connection is a heartbeat (decision 33).
-      if (unit.data.mode === 'poll' && !('error' in outcome))
-        metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
+      // A unit that failed goes back to the queue: retried, then dead-lettered (alarmed), never silent
+      // (decision 40). Fanned out, each realm's poll that read its connection is a heartbeat.
+      if ('error' in outcome) batchItemFailures.push({ itemIdentifier: record.messageId });
+      else if (unit.data.mode === 'poll') metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
     }
-    return { batchItemFailures: [] };
+    return { batchItemFailures };
   }
   const input = ScheduleInput.parse(event);
   const active = (await connections.list()).filter(
@@ -104,7 +108,7 @@ export async function lambdaHandler(
   const outcomes: Outcome[] = [];
   // One connection's failure (its QBO is down, its grant died) must not stop the others.
   for (const connection of active) outcomes.push(await runConnection(input.mode, connection));
-  // The heartbeat (decision 33): a poll in which every active connection was read. Its alarm treats
+  // The heartbeat (decision 40): a poll in which every active connection was read. Its alarm treats
   // missing data as breaching, so a poll that throws, is never invoked, or keeps failing is seen.
   if (input.mode === 'poll' && outcomes.every((outcome) => !('error' in outcome)))
     metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
@@ -183,7 +187,7 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
   }
 }
 
-// The invocation's deadline bounds the waits inside it (decision 30).
+// The invocation's deadline bounds the waits inside it (decision 34).
 export const handler = middy((event: unknown, context: Context) => withDeadline(context, () => lambdaHandler(event)))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

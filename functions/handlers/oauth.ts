@@ -71,7 +71,7 @@ function render(outcome: OAuthOutcome): APIGatewayProxyStructuredResultV2 {
   };
 }
 
-/** Pipedrive's app-uninstall notice: `DELETE /oauth/pipedrive/callback` with Basic auth (decision 32). */
+/** Pipedrive's app-uninstall notice: `DELETE /oauth/pipedrive/callback` with Basic auth (decision 46). */
 const UninstallEvent = z.looseObject({
   rawPath: z.literal('/oauth/pipedrive/callback'),
   requestContext: z.looseObject({ http: z.looseObject({ method: z.literal('DELETE') }) }),

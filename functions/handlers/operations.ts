@@ -186,7 +186,7 @@ export async function lambdaHandler(event: unknown): Promise<OperationResponse> 
   }
 }
 
-// The invocation's deadline bounds the waits inside it (decision 30).
+// The invocation's deadline bounds the waits inside it (decision 34).
 export const handler = middy((event: unknown, context: Context) => withDeadline(context, () => lambdaHandler(event)))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

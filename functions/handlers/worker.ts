@@ -228,7 +228,7 @@ function isQboThrottled(error: unknown): boolean {
 }
 
 /**
- * Parks the message until the company's QBO calls flow again (decision 29) and acknowledges it, so
+ * Parks the message until the company's QBO calls flow again (decision 33) and acknowledges it, so
  * the throttling costs no receive. Its customer reads as failing, not as in sync with an old version.
  */
 async function deferThrottled(message: SyncMessage, record: SQSRecord, error: unknown): Promise<void> {

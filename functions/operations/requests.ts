@@ -14,7 +14,7 @@ export const OperationRequest = z.discriminatedUnion('command', [
     command: z.literal('connect-url'),
     provider: z.enum(['quickbooks', 'pipedrive']),
     realmId: realmId.optional(),
-    /** Whether the link may move the connection to another Pipedrive company or realm (decision 29). */
+    /** Whether the link may move the connection to another Pipedrive company or realm (decision 39). */
     replace: z.boolean().default(false),
     /** How long the link works. */
     ttlMinutes: z
@@ -31,7 +31,7 @@ export const OperationRequest = z.discriminatedUnion('command', [
     apiDomain: z.url().optional(),
     /** Connect even though another QuickBooks company already writes into that Pipedrive company. */
     confirmShared: z.boolean().default(false),
-    /** Move the connection to another Pipedrive company (audited and alarmed, decision 33). */
+    /** Move the connection to another Pipedrive company (audited and alarmed, decision 39). */
     replace: z.boolean().default(false),
   }),
   z.object({ command: z.literal('replay-customer'), realmId, customerId }),

@@ -28,13 +28,13 @@ export interface StatusSnapshot {
     parked: number;
     /** Work waiting for the next Pipedrive budget day (the connector's share of today's is spent). */
     deferredForBudget: number;
-    /** Changes QBO throttled, parked until it takes calls again (decision 29). */
+    /** Changes QBO throttled, parked until it takes calls again (decision 33). */
     deferredForThrottling: number;
     tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
     counts: { synced: number; excluded: number; failed: number; pending: number; review: number };
     /**
      * The Pipedrive company's budget, shared by every connection writing into it (the same figures
-     * under each of them), and this realm's part of today's spend (decision 31).
+     * under each of them), and this realm's part of today's spend (decision 37).
      */
     budget: { companyId: string; spent: number; share: number; realmSpent: number } | undefined;
     recent: AuditEntry[];

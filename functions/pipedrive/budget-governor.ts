@@ -43,7 +43,7 @@ export interface BlockRegister {
 export interface BudgetGovernorConfig {
   /** The Pipedrive company whose budget every connection and container shares. */
   companyId: string;
-  /** The QBO company this client writes for: its part of the shared spend is recorded (decision 31). */
+  /** The QBO company this client writes for: its part of the shared spend is recorded (decision 37). */
   realmId?: string;
   plan: PipedrivePlan;
   seats: number;

@@ -52,7 +52,7 @@ export interface PipedriveClientConfig {
   /**
    * Where API-token v1 calls go (`/v1/…`), as in the official SDK: `https://api.pipedrive.com` by
    * default; the sandbox's API-token listener locally. Unset with a non-Pipedrive (sandbox) origin,
-   * they go to `${origin}/api/v1`, which every host serves (decision 31).
+   * they go to `${origin}/api/v1`, which every host serves (decision 45).
    */
   apiTokenHost?: string;
   timeoutMs: number;
@@ -115,7 +115,7 @@ export class PipedriveClient {
   /** Tokens those requests cost by the specs' `x-token-cost` (what the governor reserved), for metrics and audit. */
   tokensSpent = 0;
   private readonly origin: string;
-  /** The origin and prefix v1 calls use for this auth type (decision 31). */
+  /** The origin and prefix v1 calls use for this auth type (decision 45). */
   private readonly v1Base: string;
   private readonly pageSize: number;
 

@@ -24,7 +24,7 @@ export interface OrganizationFieldApi {
 export interface EnsureOptions {
   /** List the fields even when everything is stored (e.g. after Pipedrive rejected a stored key). */
   verify?: boolean;
-  /** Create nothing: a missing field is left out of the answer (the backfill's dry run, decision 29). */
+  /** Create nothing: a missing field is left out of the answer (the backfill's dry run, decision 35). */
   readOnly?: boolean;
   log?: Log;
 }
@@ -56,7 +56,7 @@ function pick(definitions: readonly CustomFieldDefinition[], stored: StoredField
  * the same company, may have created it), and creates only the missing ones. A field with our name
  * but another type is a conflict a person must resolve, not something to paper over with a twin.
  * Callers run this under the Pipedrive company's lease: two concurrent first runs, of one realm or of
- * two realms writing into the company, could both create a field (decision 30). With `readOnly` it
+ * two realms writing into the company, could both create a field (decision 36). With `readOnly` it
  * is the same lookup without the creates, so a dry run reads the field the apply will use.
  */
 export async function ensureCustomFields(

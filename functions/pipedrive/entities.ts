@@ -16,7 +16,7 @@ const part = z.string().max(255).optional();
 /**
  * The v2 address as the spec types it: a non-nullable object of strings. Parts left out become null,
  * on PATCH too ([MIG]), so a part is left out rather than sent as null; `{ value: '' }` clears the
- * whole address (decision 29).
+ * whole address (decision 43).
  */
 export const AddressWrite = z.strictObject({
   value: z.string().max(255),

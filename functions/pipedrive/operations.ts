@@ -5,7 +5,7 @@ export type ApiVersion = keyof typeof TOKEN_COSTS;
 export type OperationKey<A extends ApiVersion> = keyof (typeof TOKEN_COSTS)[A] & string;
 
 /**
- * Where each spec's paths live, as the official SDK builds them (decision 31): v2 under `/api/v2`;
+ * Where each spec's paths live, as the official SDK builds them (decision 45): v2 under `/api/v2`;
  * v1 under `${api_domain}/api/v1` with OAuth, and `https://api.pipedrive.com/v1` with an API token.
  */
 export const API_PREFIX = { v2: '/api/v2', v1OAuth: '/api/v1', v1ApiToken: '/v1' } as const;

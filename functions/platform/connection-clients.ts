@@ -25,7 +25,7 @@ export interface ConnectionClientsConfig {
   pipedriveOAuth: PipedriveOAuthConfig | undefined;
   /** Hosts Pipedrive calls may go to besides `*.pipedrive.com` (the local sandbox); empty in production. */
   pipedriveAllowHosts: readonly string[];
-  /** Where API-token v1 calls go, when not `https://api.pipedrive.com` (the local stack's sandbox; decision 31). */
+  /** Where API-token v1 calls go, when not `https://api.pipedrive.com` (the local stack's sandbox; decision 45). */
   pipedriveApiTokenHost?: string;
   budgetShare: number;
   /** How long Pipedrive's Cloudflare 403 stops every call to the company (default 1 h, decision 32). */
@@ -33,7 +33,7 @@ export interface ConnectionClientsConfig {
   timeoutMs: number;
   /** QBO 429s waited out inside the call (the scheduled functions); the worker leaves them to the queue. */
   qboRateLimitedRetries?: { attempts: number; sleep: (ms: number) => Promise<void> };
-  /** Every QBO call passes the company's limiter shared through DynamoDB (decision 29); off when absent. */
+  /** Every QBO call passes the company's limiter shared through DynamoDB (decision 33); off when absent. */
   qboSharedLimiter?: Omit<QboCallGateOptions, 'now'>;
   /** Counts refreshes done on the way (an access token that expired between upkeep runs). */
   onTokenRefreshed?: (provider: 'quickbooks' | 'pipedrive') => void;
@@ -44,7 +44,7 @@ export interface ConnectionClients {
   qbo: QuickBooksClient;
   pipedrive: PipedriveClient;
   fields: FieldKeys;
-  /** Whether this realm owns the bare QuickBooks IDs of its Pipedrive company (decision 29). */
+  /** Whether this realm owns the bare QuickBooks IDs of its Pipedrive company (decision 35). */
   ownsBareIds: boolean;
 }
 
@@ -151,7 +151,7 @@ export class ConnectionClientFactory {
 
   /**
    * Whether the bare QuickBooks IDs in the connection's Pipedrive company are this realm's: they are
-   * the first connected realm's, written while it was alone (decision 29).
+   * the first connected realm's, written while it was alone (decision 35).
    */
   async ownsBareIds(connection: Connection): Promise<boolean> {
     const companyId = connection.pipedrive?.companyId;
@@ -223,7 +223,7 @@ export class ConnectionClientFactory {
   }
 
   /**
-   * Creates the custom fields on first use, under a lease per Pipedrive company (decision 30): two
+   * Creates the custom fields on first use, under a lease per Pipedrive company (decision 36): two
    * realms connecting to one company at the same moment would otherwise both find no field and both
    * create one. The later one lists the fields after the lease and adopts them by name.
    */

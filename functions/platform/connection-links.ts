@@ -5,7 +5,7 @@ import { z } from 'zod';
 export const DEFAULT_LINK_TTL_MS = 15 * 60_000;
 
 /**
- * What a connection link grants (decision 29): one provider, the realm it is for (Pipedrive always
+ * What a connection link grants (decision 39): one provider, the realm it is for (Pipedrive always
  * names one), an expiry, a one-time nonce and whether it may replace what a connection is tied to.
  */
 export const LinkClaims = z.strictObject({

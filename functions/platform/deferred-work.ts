@@ -35,7 +35,7 @@ export async function releaseDeferredWork(
 
 /**
  * Sends work parked because QBO throttled it (a 429, or the shared limiter would not wait) back to
- * the queue it came from once the company's QBO block is over (decision 29). The worker calls it
+ * the queue it came from once the company's QBO block is over (decision 33). The worker calls it
  * after a batch whose QBO calls went through, and every poll calls it, so nothing waits longer
  * than a poll interval even when the queues are empty. The message keeps its event id (a create
  * claim it holds stays its own); the deduplication id names where it was parked, so two releases

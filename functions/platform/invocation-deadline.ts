@@ -9,7 +9,7 @@ const deadlines = new AsyncLocalStorage<number>();
 
 /**
  * Runs one invocation with its deadline in reach of everything it calls, so a long wait (a QBO 429
- * wait-out, the shared limiter) can tell whether it fits before the function times out (decision 30).
+ * wait-out, the shared limiter) can tell whether it fits before the function times out (decision 34).
  * Async-local rather than global: the local stack runs several invocations of a handler in one process.
  */
 export function withDeadline<T>(

@@ -29,7 +29,7 @@ export const METRICS = {
   tokenRefreshes: 'TokenRefreshes',
   tokenRefreshFailures: 'TokenRefreshFailures',
   needsReauth: 'ConnectionsNeedingReauth',
-  /** A `--replace` link moved a connection to another Pipedrive company or realm (decision 29): alarmed. */
+  /** A `--replace` link moved a connection to another Pipedrive company or realm (decision 39): alarmed. */
   connectionsChanged: 'ConnectionsReplaced',
   /** Each run of the CDC poll that finished: the heartbeat an alarm treats missing data as breaching on. */
   pollSucceeded: 'CdcPollSucceeded',

@@ -96,7 +96,7 @@ export class OAuthFlow {
   }
 
   /**
-   * Opens a connection link (decision 29): the signature first, then expiry, then the nonce is spent
+   * Opens a connection link (decision 39): the signature first, then expiry, then the nonce is spent
    * (a conditional write), so each link starts one consent, once. The realm and `replace` come from
    * the signed link, never from the query.
    */
@@ -170,7 +170,7 @@ export class OAuthFlow {
         'This link is for another QuickBooks company',
         `It reconnects QuickBooks company ${state.realmId}. To connect a different one, the operator mints a link with --replace.`,
       );
-    // Decision 29: a second exchange of a code revokes what the first one issued (Intuit), so a code is
+    // Decision 39: a second exchange of a code revokes what the first one issued (Intuit), so a code is
     // exchanged at most once, whatever state it arrives with.
     if (
       !(await this.marks.claim('oauth-code', `${provider}\n${query.code}`, this.now(), this.now() + CODE_MARK_TTL_MS))
@@ -251,7 +251,7 @@ export class OAuthFlow {
     );
   }
 
-  /** Pipedrive's numeric company id, which its uninstall notice names (decision 32); undefined if `users/me` fails. */
+  /** Pipedrive's numeric company id, which its uninstall notice names (decision 46); undefined if `users/me` fails. */
   private async pipedriveCompanyNumber(tokens: {
     accessToken: string;
     apiDomain: string;
@@ -372,7 +372,7 @@ export class OAuthFlow {
     const companyDomain = new URL(origin).host.endsWith('pipedrive.com')
       ? assertPipedriveApiDomain(`https://${me.company_domain}.pipedrive.com`, { allowHosts })
       : origin;
-    // Another QBO company already writing into this Pipedrive company: the operator confirms first (decision 31).
+    // Another QBO company already writing into this Pipedrive company: the operator confirms first (decision 37).
     const sharedWith = await this.realmsWritingInto(new URL(companyDomain).host, realmId);
     if (sharedWith.length > 0 && !confirmShared)
       return { needsConfirmation: true, companyName: me.company_name, apiDomain: companyDomain, sharedWith };
@@ -417,7 +417,7 @@ export class OAuthFlow {
   }
 
   /**
-   * Decision 29: moving a connection to another Pipedrive company sends its customers elsewhere, so it
+   * Decision 39: moving a connection to another Pipedrive company sends its customers elsewhere, so it
    * needs a `--replace` link (or `--replace` on the CLI), and is then recorded and counted (alarmed).
    * Returns the page to show when it is refused.
    */

@@ -5,7 +5,7 @@ import type { ConnectionStore } from '../store/connections';
 import type { Log } from './log';
 
 /**
- * Pipedrive's app-uninstall callback (decision 32): after a company uninstalls the app, the OAuth
+ * Pipedrive's app-uninstall callback (decision 46): after a company uninstalls the app, the OAuth
  * server sends a `DELETE` with JSON `{ client_id, company_id, user_id, timestamp }` to the app's
  * callback URL, with HTTP Basic auth of the client id and secret
  * (https://pipedrive.readme.io/docs/app-uninstallation). The answer is not read by Pipedrive.

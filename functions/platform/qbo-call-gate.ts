@@ -4,7 +4,7 @@ import type { QboCallLimiter } from '../store/qbo-call-limiter';
 import { RateLimitedError } from './errors';
 import { fitsBeforeDeadline } from './invocation-deadline';
 
-/** The code of a wait the shared limiter would not do here: the caller defers the work (decision 29). */
+/** The code of a wait the shared limiter would not do here: the caller defers the work (decision 33). */
 export const QBO_HELD_CODE = 'qbo_limiter';
 
 export interface QboCallGateOptions {
@@ -17,7 +17,7 @@ export interface QboCallGateOptions {
 }
 
 /**
- * Every QBO call of a company passes the limiter shared by all containers (decision 29); a wait
+ * Every QBO call of a company passes the limiter shared by all containers (decision 33); a wait
  * longer than the caller may spend, or longer than its invocation has left, becomes a
  * RateLimitedError, which the worker defers without spending a receive.
  */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { TransientError } from './errors';
 
 /**
- * One connection's share of a scheduled run (decision 32): its CDC poll or its daily reconcile, done
+ * One connection's share of a scheduled run (decision 38): its CDC poll or its daily reconcile, done
  * by one invocation of the poll function fed by the schedule queue.
  */
 export const ScheduledUnit = z.object({

@@ -32,7 +32,7 @@ export async function readSecretList(env: Record<string, string | undefined>, na
 
 /**
  * How long a container keeps the link-signing key: a rotated OAUTH_START_TOKEN takes effect within
- * this (decision 29).
+ * this (decision 39).
  */
 export const LINK_KEY_MAX_AGE_SECONDS = 60;
 

@@ -14,7 +14,7 @@ export interface AccessTokenSource {
   refreshAfterRejection(rejected: string): Promise<string>;
 }
 
-/** The company-wide limiter every call passes (shared by all containers, decision 29). */
+/** The company-wide limiter every call passes (shared by all containers, decision 33). */
 export interface QboCallGate {
   /** Resolves when a call may start, with what to call when it ends; throws a RateLimitedError rather than wait too long. */
   enter(): Promise<() => Promise<void>>;

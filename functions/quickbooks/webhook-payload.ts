@@ -4,7 +4,7 @@ import type { ChangeEvent } from '../sync/change-events';
 
 /**
  * QBO realm (company) ids and entity ids are decimal numbers. Anything else is unreadable: it never
- * reaches a table key, an SQS group id (≤128 of a restricted alphabet) or a message (decision 30).
+ * reaches a table key, an SQS group id (≤128 of a restricted alphabet) or a message (decision 40).
  */
 export const QboRealmId = z.string().regex(/^\d{1,32}$/);
 export const QboEntityId = z.string().regex(/^\d{1,20}$/);

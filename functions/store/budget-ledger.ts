@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { keys, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, isConditionFailure, type Table } from './table';
 
-/** Attribute prefix of a realm's part of the day's spend (one item per company and day, decision 31). */
+/** Attribute prefix of a realm's part of the day's spend (one item per company and day, decision 37). */
 const REALM_PREFIX = 'spent#';
 
 /**
@@ -17,7 +17,7 @@ export class BudgetLedger {
   /**
    * Adds `tokens` to the day's spend if the total stays within `limit`; false (and nothing spent)
    * otherwise. With `realmId`, the same write adds them to that realm's part, so operators see who
-   * spent the shared budget (decision 31).
+   * spent the shared budget (decision 37).
    */
   async reserve(
     companyId: string,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { keys } from './table-schema';
 import type { Table } from './table';
 
-/** A connection moved to another Pipedrive company, or a realm-bound link connected another realm (decision 29). */
+/** A connection moved to another Pipedrive company, or a realm-bound link connected another realm (decision 39). */
 export const ConnectionChange = z.object({
   realmId: z.string(),
   at: z.number(),

@@ -24,7 +24,7 @@ export const Connection = z.object({
       plan: PipedrivePlan,
       seats: z.number().int().positive(),
       auth: z.enum(['oauth', 'api-token']),
-      /** Pipedrive's numeric company id (`users/me`), which its app-uninstall notice names (decision 32). */
+      /** Pipedrive's numeric company id (`users/me`), which its app-uninstall notice names (decision 46). */
       companyNumber: z.number().int().optional(),
     })
     .optional(),
@@ -157,7 +157,7 @@ export class ConnectionStore {
 
   /**
    * The realm ids of every connection, and nothing else: the webhook's role may read only these
-   * attributes (REALM_REGISTRY_ATTRIBUTES, decision 31), so personal data stays out of its reach.
+   * attributes (REALM_REGISTRY_ATTRIBUTES, decision 41), so personal data stays out of its reach.
    */
   async realmIds(): Promise<string[]> {
     const out: string[] = [];

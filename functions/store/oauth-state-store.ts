@@ -11,7 +11,7 @@ const StoredState = z.object({
   createdAt: z.number(),
   /** The realm the connection link was minted for (always, for Pipedrive). */
   realmId: z.string().optional(),
-  /** Whether the link may change what the connection is tied to (decision 29). */
+  /** Whether the link may change what the connection is tied to (decision 39). */
   replace: z.boolean().optional(),
   /** The link's nonce, recorded with any change it makes. */
   linkNonce: z.string().optional(),

@@ -3,7 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, isConditionFailure, type Table } from './table';
 
-/** What is used once: a connection link's nonce, an OAuth authorization code (decision 29). */
+/** What is used once: a connection link's nonce, an OAuth authorization code (decision 39). */
 export type OneTimeKind = 'link-nonce' | 'oauth-code';
 
 /**

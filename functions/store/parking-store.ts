@@ -19,7 +19,7 @@ export interface ParkedMessage {
  * Work kept out of the queues instead of failing towards the DLQ: a connection that needs
  * re-authorisation (sent again on reconnect), or work the Pipedrive budget share had no room for
  * (sent again by the poll once a new budget day has room), or work QBO throttled (sent again once
- * the company's QBO limiter lets calls through, decision 29). Waiting in a queue instead would
+ * the company's QBO limiter lets calls through, decision 33). Waiting in a queue instead would
  * spend a receive per deferral, and five receives dead-letter a message.
  */
 export class ParkingStore {

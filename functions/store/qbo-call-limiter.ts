@@ -20,7 +20,7 @@ export interface QboCallLimits {
 }
 
 /**
- * Under QBO's per-company limits (decision 29): 500/min and 10/s per realm and 10 concurrent
+ * Under QBO's per-company limits (decision 33): 500/min and 10/s per realm and 10 concurrent
  * requests per realm and app, with room left for the company's other apps. Batch requests are not
  * used by the connector, so their 40 and 120 per minute limits cannot be reached.
  */

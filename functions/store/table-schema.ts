@@ -20,13 +20,13 @@ export const keys = {
   oauthState: (state: string) => ({ pk: `OAUTHSTATE#${state}`, sk: 'STATE' }),
   /** The shared QBO call limiter of one company: `block`, `slot#N` (calls in flight) and `w#…` (call counts per bucket). */
   qboLimit: (realmId: string, part: string) => ({ pk: `QBOLIMIT#${realmId}`, sk: part }),
-  /** A hash of something used once (a link nonce, an authorization code): decision 29. */
+  /** A hash of something used once (a link nonce, an authorization code): decision 39. */
   usedOnce: (kind: string, hash: string) => ({ pk: `ONCE#${kind}#${hash}`, sk: 'USED' }),
   /** A change of what a connection is tied to (another Pipedrive company, another realm). */
   connectionChange: (realmId: string, sortKey: string) => ({ pk: `CONNCHANGE#${realmId}`, sk: sortKey }),
 } as const;
 
-/** The only attributes the webhook's role may read (lib/functions.ts, decision 31): keys and the realm id. */
+/** The only attributes the webhook's role may read (lib/functions.ts, decision 41): keys and the realm id. */
 export const REALM_REGISTRY_ATTRIBUTES = ['pk', 'sk', LISTING_INDEX.partition, LISTING_INDEX.sort, 'realmId'] as const;
 
 export const LINK_PREFIX = 'CUSTOMER#';

@@ -29,7 +29,7 @@ export interface BackfillDependencies {
    * made after the backfill read QBO are the poll's, not left to webhooks alone.
    */
   startPolling(realmId: string, at: { changedSince: string; changedSinceMs: number }, now: number): Promise<unknown>;
-  /** Whether this realm owns the bare ids in the company (decision 29). */
+  /** Whether this realm owns the bare ids in the company (decision 35). */
   ownsBareIds: boolean;
 }
 

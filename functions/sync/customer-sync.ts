@@ -37,7 +37,7 @@ export interface SyncDependencies {
   /** The queue the message came from: invoice and payment events become customer work on it. */
   requeue: MessageQueue;
   fields: FieldKeys;
-  /** Whether this realm owns the bare QuickBooks IDs in the Pipedrive company (decision 29). */
+  /** Whether this realm owns the bare QuickBooks IDs in the Pipedrive company (decision 35). */
   ownsBareIds: boolean;
   now: () => number;
   log?: Log;
@@ -211,7 +211,7 @@ export class CustomerSync {
     const mapped = this.map(customer, prepared);
     const print = fingerprint(mapped);
     // An operator's replay pushes every mapped field again (e.g. after someone edited the org by hand).
-    const forced = message.source === 'replay';
+    const forced = message.source === 'replay' || message.repush === true;
     const previous = this.previous(link);
     const pushedBefore = forced ? undefined : previous;
     if (!forced && link?.state === 'synced' && link.orgId !== undefined && link.fingerprint === print) {
@@ -294,7 +294,16 @@ export class CustomerSync {
       if (isConnectorError(error) && error.kind === 'permanent')
         return this.fail(message, customer.Id, 'permanent', error.message, spent);
       if (error instanceof Error && error.name === 'LinkConflict') {
-        return this.record({ ...base, action: 'stale', tokens: spent(), note: error.message });
+        // Lost the record to a newer push after writing: this older write may have landed last in
+        // Pipedrive. A repush in the customer's group reads QBO afresh and writes it again (decision 47).
+        const wrote = spent() > 0;
+        if (wrote) await this.deps.requeue.send([queued(this.repushMessage(message, customer.Id))]);
+        return this.record({
+          ...base,
+          action: 'stale',
+          tokens: spent(),
+          note: wrote ? `${error.message}; queued a repush` : error.message,
+        });
       }
       await this.auditError(message, customer.Id, error, spent());
       throw error;
@@ -529,6 +538,11 @@ export class CustomerSync {
     if (customerId === undefined) return { action: 'ignored', qboId: message.id, tokens: 0 };
     await this.deps.requeue.send([queued(this.customerMessage(message, customerId))]);
     return { action: 'requeued', qboId: customerId, tokens: 0 };
+  }
+
+  /** A fresh read and full write of a customer; no embedded record, which may be the older version. */
+  private repushMessage(from: SyncMessage, customerId: string): SyncMessage {
+    return { ...this.customerMessage(from, customerId), eventId: `${from.eventId}>repush`, repush: true };
   }
 
   private customerMessage(from: SyncMessage, customerId: string): SyncMessage {

@@ -20,7 +20,7 @@ export interface MappingOptions {
 
 /** What the connector knows besides the customer record itself. */
 export interface MappingFacts {
-  /** The QBO company the customer belongs to: part of its identity in Pipedrive (decision 29). */
+  /** The QBO company the customer belongs to: part of its identity in Pipedrive (decision 35). */
   realmId: string;
   status: QuickBooksStatus;
   /** Open balance past due, from the customer's open invoices (and its sub-customers' when they roll up). */
@@ -52,7 +52,7 @@ export interface Money {
 export interface MappedOrganization {
   name: string;
   address: MappedAddress | null;
-  /** `<realmId>:<customerId>` (decision 29). */
+  /** `<realmId>:<customerId>` (decision 35). */
   quickbooksId: string;
   openBalance: Money;
   overdueBalance: Money;
@@ -209,7 +209,7 @@ function money(value: number | undefined, currency: string): Money {
 }
 
 /**
- * Where a person opens the customer in QBO. `companyId` names the company (decision 29): the customer
+ * Where a person opens the customer in QBO. `companyId` names the company (decision 35): the customer
  * page alone opens `nameId` in whichever company the browser last had open, which for a firm with
  * several companies is often another one's customer with the same id. That QBO honours `companyId`
  * on this page is unverified (no Intuit source); the realm is also in the "QuickBooks ID" field.

@@ -6,7 +6,7 @@ import { ownCustomerId, parseQuickbooksId, type QuickbooksIdentity } from './qui
 export interface ExistingOrganization {
   id: number;
   name: string;
-  /** The value of its "QuickBooks ID" custom field, if any: `<realmId>:<id>`, or a bare id written before decision 29. */
+  /** The value of its "QuickBooks ID" custom field, if any: `<realmId>:<id>`, or a bare id written before decision 35. */
   quickbooksId: string | undefined;
   /** E-mail domains of its persons. */
   emailDomains: ReadonlySet<string>;
@@ -73,7 +73,7 @@ export function companyDomain(email: string): string | undefined {
  * already exists by its "QuickBooks ID" field, else by normalised name, else by the e-mail domain of
  * the organization's persons; an organization is given to one customer at most. Ambiguous names or
  * domains are left for a person to review rather than guessed (a wrong link would overwrite an
- * unrelated organization). Only a QuickBooks ID of this realm matches (decision 29); an organization
+ * unrelated organization). Only a QuickBooks ID of this realm matches (decision 35); an organization
  * carrying another realm's is that realm's, never a candidate here.
  */
 export function matchCustomers(

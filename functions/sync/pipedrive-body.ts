@@ -16,7 +16,7 @@ function key(fields: FieldKeys, id: CustomFieldId): string {
   return value;
 }
 
-/** What clears an organization's address in v2: an empty `value`, every part left out (so null, [MIG]); decision 29. */
+/** What clears an organization's address in v2: an empty `value`, every part left out (so null, [MIG]); decision 43. */
 export const CLEARED_ADDRESS: Readonly<AddressBody> = Object.freeze({ value: '' });
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A QuickBooks customer's identity in Pipedrive (decision 29): its realm and its id, written as
+ * A QuickBooks customer's identity in Pipedrive (decision 35): its realm and its id, written as
  * `<realmId>:<customerId>` into the "QuickBooks ID" field. QBO customer ids are small integers that
  * every company numbers from 1, so a bare id would let two companies writing into one Pipedrive
  * company claim each other's organizations.
@@ -7,7 +7,7 @@
 export interface QuickbooksIdentity {
   realmId: string;
   /**
-   * Whether a bare id (written before decision 29) is this realm's: true only for the realm first
+   * Whether a bare id (written before decision 35) is this realm's: true only for the realm first
    * connected to the Pipedrive company, the one every bare id was written by while it was alone.
    */
   ownsBareIds: boolean;
@@ -20,7 +20,7 @@ export function qualifiedQuickbooksId(realmId: string, qboId: string): string {
   return `${realmId}${SEPARATOR}${qboId}`;
 }
 
-/** The field value split into its realm (undefined for a bare id written before decision 29) and customer id. */
+/** The field value split into its realm (undefined for a bare id written before decision 35) and customer id. */
 export function parseQuickbooksId(value: string): { realmId: string | undefined; qboId: string } {
   const trimmed = value.trim();
   const at = trimmed.lastIndexOf(SEPARATOR);

@@ -89,7 +89,7 @@ export async function reconcile(realmId: string, deps: ReconcileDependencies): P
       else if (
         link.lastPushedUpdatedAtMs === undefined ||
         parseQboTime(customer.MetaData.LastUpdatedTime) > link.lastPushedUpdatedAtMs ||
-        // Pushed before decision 29 with a bare id: written again with the realm-qualified one.
+        // Pushed before decision 35 with a bare id: written again with the realm-qualified one.
         pushedOrganizationField(link.pushed, 'quickbooksId') !== qualifiedQuickbooksId(realmId, customer.Id)
       )
         reason = 'outdated';

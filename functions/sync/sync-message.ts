@@ -22,6 +22,11 @@ export const SyncMessage = z.object({
   occurredAt: z.string().optional(),
   /** A full customer as CDC returned it (validated by the worker like any QBO record). */
   record: z.unknown().optional(),
+  /**
+   * Push every mapped field again, whatever was recorded as pushed: an older write of a concurrent
+   * attempt may have reached Pipedrive after the newer one it lost the record to (decision 47).
+   */
+  repush: z.boolean().optional(),
   /** Epoch ms the message was enqueued (sync lag starts here when QBO gives no time). */
   enqueuedAt: z.number(),
 });

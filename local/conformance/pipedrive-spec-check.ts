@@ -8,7 +8,7 @@ import type { RecordedExchange } from './recorded-exchange';
 /**
  * Checks recorded Pipedrive traffic against Pipedrive's official OpenAPI documents with Ajv
  * directly and our own path-template matching: deliberately not the sandbox's openapi-backend
- * check, so the two cannot share a blind spot (decision 30).
+ * check, so the two cannot share a blind spot (decision 44).
  */
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -42,7 +42,7 @@ interface CompiledOperation {
   responses: Map<string, ValidateFunction | undefined>;
 }
 
-/** Where each spec's paths are served: v2 under `/api/v2`; v1 under `/api/v1` or `/v1` (decision 31); OAuth at its root. */
+/** Where each spec's paths are served: v2 under `/api/v2`; v1 under `/api/v1` or `/v1` (decision 45); OAuth at its root. */
 const PREFIXES: readonly { prefix: string; api: ApiVersion }[] = [
   { prefix: '/api/v2', api: 'v2' },
   { prefix: '/api/v1', api: 'v1' },

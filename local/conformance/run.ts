@@ -1,7 +1,7 @@
 /**
  * `npm run conformance`: runs `npm start -- --once` with every Pipedrive exchange recorded, then
  * checks each against Pipedrive's official OpenAPI specs with the independent validator
- * (decision 30). Prints the operations used and the figures; exits 1 on any violation.
+ * (decision 44). Prints the operations used and the figures; exits 1 on any violation.
  * `npm run conformance -- FILE.jsonl` checks an existing recording instead.
  */
 import { spawn } from 'node:child_process';

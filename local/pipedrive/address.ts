@@ -8,7 +8,7 @@ const part = z.string().max(255).optional();
  * An address as v2 accepts it: only `value` is required, and every part not sent becomes null,
  * on POST and on PATCH alike ([MIG]). `formatted_address` is computed by Pipedrive, so it is not
  * accepted (the request schema does not list it). The object itself is not nullable in the spec;
- * an empty `value` with no parts clears the address (decision 29).
+ * an empty `value` with no parts clears the address (decision 43).
  */
 export const AddressInput = z.strictObject({
   value: z.string().max(255),
@@ -26,7 +26,7 @@ export type AddressInput = z.infer<typeof AddressInput>;
 
 /**
  * The stored address: parts not sent are null. Without a geocoder, `formatted_address` repeats `value`.
- * An empty `value` is no address at all: every part not sent is null too, so nothing is left (decision 29).
+ * An empty `value` is no address at all: every part not sent is null too, so nothing is left (decision 43).
  */
 export function toAddress(input: AddressInput): Address | null {
   if (input.value.trim() === '' && ADDRESS_PARTS.every((key) => !input[key])) return null;

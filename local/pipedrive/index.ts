@@ -30,7 +30,7 @@ export interface PipedriveSandboxOptions extends SandboxConfigInput {
 export interface PipedriveSandboxDescription {
   /** The company's origin, like OAuth's `api_domain`: append `/api/v2/…` or `/api/v1/…` (no bare `/v1` here). */
   apiBaseUrl: string;
-  /** The API-token host, like `https://api.pipedrive.com`: `/api/v2/…`, `/api/v1/…` and `/v1/…` (decision 31). */
+  /** The API-token host, like `https://api.pipedrive.com`: `/api/v2/…`, `/api/v1/…` and `/v1/…` (decision 45). */
   apiTokenBaseUrl: string;
   apiToken: string;
   companyId: number;
@@ -131,7 +131,7 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
   );
   const server = await serve(handler, { port: port ?? 0, host: host ?? '127.0.0.1' });
   core.baseUrl = server.url;
-  // On loopback the two hosts are told apart by port: a Host header would not survive every client (decision 31).
+  // On loopback the two hosts are told apart by port: a Host header would not survive every client (decision 45).
   const apiTokenHandler = createHandler(
     core,
     control,

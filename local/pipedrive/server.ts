@@ -17,7 +17,7 @@ import { userRoutes } from './users';
 /**
  * Where each spec is served. v1 is under `/api/v1` on every host; the bare `/v1` only on the API-token
  * host (`api.pipedrive.com`, where the official SDK sends API-token v1 calls), never on an OAuth
- * company domain (decision 31).
+ * company domain (decision 45).
  */
 export const API_PREFIX = { v2: '/api/v2', v1: '/api/v1' } as const;
 export const API_TOKEN_HOST_V1_PREFIX = '/v1';

@@ -60,7 +60,7 @@ ${budget}
 <h3>Recent activity</h3>${activity}</section>`;
 }
 
-/** Each Pipedrive company once: its budget, shared by the realms writing into it, and each realm's part (decision 31). */
+/** Each Pipedrive company once: its budget, shared by the realms writing into it, and each realm's part (decision 37). */
 function renderPipedriveCompany(company: StatusSnapshot['pipedriveCompanies'][number], index: number): string {
   const percent = (part: number, whole: number) => Math.round((100 * part) / Math.max(1, whole));
   const parts =

@@ -24,7 +24,7 @@ import { removeLocalState, writeLocalState } from './local-state';
 export const EVENT_SOURCES = {
   changes: { batchSize: 10, maxConcurrency: 5 },
   bulk: { batchSize: 10, maxConcurrency: 2 },
-  /** One connection's poll or reconcile per invocation (decision 32); the stack allows 10 at once. */
+  /** One connection's poll or reconcile per invocation (decision 38); the stack allows 10 at once. */
   schedule: { batchSize: 1, maxConcurrency: 2 },
 } as const;
 
@@ -105,7 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     [
       { method: 'POST', path: '/webhooks/quickbooks', handler: (event) => call('webhook', 'webhook')(event) },
       { method: 'GET', path: '/oauth/{provider}/{step}', handler: (event) => call('oauth', 'oauth')(event) },
-      // Pipedrive's app-uninstall notice (decision 32).
+      // Pipedrive's app-uninstall notice (decision 46).
       { method: 'DELETE', path: '/oauth/pipedrive/callback', handler: (event) => call('oauth', 'oauth')(event) },
       { method: 'GET', path: '/health', handler: (event) => health(event.queryStringParameters ?? {}, 'html') },
       { method: 'GET', path: '/health.json', handler: (event) => health(event.queryStringParameters ?? {}, 'json') },
@@ -251,7 +251,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     PIPEDRIVE_AUTHORIZE_URL: pdInfo.oauth.authorizeUrl,
     PIPEDRIVE_TOKEN_URL: pdInfo.oauth.tokenUrl,
     PIPEDRIVE_ALLOW_HOSTS: [pdInfo.apiBaseUrl, pdInfo.apiTokenBaseUrl].map((url) => new URL(url).host).join(','),
-    // API-token v1 calls go where the SDK sends them: the sandbox's `api.pipedrive.com` (decision 31).
+    // API-token v1 calls go where the SDK sends them: the sandbox's `api.pipedrive.com` (decision 45).
     PIPEDRIVE_API_TOKEN_HOST: pdInfo.apiTokenBaseUrl,
   });
   loaded.handlers = {

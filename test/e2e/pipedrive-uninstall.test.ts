@@ -7,7 +7,7 @@ import { dynamoEndpoint } from '../helpers/dynamodb';
 import { control } from '../helpers/quickbooks-sandbox';
 import { sqsEndpoint } from '../helpers/sqs';
 
-/** Decision 32: Pipedrive's uninstall DELETE, through the real OAuth route of the local stack. */
+/** Decision 46: Pipedrive's uninstall DELETE, through the real OAuth route of the local stack. */
 describe('a Pipedrive app uninstall', () => {
   let stack: LocalStack;
   beforeAll(async () => {

@@ -44,7 +44,7 @@ const customer = async (realm: string, name: string) =>
 type Row = { qboId: string; action: string; method: string; orgId?: number };
 type Backfill = { summary: { customers: number; linked: number; toCreate: number; review: number }; rows: Row[] };
 
-/** Dry run, then apply: the apply must do exactly what the dry run said (decision 29). */
+/** Dry run, then apply: the apply must do exactly what the dry run said (decision 35). */
 async function backfill(realmId: string): Promise<Backfill> {
   const dry = (await stack.invoke('backfill', { realmId, dryRun: true })) as Backfill;
   const applied = (await stack.invoke('backfill', { realmId, dryRun: false })) as Backfill;

@@ -106,7 +106,7 @@ describe('npm start -- --once', () => {
     expect(summary.failed).toBe(0);
     expect((summary.inSync ?? 0) + (summary.excluded ?? 0)).toBe(summary.customers);
     expect(summary.pipedriveTokens).toBeGreaterThan(0);
-    // Every Pipedrive request it made, and every answer, is valid against the official specs (decision 30).
+    // Every Pipedrive request it made, and every answer, is valid against the official specs (decision 44).
     const report = conformanceReport(readRecording(recording));
     console.log(`npm start -- --once: ${report.exchanges} Pipedrive exchanges`, report.operations);
     expect(report.exchanges).toBeGreaterThan(50);

@@ -23,7 +23,7 @@ export interface FunctionEnvironment {
   changesQueueUrl: string;
   bulkQueueUrl: string;
   realmId: string;
-  /** Adds a QBO company to the sandbox and connects it to the same Pipedrive company (decision 29); returns its realm. */
+  /** Adds a QBO company to the sandbox and connects it to the same Pipedrive company (decision 35); returns its realm. */
   connectRealm(companyName: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -44,7 +44,7 @@ export async function startFunctionEnvironment(): Promise<FunctionEnvironment> {
   const deps = { store: new TokenStore(table), cipher };
   let connectedAt = 0;
   const connect = async (realm: string, companyName: string) => {
-    // Strictly later than the previous connection: the first one connected owns the bare ids (decision 29).
+    // Strictly later than the previous connection: the first one connected owns the bare ids (decision 35).
     connectedAt = Math.max(Date.now(), connectedAt + 1);
     await connections.create(realm, connectedAt, companyName);
     await connections.setPipedrive(

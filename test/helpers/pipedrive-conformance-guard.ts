@@ -4,7 +4,7 @@ import { recordPipedriveTraffic } from '../../local/conformance/pipedrive-record
 /**
  * Records every Pipedrive sandbox exchange in this test file (sandboxes inside a local stack or a
  * chaos run included) and checks them against Pipedrive's official specs with the independent
- * validator (decision 30). Call at the top of an e2e file; `expectConforming()` in its last test.
+ * validator (decision 44). Call at the top of an e2e file; `expectConforming()` in its last test.
  */
 export function guardPipedriveConformance(): { expectConforming: () => void } {
   const recording = recordPipedriveTraffic();

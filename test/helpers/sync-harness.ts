@@ -44,7 +44,7 @@ export interface SyncHarness {
   /** Prepares and syncs messages the way the worker does: one batch, then one message at a time. */
   run(messages: SyncMessage[], options?: Partial<SyncOptions>): Promise<Awaited<ReturnType<CustomerSync['sync']>>[]>;
   message(id: string, extra?: Partial<SyncMessage>): SyncMessage;
-  /** Another QBO company in the sandbox, writing into the same Pipedrive company with the same stores (decision 29). */
+  /** Another QBO company in the sandbox, writing into the same Pipedrive company with the same stores (decision 35). */
   addRealm(companyName: string): Promise<RealmHarness>;
   close(): Promise<void>;
 }

@@ -37,7 +37,7 @@ describe('alarms', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ...topicAction },
-      4,
+      5,
     );
   });
 

@@ -197,7 +197,7 @@ describe('HTTP API', () => {
   it('routes the QuickBooks webhook and the OAuth steps', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/quickbooks' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /oauth/{provider}/{step}' });
-    // Pipedrive's app-uninstall notice (decision 32).
+    // Pipedrive's app-uninstall notice (decision 46).
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'DELETE /oauth/pipedrive/callback' });
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
   });
@@ -238,7 +238,7 @@ describe('schedules', () => {
     });
   });
 
-  it('feeds the poll function one connection at a time from the schedule queue, ten at once (decision 32)', () => {
+  it('feeds the poll function one connection at a time from the schedule queue, ten at once (decision 38)', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: arnOf(schedule.queue),
       FunctionName: { Ref: logicalIdOf(stack.functions.cdcPoll) },

@@ -1,7 +1,7 @@
 import { control } from '../helpers/quickbooks-sandbox';
 import { type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
 
-/** Decision 29: an address removed in QBO is cleared in Pipedrive with a spec-valid body, never `address: null`. */
+/** Decision 43: an address removed in QBO is cleared in Pipedrive with a spec-valid body, never `address: null`. */
 describe('an address removed in QuickBooks', () => {
   let h: SyncHarness;
   beforeEach(async () => {

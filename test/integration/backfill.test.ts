@@ -67,7 +67,7 @@ describe('first-sync matching', () => {
   });
 });
 
-describe('matching with several QuickBooks companies in one Pipedrive company (decision 29)', () => {
+describe('matching with several QuickBooks companies in one Pipedrive company (decision 35)', () => {
   const customer = (Id: string, DisplayName: string) =>
     ({ Id, SyncToken: '0', MetaData: { LastUpdatedTime: 'x' }, DisplayName, Active: true }) as never;
   const org = (id: number, name: string, quickbooksId?: string) => ({

@@ -1,3 +1,4 @@
+import { qualifiedQuickbooksId } from '../../functions/sync/quickbooks-identity';
 import { control } from '../helpers/quickbooks-sandbox';
 import { type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
 import type { SyncMessage } from '../../functions/sync/sync-message';
@@ -77,7 +78,9 @@ describe('creating an organization while another worker works on the same custom
   };
   const expectOneOrganization = async (qboId: string) => {
     const orgs = liveOrgs();
-    expect(orgs.map((org) => org.custom_fields[h.fields.fieldKeys.quickbooksId ?? ''])).toEqual([qboId]);
+    expect(orgs.map((org) => org.custom_fields[h.fields.fieldKeys.quickbooksId ?? ''])).toEqual([
+      qualifiedQuickbooksId(h.realmId, qboId),
+    ]);
     expect(await h.links.get(h.realmId, qboId)).toMatchObject({ state: 'synced', orgId: orgs[0]?.id });
   };
 

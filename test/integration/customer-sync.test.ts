@@ -340,6 +340,16 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
     expect(raced).toBe(true);
     expect(result.action).toBe('stale');
     expect(await link(customer.Id)).toMatchObject({ state: 'synced' });
+    // The slow worker's older write landed after the newer one: Pipedrive says "Race Co 2" while the link
+    // says version 3 was pushed. The loser queues a repush in the customer's group, which puts it right.
+    const orgId = (await link(customer.Id))?.orgId ?? 0;
+    expect(h.pipedriveSandbox.store.organization(orgId)?.name).toBe('Race Co 2');
+    expect(h.requeued.map((m) => [m.body.id, m.body.repush, m.groupId])).toEqual([
+      [customer.Id, true, `${realm()}#${customer.Id}`],
+    ]);
+    const [repushed] = await h.run(h.requeued.map((m) => m.body));
+    expect(repushed).toMatchObject({ action: 'updated' });
+    expect(h.pipedriveSandbox.store.organization(orgId)?.name).toBe('Race Co 3');
   });
 
   it('recovers at once when Pipedrive made the organization but its answer was lost: the next attempt finds it', async () => {

@@ -152,7 +152,7 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
         custom_fields: { [key('quickbooksStatus')]: fields.fieldOptions.quickbooksStatus?.Inactive },
       });
       expect(patched.address).toMatchObject({ street_number: '531', route: 'Fifth Avenue', postal_code: '10036' });
-      // An empty value with no parts clears the address (decision 29); null would be invalid against the spec.
+      // An empty value with no parts clears the address (decision 43); null would be invalid against the spec.
       const cleared = await client.updateOrganization(created.id, { address: { value: '' } });
       expect(cleared.address).toBeNull();
       const read = await client.getOrganization(created.id, {

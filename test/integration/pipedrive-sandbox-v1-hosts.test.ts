@@ -1,7 +1,7 @@
 import type { PipedriveSandbox } from '../../local/pipedrive';
 import { startTestSandbox } from './pipedrive-sandbox-helpers';
 
-/** Decision 31: v1 under `/api/v1` everywhere, the bare `/v1` only on the API-token host (`api.pipedrive.com`). */
+/** Decision 45: v1 under `/api/v1` everywhere, the bare `/v1` only on the API-token host (`api.pipedrive.com`). */
 describe('the Pipedrive sandbox serves v1 where the official SDK calls it', () => {
   let sandbox: PipedriveSandbox;
   beforeAll(async () => {

@@ -128,7 +128,7 @@ describe('v2 strict validation', () => {
     await expectRejected({ name: 'Acme', address: { value: 'x', formatted_address: 'x' } }, /formatted_address/);
     await expectRejected({ name: 'Acme', address: '1 Main St' }, /address/);
     await expectRejected({ name: 'Acme', address: { locality: 'Paris' } }, /address.value/);
-    // The spec types address as a non-nullable object of strings (decision 29).
+    // The spec types address as a non-nullable object of strings (decision 43).
     await expectRejected({ name: 'Acme', address: null }, /address/);
     await expectRejected({ name: 'Acme', address: { value: 'x', locality: null } }, /address.locality/);
   });
@@ -166,7 +166,7 @@ describe('v2 strict validation', () => {
       country: null,
       postal_code: null,
     });
-    // An empty value with no parts clears the address (decision 29).
+    // An empty value with no parts clears the address (decision 43).
     expect(
       (await api.patch<OrgView>(`/api/v2/organizations/${created.body.data.id}`, { address: { value: '' } })).body.data
         .address,

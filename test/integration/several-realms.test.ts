@@ -3,7 +3,7 @@ import { reconcile } from '../../functions/sync/reconcile';
 import { control } from '../helpers/quickbooks-sandbox';
 import { type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
 
-/** Two QuickBooks companies writing into one Pipedrive company: ids collide, organizations must not (decision 29). */
+/** Two QuickBooks companies writing into one Pipedrive company: ids collide, organizations must not (decision 35). */
 describe('several QuickBooks companies in one Pipedrive company', () => {
   let h: SyncHarness;
   beforeEach(async () => {
@@ -66,7 +66,7 @@ describe('several QuickBooks companies in one Pipedrive company', () => {
     await h.run([h.message(id)]);
     const link = await h.links.get(h.realmId, id);
     const orgId = link?.orgId ?? 0;
-    // What the connector wrote before decision 29: the bare id, in Pipedrive and in the pushed payload.
+    // What the connector wrote before decision 35: the bare id, in Pipedrive and in the pushed payload.
     const org = h.pipedriveSandbox.store.organization(orgId);
     if (!org || !link?.pushed || link.fingerprint === undefined) throw new Error('the first push did not happen');
     org.custom_fields[h.fields.fieldKeys.quickbooksId ?? ''] = id;

@@ -30,7 +30,7 @@ describe('the pipedrive SDK with an API token', () => {
     // `https://api.pipedrive.com/v1` is the SDK's default v1 base for API tokens; here the sandbox's `/v1`.
     await v1Scenario(
       sandbox,
-      new v1.Configuration({ apiKey: sandbox.config.apiToken, basePath: `${sandbox.url}/v1` }),
+      new v1.Configuration({ apiKey: sandbox.config.apiToken, basePath: `${sandbox.apiTokenUrl}/v1` }),
       new v2.Configuration({ apiKey: sandbox.config.apiToken, basePath: `${sandbox.url}/api/v2` }),
     );
   });

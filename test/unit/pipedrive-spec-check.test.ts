@@ -1,7 +1,7 @@
 import { PipedriveSpecCheck } from '../../local/conformance/pipedrive-spec-check';
 import type { RecordedExchange } from '../../local/conformance/recorded-exchange';
 
-/** The independent validator (decision 30) catches what issue #12 found, and passes what is valid. */
+/** The independent validator (decision 44) catches what issue #12 found, and passes what is valid. */
 describe('the independent Pipedrive spec check', () => {
   const check = new PipedriveSpecCheck();
   const organization = { id: 1, name: 'Acme', add_time: '2026-01-01T00:00:00Z', update_time: '2026-01-01T00:00:00Z' };

@@ -31,7 +31,7 @@ export const RuntimeConfig = z.object({
   PIPEDRIVE_TOKEN_URL: z.url().optional(),
   /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
   PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
-  /** Where API-token v1 calls go (decision 31); only the local stack changes it, to the sandbox's API-token host. */
+  /** Where API-token v1 calls go (decision 45); only the local stack changes it, to the sandbox's API-token host. */
   PIPEDRIVE_API_TOKEN_HOST: z.url().optional(),
   BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   /** How long Pipedrive's Cloudflare 403 stops every call to the company (decision 32). */
@@ -100,7 +100,7 @@ export function clientFactoryFor(
           budgetShare: config.BUDGET_SHARE,
           pipedriveBlockMs: config.PIPEDRIVE_BLOCK_MINUTES * 60_000,
           timeoutMs: config.HTTP_TIMEOUT_MS,
-          // Every container's QBO calls share one limiter per company (decision 29). The worker waits only
+          // Every container's QBO calls share one limiter per company (decision 33). The worker waits only
           // briefly for it and defers its message otherwise; functions with minutes to run wait longer.
           qboSharedLimiter: {
             maxWaitMs: options.waitOutQboThrottling
@@ -109,7 +109,7 @@ export function clientFactoryFor(
             throttleWaitScale: config.QBO_THROTTLE_WAIT_SCALE,
           },
           // Functions with minutes to run wait out a QBO 429 (twice at most) instead of failing the whole run,
-          // when the wait fits in the time the invocation has left (decision 30).
+          // when the wait fits in the time the invocation has left (decision 34).
           ...(options.waitOutQboThrottling
             ? {
                 qboRateLimitedRetries: {

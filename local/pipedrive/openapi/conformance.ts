@@ -70,7 +70,7 @@ export class OpenApiConformance {
         : contentType.includes('form')
           ? Object.fromEntries(new URLSearchParams(raw))
           : parseBody(raw);
-    // v1 is served under `/api/v1` and, on the API-token host, `/v1` (decision 31); the backend knows it as `/v1`.
+    // v1 is served under `/api/v1` and, on the API-token host, `/v1` (decision 45); the backend knows it as `/v1`.
     const path = operation.path.startsWith('/oauth/')
       ? API_ROOT.v1 + request.path
       : request.path.replace(/^\/api\/v1\//, '/v1/');

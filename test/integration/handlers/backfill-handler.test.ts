@@ -35,7 +35,7 @@ describe('backfill Lambda', () => {
 
 type Row = { qboId: string; action: string; method: string; orgId?: number };
 
-describe('backfill Lambda with a second QuickBooks company in the same Pipedrive company (decision 29)', () => {
+describe('backfill Lambda with a second QuickBooks company in the same Pipedrive company (decision 35)', () => {
   it("gives the second realm a dry run equal to its apply, and never links it to the first realm's organizations", async () => {
     const customer = async (realm: string, name: string) =>
       (
@@ -51,7 +51,7 @@ describe('backfill Lambda with a second QuickBooks company in the same Pipedrive
       await customer(second, 'Orchard Bakery'),
       await customer(second, 'Lakeside Dental'),
     ];
-    // The same ids as customers of the first realm: one written before decision 29 (bare, the first realm's).
+    // The same ids as customers of the first realm: one written before decision 35 (bare, the first realm's).
     env.pipedrive.control.seed({
       organizations: [
         { name: 'Harbor Freight Partners', custom_fields: { 'QuickBooks ID': `${env.realmId}:${ids[0]}` } },

@@ -36,7 +36,7 @@ async function runUnits(): Promise<string[]> {
   return Records.map((record) => (JSON.parse(record.body) as { realmId: string }).realmId).sort();
 }
 
-describe('cdc-poll Lambda with many connections (decision 32)', () => {
+describe('cdc-poll Lambda with many connections (decision 38)', () => {
   it('fans a scheduled poll out into one unit per connection, once per schedule time, each polling its realm', async () => {
     const second = await env.connectRealm('Second Books Ltd');
     const realms = [env.realmId, second].sort();
@@ -58,6 +58,36 @@ describe('cdc-poll Lambda with many connections (decision 32)', () => {
       SyncMessage.parse(JSON.parse(r.body)),
     );
     expect(changed.map((m) => m.realmId).sort()).toEqual(realms);
+  });
+
+  it('hands a unit whose realm could not be polled back to the queue (retried, then dead-lettered and alarmed)', async () => {
+    const failing = await env.connectRealm('Failing Books Ltd');
+    // A first round sets every realm's cursor (a first poll reads nothing); the next one reads QBO.
+    await handler({ mode: 'poll', fanOut: true, scheduledAt: '2026-12-02T10:45:00Z' }, lambdaContext('cdc-poll'));
+    await runUnits();
+    // Every QBO call for that company fails; the other realms' units succeed beside it.
+    await control(env.qbo, 'POST', '/faults', {
+      path: `/company/${failing}/`,
+      status: 503,
+      body: 'Service Unavailable',
+      count: 1000,
+    });
+    try {
+      await handler({ mode: 'poll', fanOut: true, scheduledAt: '2026-12-02T11:00:00Z' }, lambdaContext('cdc-poll'));
+      const { Records } = await receiveAsLambdaEvent(sqs, scheduleQueueUrl);
+      const answers = (await Promise.all(
+        Records.map((record) => handler({ Records: [record] }, lambdaContext('cdc-poll'))),
+      )) as { batchItemFailures: { itemIdentifier: string }[] }[];
+      const failed = Records.filter((_, i) => (answers[i]?.batchItemFailures ?? []).length > 0);
+      expect(failed.map((record) => (JSON.parse(record.body) as { realmId: string }).realmId)).toEqual([failing]);
+      expect(answers.flatMap((answer) => answer.batchItemFailures)).toEqual(
+        failed.map((record) => ({ itemIdentifier: record.messageId })),
+      );
+      for (const record of Records)
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: scheduleQueueUrl, ReceiptHandle: record.receiptHandle }));
+    } finally {
+      await control(env.qbo, 'DELETE', '/faults');
+    }
   });
 
   it('still runs inline when asked for without fan-out (the CLI, one realm)', async () => {

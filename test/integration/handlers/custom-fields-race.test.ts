@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-describe('custom fields with two QuickBooks companies in one Pipedrive company (decision 30)', () => {
+describe('custom fields with two QuickBooks companies in one Pipedrive company (decision 36)', () => {
   it('are created once when two realms connect at the same moment, from two containers', async () => {
     const second = await env.connectRealm('Second Books Ltd');
     const config = RuntimeConfig.parse(process.env);
