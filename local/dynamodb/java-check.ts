@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 
 const INSTALL =
-  'install Java 17 or later (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) and make sure `java` is on PATH';
+  'install a Java 17 or later JDK (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jdk-headless`; macOS: `brew install openjdk@17`) and make sure `java` is on PATH';
 
 /** The major version in `java -version` output: `"17.0.15"` → 17, the old scheme `"1.8.0_402"` → 8. */
 export function javaMajorVersion(versionOutput: string): number | undefined {

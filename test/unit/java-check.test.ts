@@ -23,14 +23,14 @@ describe('the Java check before DynamoDB Local starts', () => {
   it('says in one sentence that Java is missing and how to install it on Debian/Ubuntu and macOS', () => {
     const problem = javaProblem({ PATH: pathWithJava() });
     expect(problem).toMatch(/^DynamoDB Local needs Java 17 or later, but `java` was not found on PATH: install/);
-    expect(problem).toContain('sudo apt-get install -y openjdk-17-jre-headless');
+    expect(problem).toContain('sudo apt-get install -y openjdk-17-jdk-headless');
     expect(problem).toContain('brew install openjdk@17');
     expect(problem?.split('. ')).toHaveLength(1);
   });
 
   it('rejects a Java older than 17, naming the version found', () => {
     expect(javaProblem({ PATH: pathWithJava('openjdk version "11.0.22" 2024-01-16') })).toMatch(
-      /but `java` on PATH is Java 11: install Java 17 or later/,
+      /but `java` on PATH is Java 11: install a Java 17 or later JDK/,
     );
     expect(javaProblem({ PATH: pathWithJava('java version "1.8.0_402"') })).toMatch(/is Java 8:/);
   });
