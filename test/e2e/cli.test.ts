@@ -183,7 +183,12 @@ describe('the ml-connector CLI against the local stack', () => {
     for (let i = 0; i < 200 && stack.pipedrive.store.organization(orgId)?.name !== expected; i++)
       await new Promise((resolve) => setTimeout(resolve, 50));
     expect(stack.pipedrive.store.organization(orgId)?.name).toBe(expected);
-    const after = await cli('audit', id);
+    // The audit entry is written after the Pipedrive write: wait for it, not for a fixed time.
+    let after = await cli('audit', id);
+    for (let i = 0; i < 200 && !/replay\s+updated/.test(after.out); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      after = await cli('audit', id);
+    }
     expect(after.out).toMatch(/replay\s+updated/);
   }, 60_000);
 

@@ -124,7 +124,7 @@ describe('BudgetGovernor against the Pipedrive sandbox and DynamoDB Local', () =
     expect(counters.tokensSpentToday).toBe(100);
     expect(counters.responses429).toBe(0);
     expect(counters.requestsPerEndpoint['v2 POST /organizations']).toBe(20);
-    expect(await ledger.spent(companyId, DAY)).toEqual({ spent: 100, calls: 20 });
+    expect(await ledger.spent(companyId, DAY)).toEqual({ spent: 100, calls: 20, byRealm: {} });
   });
 
   it('two containers sharing one ledger never exceed the share together', async () => {

@@ -24,6 +24,7 @@ describe('describe()', () => {
     expect(description).toEqual({
       apiBaseUrl: sandbox.url,
       apiToken: 'tok-77',
+      apiTokenBaseUrl: sandbox.apiTokenUrl,
       companyId: 77,
       plan: 'premium',
       seats: 3,

@@ -163,6 +163,8 @@ describe('oauth Lambda', () => {
       plan: 'growth',
       seats: 1,
       auth: 'oauth',
+      // Pipedrive's numeric company id, which its uninstall notice names (decision 46).
+      companyNumber: env.pipedrive.describe().companyId,
     });
   });
 
