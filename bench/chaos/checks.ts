@@ -2,6 +2,7 @@ import { canonicalJson } from '../../functions/sync/canonical-json';
 import { organizationBody, type FieldKeys } from '../../functions/sync/pipedrive-body';
 import type { PipedriveSandbox } from '../../local/pipedrive';
 import type { ExpectedCustomers } from './expected';
+import { ADDRESS_PARTS } from '../../local/pipedrive/store';
 
 export interface LinkRow {
   qboId: string;
@@ -15,18 +16,6 @@ export interface Mismatch {
   qboId: string;
   problem: string;
 }
-
-const ADDRESS_PARTS = [
-  'street_number',
-  'route',
-  'subpremise',
-  'sublocality',
-  'locality',
-  'admin_area_level_1',
-  'admin_area_level_2',
-  'country',
-  'postal_code',
-] as const;
 
 /**
  * The part of an organization the mapping owns, as Pipedrive keeps it: an address part left out of

@@ -1,5 +1,6 @@
 import type { ApiVersion } from '../pipedrive/openapi/spec-files';
 import type { RecordedExchange } from './recorded-exchange';
+import { ADDRESS_PARTS } from '../pipedrive/store';
 
 /**
  * Where Pipedrive's published specs are wrong, with the source that says so. Request-side errata
@@ -38,18 +39,7 @@ export const NULLABLE_IN_RESPONSES: Readonly<Record<string, string>> = {
   address:
     'An organization without an address has `address: null`: the spec\'s own persons/search example answers `"address": null` (persons-v2-search-response.json).',
   ...Object.fromEntries(
-    [
-      'street_number',
-      'route',
-      'subpremise',
-      'sublocality',
-      'locality',
-      'admin_area_level_1',
-      'admin_area_level_2',
-      'country',
-      'postal_code',
-      'formatted_address',
-    ].map((part) => [
+    [...ADDRESS_PARTS, 'formatted_address'].map((part) => [
       part,
       'Address parts not sent "will default to null if not provided" (API v2 migration guide, https://pipedrive.readme.io/docs/pipedrive-api-v2-migration-guide).',
     ]),
