@@ -121,14 +121,14 @@ describe('CustomerSync against both sandboxes and DynamoDB Local', () => {
   it('pushes a balance change even when QBO leaves LastUpdatedTime alone, patching only the organization', async () => {
     const customer = await sunnyCustomer();
     await h.run([h.message(customer.Id)]);
-    const personCalls = h.pipedriveSandbox.counters.get('requests', 'PATCH /api/v2/persons/{id}');
+    const personCalls = h.pipedriveSandbox.counters.get('requests', 'v2 PATCH /persons/{id}');
     await control(h.qboSandbox, 'POST', `/realms/${realm()}/payments`, { customerId: customer.Id, amount: 1200 });
     const [result] = await h.run([h.message(customer.Id)]);
     expect(result?.action).toBe('updated');
     const orgId = liveOrgs()[0]?.id ?? 0;
     expect(custom(orgId, 'openBalance')).toEqual({ value: 300, currency: 'USD' });
     expect(custom(orgId, 'overdueBalance')).toEqual({ value: 0, currency: 'USD' });
-    expect(h.pipedriveSandbox.counters.get('requests', 'PATCH /api/v2/persons/{id}')).toBe(personCalls);
+    expect(h.pipedriveSandbox.counters.get('requests', 'v2 PATCH /persons/{id}')).toBe(personCalls);
     const history = await h.audit.history(realm(), customer.Id);
     expect(history.entries[0]?.diff).toEqual({
       openBalance: [
