@@ -239,7 +239,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       progress(
         `QBO throttled to ${String(options.throttling.perMinute)}/min for ${String(Math.round(options.throttling.durationMs / 1000))} s with ${String(options.throttling.backlog)} renames waiting…`,
       );
-      throttling = await runThrottling(stack, { realmId, ...options.throttling });
+      throttling = await runThrottling(stack, { realmId, ...options.throttling }, settled, quietTimeoutMs);
       phase(`QBO throttled at ${String(options.throttling.perMinute)}/min`);
       await quiet('drain after the throttling');
     }

@@ -19,7 +19,7 @@ export function formatReport(report: ChaosReport): string {
       .join(', ')}; ${report.storm.refused} refused by QBO`,
     ...(report.throttling
       ? [
-          `  QBO throttled to ${report.throttling.perMinute}/min for ${report.throttling.seconds} s with ${report.throttling.renamed} renames waiting: ${report.throttling.qbo429} QBO 429s`,
+          `  QBO throttled to ${report.throttling.perMinute}/min for ${report.throttling.seconds} s with ${report.throttling.renamed} renames waiting: ${report.throttling.qbo429} QBO 429s${report.throttling.drainedUnderLimit ? ', drained under the limit' : ', NOT drained under the limit'}`,
         ]
       : []),
     `  faults injected: ${Object.entries(report.faults)

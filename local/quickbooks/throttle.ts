@@ -25,6 +25,16 @@ export class RealmThrottle {
     return true;
   }
 
+  /**
+   * Records `count` requests at `now` that came from elsewhere: QBO's limits are per company and
+   * shared with every other app connected to it, so a minute's allowance may be gone before we call.
+   */
+  spend(realmId: string, now: number, count: number): void {
+    const recent = (this.history.get(realmId) ?? []).filter((at) => at > now - 60_000);
+    for (let n = 0; n < count; n++) recent.push(now);
+    this.history.set(realmId, recent);
+  }
+
   reset(): void {
     this.history.clear();
   }
