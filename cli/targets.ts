@@ -1,7 +1,7 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
-import { readLocalState } from '../local/stack/local-state';
+import { readLocalState } from './local-state';
 
 /** The functions the CLI invokes, named as in the stack's outputs. */
 export type FunctionName = 'operations' | 'backfill' | 'cdc-poll';
@@ -72,6 +72,11 @@ export async function awsTarget(
   region: string | undefined,
   clients: { cloudFormation?: CloudFormationClient; lambda?: LambdaClient } = {},
 ): Promise<Target> {
+  // Loaded only here: the SDK clients cost more to load than the rest of the CLI (`--help` starts at once).
+  const [{ CloudFormationClient, DescribeStacksCommand }, { InvokeCommand, LambdaClient }] = await Promise.all([
+    import('@aws-sdk/client-cloudformation'),
+    import('@aws-sdk/client-lambda'),
+  ]);
   const cloudFormation = clients.cloudFormation ?? new CloudFormationClient(region ? { region } : {});
   const lambda = clients.lambda ?? new LambdaClient(region ? { region } : {});
   let outputs: Map<string, string>;
@@ -85,6 +90,9 @@ export async function awsTarget(
   } catch (error) {
     if (error instanceof CliError) throw error;
     const message = error instanceof Error ? error.message : String(error);
+    // The SDK says only "Region is missing": name the flag that fixes it.
+    if (/region is missing/i.test(message))
+      throw new CliError(`No AWS region for stack ${stackName}: pass --region REGION (or set AWS_REGION).`);
     throw new CliError(`Could not read stack ${stackName}${region ? ` in ${region}` : ''}: ${message}`);
   }
   return {

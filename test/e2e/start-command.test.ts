@@ -169,3 +169,80 @@ describe('npm start listens on loopback only', () => {
     }
   }, 180_000);
 });
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : -1;
+}
+
+/** Whether any process of the group is still alive. */
+const groupAlive = (pgid: number) => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start in a terminal', () => {
+  it('uses the sandbox ports it is given, shows how to poke it on stdout, and stops cleanly on Ctrl-C to the process group', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
+    const [qboPort, pipedrivePort] = [await freePort(), await freePort()];
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches tsx, node and the JVM alike.
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), '--port', '0'],
+      {
+        env: {
+          ...process.env,
+          ML_CONNECTOR_LOCAL_STATE: stateFile,
+          QBO_SANDBOX_PORT: String(qboPort),
+          PIPEDRIVE_SANDBOX_PORT: String(pipedrivePort),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
+    const pgid = child.pid ?? -1;
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('  CLI ')) resolve();
+        });
+        child.once('exit', () => {
+          reject(new Error(`npm start exited early: ${stderr}`));
+        });
+      });
+      expect(stdout).toContain(`QuickBooks sandbox    http://127.0.0.1:${qboPort}`);
+      expect(stdout).toContain(`Pipedrive sandbox     http://127.0.0.1:${pipedrivePort}`);
+      expect(stdout).toMatch(/API token +\S{8,}/);
+      expect(stdout).toMatch(/control +http:\/\/127\.0\.0\.1:\d+\/_sandbox/);
+      expect(stdout).toMatch(/Sync health +http:\/\/127\.0\.0\.1:\d+\/health/);
+      expect(existsSync(stateFile)).toBe(true);
+
+      process.kill(-pgid, 'SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      expect(stderr).toContain('Stopping…');
+      // No stack trace: node did not die inside close().
+      expect(stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      // The CLI's pointer to the stack is gone with it, and nothing of the group is left running.
+      expect(existsSync(stateFile)).toBe(false);
+      const deadline = Date.now() + 10_000;
+      while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(groupAlive(pgid)).toBe(false);
+    } finally {
+      if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+    }
+  }, 180_000);
+});
