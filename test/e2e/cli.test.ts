@@ -16,6 +16,8 @@ const conformance = guardPipedriveConformance();
 /** A local stack of its own, and the CLI pointed at it through its state file and HTTP front. */
 async function startStack() {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-cli-')), 'local.json');
+  // The handlers read their configuration when they load: this stack's must load afresh, not the last one's.
+  jest.resetModules();
   const stack = await startLocalStack({
     dynamoEndpoint: dynamoEndpoint(),
     sqsEndpoint: sqsEndpoint(),

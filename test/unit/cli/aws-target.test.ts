@@ -6,7 +6,12 @@ import { main } from '../../../cli/main';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const lambda = mockClient(LambdaClient);
-const clients = { cloudFormation: new CloudFormationClient({}), lambda: new LambdaClient({}) };
+const clients = {
+  cloudFormation: new CloudFormationClient({}),
+  lambda: new LambdaClient({}),
+  // The SDK the CLI would load on first use (Jest runs no dynamic import()).
+  sdk: { CloudFormationClient, DescribeStacksCommand, InvokeCommand, LambdaClient },
+};
 /** A Lambda response payload (the SDK types it as its blob adapter; the CLI only decodes the bytes). */
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
 
@@ -60,6 +65,13 @@ describe('a deployed stack as the target', () => {
       .rejects(new Error('Stack with id Nope does not exist'));
     await expect(awsTarget('Nope', 'us-east-2', clients)).rejects.toThrow(
       'Could not read stack Nope in us-east-2: Stack with id Nope does not exist',
+    );
+  });
+
+  it('names --region when the SDK finds no region', async () => {
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Region is missing'));
+    await expect(awsTarget('Nope', undefined, clients)).rejects.toThrow(
+      'No AWS region for stack Nope: pass --region REGION (or set AWS_REGION).',
     );
   });
 
