@@ -10,17 +10,16 @@ import { conformanceReport } from '../../local/conformance/pipedrive-spec-check'
 import { readRecording } from '../../local/conformance/run';
 
 const ROOT = join(__dirname, '..', '..');
+/** What `npm start` runs: node itself with tsx's loader (no tsx parent process relaying signals). */
+const START = ['--import', 'tsx', join(ROOT, 'local', 'start.ts')];
 
-/** Runs `npm start` (tsx local/start.ts) and collects how it ended. */
+/** Runs `npm start` and collects how it ended. */
 async function npmStart(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), ...args],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...START, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -119,11 +118,11 @@ describe('npm start -- --once', () => {
 describe('npm start listens on loopback only', () => {
   it('every server it starts (front, sandboxes, KMS, SQS, DynamoDB Local) is bound to 127.0.0.1; the front keeps the deployed limits', async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), '--port', '0'],
-      { env: { ...process.env, ML_CONNECTOR_LOCAL_STATE: stateFile }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [...START, '--port', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, ML_CONNECTOR_LOCAL_STATE: stateFile },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = once(child, 'exit');
     let tree: number[] = [];
     try {
@@ -193,21 +192,18 @@ describe('npm start in a terminal', () => {
   it('uses the sandbox ports it is given, shows how to poke it on stdout, and stops cleanly on Ctrl-C to the process group', async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
     const [qboPort, pipedrivePort] = [await freePort(), await freePort()];
-    // Its own process group, as a terminal's foreground job: Ctrl-C reaches tsx, node and the JVM alike.
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), '--port', '0'],
-      {
-        env: {
-          ...process.env,
-          ML_CONNECTOR_LOCAL_STATE: stateFile,
-          QBO_SANDBOX_PORT: String(qboPort),
-          PIPEDRIVE_SANDBOX_PORT: String(pipedrivePort),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches node and the JVM alike.
+    const child = spawn(process.execPath, [...START, '--port', '0'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ML_CONNECTOR_LOCAL_STATE: stateFile,
+        QBO_SANDBOX_PORT: String(qboPort),
+        PIPEDRIVE_SANDBOX_PORT: String(pipedrivePort),
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const pgid = child.pid ?? -1;
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     let stdout = '';
