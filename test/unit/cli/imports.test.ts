@@ -17,7 +17,7 @@ const staticImports = (file: string) =>
   );
 
 describe('what the CLI loads', () => {
-  it('imports nothing from local/ (the local stack imports the CLI\'s state file contract instead)', () => {
+  it("imports nothing from local/ (the local stack imports the CLI's state file contract instead)", () => {
     const offending = CLI.flatMap((file) =>
       staticImports(file)
         .filter((spec) => /(^|\/)local\//.test(spec))
