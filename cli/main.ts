@@ -107,7 +107,8 @@ export async function main(argv: readonly string[], env: CliEnvironment): Promis
     return await run({ target, io, values, rest, env });
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(`ml-connector: ${error.message}`);
+      // One line each, whatever the source (zod's pretty errors span several).
+      io.err(`ml-connector: ${error.message.replace(/\s*\n\s*/g, ' ')}`);
       return 1;
     }
     throw error;

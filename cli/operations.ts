@@ -22,7 +22,8 @@ export async function operation<T>(target: Target, request: OperationRequestInpu
   if (!answer.success) throw new CliError(`unexpected answer from the operations function of ${target.description}`);
   if (!answer.data.ok) {
     const hint = HINTS[answer.data.error.kind];
-    throw new CliError(`${answer.data.error.message}${hint ? `\n${hint}` : ''}`);
+    // One line, as every CLI error: what happened, then what to do.
+    throw new CliError(`${answer.data.error.message}${hint ? `. ${hint}` : ''}`);
   }
   const result = schema.safeParse(answer.data.result);
   if (!result.success)

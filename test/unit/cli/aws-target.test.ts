@@ -105,8 +105,9 @@ describe('a deployed stack as the target', () => {
       openUrl: () => Promise.resolve(),
     });
     expect(code).toBe(1);
-    expect(err.join('\n')).toContain(
-      'connection 123 is needs_reauth\nReconnect with `ml-connector connect quickbooks`',
-    );
+    expect(err).toEqual([
+      expect.stringContaining('connection 123 is needs_reauth. Reconnect with `ml-connector connect quickbooks`'),
+    ]);
+    expect(err.join('')).not.toContain('\n');
   });
 });
