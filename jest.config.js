@@ -1,6 +1,6 @@
 /**
- * Jest runs CommonJS: the TypeScript (and the ESM-only middy) is compiled to it here, with dynamic
- * `import()` turned into `require`. Jest loads ESM by require only on Node 24.9+.
+ * Jest runs CommonJS: the TypeScript (and the ESM-only middy) is compiled to it here. Jest loads ESM
+ * by require only under `--experimental-vm-modules`, even on Node 24: decision 50.
  */
 const commonJs = {
   module: 'commonjs',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startDynamoDbLocal } from '../local/dynamodb/dynamodb-local';
 import { measureBackfill } from './phases/backfill';
 import { measureBundles } from './phases/bundles';
+import { cliStartResults, measureCliStart } from './phases/cli-start';
 import { measureOnLocalStack } from './phases/local-stack';
 import { measureNaive } from './phases/naive';
 import { measureRealms, type RealmsFigures } from './phases/realms';
@@ -20,7 +21,9 @@ const BURST = 100;
 const STEADY = 20;
 /** Many QBO companies in one deployment (decision 38). */
 const REALMS = { realms: 200, customersPerRealm: 20, concurrency: 10, editedRealms: 50 };
-/** `BENCH_PHASE=realms npm run bench` runs only that phase (results in bench/results/realms.json). */
+/** How many times `ml-connector --help` and `node -e 0` are each timed. */
+const CLI_START_RUNS = 10;
+/** `BENCH_PHASE=realms npm run bench` (or `cli`) runs only that phase (results in bench/results/<phase>.json). */
 const ONLY = process.env.BENCH_PHASE;
 
 async function measureManyRealms(dynamoEndpoint: string, log: (line: string) => void): Promise<RealmsFigures> {
@@ -35,6 +38,12 @@ async function main(): Promise<void> {
   const log = (line: string) => {
     console.error(`[${Math.round((Date.now() - started) / 1000)} s] ${line}`);
   };
+  if (ONLY === 'cli') {
+    const results = cliStartResults(await measureCliStart(CLI_START_RUNS));
+    writeResults(join(__dirname, 'results', 'cli.json'), results);
+    console.log(resultsTable(results));
+    return;
+  }
   const dynamo = await startDynamoDbLocal({ timeoutMs: 90_000 });
   try {
     if (ONLY === 'realms') {
@@ -70,7 +79,13 @@ async function main(): Promise<void> {
     });
     log(`backfill queue: ${JSON.stringify(backfill.queue)}; tokens per day ${JSON.stringify(backfill.tokensPerDay)}`);
     const realms = await measureManyRealms(dynamo.endpoint, log);
-    const results = [...buildResults({ stack, naive, backfill, bundles }), ...realmResults(realms)];
+    log(`the CLI's start: \`ml-connector --help\` against \`node -e 0\`, ${CLI_START_RUNS} runs each`);
+    const cliStart = await measureCliStart(CLI_START_RUNS);
+    const results = [
+      ...buildResults({ stack, naive, backfill, bundles }),
+      ...realmResults(realms),
+      ...cliStartResults(cliStart),
+    ];
     writeResults(join(__dirname, 'results', 'latest.json'), results);
     console.log(resultsTable(results));
     console.log(

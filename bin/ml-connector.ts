@@ -1,9 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_LOCAL_STATE_FILE } from '../local/stack/local-state';
+import { DEFAULT_LOCAL_STATE_FILE } from '../cli/local-state';
 import { defaultTarget, main } from '../cli/main';
 import { writePrivateFile } from '../cli/private-file';
+
+// `ml-connector ping | head -1`: the reader has gone, so the rest has no one to read it; end quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit();
+  });
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

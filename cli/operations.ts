@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import type { OperationRequest } from '../functions/operations/requests';
 import { CliError, type Target } from './targets';
+
+/** What the CLI may send the operations function: its own request schema, before defaults (a type only, nothing loaded). */
+export type OperationRequestInput = z.input<typeof OperationRequest>;
 
 const OperationResponse = z.union([
   z.object({ ok: z.literal(true), result: z.unknown() }),
@@ -13,12 +17,13 @@ const HINTS: Record<string, string> = {
 };
 
 /** Runs one operation on the operations function and parses its answer with `schema`. */
-export async function operation<T>(target: Target, request: object, schema: z.ZodType<T>): Promise<T> {
+export async function operation<T>(target: Target, request: OperationRequestInput, schema: z.ZodType<T>): Promise<T> {
   const answer = OperationResponse.safeParse(await target.invoke('operations', request));
   if (!answer.success) throw new CliError(`unexpected answer from the operations function of ${target.description}`);
   if (!answer.data.ok) {
     const hint = HINTS[answer.data.error.kind];
-    throw new CliError(`${answer.data.error.message}${hint ? `\n${hint}` : ''}`);
+    // One line, as every CLI error: what happened, then what to do.
+    throw new CliError(`${answer.data.error.message}${hint ? `. ${hint}` : ''}`);
   }
   const result = schema.safeParse(answer.data.result);
   if (!result.success)

@@ -1,7 +1,7 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
-import { readLocalState } from '../local/stack/local-state';
+import { readLocalState } from './local-state';
 
 /** The functions the CLI invokes, named as in the stack's outputs. */
 export type FunctionName = 'operations' | 'backfill' | 'cdc-poll';
@@ -66,12 +66,34 @@ const OUTPUT_FOR: Record<FunctionName, string> = {
   'cdc-poll': 'CdcPollFunctionName',
 };
 
+/** The two SDK clients the CLI uses, and their commands. */
+export interface AwsSdk {
+  CloudFormationClient: typeof CloudFormationClient;
+  DescribeStacksCommand: typeof DescribeStacksCommand;
+  LambdaClient: typeof LambdaClient;
+  InvokeCommand: typeof InvokeCommand;
+}
+
+/**
+ * Loaded only when a command reaches a deployed stack: the SDK clients cost more to load than the
+ * rest of the CLI, and `--help` or the local stack need none of it.
+ */
+async function loadAwsSdk(): Promise<AwsSdk> {
+  const [cloudFormation, lambda] = await Promise.all([
+    import('@aws-sdk/client-cloudformation'),
+    import('@aws-sdk/client-lambda'),
+  ]);
+  return { ...cloudFormation, ...lambda };
+}
+
 /** A deployed stack: its outputs name the functions; the caller's AWS credentials invoke them. */
 export async function awsTarget(
   stackName: string,
   region: string | undefined,
-  clients: { cloudFormation?: CloudFormationClient; lambda?: LambdaClient } = {},
+  clients: { cloudFormation?: CloudFormationClient; lambda?: LambdaClient; sdk?: AwsSdk } = {},
 ): Promise<Target> {
+  const { CloudFormationClient, DescribeStacksCommand, InvokeCommand, LambdaClient } =
+    clients.sdk ?? (await loadAwsSdk());
   const cloudFormation = clients.cloudFormation ?? new CloudFormationClient(region ? { region } : {});
   const lambda = clients.lambda ?? new LambdaClient(region ? { region } : {});
   let outputs: Map<string, string>;
@@ -85,6 +107,9 @@ export async function awsTarget(
   } catch (error) {
     if (error instanceof CliError) throw error;
     const message = error instanceof Error ? error.message : String(error);
+    // The SDK says only "Region is missing": name the flag that fixes it.
+    if (/region is missing/i.test(message))
+      throw new CliError(`No AWS region for stack ${stackName}: pass --region REGION (or set AWS_REGION).`);
     throw new CliError(`Could not read stack ${stackName}${region ? ` in ${region}` : ''}: ${message}`);
   }
   return {

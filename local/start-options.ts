@@ -9,6 +9,9 @@ export interface StartOptions {
   once: boolean;
   /** 0 picks a free port. */
   port: number;
+  /** QBO_SANDBOX_PORT and PIPEDRIVE_SANDBOX_PORT, as `npm run sandbox` takes them; absent (or 0): a free port. */
+  qboSandboxPort?: number;
+  pipedriveSandboxPort?: number;
 }
 
 const Port = z.coerce.number().int().min(0).max(65_535);
@@ -22,7 +25,23 @@ export function parseStartOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const port = raw === undefined ? DEFAULT_PORT : Port.safeParse(raw === '' ? undefined : raw).data;
   if (port === undefined)
     throw new Error(`"${raw ?? ''}" is not a port: give a number from 0 to 65535, e.g. \`npm start -- --port 8701\`.`);
-  return { once: argv.includes('--once'), port };
+  const qboSandboxPort = sandboxPort(env, 'QBO_SANDBOX_PORT');
+  const pipedriveSandboxPort = sandboxPort(env, 'PIPEDRIVE_SANDBOX_PORT');
+  return {
+    once: argv.includes('--once'),
+    port,
+    ...(qboSandboxPort !== undefined ? { qboSandboxPort } : {}),
+    ...(pipedriveSandboxPort !== undefined ? { pipedriveSandboxPort } : {}),
+  };
+}
+
+function sandboxPort(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  const port = Port.safeParse(raw).data;
+  if (port === undefined)
+    throw new Error(`${variable}="${raw}" is not a port: give a number from 0 to 65535 (0: any).`);
+  return port;
 }
 
 export function portInUseMessage(port: number): string {

@@ -3,16 +3,17 @@
  * through the real OAuth routes, backfills, makes realistic edits in QBO and prints each sync.
  * `npm start -- --once` runs the same scenario to the end and exits 0 only if every customer is in
  * sync; its last stdout line is a JSON summary. It serves on port 8700 (`--port N` or PORT to change it).
+ * Everything lives in memory and in temporary files: nothing is kept after it stops.
  */
 import { AuditLog } from '../functions/store/audit-log';
 import { LinkStore } from '../functions/store/link-store';
 import { tableNamed } from '../functions/platform/table';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { DEFAULT_LOCAL_STATE_FILE } from '../cli/local-state';
+import { progressReporter } from '../cli/progress-bar';
 import { recordPipedriveTrafficTo } from './conformance/pipedrive-recorder';
-import { progressReporter } from './shared/progress-bar';
-import { startLocalStack } from './stack/local-stack';
-import { DEFAULT_LOCAL_STATE_FILE } from './stack/local-state';
+import { type LocalStack, startLocalStack } from './stack/local-stack';
 import { isAddressInUse, parseStartOptions, portInUseMessage, portIsFree, type StartOptions } from './start-options';
 
 const BackfillAnswer = z.object({
@@ -34,15 +35,51 @@ function startOptions(): StartOptions {
   }
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const { once, port } = startOptions();
-  if (!(await portIsFree(port))) fail(portInUseMessage(port));
+/**
+ * Ctrl-C (or SIGTERM) stops everything cleanly, whenever it comes, even while the stack is starting.
+ * A terminal sends SIGINT to the whole process group, and tsx may pass it on once more: the first
+ * signal stops the stack, the ones after it are ignored while it stops.
+ */
+function stopOnSignals() {
+  let stack: LocalStack | undefined;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.error('Stopping…');
+    if (stack)
+      stack.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          fail(`Stopped, with an error on the way: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return {
+    /** Whether a stop was asked for: the work still running may fail now, quietly. */
+    stopping: () => stopping,
+    /** The stack is up: stop it now if Ctrl-C came while it started. */
+    started(started: LocalStack) {
+      stack = started;
+      if (stopping) {
+        stopping = false;
+        stop();
+      }
+    },
+  };
+}
+
+async function launch(options: StartOptions): Promise<LocalStack> {
+  if (!(await portIsFree(options.port))) fail(portInUseMessage(options.port));
   // Every Pipedrive exchange as JSON lines, for `npm run conformance` (decision 44).
   const recording = process.env.ML_CONNECTOR_PIPEDRIVE_RECORDING;
   if (recording) recordPipedriveTrafficTo(recording);
-  const stack = await startLocalStack({
-    port,
+  return startLocalStack({
+    port: options.port,
+    ...(options.qboSandboxPort !== undefined ? { qboSandboxPort: options.qboSandboxPort } : {}),
+    ...(options.pipedriveSandboxPort !== undefined ? { pipedriveSandboxPort: options.pipedriveSandboxPort } : {}),
     qboSeedCount: 40,
     pollIntervalMs: 60_000,
     // `npx ml-connector …` finds this stack through it.
@@ -53,33 +90,40 @@ async function main(): Promise<void> {
   }).catch((error: unknown) =>
     fail(
       isAddressInUse(error)
-        ? portInUseMessage(port)
+        ? portInUseMessage(options.port)
         : `Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`,
     ),
   );
-  // Ctrl-C stops everything cleanly, whenever it comes.
-  const stop = () => {
-    console.error('Stopping…');
-    void stack.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+}
+
+/**
+ * Where to look and what to call by hand, on stdout. The Pipedrive token is the sandbox's own, made
+ * up for this run: it opens nothing but the sandbox.
+ */
+function printPokeBlock(stack: LocalStack, realmId: string): void {
+  const qbo = stack.qbo.describe();
+  const pipedrive = stack.pipedrive.describe();
+  console.log(
+    [
+      'Poke it yourself:',
+      `  Sync health           ${stack.url}/health`,
+      `  QuickBooks sandbox    ${stack.qbo.url}  (company ${realmId}, API at ${qbo.apiBaseUrl})`,
+      `    control             ${qbo.controlUrl}  (e.g. POST ${qbo.controlUrl}/realms/${realmId}/customers)`,
+      `  Pipedrive sandbox     ${pipedrive.apiBaseUrl}`,
+      `    API token           ${pipedrive.apiToken}  (e.g. curl '${pipedrive.apiBaseUrl}/api/v2/organizations?api_token=${pipedrive.apiToken}')`,
+      `    control             ${pipedrive.controlUrl}`,
+      '  CLI                   npx ml-connector status | ping | audit <customer id> | replay --customer <id>',
+    ].join('\n'),
+  );
+}
+
+/** Prints each sync as it happens, from the audit trail, and counts the customers by state. */
+function activityOf(stack: LocalStack, realmId: string) {
   const table = tableNamed(stack.tableName);
   const audit = new AuditLog(table, 1);
   const links = new LinkStore(table);
-  console.error(
-    `Local stack up: sync health at ${stack.url}/health; webhook and OAuth routes on ${stack.url}; QBO sandbox control at ${stack.qbo.describe().controlUrl}`,
-  );
-  const { realmId } = await stack.connect();
-  console.error(`Connected QuickBooks company ${realmId} and Pipedrive ${stack.pipedrive.describe().apiBaseUrl}`);
-  const backfill = BackfillAnswer.parse(await stack.invoke('backfill', { realmId, dryRun: false }));
-  console.error(
-    `Backfill: ${backfill.summary.customers} customers (${backfill.summary.linked} matched, ${backfill.summary.toCreate} to create)`,
-  );
-
-  // Prints each sync as it happens, from the audit trail.
   const printed = new Set<string>();
-  const printActivity = async ({ silently = false } = {}) => {
+  const print = async ({ silently = false } = {}) => {
     const page = await audit.recent(realmId, { limit: 50 });
     for (const entry of page.entries.reverse()) {
       if (printed.has(entry.id)) continue;
@@ -91,39 +135,51 @@ async function main(): Promise<void> {
       );
     }
   };
-  const quiet = async (ms: number) => {
-    const deadline = Date.now() + ms;
-    let lastCount = -1;
-    while (Date.now() < deadline) {
-      await stack.qbo.state.webhooks.pump();
-      await printActivity();
-      if (printed.size === lastCount) break;
-      lastCount = printed.size;
-      await delay(1500);
-    }
+  return {
+    print,
+    /** Prints activity until none comes for a while, or `ms` pass. */
+    quiet: async (ms: number) => {
+      const deadline = Date.now() + ms;
+      let lastCount = -1;
+      while (Date.now() < deadline) {
+        await stack.qbo.state.webhooks.pump();
+        await print();
+        if (printed.size === lastCount) break;
+        lastCount = printed.size;
+        await delay(1500);
+      }
+    },
+    countStates: async () => {
+      const states = { synced: 0, failed: 0, excluded: 0, pending: 0, review: 0 };
+      for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
+      return states;
+    },
   };
-  const countStates = async () => {
-    const states = { synced: 0, failed: 0, excluded: 0, pending: 0, review: 0 };
-    for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
-    return states;
-  };
+}
+type Activity = ReturnType<typeof activityOf>;
 
-  // The backfill shows as one progress bar on stderr rather than a line per customer.
-  const total = backfill.summary.customers;
-  const progress = progressReporter(process.stderr, total, 'customers synced');
-  const backfillDeadline = Date.now() + 120_000;
+/** Backfills, and shows it as one progress bar on stderr rather than a line per customer. */
+async function backfill(stack: LocalStack, realmId: string, activity: Activity): Promise<void> {
+  const answer = BackfillAnswer.parse(await stack.invoke('backfill', { realmId, dryRun: false }));
+  const { customers, linked, toCreate } = answer.summary;
+  console.error(`Backfill: ${customers} customers (${linked} matched, ${toCreate} to create)`);
+  const progress = progressReporter(process.stderr, customers, 'customers synced');
+  const deadline = Date.now() + 120_000;
   for (;;) {
-    const states = await countStates();
+    const states = await activity.countStates();
     progress.update(states.synced + states.excluded);
-    if (states.synced + states.excluded + states.failed >= total || Date.now() > backfillDeadline) {
+    if (states.synced + states.excluded + states.failed >= customers || Date.now() > deadline) {
       progress.finish();
       console.error(`Backfill done: ${states.synced} in sync, ${states.excluded} excluded, ${states.failed} failing`);
       break;
     }
     await delay(500);
   }
-  await printActivity({ silently: true });
+  await activity.print({ silently: true });
+}
 
+/** Realistic edits in the QBO sandbox: a new customer edited, invoiced and paid, a merge, a deactivation. */
+function editScenario(stack: LocalStack, realmId: string): () => Promise<void> {
   const edit = async (path: string, body: object, method = 'POST') =>
     fetch(`${stack.qbo.describe().controlUrl}/realms/${realmId}${path}`, {
       method,
@@ -132,7 +188,7 @@ async function main(): Promise<void> {
     })
       .then((r) => r.json())
       .then((json) => ControlAnswer.parse(json));
-  const scenario = async () => {
+  return async () => {
     const fresh = await edit('/customers', {
       DisplayName: `Newco ${Date.now() % 100000}`,
       CompanyName: `Newco ${Date.now() % 100000}`,
@@ -147,18 +203,13 @@ async function main(): Promise<void> {
     const closing = await edit('/customers', { DisplayName: `Closing ${Date.now() % 100000}` });
     await edit(`/customers/${closing.Customer?.Id ?? ''}/deactivate`, {});
   };
-  await scenario();
-  await quiet(120_000);
-  if (!once) {
-    console.error(`Making an edit every 20 s; sync health at ${stack.url}/health. Ctrl-C to stop.`);
-    console.error('In another terminal: npx ml-connector status | ping | audit <customer id> | replay --customer <id>');
-    setInterval(() => void scenario().then(() => quiet(30_000)), 20_000);
-    return;
-  }
-  // The final proof, as the daily reconcile does it.
+}
+
+/** `--once`: the final proof, as the daily reconcile does it; the summary is the last stdout line. */
+async function finish(stack: LocalStack, realmId: string, activity: Activity, started: number): Promise<never> {
   await stack.invoke('cdcPoll', { mode: 'reconcile' });
-  await quiet(120_000);
-  const states = await countStates();
+  await activity.quiet(120_000);
+  const states = await activity.countStates();
   const customers = stack.qbo.state
     .requireCompany(realmId)
     .all('Customer')
@@ -179,4 +230,35 @@ async function main(): Promise<void> {
   process.exit(summary.failed === 0 && summary.inSync + summary.excluded === customers ? 0 : 1);
 }
 
-void main();
+async function main(signals: ReturnType<typeof stopOnSignals>): Promise<void> {
+  const started = Date.now();
+  const options = startOptions();
+  const stack = await launch(options);
+  signals.started(stack);
+  console.error(
+    `Local stack up: sync health at ${stack.url}/health; webhook and OAuth routes on ${stack.url}; QBO sandbox control at ${stack.qbo.describe().controlUrl}`,
+  );
+  const { realmId } = await stack.connect();
+  console.error(`Connected QuickBooks company ${realmId} and Pipedrive ${stack.pipedrive.describe().apiBaseUrl}`);
+  printPokeBlock(stack, realmId);
+  const activity = activityOf(stack, realmId);
+  await backfill(stack, realmId, activity);
+  const scenario = editScenario(stack, realmId);
+  await scenario();
+  await activity.quiet(120_000);
+  if (options.once) return finish(stack, realmId, activity, started);
+  console.error(`Making an edit every 20 s; sync health at ${stack.url}/health. Ctrl-C to stop.`);
+  while (!signals.stopping()) {
+    await delay(20_000);
+    if (signals.stopping()) break;
+    await scenario();
+    await activity.quiet(30_000);
+  }
+}
+
+const signals = stopOnSignals();
+main(signals).catch((error: unknown) => {
+  // Work cut short by Ctrl-C fails as the stack closes under it: not worth a word.
+  if (signals.stopping()) return;
+  fail(`The local stack failed: ${error instanceof Error ? error.message : String(error)}`);
+});

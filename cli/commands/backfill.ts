@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invoke } from '../operations';
 import { type Io, table } from '../output';
-import { progressReporter } from '../../local/shared/progress-bar';
+import { progressReporter } from '../progress-bar';
 import type { Target } from '../targets';
 import { resolveRealm } from './realm';
 import { fetchStatus } from './status';

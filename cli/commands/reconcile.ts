@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { invoke } from '../operations';
-import { type Io, table } from '../output';
+import type { Io } from '../output';
 import type { Target } from '../targets';
+import { customerCounts, fetchStatus } from './status';
 
 const Reconcile = z.object({
   mode: z.string(),
@@ -11,6 +12,7 @@ const Reconcile = z.object({
       reconcile: z
         .object({
           customers: z.number(),
+          /** Nothing to push: in sync or excluded. */
           inSync: z.number(),
           missing: z.number(),
           outdated: z.number(),
@@ -25,8 +27,25 @@ const Reconcile = z.object({
     }),
   ),
 });
+type ReconcileReport = NonNullable<z.infer<typeof Reconcile>['connections'][number]['reconcile']>;
 
-/** The daily reconcile, now: every QBO customer compared with what was pushed; the differences queued. */
+/** Why customers were queued, in words; the parts that are zero are left out. */
+function queuedFor(report: ReconcileReport): string {
+  const reasons = [
+    [report.missing, 'never synced'],
+    [report.outdated, 'changed since the last push'],
+    [report.failed, 'failing or pending'],
+    [report.openBalance, 'with an open balance (its overdue part moves as invoices fall due)'],
+    [report.orphaned, 'no longer in QuickBooks (their organizations are flagged)'],
+  ] as const;
+  const parts = reasons.filter(([count]) => count > 0).map(([count, why]) => `${count} ${why}`);
+  return `Queued for a fresh push: ${report.enqueued}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}.`;
+}
+
+/**
+ * The daily reconcile, now: every QBO customer compared with what was pushed; the differences queued.
+ * The customers' states are printed as `status` prints them, so the two never disagree.
+ */
 export async function reconcileCommand(
   target: Target,
   io: Io,
@@ -39,38 +58,23 @@ export async function reconcileCommand(
     { mode: 'reconcile', ...(options.realm ? { realmId: options.realm } : {}) },
     Reconcile,
   );
-  if (options.json) io.out(JSON.stringify(report, null, 2));
-  else if (report.connections.length === 0) io.out('No active connection to reconcile.');
+  const status = await fetchStatus(target);
+  const connections = report.connections.map((c) => {
+    const now = status.connections.find((s) => s.realmId === c.realmId);
+    return { ...c, companyName: now?.companyName, counts: now?.counts };
+  });
+  if (options.json) io.out(JSON.stringify({ ...report, connections }, null, 2));
+  else if (connections.length === 0) io.out('No active connection to reconcile.');
   else
-    io.out(
-      table(
-        [
-          'realm',
-          'customers',
-          'in sync',
-          'missing',
-          'outdated',
-          'failed',
-          'open balance',
-          'orphaned',
-          'held',
-          'queued',
-          'error',
-        ],
-        report.connections.map((c) => [
-          c.realmId,
-          c.reconcile?.customers,
-          c.reconcile?.inSync,
-          c.reconcile?.missing,
-          c.reconcile?.outdated,
-          c.reconcile?.failed,
-          c.reconcile?.openBalance,
-          c.reconcile?.orphaned,
-          c.reconcile?.heldForReview,
-          c.reconcile?.enqueued,
-          c.error,
-        ]),
-      ),
-    );
+    for (const c of connections) {
+      const lines = [`${c.companyName ?? c.realmId} (realm ${c.realmId})`];
+      if (c.reconcile) {
+        lines.push(`  QuickBooks customers: ${c.reconcile.customers}`);
+        if (c.counts) lines.push(`  Customers: ${customerCounts(c.counts)}`);
+        lines.push(`  ${queuedFor(c.reconcile)}`);
+      }
+      if (c.error) lines.push(`  Reconcile failed: ${c.error}`);
+      io.out(lines.join('\n'));
+    }
   return report.connections.some((c) => c.error !== undefined) ? 1 : 0;
 }

@@ -49,10 +49,16 @@ export async function replayCommand(target: Target, io: Io, options: ReplayOptio
     }
     return 0;
   }
+  // The input is checked before anything is called.
+  if (options.customer !== undefined && !/^\d+$/.test(options.customer))
+    throw new CliError(`"${options.customer}" is not a QuickBooks customer id (a number).`);
+  const since = options.since === undefined ? undefined : new Date(options.since);
+  if (since !== undefined && Number.isNaN(since.getTime()))
+    throw new CliError(
+      `"${options.since ?? ''}" is not a time: use ISO 8601, e.g. 2026-11-20 or 2026-11-20T08:00:00Z.`,
+    );
   const realmId = await resolveRealm(target, options.realm);
   if (options.customer !== undefined) {
-    if (!/^\d+$/.test(options.customer))
-      throw new CliError(`"${options.customer}" is not a QuickBooks customer id (a number).`);
     await operation(
       target,
       { command: 'replay-customer', realmId, customerId: options.customer },
@@ -63,18 +69,16 @@ export async function replayCommand(target: Target, io: Io, options: ReplayOptio
     );
     return 0;
   }
-  const since = new Date(options.since ?? '');
-  if (Number.isNaN(since.getTime()))
-    throw new CliError(
-      `"${options.since ?? ''}" is not a time: use ISO 8601, e.g. 2026-11-20 or 2026-11-20T08:00:00Z.`,
-    );
+  if (since === undefined)
+    throw new CliError('Choose one of: replay --customer ID | --since TIME | --dlq (see --help)');
+  const from = since.toISOString();
   const result = await operation(
     target,
-    { command: 'replay-since', realmId, since: since.toISOString() },
+    { command: 'replay-since', realmId, since: from },
     z.object({ enqueued: z.number(), invalid: z.number() }),
   );
   io.out(
-    `${result.enqueued} customer(s) changed since ${since.toISOString()} queued for a full push${result.invalid ? `; ${result.invalid} invalid record(s) skipped` : ''}.`,
+    `${result.enqueued} customer(s) changed since ${from} queued for a full push${result.invalid ? `; ${result.invalid} invalid record(s) skipped` : ''}.`,
   );
   return 0;
 }

@@ -72,6 +72,11 @@ export function what(entry: AuditEntryView): string {
   return entry.note ?? '';
 }
 
+/** How many customers are in each state, in the words both `status` and `reconcile` use. */
+export function customerCounts(counts: Status['connections'][number]['counts']): string {
+  return `${counts.synced} in sync, ${counts.excluded} excluded, ${counts.failed} failing, ${counts.pending} pending${counts.review ? `, ${counts.review} held for review (see the backfill match report)` : ''}`;
+}
+
 export async function statusCommand(target: Target, io: Io, json: boolean): Promise<number> {
   const status = await fetchStatus(target);
   if (json) {
@@ -90,7 +95,7 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
           : '  Pipedrive: not connected (run `ml-connector connect pipedrive`)',
       );
       io.out(
-        `  Customers: ${c.counts.synced} in sync, ${c.counts.excluded} excluded, ${c.counts.failed} failing, ${c.counts.pending} pending${c.counts.review ? `, ${c.counts.review} held for review (see the backfill match report)` : ''}${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}${c.deferredForBudget ? `; ${c.deferredForBudget} waiting for the next Pipedrive budget day` : ''}${c.deferredForThrottling ? `; ${c.deferredForThrottling} waiting for QuickBooks to take calls again` : ''}`,
+        `  Customers: ${customerCounts(c.counts)}${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}${c.deferredForBudget ? `; ${c.deferredForBudget} waiting for the next Pipedrive budget day` : ''}${c.deferredForThrottling ? `; ${c.deferredForThrottling} waiting for QuickBooks to take calls again` : ''}`,
       );
       if (c.budget) io.out(`  Pipedrive tokens today: ${c.budget.realmSpent} spent for this company`);
       for (const t of c.tokens)

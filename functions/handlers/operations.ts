@@ -4,6 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { z } from 'zod';
+import { requireConnection, requireCustomer } from '../operations/known';
 import { ping } from '../operations/ping';
 import { replayCustomer, replaySince } from '../operations/replay';
 import { OperationRequest, type OperationResponse } from '../operations/requests';
@@ -20,7 +21,7 @@ import { SqsMessageQueue } from '../platform/sqs-queue';
 import { tableNamed } from '../platform/table';
 import { AuditLog } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
-import { PipedrivePlan } from '../store/connections';
+import { ConnectionStore, PipedrivePlan } from '../store/connections';
 import { KmsTokenCipher } from '../store/kms-token-cipher';
 import { LinkStore } from '../store/link-store';
 import { NeedsReauthError } from '../store/token-lifecycle';
@@ -84,7 +85,18 @@ const oauthFlow = () =>
       log,
     ))());
 
+const connections = new ConnectionStore(table);
+const links = new LinkStore(table);
+/** For commands about one customer: the link, else one QBO read. */
+const customerLookup = (realmId: string) => ({
+  linked: async (customerId: string) => (await links.get(realmId, customerId)) !== undefined,
+  inQuickBooks: async (customerId: string) =>
+    (await (await (await clientFactory()).quickbooks(realmId)).readCustomers([customerId])).missing.length === 0,
+});
+
 async function run(request: OperationRequest): Promise<unknown> {
+  if ('realmId' in request && request.realmId !== undefined && request.command !== 'connect-url')
+    await requireConnection(request.realmId, (realmId) => connections.exists(realmId));
   switch (request.command) {
     case 'status':
       return statusSnapshot(
@@ -138,6 +150,7 @@ async function run(request: OperationRequest): Promise<unknown> {
         request.replace,
       );
     case 'replay-customer':
+      await requireCustomer(request.realmId, request.customerId, customerLookup(request.realmId));
       return replayCustomer(request.realmId, request.customerId, { queue: changes, now: Date.now });
     case 'replay-since':
       return replaySince(request.realmId, request.since, {
@@ -148,7 +161,8 @@ async function run(request: OperationRequest): Promise<unknown> {
     case 'dead-letters':
       return { messages: await drainDeadLetters(sqs, deadLetterQueues, { move: request.move }) };
     case 'audit': {
-      const link = await new LinkStore(table).get(request.realmId, request.customerId);
+      const link = await links.get(request.realmId, request.customerId);
+      if (!link) await requireCustomer(request.realmId, request.customerId, customerLookup(request.realmId));
       return {
         // Where the customer stands, not the pushed record itself.
         link: link

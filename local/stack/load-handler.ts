@@ -1,4 +1,7 @@
+import { join, sep } from 'node:path';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lib/function-timeouts';
+
+const FUNCTIONS = join(__dirname, '..', '..', 'functions') + sep;
 
 /**
  * Loads a function's handler after the stack has set its environment (handlers parse their
@@ -6,6 +9,11 @@ import { FUNCTION_TIMEOUT_SECONDS } from '../../lib/function-timeouts';
  * CommonJS and cannot `import()` without experimental VM modules.
  */
 export function loadHandler(modulePath: string): (event: unknown, context: unknown) => Promise<unknown> {
+  // Each function gets its own copy of the modules under functions/, as each Lambda has its own
+  // container: above all its own Powertools Logger, whose Lambda context (function_name) another
+  // function's invocation would otherwise overwrite. (Jest keeps its own registry and ignores this.)
+  for (const cached of Object.keys(require.cache))
+    if (cached.startsWith(FUNCTIONS)) Reflect.deleteProperty(require.cache, cached);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded: unknown = require(modulePath);
   const handler: unknown = typeof loaded === 'object' && loaded !== null ? Reflect.get(loaded, 'handler') : undefined;

@@ -18,7 +18,7 @@ import { SandboxClock } from '../shared/clock';
 import { type HealthSources, healthSnapshot, renderHealth } from './health-page';
 import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from '../../lib/function-timeouts';
 import { lambdaContext, loadHandler } from './load-handler';
-import { removeLocalState, writeLocalState } from './local-state';
+import { removeLocalState, writeLocalState } from '../../cli/local-state';
 
 /** The same settings as the stack's event-source mappings (lib/): realtime before bulk. */
 export const EVENT_SOURCES = {
@@ -31,6 +31,9 @@ export const EVENT_SOURCES = {
 export interface LocalStackOptions {
   /** Port of the HTTP front (webhook and OAuth routes); 0 picks one. */
   port?: number;
+  /** Ports of the QBO and Pipedrive sandboxes; absent or 0 picks one. */
+  qboSandboxPort?: number;
+  pipedriveSandboxPort?: number;
   qboSeedCount?: number;
   /** How often the CDC poll runs (the stack's default is 15 minutes). */
   pollIntervalMs?: number;
@@ -149,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const pipedriveRedirect = `${front.url}/oauth/pipedrive/callback`;
   const qbo = await startQuickBooksSandbox({
     clock,
+    ...(options.qboSandboxPort !== undefined ? { port: options.qboSandboxPort } : {}),
     seed: { count: options.qboSeedCount ?? 25, seed: 42 },
     app: { redirectUris: [qboRedirect] },
     webhooks: { url: `${front.url}/webhooks/quickbooks`, format: 'cloudevents' },
@@ -157,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   });
   const pipedrive = await startPipedriveSandbox({
     clock,
+    ...(options.pipedriveSandboxPort !== undefined ? { port: options.pipedriveSandboxPort } : {}),
     latency: options.sandboxLatency === false ? false : REALISTIC_LATENCY.pipedrive,
     plan: 'growth',
     seats: 1,

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultTarget, main } from '../../cli/main';
-import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
+import { startLocalStack } from '../../local/stack/local-stack';
 import { dynamoEndpoint } from '../helpers/dynamodb';
 import { captureOutput } from '../helpers/lambda-env';
 import { control } from '../helpers/quickbooks-sandbox';
@@ -13,11 +13,12 @@ import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guar
 
 const conformance = guardPipedriveConformance();
 
-const dir = mkdtempSync(join(tmpdir(), 'ml-connector-cli-'));
-const stateFile = join(dir, 'local.json');
-let stack: LocalStack;
-beforeAll(async () => {
-  stack = await startLocalStack({
+/** A local stack of its own, and the CLI pointed at it through its state file and HTTP front. */
+async function startStack() {
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-cli-')), 'local.json');
+  // The handlers read their configuration when they load: this stack's must load afresh, not the last one's.
+  jest.resetModules();
+  const stack = await startLocalStack({
     dynamoEndpoint: dynamoEndpoint(),
     sqsEndpoint: sqsEndpoint(),
     name: randomUUID().slice(0, 8),
@@ -26,41 +27,73 @@ beforeAll(async () => {
     qboSeedCount: 6,
     stateFile,
   });
-}, 60_000);
-afterAll(() => stack.close());
+  /** A CLI run with these environment variables (as `process.env` would give them). */
+  const cliWith = async (env: Record<string, string>, ...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const files = new Map<string, string>();
+    const code = await main(argv, {
+      io: {
+        out: (text) => out.push(text),
+        err: (text) => err.push(text),
+        interactive: false,
+        writeFile: (path, content) => {
+          files.set(path, content);
+          return Promise.resolve();
+        },
+        now: Date.now,
+        // The CLI's wait between looks at the stack's progress (2 s), shortened; QBO's webhook batches go out meanwhile.
+        sleep: async () => {
+          await stack.qbo.state.webhooks.pump();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        },
+      },
+      target: defaultTarget(stateFile),
+      readStdin: () => Promise.resolve(stack.pipedrive.describe().apiToken),
+      env,
+      openUrl: () => Promise.reject(new Error('no browser in tests')),
+    });
+    return { code, out: out.join('\n'), err: err.join('\n'), files };
+  };
+  return {
+    stack,
+    cli: (...argv: string[]) => cliWith({}, ...argv),
+    cliWith,
+    liveOrgs: () => [...stack.pipedrive.store.organizations.values()].filter((o) => !o.is_deleted),
+    /** A top-level customer of the seeded company. */
+    customerId: (realmId: string) => {
+      const [customer] = stack.qbo.state
+        .requireCompany(realmId)
+        .all('Customer')
+        .filter((c) => !c.deleted && c.record.ParentRef === undefined);
+      return customer?.record.Id as string;
+    },
+  };
+}
+type CliStack = Awaited<ReturnType<typeof startStack>>;
 
-/** One CLI run, in-process, against the local stack through its state file and HTTP front. */
-async function cli(...argv: string[]) {
-  return cliWith({}, ...argv);
+/** Waits until `condition` holds, looking again as soon as the event loop is free; fails after `timeoutMs`. */
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
-/** A CLI run with these environment variables (as `process.env` would give them). */
-async function cliWith(env: Record<string, string>, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const files = new Map<string, string>();
-  const code = await main(argv, {
-    io: {
-      out: (text) => out.push(text),
-      err: (text) => err.push(text),
-      interactive: false,
-      writeFile: (path, content) => {
-        files.set(path, content);
-        return Promise.resolve();
-      },
-      now: Date.now,
-      // Polling the stack's progress; pumping QBO's webhook batches is what a real clock would do.
-      sleep: async () => {
-        await stack.qbo.state.webhooks.pump();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      },
-    },
-    target: defaultTarget(stateFile),
-    readStdin: () => Promise.resolve(stack.pipedrive.describe().apiToken),
-    env,
-    openUrl: () => Promise.reject(new Error('no browser in tests')),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n'), files };
+/** Both systems connected, through the stack's own OAuth routes (as `npm start` connects them). */
+async function connected(): Promise<CliStack & { realmId: string }> {
+  const started = await startStack();
+  const { realmId } = await started.stack.connect();
+  return { ...started, realmId };
+}
+
+/** Connected, and every customer backfilled and settled. */
+async function synced(): Promise<CliStack & { realmId: string }> {
+  const started = await connected();
+  const backfill = await started.cli('backfill', '--wait-seconds', '60');
+  if (backfill.code !== 0) throw new Error(`backfill failed: ${backfill.err}`);
+  return started;
 }
 
 /** What a browser does with a connection link: follow the redirects (the sandbox consents at once). */
@@ -75,12 +108,15 @@ async function openInBrowser(url: string): Promise<string> {
   throw new Error('too many redirects');
 }
 
-const liveOrgs = () => [...stack.pipedrive.store.organizations.values()].filter((o) => !o.is_deleted);
-
-describe('the ml-connector CLI against the local stack', () => {
-  let realmId = '';
+describe('connecting with the CLI', () => {
+  let running: CliStack;
+  beforeAll(async () => {
+    running = await startStack();
+  }, 60_000);
+  afterAll(() => running.stack.close());
 
   it('connects QuickBooks by a printed link and Pipedrive by API token, then proves both with ping', async () => {
+    const { stack, cli, cliWith } = running;
     const none = await cli('ping');
     expect(none.code).toBe(1);
     expect(none.err).toContain('No QuickBooks company is connected yet');
@@ -92,7 +128,7 @@ describe('the ml-connector CLI against the local stack', () => {
     expect(await openInBrowser(url)).toMatch(/QuickBooks company .* is connected/);
     // The link works once.
     expect(await openInBrowser(url)).toContain('already used');
-    realmId = stack.qbo.describe().realmId;
+    const realmId = stack.qbo.describe().realmId;
 
     const pipedriveOrigin = stack.pipedrive.describe().apiBaseUrl;
     // A token on the command line (visible in `ps` and the shell history) is refused before anything runs.
@@ -117,13 +153,13 @@ describe('the ml-connector CLI against the local stack', () => {
     expect(failureLogs + wrong.err).not.toContain('not-a-real-token-123');
 
     // Read from stdin; neither the function logs nor the CLI output may show it.
-    const { result: connected, output: logs } = await captureOutput(() =>
+    const { result: connectedNow, output: logs } = await captureOutput(() =>
       cli('connect', 'pipedrive', '--api-token', '-', '--api-domain', pipedriveOrigin),
     );
-    expect(connected.code).toBe(0);
-    expect(logs + connected.out + connected.err).not.toContain(stack.pipedrive.describe().apiToken);
-    expect(connected.out).toContain('Sandbox Trading Co');
-    expect(connected.out).toContain(realmId);
+    expect(connectedNow.code).toBe(0);
+    expect(logs + connectedNow.out + connectedNow.err).not.toContain(stack.pipedrive.describe().apiToken);
+    expect(connectedNow.out).toContain('Sandbox Trading Co');
+    expect(connectedNow.out).toContain(realmId);
 
     const ping = await cli('ping');
     expect(ping.code).toBe(0);
@@ -132,16 +168,45 @@ describe('the ml-connector CLI against the local stack', () => {
     expect(ping.out).toContain('plan growth, 1 seat(s): 60000 tokens a day');
   }, 60_000);
 
-  it('ping names the side that fails and exits 1', async () => {
-    await control(stack.qbo, 'POST', '/faults', { path: 'companyinfo', status: 503, count: 10 });
-    const ping = await cli('ping');
-    await control(stack.qbo, 'DELETE', '/faults');
-    expect(ping.code).toBe(1);
-    expect(ping.out).toMatch(/QuickBooks\s+FAIL\s+realm \d+: .*\[transient\]/);
-    expect(ping.out).toMatch(/Pipedrive\s+ok/);
+  it('says what is wrong with bad input, in one line naming the flag, and helps on every command', async () => {
+    const { cli } = running;
+    const oneLine = async (...argv: string[]) => {
+      const result = await cli(...argv);
+      expect(result.code).toBe(1);
+      expect(result.err.split('\n')).toHaveLength(1);
+      return result.err;
+    };
+    expect(await oneLine('audit', 'abc')).toContain('the QuickBooks customer id, a number');
+    expect(await oneLine('replay')).toContain('Choose one of');
+    expect(await oneLine('replay', '--since', 'last tuesday')).toContain('is not a time');
+    await oneLine('connect', 'salesforce');
+    expect(await oneLine('backfill', '--wait-seconds', 'ten')).toContain(
+      '--wait-seconds takes a positive whole number',
+    );
+    // parseArgs would take "-5" for an option; the message is ours, not its.
+    expect(await oneLine('backfill', '--wait-seconds', '-5')).toBe(
+      'ml-connector: --wait-seconds takes a positive whole number, not "-5"',
+    );
+    expect(await oneLine('audit', '1', '--limit')).toContain('--limit needs a value');
+    expect(await oneLine('status', '--verbose')).toContain("Unknown option '--verbose'");
+    expect(await oneLine('status', '--json=yes')).toContain('--json takes no value');
+    for (const command of ['connect', 'ping', 'status', 'backfill', 'reconcile', 'replay', 'audit']) {
+      const help = await cli(command, '--help');
+      expect(help.code).toBe(0);
+      expect(help.out).toContain(`Usage: ml-connector ${command}`);
+    }
   }, 30_000);
+});
+
+describe('backfilling with the CLI', () => {
+  let running: CliStack;
+  beforeAll(async () => {
+    running = await connected();
+  }, 60_000);
+  afterAll(() => running.stack.close());
 
   it('prints the match report on a dry run and writes nothing; the real backfill follows the sync to the end', async () => {
+    const { stack, cli, liveOrgs } = running;
     const fieldsBefore = stack.pipedrive.store.fields.length;
     const dry = await cli('backfill', '--dry-run', '--csv', 'report.csv');
     // Not even the custom fields are created by a dry run.
@@ -163,13 +228,28 @@ describe('the ml-connector CLI against the local stack', () => {
     expect(status.out).toMatch(/Customers: \d+ in sync, \d+ excluded, 0 failing, 0 pending/);
     expect(status.out).toContain('Pipedrive tokens today:');
   }, 90_000);
+});
+
+describe('operating a synced stack with the CLI', () => {
+  let running: CliStack & { realmId: string };
+  beforeAll(async () => {
+    running = await synced();
+  }, 120_000);
+  afterAll(() => running.stack.close());
+
+  it('ping names the side that fails and exits 1', async () => {
+    const { stack, cli } = running;
+    await control(stack.qbo, 'POST', '/faults', { path: 'companyinfo', status: 503, count: 10 });
+    const ping = await cli('ping');
+    await control(stack.qbo, 'DELETE', '/faults');
+    expect(ping.code).toBe(1);
+    expect(ping.out).toMatch(/QuickBooks\s+FAIL\s+realm \d+: .*\[transient\]/);
+    expect(ping.out).toMatch(/Pipedrive\s+ok/);
+  }, 30_000);
 
   it("replays one customer after a hand edit in Pipedrive, and shows the customer's story", async () => {
-    const [customer] = stack.qbo.state
-      .requireCompany(realmId)
-      .all('Customer')
-      .filter((c) => !c.deleted && c.record.ParentRef === undefined);
-    const id = customer?.record.Id as string;
+    const { stack, cli, realmId, customerId } = running;
+    const id = customerId(realmId);
     const audit = await cli('audit', id);
     expect(audit.code).toBe(0);
     const orgId = Number(/organization (\d+)/.exec(audit.out)?.[1]);
@@ -180,25 +260,29 @@ describe('the ml-connector CLI against the local stack', () => {
 
     const replay = await cli('replay', '--customer', id);
     expect(replay.code).toBe(0);
-    for (let i = 0; i < 200 && stack.pipedrive.store.organization(orgId)?.name !== expected; i++)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(stack.pipedrive.store.organization(orgId)?.name).toBe(expected);
-    // The audit entry is written after the Pipedrive write: wait for it, not for a fixed time.
-    let after = await cli('audit', id);
-    for (let i = 0; i < 200 && !/replay\s+updated/.test(after.out); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      after = await cli('audit', id);
-    }
-    expect(after.out).toMatch(/replay\s+updated/);
+    await until(() => stack.pipedrive.store.organization(orgId)?.name === expected, 'the organization repaired');
+    // The audit entry is written after the Pipedrive write: wait for it.
+    await until(async () => /replay\s+updated/.test((await cli('audit', id)).out), 'the replay in the audit');
   }, 60_000);
 
-  it('moves dead-lettered work back to its queue, lists what is left, and reconciles', async () => {
+  it('refuses a customer or a realm that does not exist, with exit 1, and queues nothing', async () => {
+    const { cli, realmId } = running;
+    const replay = await cli('replay', '--customer', '99999');
+    expect(replay.code).toBe(1);
+    expect(replay.err).toBe(`ml-connector: QuickBooks company ${realmId} has no customer 99999`);
+    expect(replay.out).not.toContain('queued');
+    const audit = await cli('audit', '99999');
+    expect(audit.code).toBe(1);
+    expect(audit.err).toBe(`ml-connector: QuickBooks company ${realmId} has no customer 99999`);
+    const ping = await cli('ping', '--realm', '123');
+    expect(ping.code).toBe(1);
+    expect(ping.err).toMatch(/^ml-connector: no QuickBooks company with realm 123 is connected/);
+  }, 30_000);
+
+  it('moves dead-lettered work back to its queue and lists what is left', async () => {
+    const { stack, cli, realmId, customerId } = running;
     const dlq = stack.changesQueueUrl.replace(/\.fifo$/, '-dlq.fifo');
-    const [customer] = stack.qbo.state
-      .requireCompany(realmId)
-      .all('Customer')
-      .filter((c) => !c.deleted && c.record.ParentRef === undefined);
-    const id = customer?.record.Id as string;
+    const id = customerId(realmId);
     const deadLetter = (eventId: string) =>
       localSqsClient().send(
         new SendMessageCommand({
@@ -216,42 +300,35 @@ describe('the ml-connector CLI against the local stack', () => {
           MessageDeduplicationId: eventId,
         }),
       );
-    await deadLetter('dead-1');
+    await deadLetter(`dead-${randomUUID()}`);
     expect((await cli('status')).code).toBe(2);
-    const before = (await cli('audit', id, '--json')).out;
+    const entries = async () =>
+      (JSON.parse((await cli('audit', id, '--json')).out) as { entries: unknown[] }).entries.length;
+    const before = await entries();
     const moved = await cli('replay', '--dlq');
     expect(moved.out).toMatch(new RegExp(`changes DLQ\\s+${realmId}\\s+customer\\s+${id}\\s+webhook\\s+1`));
     expect(moved.out).toContain('1 message(s) moved back to their queue');
     // The worker takes it up again: one more entry in the customer's story.
-    const entries = (text: string) => (JSON.parse(text) as { entries: unknown[] }).entries.length;
-    for (let i = 0; i < 200 && entries((await cli('audit', id, '--json')).out) === entries(before); i++)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(entries((await cli('audit', id, '--json')).out)).toBe(entries(before) + 1);
+    await until(async () => (await entries()) === before + 1, 'the replayed message in the audit');
 
-    await deadLetter('dead-2');
+    await deadLetter(`dead-${randomUUID()}`);
     const listed = await cli('replay', '--dlq', '--list');
     expect(listed.out).toContain('1 dead-lettered message(s)');
-
-    const reconcile = await cli('reconcile');
-    expect(reconcile.code).toBe(0);
-    expect(reconcile.out).toMatch(new RegExp(`${realmId}\\s+6\\s+\\d+\\s+0\\s+0\\s+0`));
+    await cli('replay', '--dlq');
   }, 60_000);
 
-  it('says what is wrong with bad input, and helps on every command', async () => {
-    expect((await cli('audit', 'abc')).err).toContain('the QuickBooks customer id, a number');
-    expect((await cli('replay')).err).toContain('Choose one of');
-    expect((await cli('replay', '--since', 'last tuesday')).err).toContain('is not a time');
-    expect((await cli('connect', 'salesforce')).code).toBe(1);
-    expect((await cli('backfill', '--wait-seconds', 'ten')).err).toContain(
-      '--wait-seconds takes a positive whole number',
-    );
-    expect((await cli('status', '--verbose')).err).toContain("Unknown option '--verbose'");
-    for (const command of ['connect', 'ping', 'status', 'backfill', 'reconcile', 'replay', 'audit']) {
-      const help = await cli(command, '--help');
-      expect(help.code).toBe(0);
-      expect(help.out).toContain(`Usage: ml-connector ${command}`);
-    }
-  }, 30_000);
+  it('reconciles, and counts the customers in the words and numbers of status', async () => {
+    const { cli, realmId } = running;
+    const reconcile = await cli('reconcile');
+    expect(reconcile.code).toBe(0);
+    expect(reconcile.out).toContain(`(realm ${realmId})`);
+    expect(reconcile.out).toContain('QuickBooks customers: 6');
+    expect(reconcile.out).toMatch(/Queued for a fresh push: \d+/);
+    const counts = /Customers: .*/.exec(reconcile.out)?.[0];
+    expect(counts).toMatch(/^Customers: \d+ in sync, \d+ excluded, 0 failing, 0 pending/);
+    // The same line as status prints (up to what status adds after a semicolon).
+    expect((await cli('status')).out).toContain(counts);
+  }, 60_000);
 
   it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
     conformance.expectConforming();

@@ -10,17 +10,16 @@ import { conformanceReport } from '../../local/conformance/pipedrive-spec-check'
 import { readRecording } from '../../local/conformance/run';
 
 const ROOT = join(__dirname, '..', '..');
+/** What `npm start` runs: node itself with tsx's loader (no tsx parent process relaying signals). */
+const START = ['--import', 'tsx', join(ROOT, 'local', 'start.ts')];
 
-/** Runs `npm start` (tsx local/start.ts) and collects how it ended. */
+/** Runs `npm start` and collects how it ended. */
 async function npmStart(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), ...args],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...START, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -119,11 +118,11 @@ describe('npm start -- --once', () => {
 describe('npm start listens on loopback only', () => {
   it('every server it starts (front, sandboxes, KMS, SQS, DynamoDB Local) is bound to 127.0.0.1; the front keeps the deployed limits', async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'local', 'start.ts'), '--port', '0'],
-      { env: { ...process.env, ML_CONNECTOR_LOCAL_STATE: stateFile }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [...START, '--port', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, ML_CONNECTOR_LOCAL_STATE: stateFile },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = once(child, 'exit');
     let tree: number[] = [];
     try {
@@ -166,6 +165,80 @@ describe('npm start listens on loopback only', () => {
       await exited;
       // Nothing it started may outlive it (DynamoDB Local is a separate JVM).
       await stopLeftovers(tree.filter((pid) => pid !== child.pid));
+    }
+  }, 180_000);
+});
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : -1;
+}
+
+/** Whether any process of the group is still alive. */
+const groupAlive = (pgid: number) => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start in a terminal', () => {
+  it('uses the sandbox ports it is given, shows how to poke it on stdout, and stops cleanly on Ctrl-C to the process group', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
+    const [qboPort, pipedrivePort] = [await freePort(), await freePort()];
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches node and the JVM alike.
+    const child = spawn(process.execPath, [...START, '--port', '0'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ML_CONNECTOR_LOCAL_STATE: stateFile,
+        QBO_SANDBOX_PORT: String(qboPort),
+        PIPEDRIVE_SANDBOX_PORT: String(pipedrivePort),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const pgid = child.pid ?? -1;
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('  CLI ')) resolve();
+        });
+        child.once('exit', () => {
+          reject(new Error(`npm start exited early: ${stderr}`));
+        });
+      });
+      expect(stdout).toContain(`QuickBooks sandbox    http://127.0.0.1:${qboPort}`);
+      expect(stdout).toContain(`Pipedrive sandbox     http://127.0.0.1:${pipedrivePort}`);
+      expect(stdout).toMatch(/API token +\S{8,}/);
+      expect(stdout).toMatch(/control +http:\/\/127\.0\.0\.1:\d+\/_sandbox/);
+      expect(stdout).toMatch(/Sync health +http:\/\/127\.0\.0\.1:\d+\/health/);
+      expect(existsSync(stateFile)).toBe(true);
+
+      process.kill(-pgid, 'SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      expect(stderr).toContain('Stopping…');
+      // No stack trace: node did not die inside close().
+      expect(stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      // The CLI's pointer to the stack is gone with it, and nothing of the group is left running.
+      expect(existsSync(stateFile)).toBe(false);
+      const deadline = Date.now() + 10_000;
+      while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(groupAlive(pgid)).toBe(false);
+    } finally {
+      if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
     }
   }, 180_000);
 });

@@ -1,4 +1,4 @@
-import { progressReporter, renderProgressBar } from '../../local/shared/progress-bar';
+import { progressReporter, renderProgressBar } from '../../cli/progress-bar';
 
 describe('renderProgressBar', () => {
   it('fills the bar in proportion and says done/total and the percentage', () => {

@@ -26,6 +26,19 @@ describe('npm start options', () => {
     expect(() => parseStartOptions([], { PORT: '80.5' })).toThrow('is not a port');
   });
 
+  it('takes the sandbox ports from QBO_SANDBOX_PORT and PIPEDRIVE_SANDBOX_PORT, as `npm run sandbox` does', () => {
+    expect(parseStartOptions([], { QBO_SANDBOX_PORT: '8710', PIPEDRIVE_SANDBOX_PORT: '8720' })).toEqual({
+      once: false,
+      port: 8700,
+      qboSandboxPort: 8710,
+      pipedriveSandboxPort: 8720,
+    });
+    expect(parseStartOptions([], { QBO_SANDBOX_PORT: '' })).not.toHaveProperty('qboSandboxPort');
+    expect(() => parseStartOptions([], { PIPEDRIVE_SANDBOX_PORT: 'x' })).toThrow(
+      'PIPEDRIVE_SANDBOX_PORT="x" is not a port: give a number from 0 to 65535 (0: any).',
+    );
+  });
+
   it('tells which port is taken and how to choose another', () => {
     expect(portInUseMessage(8700)).toBe(
       'Port 8700 is already in use (another `npm start`?): stop that, or choose another port with `npm start -- --port 8701` or `PORT=8701 npm start`.',

@@ -6,7 +6,12 @@ import { main } from '../../../cli/main';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const lambda = mockClient(LambdaClient);
-const clients = { cloudFormation: new CloudFormationClient({}), lambda: new LambdaClient({}) };
+const clients = {
+  cloudFormation: new CloudFormationClient({}),
+  lambda: new LambdaClient({}),
+  // The SDK the CLI would load on first use (Jest runs no dynamic import()).
+  sdk: { CloudFormationClient, DescribeStacksCommand, InvokeCommand, LambdaClient },
+};
 /** A Lambda response payload (the SDK types it as its blob adapter; the CLI only decodes the bytes). */
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
 
@@ -63,6 +68,13 @@ describe('a deployed stack as the target', () => {
     );
   });
 
+  it('names --region when the SDK finds no region', async () => {
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Region is missing'));
+    await expect(awsTarget('Nope', undefined, clients)).rejects.toThrow(
+      'No AWS region for stack Nope: pass --region REGION (or set AWS_REGION).',
+    );
+  });
+
   it('asks for a redeploy when the stack predates the output the command needs', async () => {
     cloudFormation.on(DescribeStacksCommand, { StackName: 'Old' }).resolves({
       Stacks: [{ StackName: 'Old', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
@@ -93,8 +105,9 @@ describe('a deployed stack as the target', () => {
       openUrl: () => Promise.resolve(),
     });
     expect(code).toBe(1);
-    expect(err.join('\n')).toContain(
-      'connection 123 is needs_reauth\nReconnect with `ml-connector connect quickbooks`',
-    );
+    expect(err).toEqual([
+      expect.stringContaining('connection 123 is needs_reauth. Reconnect with `ml-connector connect quickbooks`'),
+    ]);
+    expect(err.join('')).not.toContain('\n');
   });
 });

@@ -1,9 +1,16 @@
+/**
+ * How the CLI finds the local stack: `npm start` writes this file, the CLI reads it. It lives with
+ * the CLI so that the CLI imports nothing from local/ (the local stack imports it instead).
+ */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
-/** Where `npm start` tells the CLI how to reach it (ignored by git; readable only by this user). */
-export const DEFAULT_LOCAL_STATE_FILE = join(__dirname, '..', '..', '.ml-connector', 'local.json');
+/**
+ * Where `npm start` tells the CLI how to reach it (ignored by git; readable only by this user).
+ * One folder below the root both here (cli/) and in the CLI's bundle (dist/cli.cjs).
+ */
+export const DEFAULT_LOCAL_STATE_FILE = join(__dirname, '..', '.ml-connector', 'local.json');
 
 export const LocalState = z.object({
   url: z.url(),
