@@ -19,7 +19,7 @@ const count = (value: number) => value.toLocaleString('en-US');
 /** The QBO client's own pacing per minute (under Intuit's 500). */
 const QBO_PACED_PER_MINUTE = QBO_RATE_LIMITS.find((limit) => limit.windowMs === 60_000)?.limit ?? 500;
 
-/** Every figure, with its naive baseline and §5 floor where there is one. */
+/** Every figure, with its naive baseline and floor (docs/performance.md#the-floors) where there is one. */
 export function buildResults({ stack, naive, backfill, bundles }: AllFigures): BenchResult[] {
   const scale = backfill.customers / Math.max(1, naive.sample);
   const scaled = `naive: ${naive.sample}-customer sample × ${round(scale, 1)}`;

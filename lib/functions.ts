@@ -32,7 +32,7 @@ export const FUNCTION_TIMEOUTS: Readonly<Record<FunctionName, Duration>> = {
 /** Largest accepted webhook body: Intuit's notifications are a few KB; the HTTP API's own limit is 10 MB. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 
-/** Worker concurrency per queue (RELIABILITY §3): bounded so the Pipedrive budget, not Lambda, sets the pace. */
+/** Worker concurrency per queue (docs/architecture.md#components): bounded so the Pipedrive budget, not Lambda, sets the pace. */
 export const WORKER_MAX_CONCURRENCY = { changes: 5, bulk: 2 } as const;
 export const WORKER_BATCH_SIZE = 10;
 /**

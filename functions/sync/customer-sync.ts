@@ -79,7 +79,7 @@ function messageKey(message: SyncMessage): string {
 }
 
 /**
- * The sync use case for one connection (ARCHITECTURE §1–5): batch-read QBO, validate, map,
+ * The sync use case for one connection (docs/architecture.md#the-worker): batch-read QBO, validate, map,
  * fingerprint, skip the unchanged and the stale, create or update the organization and person,
  * apply the lifecycle rules, and audit every attempt. Pipedrive and QBO failures other than
  * permanent ones are thrown for the caller to retry; permanent ones are audited and acknowledged.

@@ -48,7 +48,7 @@ function pushedOpenBalance(pushed: unknown): number | undefined {
 }
 
 /**
- * The daily proof that nothing was missed (ARCHITECTURE §4): every QBO customer is compared with its
+ * The daily proof that nothing was missed (docs/architecture.md#reconcile): every QBO customer is compared with its
  * link, and every difference goes to the bulk queue with the full record (the worker skips what turns
  * out unchanged at no Pipedrive cost).
  */

@@ -26,7 +26,7 @@ export class QboValidationError extends Error {
 export interface LedgerOptions {
   /**
    * Whether an invoice or payment also stamps the customer (SyncToken, LastUpdatedTime, an
-   * Update webhook). Unverified at Intuit (RELIABILITY §8.4); the default is the harder case
+   * Update webhook). Unverified at Intuit (decision 6); the default is the harder case
    * for a connector: the balance changes silently and only the Invoice/Payment events say so.
    */
   balanceChangeTouchesCustomer: boolean;

@@ -58,7 +58,7 @@ export interface LocalStackOptions {
 const HANDLERS = join(__dirname, '..', '..', 'functions', 'handlers');
 
 /**
- * The connector on this machine (ARCHITECTURE §2 "local stack"): DynamoDB Local, the SQS emulator,
+ * The connector on this machine (docs/architecture.md#local-stack): DynamoDB Local, the SQS emulator,
  * the local KMS and both sandboxes; an HTTP front for the webhook and OAuth routes; the real handlers,
  * fed by event-source loops and a scheduler.
  */
