@@ -67,9 +67,6 @@ export interface PreparedBatch {
   alreadyPushed: Set<string>;
 }
 
-/** Thrown for an outcome that was audited as failed and must not be retried. */
-export class AuditedFailure extends Error {}
-
 const MAX_LEVELS = 4;
 /** How far Pipedrive's clock may be behind ours when listing what an earlier create attempt made. */
 const CLOCK_SKEW_MARGIN_MS = 5 * 60_000;

@@ -3,9 +3,6 @@ import { numberField, refValue, stringField } from './json';
 import { type Ledger, QboValidationError } from './ledger';
 import { DAY_MS, formatLocalDate } from './time';
 
-/** Reports the sandbox computes, by the name in `/reports/{name}`. */
-export const REPORTS = ['AgedReceivables'] as const;
-
 const BUCKETS = ['Current', '1 - 30', '31 - 60', '61 - 90', '91 and over'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
