@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { json, jsonBody, type Router, type SandboxRequest, type SandboxResponse } from '../shared/http';
 import { type Latency, LatencyInput } from '../shared/latency';
 import { validationFault } from './fault-bodies';
-import { CustomerInput, InvoiceInput, parseInput, PaymentInput, QboValidationError } from './ledger';
+import { CustomerInput, InvoiceInput, parseInput, PaymentInput, QboValidationError } from './ledger-inputs';
 import { transactionId } from './oauth';
 import { ReferenceDatasetName } from './seed';
 import type { QuickBooksSandboxState } from './state';

@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from './json';
 import { numberField, refValue, stringField } from './json';
-import { type Ledger, QboValidationError } from './ledger';
+import type { Ledger } from './ledger';
+import { QboValidationError } from './ledger-inputs';
 import { DAY_MS, formatLocalDate } from './time';
 
 const BUCKETS = ['Current', '1 - 30', '31 - 60', '61 - 90', '91 and over'] as const;
