@@ -19,13 +19,9 @@ const count = (value: number) => value.toLocaleString('en-US');
 /** The QBO client's own pacing per minute (under Intuit's 500). */
 const QBO_PACED_PER_MINUTE = QBO_RATE_LIMITS.find((limit) => limit.windowMs === 60_000)?.limit ?? 500;
 
-/** Every figure, with its naive baseline and §5 floor where there is one. */
-export function buildResults({ stack, naive, backfill, bundles }: AllFigures): BenchResult[] {
-  const scale = backfill.customers / Math.max(1, naive.sample);
-  const scaled = `naive: ${naive.sample}-customer sample × ${round(scale, 1)}`;
-  const naivePerCustomer = (value: number) => Math.round(value * scale);
-  const hours = (ms: number) => round(ms / 3_600_000, 2);
-  const results: BenchResult[] = [
+/** The change benchmarks on the local stack: tokens and QBO calls per change, and 429s. */
+function changeResults(stack: AllFigures['stack'], naive: AllFigures['naive']): BenchResult[] {
+  return [
     {
       name: 'Pipedrive tokens per changed customer (steady state, webhook)',
       value: per(stack.mapped.usage.pipedriveTokens, stack.mapped.changes),
@@ -82,6 +78,16 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
       floor: '0',
       note: 'each function paces QBO on its own (8/s, 400/min); a 429 is retried after ~60 s',
     },
+  ];
+}
+
+/** The backfill: tokens, calls, requests, redeliveries, deferrals and time, against the naive sync scaled up. */
+function backfillResults(backfill: AllFigures['backfill'], naive: AllFigures['naive']): BenchResult[] {
+  const scale = backfill.customers / Math.max(1, naive.sample);
+  const scaled = `naive: ${naive.sample}-customer sample × ${round(scale, 1)}`;
+  const naivePerCustomer = (value: number) => Math.round(value * scale);
+  const hours = (ms: number) => round(ms / 3_600_000, 2);
+  return [
     {
       name: `Backfill ${backfill.customers.toLocaleString('en-US')}: Pipedrive tokens`,
       value: backfill.usage.pipedriveTokens,
@@ -151,6 +157,12 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
       baseline: Math.ceil(naivePerCustomer(naive.backfill.usage.pipedriveTokens) / 60_000),
       floor: '1 (v2, organizations only: 83% of a day)',
     },
+  ];
+}
+
+/** The webhook path: handler latency and end-to-end freshness. */
+function webhookResults(stack: AllFigures['stack']): BenchResult[] {
+  return [
     {
       name: 'Webhook handler latency p50 (in-process, warm)',
       value: round(percentile(stack.webhookLatencyMs, 50), 1),
@@ -175,6 +187,11 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
       unit: 's',
     },
   ];
+}
+
+/** Each bundle's size and module load time. */
+function bundleResults(bundles: AllFigures['bundles']): BenchResult[] {
+  const results: BenchResult[] = [];
   for (const bundle of bundles) {
     results.push({
       name: `Bundle ${bundle.name}`,
@@ -194,6 +211,16 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
     });
   }
   return results;
+}
+
+/** Every figure, with its naive baseline and floor (docs/performance.md#the-floors) where there is one. */
+export function buildResults({ stack, naive, backfill, bundles }: AllFigures): BenchResult[] {
+  return [
+    ...changeResults(stack, naive),
+    ...backfillResults(backfill, naive),
+    ...webhookResults(stack),
+    ...bundleResults(bundles),
+  ];
 }
 
 function failureNote(failures: Record<string, number>): string {

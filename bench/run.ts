@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures the connector against the naive baseline and the floors of
- * RELIABILITY-SECURITY-PERFORMANCE.md §5, on the sandboxes, in one run. Prints a Markdown table
+ * docs/performance.md#the-floors, on the sandboxes, in one run. Prints a Markdown table
  * and writes bench/results/latest.json. See docs/performance.md.
  */
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { measureRealms, type RealmsFigures } from './phases/realms';
 import { buildResults, realmResults } from './report';
 import { resultsTable, writeResults } from './shared/results';
 
-/** BENCH_BACKFILL_CUSTOMERS overrides it for a quicker run (the figures are then not comparable with §5.4). */
+/** BENCH_BACKFILL_CUSTOMERS overrides it for a quicker run (the figures are then not comparable with the backfill floor in docs/performance.md). */
 const BACKFILL_CUSTOMERS = Number(process.env.BENCH_BACKFILL_CUSTOMERS ?? 10_000);
 const NAIVE_SAMPLE = 500;
 const BURST = 100;

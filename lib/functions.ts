@@ -11,6 +11,12 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CONNECTION_LISTING, keys, LISTING_INDEX, REALM_REGISTRY_ATTRIBUTES } from '../functions/store/table-schema';
 import type { ConnectorConfig } from './config';
+import {
+  SCHEDULE_BATCH_SIZE,
+  SCHEDULE_MAX_CONCURRENCY,
+  WORKER_BATCH_SIZE,
+  WORKER_MAX_CONCURRENCY,
+} from './event-source-settings';
 import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from './function-timeouts';
 import type { Queues } from './queues';
 import type { SecretName } from './secrets';
@@ -31,16 +37,6 @@ export const FUNCTION_TIMEOUTS: Readonly<Record<FunctionName, Duration>> = {
 
 /** Largest accepted webhook body: Intuit's notifications are a few KB; the HTTP API's own limit is 10 MB. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
-
-/** Worker concurrency per queue (RELIABILITY §3): bounded so the Pipedrive budget, not Lambda, sets the pace. */
-export const WORKER_MAX_CONCURRENCY = { changes: 5, bulk: 2 } as const;
-export const WORKER_BATCH_SIZE = 10;
-/**
- * Connections polled or reconciled at once (decision 38): each is one invocation of its own, so a
- * deployment with hundreds of QBO companies finishes a poll round well inside the 15-minute interval.
- * QBO's limits are per company; Pipedrive is not called by the poll.
- */
-export const SCHEDULE_MAX_CONCURRENCY = 10;
 
 export interface ConnectorFunctionsProps {
   readonly config: ConnectorConfig;
@@ -184,7 +180,7 @@ export class ConnectorFunctions extends Construct {
     queues.schedule.queue.grantSendMessages(this.cdcPoll);
     this.cdcPoll.addEventSource(
       new SqsEventSource(queues.schedule.queue, {
-        batchSize: 1,
+        batchSize: SCHEDULE_BATCH_SIZE,
         reportBatchItemFailures: true,
         maxConcurrency: SCHEDULE_MAX_CONCURRENCY,
       }),

@@ -80,7 +80,7 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { config, queues, worker } = props;
+    const { config } = props;
     this.topic = new Topic(this, 'AlarmTopic', {
       displayName: 'ml-connector alarms',
       masterKey: props.key,
@@ -89,64 +89,74 @@ export class Monitoring extends Construct {
     if (config.alarmEmail) this.topic.addSubscription(new EmailSubscription(config.alarmEmail));
 
     const dailyBudgetShare = dailyTokenBudget(config.pipedrivePlan, config.pipedriveSeats) * config.budgetShare;
-    const budgetLimit = Math.floor(dailyBudgetShare * BUDGET_ALARM_RATIO);
+    const heartbeatWindow = pollHeartbeatWindow(props.pollSchedule);
+    this.addQueueAlarms(props);
+    this.addScheduledRunAlarms(props, heartbeatWindow);
+    this.addSyncAlarms(props, Math.floor(dailyBudgetShare * BUDGET_ALARM_RATIO));
+    this.dashboard = this.buildDashboard(props, dailyBudgetShare, heartbeatWindow);
+  }
 
-    const alarm = (id: string, description: string, metric: IMetric, threshold: number) => {
-      const created = new Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      created.addAlarmAction(new SnsAction(this.topic));
-      this.alarms.push(created);
-      return created;
-    };
+  private alarm(id: string, description: string, metric: IMetric, threshold: number): Alarm {
+    const created = new Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    created.addAlarmAction(new SnsAction(this.topic));
+    this.alarms.push(created);
+    return created;
+  }
 
+  /** A message in any dead-letter queue, and the failed-runs and EventBridge dead-letter queues. */
+  private addQueueAlarms(props: MonitoringProps): void {
     for (const [name, pair] of [
-      ['Changes', queues.changes],
-      ['Bulk', queues.bulk],
+      ['Changes', props.queues.changes],
+      ['Bulk', props.queues.bulk],
     ] as const) {
-      alarm(
+      this.alarm(
         `${name}DeadLetters`,
         `A ${name.toLowerCase()} message failed 5 times and is in the dead-letter queue`,
         pair.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
         1,
       );
     }
-    alarm(
+    this.alarm(
       'ScheduledUnitDeadLetters',
       "A connection's scheduled poll or reconcile (one schedule-queue unit) failed 5 times",
-      queues.schedule.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      props.queues.schedule.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
       1,
     );
-    alarm(
+    this.alarm(
       'ScheduleDeadLetters',
       'EventBridge could not invoke a scheduled function (poll, reconcile or token upkeep) for an hour',
       props.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
       1,
     );
-    alarm(
+    this.alarm(
       'FailedScheduledRuns',
       'A scheduled run (CDC poll, reconcile or token upkeep) threw on every attempt; its input and error are in the failed-runs queue',
       props.failedScheduledRuns.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
       1,
     );
-    alarm(
+  }
+
+  /** The poll, reconcile and upkeep runs: errors, and the heartbeat of successful polls. */
+  private addScheduledRunAlarms(props: MonitoringProps, heartbeatWindow: Duration): void {
+    this.alarm(
       'CdcPollErrors',
       'The CDC poll or the daily reconcile failed (the whole run, not one connection)',
       props.scheduled.cdcPoll.metricErrors({ statistic: 'Sum' }),
       1,
     );
-    alarm(
+    this.alarm(
       'TokenUpkeepErrors',
       'Token upkeep failed (the whole run): tokens may expire unrefreshed',
       props.scheduled.tokenUpkeep.metricErrors({ statistic: 'Sum' }),
       1,
     );
-    const heartbeatWindow = pollHeartbeatWindow(props.pollSchedule);
     const heartbeat = new Alarm(this, 'PollHeartbeat', {
       alarmDescription: `No CDC poll read every connection in ${heartbeatWindow.toHumanString()}: the poll is failing, throttled or not scheduled`,
       metric: connectorMetric(METRICS.pollSucceeded, heartbeatWindow),
@@ -158,61 +168,69 @@ export class Monitoring extends Construct {
     });
     heartbeat.addAlarmAction(new SnsAction(this.topic));
     this.alarms.push(heartbeat);
-    alarm(
+  }
+
+  /** Replaced connections, queue age, worker errors, re-authorisation, the budget, webhook 5xx, failures. */
+  private addSyncAlarms(props: MonitoringProps, budgetLimit: number): void {
+    const { queues, worker } = props;
+    this.alarm(
       'ConnectionsReplaced',
       'A --replace link moved a connection to another Pipedrive company or QuickBooks realm: check it was intended',
       connectorMetric(METRICS.connectionsChanged),
       1,
     );
-    alarm(
+    this.alarm(
       'ChangesQueueAge',
       'Changes wait longer than 15 minutes: the worker is failing or throttled',
       queues.changes.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
       QUEUE_AGE_LIMITS.changes.toSeconds(),
     );
-    alarm(
+    this.alarm(
       'BulkQueueAge',
       'Bulk messages wait longer than 6 hours',
       queues.bulk.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
       QUEUE_AGE_LIMITS.bulk.toSeconds(),
     );
-    alarm(
+    this.alarm(
       'WorkerErrors',
       'The worker failed whole invocations (not single messages)',
       worker.metricErrors({ statistic: 'Sum' }),
       1,
     );
-    alarm(
+    this.alarm(
       'NeedsReauth',
       'A connection needs the user to reconnect QuickBooks or Pipedrive',
       connectorMetric(METRICS.needsReauth, Duration.hours(1)).with({ statistic: 'Maximum' }),
       1,
     );
-    alarm(
+    this.alarm(
       'PipedriveBudget',
       `Pipedrive tokens spent today exceed ${String(BUDGET_ALARM_RATIO * 100)}% of the connector's share (${String(budgetLimit)})`,
       connectorMetric(METRICS.pipedriveTokens, Duration.days(1)),
       budgetLimit,
     );
-    alarm(
+    this.alarm(
       'Webhook5xx',
       'The HTTP API answered 5xx: Intuit will retry, then stop sending webhooks',
       props.httpApi.metricServerError({ statistic: 'Sum', period: Duration.minutes(5) }),
       1,
     );
-    alarm('SyncFailures', 'Customers failed to sync', connectorMetric(METRICS.failed), 1);
-    alarm(
+    this.alarm('SyncFailures', 'Customers failed to sync', connectorMetric(METRICS.failed), 1);
+    this.alarm(
       'TokenRefreshFailures',
       'OAuth token refreshes failed',
       connectorMetric(METRICS.tokenRefreshFailures, Duration.hours(1)),
       1,
     );
+  }
 
-    this.dashboard = new Dashboard(this, 'Dashboard', {
+  private buildDashboard(props: MonitoringProps, dailyBudgetShare: number, heartbeatWindow: Duration): Dashboard {
+    const { queues } = props;
+    const dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `ml-connector-${Stack.of(this).stackName}`,
       defaultInterval: Duration.days(1),
     });
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new GraphWidget({
         title: 'Sync outcomes',
         left: [
@@ -241,7 +259,7 @@ export class Monitoring extends Construct {
         ),
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new GraphWidget({
         title: 'Pipedrive tokens per day',
         left: [connectorMetric(METRICS.pipedriveTokens, Duration.days(1))],
@@ -258,7 +276,7 @@ export class Monitoring extends Construct {
         left: props.functions.map((fn) => fn.metricErrors({ statistic: 'Sum' })),
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new GraphWidget({
         title: 'Scheduled runs: successful polls, failed runs',
         left: [connectorMetric(METRICS.pollSucceeded, heartbeatWindow)],
@@ -271,7 +289,8 @@ export class Monitoring extends Construct {
         left: [METRICS.connectionsChanged, METRICS.webhookUnreadable].map((name) => connectorMetric(name)),
       }),
     );
-    this.dashboard.addWidgets(...this.alarms.map((each) => new AlarmWidget({ alarm: each, width: 6, height: 4 })));
+    dashboard.addWidgets(...this.alarms.map((each) => new AlarmWidget({ alarm: each, width: 6, height: 4 })));
+    return dashboard;
   }
 
   get dashboardUrl(): string {

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 
 import { MAX_RECEIVE_COUNT } from '../functions/platform/retry-policy';
 
-/** Attempts before a message moves to its dead-letter queue (RELIABILITY §3); the worker audits the last one. */
+/** Attempts before a message moves to its dead-letter queue (docs/architecture.md#components); the worker audits the last one. */
 export { MAX_RECEIVE_COUNT };
 /** AWS guidance: visibility at least six times the consumer's timeout, so a retried batch is never visible twice. */
 export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;

@@ -9,7 +9,7 @@ export interface StorageProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** The one table (ARCHITECTURE §3), its key names shared with the functions through table-schema. */
+/** The one table (docs/architecture.md#dynamodb-items), its key names shared with the functions through table-schema. */
 export class Storage extends Construct {
   readonly table: Table;
 

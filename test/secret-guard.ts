@@ -1,7 +1,7 @@
 /**
  * Runs before every test file: whatever the code under test writes to stdout, stderr or the console
  * is scanned for tokens and secrets, and the file fails if any appeared ("never log a token,
- * secret or whole customer record" — DEVELOPERS.md).
+ * secret or whole customer record": decision 7 and the README's Security section).
  */
 const SECRET_PATTERNS: [string, RegExp][] = [
   ['QBO access token', /eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0\.\.[A-Za-z0-9_-]{20,}/],

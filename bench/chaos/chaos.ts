@@ -1,19 +1,18 @@
 import { cpus, loadavg } from 'node:os';
 import { z } from 'zod';
-import { refValue } from '../../local/quickbooks/json';
 import { startLocalStack } from '../../local/stack/local-stack';
 import { tableNamed } from '../../functions/platform/table';
 import { ConnectionStore } from '../../functions/store/connections';
-import { AuditLog } from '../../functions/store/audit-log';
 import { LinkStore } from '../../functions/store/link-store';
 import { startCpuLoad } from './cpu-load';
 import { ParkingStore } from '../../functions/store/parking-store';
 import { convergence, duplicates, leakedSecrets, type LinkRow, type Mismatch } from './checks';
 import { expectedCustomers } from './expected';
 import { CHAOS_HTTP_TIMEOUT_MS, CHAOS_PENDING_STALE_AFTER_MS, injectFaults } from './faults';
+import { chaosCounters, type DeadLetterReport, deadLetterReports, knownSecrets } from './findings';
 import { captureOutput } from './log-capture';
-import { deadLetters, sqsFor, waitForQuiet } from './queues';
-import { explainRetries, type RetryReason } from './retry-reasons';
+import { sqsFor, waitForQuiet } from './queues';
+import { explainRetries } from './retry-reasons';
 import { runStorm, type StormSummary } from './storm';
 import { runThrottling, type ThrottlingOptions, type ThrottlingSummary } from './throttling';
 
@@ -38,22 +37,6 @@ export interface ChaosOptions {
   throttling?: Omit<ThrottlingOptions, 'realmId'>;
   /** Progress lines for the person watching (never captured). */
   progress?: (line: string) => void;
-}
-
-export interface DeadLetterReport {
-  queue: string;
-  kind: string;
-  id: string;
-  customer: string | undefined;
-  reasons: RetryReason[];
-  /** Every failure was one the run injected. */
-  explained: boolean;
-  /** The customer matches Pipedrive after the reconcile anyway. */
-  inSync: boolean;
-  /** An audit entry says why it was dead-lettered. */
-  audited: boolean;
-  /** One of its receives was spent on a rate limit (none may be: decision 33). */
-  rateLimited: boolean;
 }
 
 const ScheduleAnswer = z.object({
@@ -107,6 +90,33 @@ export interface ChaosReport {
   };
 }
 
+/** The settings the chaos run gives the handlers; returns what puts the previous ones back. */
+function setChaosEnvironment(): () => void {
+  const chaosEnvironment = {
+    HTTP_TIMEOUT_MS: String(CHAOS_HTTP_TIMEOUT_MS),
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    PENDING_STALE_AFTER_MS: String(CHAOS_PENDING_STALE_AFTER_MS),
+  };
+  const previousEnvironment = Object.fromEntries(Object.keys(chaosEnvironment).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, chaosEnvironment);
+  return () => {
+    for (const [key, value] of Object.entries(previousEnvironment)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, key);
+      else process.env[key] = value;
+    }
+  };
+}
+
+/** The reconcile comes a day later in production: by then a claim left by a dead-lettered create is stale. */
+async function untilClaimsAreStale(table: ReturnType<typeof tableNamed>, realmId: string): Promise<void> {
+  let youngestClaim = 0;
+  for await (const page of new LinkStore(table).list(realmId))
+    for (const link of page)
+      if (link.state === 'pending') youngestClaim = Math.max(youngestClaim, link.pendingSince ?? 0);
+  const staleAt = youngestClaim + CHAOS_PENDING_STALE_AFTER_MS + 500;
+  if (staleAt > Date.now()) await new Promise((resolve) => setTimeout(resolve, staleAt - Date.now()));
+}
+
 /**
  * Issue #8's chaos run: the real connector on the local stack under every fault at once, then the
  * outage ends, the CDC poll and the reconcile run, and the end state is checked against QBO.
@@ -138,19 +148,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await cpuLoad.stop();
   };
   const capture = captureOutput();
-  const chaosEnvironment = {
-    HTTP_TIMEOUT_MS: String(CHAOS_HTTP_TIMEOUT_MS),
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    PENDING_STALE_AFTER_MS: String(CHAOS_PENDING_STALE_AFTER_MS),
-  };
-  const previousEnvironment = Object.fromEntries(Object.keys(chaosEnvironment).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, chaosEnvironment);
+  const restoreEnvironment = setChaosEnvironment();
   const restore = () => {
     capture.stop();
-    for (const [key, value] of Object.entries(previousEnvironment)) {
-      if (value === undefined) Reflect.deleteProperty(process.env, key);
-      else process.env[key] = value;
-    }
+    restoreEnvironment();
   };
   const stack = await startLocalStack({
     qboSeedCount: options.customers,
@@ -223,12 +224,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await schedule('poll');
     await quiet('CDC poll');
     // The reconcile comes a day later in production: by then a claim left by a dead-lettered create is stale.
-    let youngestClaim = 0;
-    for await (const page of new LinkStore(table).list(realmId))
-      for (const link of page)
-        if (link.state === 'pending') youngestClaim = Math.max(youngestClaim, link.pendingSince ?? 0);
-    const staleAt = youngestClaim + CHAOS_PENDING_STALE_AFTER_MS + 500;
-    if (staleAt > Date.now()) await new Promise((resolve) => setTimeout(resolve, staleAt - Date.now()));
+    await untilClaimsAreStale(table, realmId);
     phase('create claims go stale');
     await schedule('reconcile');
     await quiet('reconcile');
@@ -256,64 +252,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const mismatched = new Set(inSync.mismatches.map((m) => m.qboId));
 
     const output = capture.text();
-    const secrets = new Map<string, string>();
-    for (const secret of stack.qbo.state.oauth.issuedSecrets()) secrets.set(secret, 'QBO token or code');
+    const secrets = knownSecrets(stack);
     const store = stack.pipedrive.store;
-    for (const secret of store.accessTokens.keys()) secrets.set(secret, 'Pipedrive access token');
-    for (const secret of store.refreshTokens.keys()) secrets.set(secret, 'Pipedrive refresh token');
-    for (const secret of store.authorizationCodes.keys()) secrets.set(secret, 'Pipedrive authorization code');
-    const qboApp = stack.qbo.describe();
-    secrets.set(qboApp.clientSecret, 'QBO client secret');
-    secrets.set(qboApp.verifierToken, 'webhook verifier token');
-    secrets.set(stack.pipedrive.describe().oauth.clientSecret, 'Pipedrive client secret');
-    if (process.env.OAUTH_START_TOKEN) secrets.set(process.env.OAUTH_START_TOKEN, 'connection start token');
     const leaked = leakedSecrets(output, secrets);
 
     const reasons = explainRetries(output);
-    const audit = new AuditLog(table, 90);
-    const auditedDeadLetters = new Set<string>();
-    const letters = await deadLetters(stack, sqs);
-    for (const letter of letters) {
-      const message = letter.message;
-      const qboId = message
-        ? message.kind === 'customer'
-          ? message.id
-          : `${message.kind}:${message.id}`
-        : 'unreadable';
-      const history = await audit.history(message?.realmId ?? 'unknown', qboId, { limit: 200 });
-      for (const entry of history.entries)
-        if (entry.note?.startsWith('dead-lettered') && entry.eventId !== undefined)
-          auditedDeadLetters.add(entry.eventId);
-      if (!message && history.entries.some((entry) => entry.note?.startsWith('dead-lettered')))
-        auditedDeadLetters.add('unreadable');
-    }
-    const dead = letters.map((letter): DeadLetterReport => {
-      const message = letter.message;
-      const customer =
-        message === undefined
-          ? undefined
-          : message.kind === 'customer'
-            ? message.id
-            : refValue(
-                company.read(message.kind === 'invoice' ? 'Invoice' : 'Payment', message.id) ?? {},
-                'CustomerRef',
-              );
-      const why = message ? (reasons.get(message.eventId) ?? []) : [];
-      return {
-        queue: letter.queue,
-        kind: message?.kind ?? 'unreadable',
-        id: message?.id ?? '?',
-        customer,
-        reasons: why,
-        explained: why.some((reason) => reason.injected) && why.every((reason) => reason.injected || reason.contention),
-        inSync: customer !== undefined && !mismatched.has(customer),
-        audited: auditedDeadLetters.has(message?.eventId ?? 'unreadable'),
-        rateLimited: why.some((reason) => reason.kind === 'rate-limited'),
-      };
-    });
+    const dead = await deadLetterReports(stack, sqs, table, { company, reasons, mismatched });
 
     const qboCounters = stack.qbo.state.counters;
-    const pdCounters = stack.pipedrive.counters;
     const applied = faults.applied();
     const report: ChaosReport = {
       ok: false,
@@ -339,20 +285,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       storm,
       throttling,
       faults: applied,
-      counters: {
-        qboRequests: qboCounters.get('qbo.requests'),
-        qbo429: qboCounters.get('qbo.throttled') + (applied['qbo 429 burst'] ?? 0),
-        pipedrive429: pdCounters.get('responses', '429'),
-        qboRefreshes: qboCounters.get('oauth.refreshes'),
-        qboRotations: qboCounters.get('oauth.rotations'),
-        qboInvalidGrant: qboCounters.get('oauth.invalid_grant'),
-        pipedriveRefreshes: pdCounters.get('oauth_token_requests', 'refresh_token'),
-        webhooksDropped: qboCounters.get('webhook.dropped'),
-        webhooksDuplicated: qboCounters.get('webhook.duplicated'),
-        webhooksDelivered: qboCounters.get('webhook.delivered'),
-        workerInvocations: stack.invocations(),
-        logBytes: output.length,
-      },
+      counters: { ...chaosCounters(stack, applied), logBytes: output.length },
       checks: {
         inSync: { ok: inSync.mismatches.length === 0, ...inSync },
         duplicates: {

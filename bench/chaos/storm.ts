@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { refValue, stringField } from '../../local/quickbooks/json';
-import { QboValidationError } from '../../local/quickbooks/ledger';
+import { QboValidationError } from '../../local/quickbooks/ledger-inputs';
 import { SeededRandom } from '../../local/shared/random';
 import type { LocalStack } from '../../local/stack/local-stack';
 

@@ -4,7 +4,7 @@ import { virtualSleep } from '../harness/virtual-time';
 import { NaiveSync, pool } from './naive-sync';
 
 /**
- * The naive backfill of RELIABILITY §5.4: list every customer, then for each one a QBO read, a
+ * The naive backfill of docs/performance.md#the-floors: list every customer, then for each one a QBO read, a
  * Pipedrive name search and a create, two at a time (the connector's bulk concurrency).
  */
 export async function naiveBackfill(harness: InProcessHarness): Promise<{ customers: number }> {

@@ -9,7 +9,7 @@ const MAX_ATTEMPTS = 5;
 export type NaiveOutcome = 'created' | 'updated' | 'missing';
 
 /**
- * The naive baseline of RELIABILITY §5.4–5.5, with the connector's own clients and mapping: for
+ * The naive baseline of docs/performance.md#the-floors, with the connector's own clients and mapping: for
  * every webhook event, read the customer from QBO, search Pipedrive for an organization with its
  * name, then create or update it. No links, no fingerprints, no batching. It writes only the
  * organization (not the contact person the connector also keeps), which flatters it.

@@ -8,7 +8,7 @@ export interface BenchResult {
   unit: string;
   /** The naive baseline's value for the same measurement, where there is one. */
   baseline?: number;
-  /** The floor or target from RELIABILITY-SECURITY-PERFORMANCE.md §5, as text. */
+  /** The floor or target in docs/performance.md#the-floors, as text. */
   floor?: string;
   note?: string;
 }
@@ -30,7 +30,7 @@ export function resultsTable(results: readonly BenchResult[]): string {
     r.floor ?? '',
     r.note ?? '',
   ]);
-  const header = ['Measurement', 'ml-connector', 'Naive baseline', 'Floor / target (§5)', 'Note'];
+  const header = ['Measurement', 'ml-connector', 'Naive baseline', 'Floor / target', 'Note'];
   const escape = (text: string) => text.replace(/\|/g, '\\|');
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.map(escape).join(' | ')} |`).join('\n');
 }

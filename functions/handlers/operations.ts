@@ -9,6 +9,7 @@ import { ping } from '../operations/ping';
 import { replayCustomer, replaySince } from '../operations/replay';
 import { OperationRequest, type OperationResponse } from '../operations/requests';
 import { statusSnapshot } from '../operations/status';
+import { budgetDay } from '../pipedrive/budget-day';
 import { drainDeadLetters } from '../platform/dead-letters';
 import { errorKind, isConnectorError, PermanentError } from '../platform/errors';
 import { OAuthFlow } from '../platform/oauth-flow';
@@ -114,7 +115,7 @@ async function run(request: OperationRequest): Promise<unknown> {
       return ping(request.realmId, {
         quickbooks: (realmId) => factory.quickbooks(realmId),
         pipedrive: (realmId) => factory.pipedrive(realmId),
-        spentToday: (companyId) => ledger.spent(companyId, new Date().toISOString().slice(0, 10)),
+        spentToday: (companyId) => ledger.spent(companyId, budgetDay(Date.now())),
         budgetShare: config.BUDGET_SHARE,
       });
     }

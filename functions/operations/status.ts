@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { budgetDay } from '../pipedrive/budget-day';
 import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
 import { AuditLog, type AuditEntry } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
@@ -63,7 +64,7 @@ export async function statusSnapshot(
   const ledger = new BudgetLedger(sources.table);
   const parking = new ParkingStore(sources.table);
   const connections = [];
-  const day = new Date(now).toISOString().slice(0, 10);
+  const day = budgetDay(now);
   const companies = new Map<string, StatusSnapshot['pipedriveCompanies'][number]>();
   for (const connection of await new ConnectionStore(sources.table).list()) {
     const counts = { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };

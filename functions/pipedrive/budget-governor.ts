@@ -53,13 +53,6 @@ export interface BudgetGovernorConfig {
   budgetShare?: number;
   /** Overrides 30,000 × plan multiplier × seats (e.g. with purchased top-ups). */
   dailyTokenBudget?: number;
-  /** Where the budget day starts, in minutes east of UTC (see `budgetDay`). Default 0: UTC. */
-  budgetDayOffsetMinutes?: number;
-  /** Overrides the plan's burst limit, e.g. to split it between containers that use the same token. */
-  burstLimit?: number;
-  searchBurstLimit?: number;
-  /** The longest the governor sleeps for a 429 pause before failing the call instead. Default 10 s. */
-  maxWaitMs?: number;
   /** How long a Cloudflare 403 stops every call. Default 1 h. */
   hardStopMs?: number;
   /** How long a read of the shared block is trusted before it is read again. Default 5 s. */
@@ -87,7 +80,8 @@ export interface GovernorStats {
 }
 
 export const DEFAULT_BUDGET_SHARE = 0.5;
-const DEFAULT_MAX_WAIT_MS = 10_000;
+/** The longest the governor sleeps for a 429 pause before failing the call instead. */
+const MAX_WAIT_MS = 10_000;
 const DEFAULT_BLOCK_RECHECK_MS = 5_000;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -123,7 +117,6 @@ export class BudgetGovernor implements RequestGate {
   };
   private readonly general: BurstWindow;
   private readonly searches: BurstWindow;
-  private readonly maxWaitMs: number;
   private readonly hardStopMs: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -141,9 +134,8 @@ export class BudgetGovernor implements RequestGate {
     const share = config.budgetShare ?? DEFAULT_BUDGET_SHARE;
     if (!(share > 0 && share <= 1)) throw new RangeError('budgetShare must be in (0, 1]');
     this.dailyLimit = connectorShare(config.dailyTokenBudget ?? dailyTokenBudget(config.plan, config.seats), share);
-    this.general = new BurstWindow(config.burstLimit ?? BURST_LIMIT[config.auth][config.plan], BURST_WINDOW_MS);
-    this.searches = new BurstWindow(config.searchBurstLimit ?? SEARCH_BURST_LIMIT, BURST_WINDOW_MS);
-    this.maxWaitMs = config.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    this.general = new BurstWindow(BURST_LIMIT[config.auth][config.plan], BURST_WINDOW_MS);
+    this.searches = new BurstWindow(SEARCH_BURST_LIMIT, BURST_WINDOW_MS);
     this.hardStopMs = config.hardStopMs ?? HARD_STOP_DEFAULT_MS;
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? realSleep;
@@ -204,7 +196,7 @@ export class BudgetGovernor implements RequestGate {
       });
     }
     const pausedMs = this.pausedUntil - now;
-    if (pausedMs > this.maxWaitMs) {
+    if (pausedMs > MAX_WAIT_MS) {
       throw new RateLimitedError('Pipedrive rate-limited the connector; calls are paused', {
         system: 'pipedrive',
         code: 'paused',
@@ -239,8 +231,7 @@ export class BudgetGovernor implements RequestGate {
 
   private async reserve(operation: PipedriveOperation): Promise<void> {
     const now = this.now();
-    const offset = this.config.budgetDayOffsetMinutes ?? 0;
-    const day = budgetDay(now, offset);
+    const day = budgetDay(now);
     const reserved = await this.deps.ledger.reserve(
       this.config.companyId,
       day,
@@ -257,7 +248,7 @@ export class BudgetGovernor implements RequestGate {
     throw new RateLimitedError(`The connector's share of the Pipedrive token budget for ${day} is used up`, {
       system: 'pipedrive',
       code: BUDGET_EXHAUSTED_CODE,
-      retryAfterMs: Math.max(1, nextBudgetReset(now, offset) - now),
+      retryAfterMs: Math.max(1, nextBudgetReset(now) - now),
     });
   }
 

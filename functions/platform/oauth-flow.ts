@@ -64,7 +64,7 @@ const page = (status: OAuthOutcome['status'], title: string, detail: string, rea
 });
 
 /**
- * The authorization-code flows (ARCHITECTURE §2): a one-time `state`, exact redirect URIs, each code
+ * The authorization-code flows (docs/architecture.md#connect-and-token-refresh): a one-time `state`, exact redirect URIs, each code
  * exchanged once, tokens encrypted and stored, the QBO realm checked against what the token can
  * read, Pipedrive's `api_domain` checked by its client. Connecting QBO creates the connection;
  * reconnecting also sends back the work parked while it was broken.

@@ -33,7 +33,7 @@ export interface UpkeepReport {
 }
 
 /**
- * Token upkeep (ARCHITECTURE §2): refreshes access tokens that near expiry, keeps idle QBO refresh
+ * Token upkeep (docs/architecture.md#connect-and-token-refresh): refreshes access tokens that near expiry, keeps idle QBO refresh
  * tokens inside their rolling window, and reports token health. A genuine `invalid_grant` marks the
  * connection `needs_reauth` (the token lifecycle does that) and is counted here.
  */

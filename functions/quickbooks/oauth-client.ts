@@ -58,7 +58,7 @@ export class QuickBooksOAuthClient {
     return url.toString();
   }
 
-  /** Exchanges a code once: Intuit treats a second exchange as an attack (RELIABILITY §2.1). */
+  /** Exchanges a code once: Intuit treats a second exchange as an attack (decision 40). */
   exchangeCode(code: string): Promise<QuickBooksTokens> {
     return this.tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: this.config.redirectUri });
   }

@@ -16,7 +16,7 @@ export interface WebhookDependencies {
   isKnownRealm(realmId: string): Promise<boolean>;
   now(): number;
   maxBodyBytes: number;
-  /** Events older than this (by their signed time) are acknowledged and dropped; CDC covers them (RELIABILITY §1.1). */
+  /** Events older than this (by their signed time) are acknowledged and dropped; CDC covers them (docs/architecture.md#webhook-intake). */
   staleAfterMs: number;
 }
 
@@ -44,7 +44,7 @@ const OPERATION_BY_KIND: Record<string, SyncMessage['kind'] | undefined> = {
 };
 
 /**
- * The webhook path (ARCHITECTURE §2): size check, then the signature over the raw bytes, then one
+ * The webhook path (docs/architecture.md#webhook-intake): size check, then the signature over the raw bytes, then one
  * message per (realm, entity, id). 200 only once the queue has every message; 500 if it failed (Intuit
  * retries); 401 for a bad signature; 413 for an oversized body; 200 for what we do not handle (a 4xx
  * would make Intuit retry the whole batch and hold back later events). No KMS, no QBO call here.

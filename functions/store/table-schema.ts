@@ -1,5 +1,5 @@
 /**
- * The one DynamoDB table (ARCHITECTURE §3): string keys `pk`/`sk`, a TTL attribute, and one
+ * The one DynamoDB table (docs/architecture.md#dynamodb-items): string keys `pk`/`sk`, a TTL attribute, and one
  * sparse GSI for listings (connections; recent activity across customers). The CDK stack and
  * the local stack create it from these names.
  */

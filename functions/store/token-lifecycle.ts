@@ -34,7 +34,7 @@ export interface TokenLifecycleOptions {
   refresher: TokenRefresher;
   connections: ConnectionStore;
   now?: () => number;
-  /** Refresh when the access token has less than this left (RELIABILITY §2.3: 5 min). */
+  /** Refresh when the access token has less than this left (decision 9: 5 min). */
   refreshMarginMs?: number;
   /** How long a refresh lease lasts; longer than the token endpoint's timeout. */
   leaseTtlMs?: number;

@@ -54,7 +54,7 @@ export class TokenStore {
 
   /**
    * Takes the refresh lease if nobody holds it (or theirs has run out). Only the holder may refresh:
-   * two refreshes of a rotating token race each other into `invalid_grant` (RELIABILITY §2).
+   * two refreshes of a rotating token race each other into `invalid_grant` (decision 9).
    */
   async acquireLease(
     realmId: string,

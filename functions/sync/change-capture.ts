@@ -117,7 +117,7 @@ function wasPushed(
 }
 
 /**
- * One CDC poll of one connection (ARCHITECTURE §2): under a lease, read what changed since the
+ * One CDC poll of one connection (docs/architecture.md#cdc-poll): under a lease, read what changed since the
  * cursor (with an overlap), enqueue customers with their full record, turn invoice and payment
  * changes into customer refreshes, and only then move the cursor forward. A cursor older than the
  * CDC window, or an answer at the 1,000-object cap, falls back to a paged query of what was capped;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What QBO said changed: one entity of one company. A hint to re-read, never data to write (RELIABILITY §1.1). */
+/** What QBO said changed: one entity of one company. A hint to re-read, never data to write (docs/architecture.md#webhook-intake). */
 export const ChangeEvent = z.object({
   realmId: z.string().min(1),
   /** QBO entity name as the API spells it: Customer, Invoice, Payment, … */

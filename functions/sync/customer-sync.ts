@@ -67,9 +67,6 @@ export interface PreparedBatch {
   alreadyPushed: Set<string>;
 }
 
-/** Thrown for an outcome that was audited as failed and must not be retried. */
-export class AuditedFailure extends Error {}
-
 const MAX_LEVELS = 4;
 /** How far Pipedrive's clock may be behind ours when listing what an earlier create attempt made. */
 const CLOCK_SKEW_MARGIN_MS = 5 * 60_000;
@@ -79,7 +76,7 @@ function messageKey(message: SyncMessage): string {
 }
 
 /**
- * The sync use case for one connection (ARCHITECTURE §1–5): batch-read QBO, validate, map,
+ * The sync use case for one connection (docs/architecture.md#the-worker): batch-read QBO, validate, map,
  * fingerprint, skip the unchanged and the stale, create or update the organization and person,
  * apply the lifecycle rules, and audit every attempt. Pipedrive and QBO failures other than
  * permanent ones are thrown for the caller to retry; permanent ones are audited and acknowledged.

@@ -219,7 +219,7 @@ export function quickbooksLink(qboAppUrl: string, realmId: string, qboId: string
   return `${qboAppUrl.replace(/\/$/, '')}/app/customerdetail?${query.toString()}`;
 }
 
-/** A QBO customer as a Pipedrive organization and its primary contact (ARCHITECTURE §5). Pure; never throws. */
+/** A QBO customer as a Pipedrive organization and its primary contact (docs/architecture.md#mapping). Pure; never throws. */
 export function mapCustomer(customer: QboCustomer, facts: MappingFacts, options: MappingOptions): MappedCustomer {
   const currency = nonEmpty(customer.CurrencyRef?.value)?.toUpperCase() ?? options.homeCurrency;
   const open = options.subCustomers === 'rollup' ? (customer.BalanceWithJobs ?? customer.Balance) : customer.Balance;

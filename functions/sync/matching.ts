@@ -69,7 +69,7 @@ export function companyDomain(email: string): string | undefined {
 }
 
 /**
- * First-sync matching (ARCHITECTURE §4): each QBO customer is matched to an organization that
+ * First-sync matching (decision 18): each QBO customer is matched to an organization that
  * already exists by its "QuickBooks ID" field, else by normalised name, else by the e-mail domain of
  * the organization's persons; an organization is given to one customer at most. Ambiguous names or
  * domains are left for a person to review rather than guessed (a wrong link would overwrite an

@@ -1,5 +1,5 @@
 /**
- * The organization custom fields the connector keeps in Pipedrive (ARCHITECTURE §5). It creates the
+ * The organization custom fields the connector keeps in Pipedrive (docs/architecture.md#mapping, decision 36). It creates the
  * missing ones on first use and stores their 40-character keys (and enum option ids) on the connection.
  */
 export type CustomFieldType = 'varchar' | 'monetary' | 'enum';

@@ -2,7 +2,7 @@ import type { Contact, MappedAddress } from './mapping';
 import type { QboCustomer } from './qbo-entities';
 
 /**
- * The small interfaces the sync use case needs (ARCHITECTURE §6). The QBO and Pipedrive clients and
+ * The small interfaces the sync use case needs (docs/architecture.md#layers). The QBO and Pipedrive clients and
  * the DynamoDB stores implement them; tests use the real ones against the sandboxes and emulators.
  */
 

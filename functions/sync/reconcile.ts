@@ -48,7 +48,7 @@ function pushedOpenBalance(pushed: unknown): number | undefined {
 }
 
 /**
- * The daily proof that nothing was missed (ARCHITECTURE §4): every QBO customer is compared with its
+ * The daily proof that nothing was missed (docs/architecture.md#reconcile): every QBO customer is compared with its
  * link, and every difference goes to the bulk queue with the full record (the worker skips what turns
  * out unchanged at no Pipedrive cost).
  */
@@ -67,6 +67,7 @@ export async function reconcile(realmId: string, deps: ReconcileDependencies): P
   const links = new Map<string, ReconcileLink>();
   for await (const page of deps.links(realmId)) for (const link of page) links.set(link.qboId, link);
   const now = deps.now();
+  // The run's UTC date (not a Pipedrive budget day): one event id per customer and daily run.
   const day = new Date(now).toISOString().slice(0, 10);
   const send = async (messages: SyncMessage[]) => {
     await deps.queue.send(messages.map(queued));

@@ -164,5 +164,4 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
 }
 
 export type { Exchange } from './core';
-export type { SeedInput, SeedResult } from './seed';
 export type { Plan } from './plans';

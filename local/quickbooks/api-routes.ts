@@ -12,7 +12,7 @@ import {
   unsupportedOperation,
   validationFault,
 } from './fault-bodies';
-import { QboValidationError } from './ledger';
+import { QboValidationError } from './ledger-inputs';
 import { transactionId } from './oauth';
 import { parseQuery, QueryParseError } from './query-parser';
 import { QueryValidationError, runQuery } from './query-engine';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { json, jsonBody, type Router, type SandboxRequest, type SandboxResponse } from '../shared/http';
 import { type Latency, LatencyInput } from '../shared/latency';
 import { validationFault } from './fault-bodies';
-import { CustomerInput, InvoiceInput, parseInput, PaymentInput, QboValidationError } from './ledger';
+import { CustomerInput, InvoiceInput, parseInput, PaymentInput, QboValidationError } from './ledger-inputs';
 import { transactionId } from './oauth';
 import { ReferenceDatasetName } from './seed';
 import type { QuickBooksSandboxState } from './state';
@@ -86,41 +86,36 @@ function isResponse(value: unknown): value is SandboxResponse {
   return typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number';
 }
 
-/**
- * The control API tests and the local stack use: seed data, make changes (which fire webhooks),
- * configure OAuth, webhooks, limits and faults, read counters and move the clock.
- */
-export function addControlRoutes(
-  router: Router,
-  state: QuickBooksSandboxState,
-  describe: () => object,
-  latency: Latency,
-): void {
-  const p = CONTROL_PREFIX;
-  const body =
-    <T>(schema: z.ZodType<T>, handle: (input: T, request: SandboxRequest) => SandboxResponse) =>
-    (request: SandboxRequest) => {
-      const input = parse(schema, request);
-      return isResponse(input) ? input : handle(input, request);
-    };
-  /** Runs a ledger operation, answering QBO's own fault for a request QBO would refuse. */
-  const books = (realmId: string, operation: () => object): SandboxResponse => {
-    if (!state.company(realmId)) return json(404, { error: `unknown realm ${realmId}` });
-    try {
-      return json(200, operation());
-    } catch (error) {
-      if (!(error instanceof QboValidationError)) throw error;
-      const detail = {
-        message: error.message,
-        detail: error.detail,
-        code: error.code,
-        ...(error.element !== undefined ? { element: error.element } : {}),
-      };
-      return validationFault(400, detail, state.requireCompany(realmId).responseTime(), transactionId());
-    }
+/** A route that parses its JSON body with `schema` first, answering 400 when it does not fit. */
+const withBody =
+  <T>(schema: z.ZodType<T>, handle: (input: T, request: SandboxRequest) => SandboxResponse) =>
+  (request: SandboxRequest) => {
+    const input = parse(schema, request);
+    return isResponse(input) ? input : handle(input, request);
   };
-  const realm = (request: SandboxRequest) => request.params.realmId ?? '';
 
+/** Runs a ledger operation, answering QBO's own fault for a request QBO would refuse. */
+function books(state: QuickBooksSandboxState, realmId: string, operation: () => object): SandboxResponse {
+  if (!state.company(realmId)) return json(404, { error: `unknown realm ${realmId}` });
+  try {
+    return json(200, operation());
+  } catch (error) {
+    if (!(error instanceof QboValidationError)) throw error;
+    const detail = {
+      message: error.message,
+      detail: error.detail,
+      code: error.code,
+      ...(error.element !== undefined ? { element: error.element } : {}),
+    };
+    return validationFault(400, detail, state.requireCompany(realmId).responseTime(), transactionId());
+  }
+}
+
+const realm = (request: SandboxRequest) => request.params.realmId ?? '';
+const p = CONTROL_PREFIX;
+
+/** The sandbox's description, a reset, and the clock. */
+function addClockRoutes(router: Router, state: QuickBooksSandboxState, describe: () => object): void {
   router.add('GET', p, () => json(200, describe()));
   router.add('POST', `${p}/reset`, () => {
     state.reset();
@@ -133,7 +128,7 @@ export function addControlRoutes(
   router.add(
     'POST',
     `${p}/clock`,
-    body(ClockChange, (change) => {
+    withBody(ClockChange, (change) => {
       if (change.scale !== undefined) state.clock.setScale(change.scale);
       if (change.set !== undefined)
         state.clock.set(typeof change.set === 'number' ? change.set : Date.parse(change.set));
@@ -145,12 +140,15 @@ export function addControlRoutes(
       });
     }),
   );
+}
 
+/** Companies and their books: seed data, and customer, invoice and payment changes (which fire webhooks). */
+function addBooksRoutes(router: Router, state: QuickBooksSandboxState): void {
   router.add('GET', `${p}/realms`, () => json(200, { realms: state.realms() }));
   router.add(
     'POST',
     `${p}/realms`,
-    body(RealmRequest, (input) => {
+    withBody(RealmRequest, (input) => {
       const realmId = input.realmId ?? `93414551${String(30_166_501 + state.realms().length * 1117).padStart(8, '0')}`;
       state.addCompany(realmId, input.companyName);
       return json(200, { realmId });
@@ -159,16 +157,18 @@ export function addControlRoutes(
   router.add(
     'POST',
     `${p}/realms/:realmId/seed`,
-    body(SeedRequest, (seed, request) => books(realm(request), () => ({ seeded: state.seed(realm(request), seed) }))),
+    withBody(SeedRequest, (seed, request) =>
+      books(state, realm(request), () => ({ seeded: state.seed(realm(request), seed) })),
+    ),
   );
 
   router.add('POST', `${p}/realms/:realmId/customers`, (request) =>
-    books(realm(request), () => ({
+    books(state, realm(request), () => ({
       Customer: state.ledger(realm(request)).createCustomer(parseInput(CustomerInput, jsonBody(request))),
     })),
   );
   const update = (request: SandboxRequest) =>
-    books(realm(request), () => ({
+    books(state, realm(request), () => ({
       Customer: state
         .ledger(realm(request))
         .updateCustomer(request.params.id ?? '', parseInput(CustomerInput, jsonBody(request))),
@@ -176,26 +176,26 @@ export function addControlRoutes(
   router.add('POST', `${p}/realms/:realmId/customers/:id`, update);
   router.add('PATCH', `${p}/realms/:realmId/customers/:id`, update);
   router.add('POST', `${p}/realms/:realmId/customers/:id/deactivate`, (request) =>
-    books(realm(request), () => ({
+    books(state, realm(request), () => ({
       Customer: state.ledger(realm(request)).deactivateCustomer(request.params.id ?? ''),
     })),
   );
   router.add('POST', `${p}/realms/:realmId/customers/:id/reactivate`, (request) =>
-    books(realm(request), () => ({
+    books(state, realm(request), () => ({
       Customer: state.ledger(realm(request)).reactivateCustomer(request.params.id ?? ''),
     })),
   );
   router.add(
     'POST',
     `${p}/realms/:realmId/customers/:id/merge`,
-    body(MergeRequest, (merge, request) =>
-      books(realm(request), () => ({
+    withBody(MergeRequest, (merge, request) =>
+      books(state, realm(request), () => ({
         Customer: state.ledger(realm(request)).mergeCustomers(request.params.id ?? '', merge.into),
       })),
     ),
   );
   router.add('GET', `${p}/realms/:realmId/customers/:id/balances`, (request) =>
-    books(realm(request), () => {
+    books(state, realm(request), () => {
       const ledger = state.ledger(realm(request));
       const id = request.params.id ?? '';
       const customer = ledger.company.read('Customer', id);
@@ -207,23 +207,26 @@ export function addControlRoutes(
     }),
   );
   router.add('POST', `${p}/realms/:realmId/invoices`, (request) =>
-    books(realm(request), () => ({
+    books(state, realm(request), () => ({
       Invoice: state.ledger(realm(request)).createInvoice(parseInput(InvoiceInput, jsonBody(request))),
     })),
   );
   router.add('POST', `${p}/realms/:realmId/payments`, (request) =>
-    books(realm(request), () => ({
+    books(state, realm(request), () => ({
       Payment: state.ledger(realm(request)).createPayment(parseInput(PaymentInput, jsonBody(request))),
     })),
   );
+}
 
+/** Webhook delivery: its configuration, what was attempted, and a flush. */
+function addWebhookRoutes(router: Router, state: QuickBooksSandboxState): void {
   router.add('GET', `${p}/webhooks`, () =>
     json(200, { ...state.webhooks.options, verifierToken: undefined, backlog: state.webhooks.backlog() }),
   );
   router.add(
     'PUT',
     `${p}/webhooks`,
-    body(WebhookConfig, (config) => {
+    withBody(WebhookConfig, (config) => {
       state.webhooks.configure(config);
       return json(200, { configured: true });
     }),
@@ -235,14 +238,17 @@ export function addControlRoutes(
     await state.webhooks.pump();
     return json(200, { attempts: state.webhooks.attempts.length, backlog: state.webhooks.backlog() });
   });
+}
 
+/** The OAuth server's settings, and tokens expired, revoked or issued on demand. */
+function addOAuthRoutes(router: Router, state: QuickBooksSandboxState): void {
   router.add('GET', `${p}/oauth`, () =>
     json(200, { ...state.oauth.options, consentRealm: state.consentRealm ?? null }),
   );
   router.add(
     'PUT',
     `${p}/oauth`,
-    body(OAuthConfig, ({ consentRealm, ...options }) => {
+    withBody(OAuthConfig, ({ consentRealm, ...options }) => {
       state.oauth.options = { ...state.oauth.options, ...options };
       if (consentRealm !== undefined) state.consentRealm = consentRealm ?? undefined;
       return json(200, { configured: true });
@@ -255,7 +261,7 @@ export function addControlRoutes(
   router.add(
     'POST',
     `${p}/oauth/revoke-realm`,
-    body(RealmOnly, ({ realmId }) => {
+    withBody(RealmOnly, ({ realmId }) => {
       state.oauth.revokeRealm(realmId);
       return json(200, { revoked: realmId });
     }),
@@ -263,13 +269,16 @@ export function addControlRoutes(
   router.add(
     'POST',
     `${p}/oauth/tokens`,
-    body(RealmOnly, ({ realmId }) => json(200, state.oauth.issueForRealm(realmId))),
+    withBody(RealmOnly, ({ realmId }) => json(200, state.oauth.issueForRealm(realmId))),
   );
+}
 
+/** Throttling, the CDC window, the ledger's unverified behaviours, and latency. */
+function addLimitRoutes(router: Router, state: QuickBooksSandboxState, latency: Latency): void {
   router.add(
     'PUT',
     `${p}/throttle`,
-    body(ThrottleConfig, (config) => {
+    withBody(ThrottleConfig, (config) => {
       if ('enabled' in config) {
         state.throttle.limits = false;
         state.batchThrottle.limits = false;
@@ -283,7 +292,7 @@ export function addControlRoutes(
   router.add(
     'PUT',
     `${p}/cdc`,
-    body(CdcConfig, (config) => {
+    withBody(CdcConfig, (config) => {
       state.cdcOptions = { ...state.cdcOptions, ...config };
       return json(200, { configured: true });
     }),
@@ -291,7 +300,7 @@ export function addControlRoutes(
   router.add(
     'PUT',
     `${p}/ledger`,
-    body(LedgerConfig, (config) => {
+    withBody(LedgerConfig, (config) => {
       Object.assign(state.ledgerOptions, config);
       return json(200, { configured: true });
     }),
@@ -301,12 +310,15 @@ export function addControlRoutes(
   router.add(
     'PUT',
     `${p}/latency`,
-    body(LatencyInput, (input) => {
+    withBody(LatencyInput, (input) => {
       latency.configure(input);
       return json(200, latency.describe());
     }),
   );
+}
 
+/** Injected faults and the counters. */
+function addFaultRoutes(router: Router, state: QuickBooksSandboxState): void {
   router.add('GET', `${p}/faults`, () => json(200, { faults: state.faults.list() }));
   router.add('POST', `${p}/faults`, (request) => {
     try {
@@ -328,4 +340,22 @@ export function addControlRoutes(
     state.counters.reset();
     return json(200, { reset: true });
   });
+}
+
+/**
+ * The control API tests and the local stack use: seed data, make changes (which fire webhooks),
+ * configure OAuth, webhooks, limits and faults, read counters and move the clock.
+ */
+export function addControlRoutes(
+  router: Router,
+  state: QuickBooksSandboxState,
+  describe: () => object,
+  latency: Latency,
+): void {
+  addClockRoutes(router, state, describe);
+  addBooksRoutes(router, state);
+  addWebhookRoutes(router, state);
+  addOAuthRoutes(router, state);
+  addLimitRoutes(router, state, latency);
+  addFaultRoutes(router, state);
 }

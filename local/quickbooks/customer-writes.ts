@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject, JsonObjectSchema, stringField } from './json';
-import { CustomerInput, type Ledger, parseInput, QboValidationError } from './ledger';
+import type { Ledger } from './ledger';
+import { CustomerInput, parseInput, QboValidationError } from './ledger-inputs';
 
 /**
  * Read-only Customer properties a client may send back (node-quickbooks updates the object it

@@ -1,5 +1,13 @@
-import { z } from 'zod';
 import type { Company } from './company';
+import {
+  checkNames,
+  checkUniqueName,
+  children,
+  deriveDisplayName,
+  pseudonym,
+  qualifiedName,
+  renameChildren,
+} from './customer-names';
 import {
   isJsonObject,
   type JsonObject,
@@ -9,24 +17,21 @@ import {
   refValue,
   stringField,
 } from './json';
+import {
+  CLEARED_BY_FULL_UPDATE,
+  type CustomerInput,
+  type InvoiceInput,
+  newAddress,
+  type PaymentInput,
+  pick,
+  QboValidationError,
+} from './ledger-inputs';
 import { DAY_MS, formatLocalDate } from './time';
-
-/** Thrown for a request QBO would refuse; carries the QBO fault it maps to. */
-export class QboValidationError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly detail: string,
-    readonly element?: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface LedgerOptions {
   /**
    * Whether an invoice or payment also stamps the customer (SyncToken, LastUpdatedTime, an
-   * Update webhook). Unverified at Intuit (RELIABILITY §8.4); the default is the harder case
+   * Update webhook). Unverified at Intuit (decision 6); the default is the harder case
    * for a connector: the balance changes silently and only the Invoice/Payment events say so.
    */
   balanceChangeTouchesCustomer: boolean;
@@ -34,143 +39,7 @@ export interface LedgerOptions {
   deactivateOperation: 'Update' | 'Delete';
 }
 
-/** Optional writable Customer fields a full (non-sparse) update clears when the body omits them. */
-const CLEARED_BY_FULL_UPDATE = [
-  'Title',
-  'GivenName',
-  'MiddleName',
-  'FamilyName',
-  'Suffix',
-  'CompanyName',
-  'PrimaryEmailAddr',
-  'PrimaryPhone',
-  'AlternatePhone',
-  'Mobile',
-  'Fax',
-  'WebAddr',
-  'BillAddr',
-  'ShipAddr',
-  'Notes',
-  'SalesTermRef',
-] as const;
-
 const money = (value: number) => Math.round(value * 100) / 100;
-const NAME_FORBIDDEN = /[:\t\n]/;
-
-const Ref = z.object({ value: z.string().min(1), name: z.string().optional() }).strict();
-const Address = z
-  .object({
-    /** The address's own id, as a read returns it (a client sending a customer back keeps it). */
-    Id: z.string().optional(),
-    Line1: z.string().max(500).optional(),
-    Line2: z.string().max(500).optional(),
-    Line3: z.string().max(500).optional(),
-    Line4: z.string().max(500).optional(),
-    Line5: z.string().max(500).optional(),
-    City: z.string().max(255).optional(),
-    CountrySubDivisionCode: z.string().max(255).optional(),
-    PostalCode: z.string().max(30).optional(),
-    Country: z.string().max(255).optional(),
-    Lat: z.string().optional(),
-    Long: z.string().optional(),
-  })
-  .strict();
-
-/** The writable Customer fields, as a QBO create/sparse-update body would carry them. */
-export const CustomerInput = z
-  .object({
-    DisplayName: z.string().max(500).optional(),
-    Title: z.string().max(16).optional(),
-    GivenName: z.string().max(100).optional(),
-    MiddleName: z.string().max(100).optional(),
-    FamilyName: z.string().max(100).optional(),
-    Suffix: z.string().max(16).optional(),
-    CompanyName: z.string().max(100).optional(),
-    PrintOnCheckName: z.string().max(110).optional(),
-    PrimaryEmailAddr: z
-      .object({ Address: z.string().max(100) })
-      .strict()
-      .optional(),
-    PrimaryPhone: z
-      .object({ FreeFormNumber: z.string().max(30) })
-      .strict()
-      .optional(),
-    AlternatePhone: z
-      .object({ FreeFormNumber: z.string().max(30) })
-      .strict()
-      .optional(),
-    Mobile: z
-      .object({ FreeFormNumber: z.string().max(30) })
-      .strict()
-      .optional(),
-    Fax: z
-      .object({ FreeFormNumber: z.string().max(30) })
-      .strict()
-      .optional(),
-    WebAddr: z
-      .object({ URI: z.string().max(1000) })
-      .strict()
-      .optional(),
-    BillAddr: Address.optional(),
-    ShipAddr: Address.optional(),
-    Notes: z.string().max(2000).optional(),
-    ParentRef: Ref.optional(),
-    Job: z.boolean().optional(),
-    BillWithParent: z.boolean().optional(),
-    SalesTermRef: Ref.optional(),
-    Taxable: z.boolean().optional(),
-    PreferredDeliveryMethod: z.enum(['Print', 'Email', 'None']).optional(),
-    Balance: z.number().optional(),
-    Active: z.boolean().optional(),
-    CurrencyRef: Ref.optional(),
-  })
-  .strict();
-export type CustomerInput = z.infer<typeof CustomerInput>;
-
-export const InvoiceInput = z
-  .object({
-    customerId: z.string().min(1),
-    amount: z.number().positive(),
-    txnDate: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/)
-      .optional(),
-    dueDate: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/)
-      .optional(),
-    docNumber: z.string().max(21).optional(),
-  })
-  .strict();
-export type InvoiceInput = z.infer<typeof InvoiceInput>;
-
-export const PaymentInput = z
-  .object({
-    customerId: z.string().min(1),
-    amount: z.number().positive(),
-    txnDate: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/)
-      .optional(),
-    /** Invoices to apply the payment to, in order; oldest due first when absent. */
-    invoiceIds: z.array(z.string()).optional(),
-  })
-  .strict();
-export type PaymentInput = z.infer<typeof PaymentInput>;
-
-/** Parses untrusted input, turning schema errors into QBO's 2010 "invalid or unsupported property" fault. */
-export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.join('.') ?? '';
-  throw new QboValidationError(
-    '2010',
-    'Request has invalid or unsupported property',
-    `Property Name:${path} specified is unsupported or invalid (${issue?.message ?? 'invalid'})`,
-    path,
-  );
-}
 
 /**
  * The company's books: customers with QBO's business rules, terms, invoices and payments,
@@ -191,8 +60,8 @@ export class Ledger {
         'Business Validation Error: You must specify a Display Name or at least one name part.',
       );
     }
-    this.checkNames({ ...input, DisplayName: displayName });
-    this.checkUniqueName(displayName);
+    checkNames({ ...input, DisplayName: displayName });
+    checkUniqueName(this.company, displayName);
     const parent = input.ParentRef ? this.liveCustomer(input.ParentRef.value) : undefined;
     const level = parent ? (numberField(parent, 'Level') ?? 0) + 1 : 0;
     if (level > 4)
@@ -247,9 +116,9 @@ export class Ledger {
       );
     }
     const nextName = input.DisplayName ?? stringField(current, 'DisplayName') ?? '';
-    this.checkNames({ ...input, DisplayName: nextName });
+    checkNames({ ...input, DisplayName: nextName });
     if (input.DisplayName !== undefined && input.DisplayName !== stringField(current, 'DisplayName')) {
-      this.checkUniqueName(input.DisplayName, id);
+      checkUniqueName(this.company, input.DisplayName, id);
     }
     if (input.SalesTermRef) this.liveRecord('Term', input.SalesTermRef.value);
     const patch = JsonObjectSchema.parse(input);
@@ -266,15 +135,16 @@ export class Ledger {
           record[key] = value;
         }
       }
-      if (input.DisplayName !== undefined) record.FullyQualifiedName = this.qualifiedName(record, input.DisplayName);
+      if (input.DisplayName !== undefined)
+        record.FullyQualifiedName = qualifiedName(this.company, record, input.DisplayName);
     });
-    if (input.DisplayName !== undefined) this.renameChildren(id);
+    if (input.DisplayName !== undefined) renameChildren(this.company, id);
     return updated;
   }
 
   /** "Deleting" a customer in QBO makes it inactive and appends " (deleted)" to its name. */
   deactivateCustomer(id: string): JsonObject {
-    for (const child of this.children(id)) {
+    for (const child of children(this.company, id)) {
       if (child.Active === true) this.deactivateCustomer(stringField(child, 'Id') ?? '');
     }
     return this.company.update(
@@ -284,7 +154,7 @@ export class Ledger {
         record.Active = false;
         const name = stringField(record, 'DisplayName') ?? '';
         if (!name.endsWith(' (deleted)')) record.DisplayName = `${name} (deleted)`;
-        record.FullyQualifiedName = this.qualifiedName(record, stringField(record, 'DisplayName') ?? '');
+        record.FullyQualifiedName = qualifiedName(this.company, record, stringField(record, 'DisplayName') ?? '');
       },
       { operation: this.options.deactivateOperation },
     );
@@ -297,7 +167,7 @@ export class Ledger {
       record.Active = true;
       const name = (stringField(record, 'DisplayName') ?? '').replace(/ \(deleted\)$/, '');
       record.DisplayName = name;
-      record.FullyQualifiedName = this.qualifiedName(record, name);
+      record.FullyQualifiedName = qualifiedName(this.company, record, name);
     });
   }
 
@@ -322,11 +192,11 @@ export class Ledger {
         });
       }
     }
-    for (const child of this.children(loserId)) {
+    for (const child of children(this.company, loserId)) {
       const childId = stringField(child, 'Id') ?? '';
       this.company.update('Customer', childId, (record) => {
         record.ParentRef = { value: survivorId };
-        record.FullyQualifiedName = this.qualifiedName(record, stringField(record, 'DisplayName') ?? '');
+        record.FullyQualifiedName = qualifiedName(this.company, record, stringField(record, 'DisplayName') ?? '');
       });
     }
     const loserBalance = numberField(loser, 'Balance') ?? 0;
@@ -501,75 +371,8 @@ export class Ledger {
     return new Date(Date.parse(`${txnDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
   }
 
-  private children(parentId: string): JsonObject[] {
-    return this.company
-      .all('Customer')
-      .filter((stored) => !stored.deleted && refValue(stored.record, 'ParentRef') === parentId)
-      .map((stored) => stored.record);
-  }
-
-  private renameChildren(parentId: string): void {
-    for (const child of this.children(parentId)) {
-      const childId = stringField(child, 'Id') ?? '';
-      this.company.update('Customer', childId, (record) => {
-        record.FullyQualifiedName = this.qualifiedName(record, stringField(record, 'DisplayName') ?? '');
-      });
-      this.renameChildren(childId);
-    }
-  }
-
-  private qualifiedName(record: JsonObject, displayName: string): string {
-    const parentId = refValue(record, 'ParentRef');
-    const parent = parentId ? this.company.read('Customer', parentId) : undefined;
-    return parent ? `${stringField(parent, 'FullyQualifiedName') ?? ''}:${displayName}` : displayName;
-  }
-
   private customerName(id: string): string {
     return stringField(this.liveCustomer(id), 'DisplayName') ?? '';
-  }
-
-  private checkNames(input: CustomerInput): void {
-    for (const key of [
-      'DisplayName',
-      'Title',
-      'GivenName',
-      'MiddleName',
-      'FamilyName',
-      'Suffix',
-      'PrintOnCheckName',
-    ] as const) {
-      const value = input[key];
-      if (value !== undefined && NAME_FORBIDDEN.test(value)) {
-        throw new QboValidationError(
-          '6000',
-          'A business validation error has occurred while processing your request',
-          `Business Validation Error: ${key} cannot contain a colon (:), tab or newline.`,
-          key,
-        );
-      }
-    }
-    const email = input.PrimaryEmailAddr?.Address;
-    if (email !== undefined && email !== '' && !email.split(',').every((part) => /@.*\./.test(part))) {
-      throw new QboValidationError(
-        '6000',
-        'A business validation error has occurred while processing your request',
-        'Business Validation Error: Email Address must contain @ and .',
-        'PrimaryEmailAddr',
-      );
-    }
-  }
-
-  private checkUniqueName(displayName: string, exceptId?: string): void {
-    const taken = this.company
-      .all('Customer')
-      .some(
-        (stored) =>
-          !stored.deleted &&
-          stringField(stored.record, 'Id') !== exceptId &&
-          stringField(stored.record, 'DisplayName')?.toLowerCase() === displayName.toLowerCase(),
-      );
-    if (taken)
-      throw new QboValidationError('6240', 'Duplicate Name Exists Error', 'The name supplied already exists. : null');
   }
 
   private liveCustomer(id: string): JsonObject {
@@ -590,33 +393,4 @@ export class Ledger {
       '',
     );
   }
-}
-
-/** A new address gets its own id; one the client sent is ignored. */
-function newAddress(id: string, address: NonNullable<CustomerInput['BillAddr']>): JsonObject {
-  const fields = JsonObjectSchema.parse(address);
-  return { ...fields, Id: id };
-}
-
-function deriveDisplayName(input: CustomerInput): string | undefined {
-  const parts = [input.Title, input.GivenName, input.MiddleName, input.FamilyName, input.Suffix].filter((part) => part);
-  if (parts.length > 0) return parts.join(' ');
-  return input.CompanyName;
-}
-
-function pick(input: CustomerInput, keys: readonly (keyof CustomerInput)[]): JsonObject {
-  const all = JsonObjectSchema.parse(input);
-  const out: JsonObject = {};
-  for (const key of keys) {
-    const value = all[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
-}
-
-/** A stable opaque id like the `V4IDPseudonym` newer QBO responses carry. */
-function pseudonym(realmId: string, name: string): string {
-  let hash = 2166136261;
-  for (const char of `${realmId}:${name}`) hash = Math.imul(hash ^ (char.codePointAt(0) ?? 0), 16777619) >>> 0;
-  return `00209${hash.toString(16).padStart(8, '0')}e4b14d9f8b0c3a7a5c1e2f0d`;
 }

@@ -1,10 +1,8 @@
 import type { JsonObject, JsonValue } from './json';
 import { numberField, refValue, stringField } from './json';
-import { type Ledger, QboValidationError } from './ledger';
+import type { Ledger } from './ledger';
+import { QboValidationError } from './ledger-inputs';
 import { DAY_MS, formatLocalDate } from './time';
-
-/** Reports the sandbox computes, by the name in `/reports/{name}`. */
-export const REPORTS = ['AgedReceivables'] as const;
 
 const BUCKETS = ['Current', '1 - 30', '31 - 60', '61 - 90', '91 and over'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

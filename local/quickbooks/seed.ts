@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { SeededRandom } from '../shared/random';
 import type { Company } from './company';
 import { isJsonObject, type JsonObject, JsonObjectSchema, type JsonValue, JsonValueSchema, stringField } from './json';
-import type { CustomerInput, Ledger } from './ledger';
+import type { Ledger } from './ledger';
+import type { CustomerInput } from './ledger-inputs';
 import { DAY_MS, formatLocalDate } from './time';
 
 const COMPANY_STEMS = [

@@ -14,7 +14,7 @@ function imports(file: string): string[] {
   return [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1] ?? '');
 }
 
-describe('dependency rules (ARCHITECTURE §6)', () => {
+describe('dependency rules (docs/architecture.md#layers)', () => {
   it('keeps the domain (functions/sync) free of AWS and of the adapters', () => {
     const offending = sources('functions/sync').flatMap((file) =>
       imports(file)

@@ -311,13 +311,11 @@ describe('BudgetGovernor daily budget', () => {
 });
 
 describe('budget day', () => {
-  it('is the UTC date by default, and can start elsewhere', () => {
+  it('is the UTC date, and resets at the next UTC midnight', () => {
     const lateUtc = Date.UTC(2026, 0, 5, 23, 30);
     expect(budgetDay(lateUtc)).toBe('2026-01-05');
     expect(nextBudgetReset(lateUtc)).toBe(Date.UTC(2026, 0, 6));
-    expect(budgetDay(lateUtc, 60)).toBe('2026-01-06');
-    expect(nextBudgetReset(lateUtc, 60)).toBe(Date.UTC(2026, 0, 6, 23));
-    expect(budgetDay(Date.UTC(2026, 0, 6, 3), -300)).toBe('2026-01-05');
-    expect(nextBudgetReset(Date.UTC(2026, 0, 6, 3), -300)).toBe(Date.UTC(2026, 0, 6, 5));
+    expect(budgetDay(Date.UTC(2026, 0, 6))).toBe('2026-01-06');
+    expect(nextBudgetReset(Date.UTC(2026, 0, 6))).toBe(Date.UTC(2026, 0, 7));
   });
 });

@@ -32,7 +32,7 @@ function formatErrors(errors: readonly { instancePath: string; message?: string 
 }
 
 /**
- * Checks sandbox exchanges against Pipedrive's official OpenAPI documents (with SPEC_ERRATA),
+ * Checks sandbox exchanges against Pipedrive's official OpenAPI documents (with the errata of errata.ts),
  * using openapi-backend (Ajv). Answers with a status the spec declares are validated against it;
  * undeclared error statuses (the v2 spec declares none) must use the documented error envelope.
  */

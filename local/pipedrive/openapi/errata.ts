@@ -1,16 +1,14 @@
 /**
  * Where the published specs disagree with the documented behaviour the sandbox follows, the
- * conformance check patches the spec. Each entry says why; anything not listed is checked as published.
+ * conformance check patches the spec (`applyErrata`). Anything not listed is checked as published:
+ * - v2 addOrganization: the request schema requires `title`; only `name` is required (FACTS §2, [MIG]).
+ * - `next_cursor` is null on the last page ([PAG]); the v2 schemas type it as a plain string.
+ * - An organization without an address has `address: null`, and address parts not sent are null ([MIG]).
+ * - A person without an organization has `org_id: null`; `picture_id`, `first_name`, `last_name` may be null.
+ * - Search items: `address` and `organization` are null when absent (as in the persons/search example).
  */
-export const SPEC_ERRATA = [
-  'v2 addOrganization: the request schema requires `title`; only `name` is required (FACTS §2, [MIG]).',
-  '`next_cursor` is null on the last page ([PAG]); the v2 schemas type it as a plain string.',
-  'An organization without an address has `address: null`, and address parts not sent are null ([MIG]).',
-  'A person without an organization has `org_id: null`; `picture_id`, `first_name`, `last_name` may be null.',
-  'Search items: `address` and `organization` are null when absent (as in the persons/search example).',
-] as const;
 
-/** Properties that may be null in any response, whatever the schema says (see SPEC_ERRATA). */
+/** Properties that may be null in any response, whatever the schema says (see the errata above). */
 const NULLABLE_PROPERTIES = new Set([
   'next_cursor',
   'address',
@@ -76,7 +74,7 @@ function responseSchemas(operation: SchemaNode): SchemaNode[] {
   return out;
 }
 
-/** Applies SPEC_ERRATA to a parsed spec document, in place. */
+/** Applies the errata above to a parsed spec document, in place. */
 export function applyErrata(spec: unknown): void {
   const document = asNode(spec);
   if (!document) throw new Error('not an OpenAPI document');
