@@ -2,7 +2,7 @@ import { cpus, loadavg } from 'node:os';
 import { z } from 'zod';
 import { refValue } from '../../local/quickbooks/json';
 import { startLocalStack } from '../../local/stack/local-stack';
-import { tableNamed } from '../../functions/platform/table';
+import { tableNamed } from '../../functions/store/table-client';
 import { ConnectionStore } from '../../functions/store/connections';
 import { AuditLog } from '../../functions/store/audit-log';
 import { LinkStore } from '../../functions/store/link-store';

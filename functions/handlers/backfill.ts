@@ -4,10 +4,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { METRICS } from '../platform/metric-names';
-import { logger, metrics } from '../platform/powertools';
-import { SqsMessageQueue } from '../platform/sqs-queue';
-import { tableNamed } from '../platform/table';
+import { METRICS } from '../shared/metric-names';
+import { logger, metrics } from '../aws/powertools';
+import { SqsMessageQueue } from '../aws/sqs-queue';
+import { tableNamed } from '../store/table-client';
 import { CursorStore } from '../store/cursor-store';
 import { LinkStore } from '../store/link-store';
 import { type BackfillSummary, runBackfill } from '../sync/backfill';
@@ -16,7 +16,7 @@ import { matchReportCsv, type MatchRow } from '../sync/matching';
 import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
 import { organizationsWithQuickbooksId } from '../pipedrive/organizations-with-quickbooks-id';
-import { withDeadline } from '../platform/invocation-deadline';
+import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
 const Config = RuntimeConfig.extend({

@@ -8,22 +8,22 @@ import { ping } from '../operations/ping';
 import { replayCustomer, replaySince } from '../operations/replay';
 import { OperationRequest, type OperationResponse } from '../operations/requests';
 import { statusSnapshot } from '../operations/status';
-import { drainDeadLetters } from '../platform/dead-letters';
-import { errorKind, isConnectorError, PermanentError } from '../platform/errors';
-import { OAuthFlow } from '../platform/oauth-flow';
-import { log, logger, metrics } from '../platform/powertools';
-import { linkSigningKey } from '../platform/secrets';
-import { mintLinkToken } from '../platform/connection-links';
-import { METRICS } from '../platform/metric-names';
+import { drainDeadLetters } from '../aws/dead-letters';
+import { errorKind, isConnectorError, PermanentError } from '../shared/errors';
+import { OAuthFlow } from '../connections/oauth-flow';
+import { log, logger, metrics } from '../aws/powertools';
+import { linkSigningKey } from '../aws/secrets';
+import { mintLinkToken } from '../connections/connection-links';
+import { METRICS } from '../shared/metric-names';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SqsMessageQueue } from '../platform/sqs-queue';
-import { tableNamed } from '../platform/table';
+import { SqsMessageQueue } from '../aws/sqs-queue';
+import { tableNamed } from '../store/table-client';
 import { AuditLog } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
 import { PipedrivePlan } from '../store/connections';
 import { KmsTokenCipher } from '../store/kms-token-cipher';
 import { LinkStore } from '../store/link-store';
-import { NeedsReauthError } from '../store/token-lifecycle';
+import { NeedsReauthError } from '../connections/token-lifecycle';
 import {
   allowedPipedriveHosts,
   clientFactoryFor,
@@ -31,7 +31,7 @@ import {
   quickBooksOAuthConfig,
   RuntimeConfig,
 } from './shared/runtime-config';
-import { withDeadline } from '../platform/invocation-deadline';
+import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
 const Config = RuntimeConfig.extend({

@@ -1,6 +1,6 @@
-import { HardStopError, RateLimitedError } from '../platform/errors';
-import type { HttpResponse } from '../platform/http';
-import { type Log, silentLog } from '../platform/log';
+import { HardStopError, RateLimitedError } from '../shared/errors';
+import type { HttpResponse } from '../shared/http';
+import { type Log, silentLog } from '../shared/log';
 import { budgetDay, nextBudgetReset } from './budget-day';
 import { type BurstSlot, BurstWindow } from './burst-window';
 import type { RequestGate } from './client';

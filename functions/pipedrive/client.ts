@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AuthError, PermanentError, TransientError } from '../platform/errors';
-import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
+import { AuthError, PermanentError, TransientError } from '../shared/errors';
+import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
 import { assertPipedriveApiDomain } from './api-domain';
 import { type EnsuredFields, type EnsureOptions, ensureCustomFields, type StoredFields } from './custom-fields';

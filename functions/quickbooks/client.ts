@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { AuthError, PermanentError, RateLimitedError, TransientError } from '../platform/errors';
-import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
-import { type RateLimit, RateWindow } from '../platform/rate-window';
-import { Semaphore } from '../platform/semaphore';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
+import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
+import { type RateLimit, RateWindow } from '../shared/rate-window';
+import { Semaphore } from '../shared/semaphore';
 import { QboCustomer, QboDeletedEntity, QboInvoice, QboPayment, QboTerm } from '../sync/qbo-entities';
 import { classifyQboResponse, QBO_THROTTLE_WAIT_MS } from './faults';
 import { chunk, inList, quote } from './query';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isConnectorError } from '../platform/errors';
-import { type Log, silentLog } from '../platform/log';
+import { isConnectorError } from '../shared/errors';
+import { type Log, silentLog } from '../shared/log';
 import { canonicalJson } from './canonical-json';
 import { diffMapped, fingerprint, type PushedPayload, PushedPayloadSchema } from './fingerprint';
 import { mapCustomer, type MappedCustomer, type MappingOptions } from './mapping';

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { mintLinkToken, sameSecret } from '../../functions/platform/connection-links';
+import { mintLinkToken, sameSecret } from '../../functions/connections/connection-links';
 import { startLocalKms } from '../kms';
 import { startSqsEventSource, type RunningEventSource } from '../aws/sqs-event-source';
 import { startLoopbackFauxqs } from '../aws/fauxqs';

@@ -2,15 +2,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { z } from 'zod';
 import type { PipedriveOAuthConfig } from '../../pipedrive/oauth-client';
-import { ConnectionClientFactory } from '../../platform/connection-clients';
+import { ConnectionClientFactory } from '../../connections/connection-clients';
 import type { QuickBooksOAuthConfig } from '../../quickbooks/oauth-client';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS } from '../../platform/metric-names';
-import { log, metrics } from '../../platform/powertools';
-import { RateLimitedError } from '../../platform/errors';
-import { fitsBeforeDeadline } from '../../platform/invocation-deadline';
-import { readSecret } from '../../platform/secrets';
-import { tableNamed } from '../../platform/table';
+import { METRICS } from '../../shared/metric-names';
+import { log, metrics } from '../../aws/powertools';
+import { RateLimitedError } from '../../shared/errors';
+import { fitsBeforeDeadline } from '../../shared/invocation-deadline';
+import { readSecret } from '../../aws/secrets';
+import { tableNamed } from '../../store/table-client';
 import { KmsTokenCipher } from '../../store/kms-token-cipher';
 
 /** The configuration every function that talks to QBO and Pipedrive shares, parsed once per container. */

@@ -9,15 +9,15 @@ import { LeaseStore } from '../store/lease-store';
 import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import type { Table } from '../store/table';
 import type { TokenCipher } from '../store/token-cipher';
-import { NeedsReauthError, TokenLifecycle, type TokenRefresher } from '../store/token-lifecycle';
+import { NeedsReauthError, TokenLifecycle, type TokenRefresher } from './token-lifecycle';
 import { TokenStore } from '../store/token-store';
 import type { FieldKeys } from '../sync/pipedrive-body';
 import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { bareIdOwner } from '../sync/quickbooks-identity';
-import { TransientError } from './errors';
+import { TransientError } from '../shared/errors';
 import { type QboCallGateOptions, SharedQboCallGate } from './qbo-call-gate';
-import type { Log } from './log';
+import type { Log } from '../shared/log';
 
 export interface ConnectionClientsConfig {
   qboApiBaseUrl: string;

@@ -12,12 +12,12 @@ import { ParkingStore } from '../store/parking-store';
 import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import type { Table } from '../store/table';
 import type { TokenCipher } from '../store/token-cipher';
-import { storeNewTokens } from '../store/token-lifecycle';
+import { storeNewTokens } from './token-lifecycle';
 import { TokenStore } from '../store/token-store';
 import { type MessageQueue, queued } from '../sync/sync-message';
-import { HardStopError, isConnectorError, PermanentError } from './errors';
+import { HardStopError, isConnectorError, PermanentError } from '../shared/errors';
 import { verifyLinkToken } from './connection-links';
-import type { Log } from './log';
+import type { Log } from '../shared/log';
 
 /** How long a used authorization code's hash is kept: far beyond any code's life (Intuit's: minutes). */
 const CODE_MARK_TTL_MS = 24 * 3_600_000;
