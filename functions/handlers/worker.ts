@@ -21,7 +21,9 @@ import { ConnectionStore } from '../store/connections';
 import { LinkStore } from '../store/link-store';
 import { type ParkedQueue, ParkingStore } from '../store/parking-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
-import { CustomerSync, type PreparedBatch, type SyncResult } from '../sync/customer-sync';
+import { CustomerSync } from '../sync/customer-sync';
+import type { PreparedBatch } from '../sync/prepare-batch';
+import type { SyncResult } from '../sync/sync-context';
 import { SyncMessage } from '../sync/sync-message';
 
 const Config = RuntimeConfig.extend({
