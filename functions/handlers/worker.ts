@@ -6,14 +6,13 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { BUDGET_EXHAUSTED_CODE } from '../pipedrive/budget-governor';
 import { AuthError, errorKind, isConnectorError } from '../shared/errors';
 import { METRICS } from '../shared/metric-names';
 import { log, logger, metrics } from '../aws/powertools';
 import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
 import { releaseThrottledWork } from '../deferred-work/deferred-work';
 import { withDeadline } from '../shared/invocation-deadline';
-import { MAX_RECEIVE_COUNT, retryDelaySeconds } from '../shared/retry-policy';
+import { failureAction, type FailureAction, isLastReceive } from '../shared/failure-policy';
 import { SqsMessageQueue } from '../aws/sqs-queue';
 import { tableNamed } from '../store/table-client';
 import { AuditLog } from '../store/audit-log';
@@ -111,7 +110,7 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
       // A message no one can read will never succeed: let it reach the DLQ (and its alarm).
       logger.error('unreadable queue message', { messageId: record.messageId });
       const error = new Error('unreadable queue message');
-      if (isLastReceive(record)) await auditDeadLetter(undefined, record, error);
+      if (isLastReceive(receiveCount(record))) await auditDeadLetter(undefined, record, error);
       throw error;
     }
     logger.appendKeys({ realmId: message.realmId, customerId: message.id, eventId: message.eventId });
@@ -121,51 +120,7 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
       recordMetrics(result);
       flowing.add(message.realmId);
     } catch (error) {
-      if (error instanceof AuthError) {
-        await park(message, record, error);
-        return;
-      }
-      if (errorKind(error) === 'hard-stop') {
-        // The Pipedrive company's Cloudflare block (decision 32): held until it lifts, spending no receives.
-        await parking.park(message, record.messageId, Date.now(), 'blocked');
-        metrics.addMetric(METRICS.pipedriveHardStops, MetricUnit.Count, 1);
-        logger.warn('held until the Pipedrive block lifts');
-        return;
-      }
-      if (isBudgetExhausted(error)) {
-        // Waiting in the queue would spend a receive per day and dead-letter a long backfill's tail.
-        await parking.park(message, record.messageId, Date.now(), 'budget');
-        metrics.addMetric(METRICS.deferredForBudget, MetricUnit.Count, 1);
-        logger.info('deferred to the next Pipedrive budget day');
-        return;
-      }
-      if (isQboThrottled(error)) {
-        await deferThrottled(message, record, error);
-        return;
-      }
-      const delay = retryDelaySeconds(error, Number(record.attributes.ApproximateReceiveCount));
-      metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
-      logger.warn('sync will be retried', {
-        kind: errorKind(error),
-        retryInSeconds: delay,
-        error: error instanceof Error ? error.message : 'unknown',
-      });
-      await sqs
-        .send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrlOf(record),
-            ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: delay,
-          }),
-        )
-        .catch(() => undefined);
-      // Best effort: the failure being retried is what the batch reports, not a failed state write.
-      if (message.kind === 'customer')
-        await links
-          .markBehind(message.realmId, message.id, `${errorKind(error)}: ${describe(error)} (will retry)`, Date.now())
-          .catch(() => undefined);
-      if (isLastReceive(record)) await auditDeadLetter(message, record, error);
-      throw error;
+      await carryOut(failureAction(error, receiveCount(record)), message, record, error);
     } finally {
       logger.removeKeys(['realmId', 'customerId', 'eventId']);
     }
@@ -187,6 +142,60 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
     if (released > 0) logger.info('throttled work sent again', { realmId, released });
   }
   return response;
+}
+
+/** Carries out the failure policy (shared/failure-policy.ts); only a retry throws, for the batch to report. */
+async function carryOut(action: FailureAction, message: SyncMessage, record: SQSRecord, error: unknown): Promise<void> {
+  switch (action.action) {
+    case 'park':
+      if (error instanceof AuthError) await park(message, record, error);
+      return;
+    case 'hold-blocked':
+      await parking.park(message, record.messageId, Date.now(), 'blocked');
+      metrics.addMetric(METRICS.pipedriveHardStops, MetricUnit.Count, 1);
+      logger.warn('held until the Pipedrive block lifts');
+      return;
+    case 'defer-budget':
+      await parking.park(message, record.messageId, Date.now(), 'budget');
+      metrics.addMetric(METRICS.deferredForBudget, MetricUnit.Count, 1);
+      logger.info('deferred to the next Pipedrive budget day');
+      return;
+    case 'defer-throttled':
+      await deferThrottled(message, record, error);
+      return;
+    case 'retry':
+      await retryLater(message, record, error, action.delaySeconds);
+      if (action.lastReceive) await auditDeadLetter(message, record, error);
+      throw error;
+  }
+}
+
+/** Back to the queue after `delay` seconds; the customer reads as behind meanwhile. */
+async function retryLater(message: SyncMessage, record: SQSRecord, error: unknown, delay: number): Promise<void> {
+  metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
+  logger.warn('sync will be retried', {
+    kind: errorKind(error),
+    retryInSeconds: delay,
+    error: error instanceof Error ? error.message : 'unknown',
+  });
+  await sqs
+    .send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrlOf(record),
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: delay,
+      }),
+    )
+    .catch(() => undefined);
+  // Best effort: the failure being retried is what the batch reports, not a failed state write.
+  if (message.kind === 'customer')
+    await links
+      .markBehind(message.realmId, message.id, `${errorKind(error)}: ${describe(error)} (will retry)`, Date.now())
+      .catch(() => undefined);
+}
+
+function receiveCount(record: SQSRecord): number {
+  return Number(record.attributes.ApproximateReceiveCount);
 }
 
 async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queueUrl: string): Promise<RealmWork> {
@@ -219,17 +228,6 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
 }
 
 /**
- * QBO throttled the work (a 429, or the shared limiter would not wait that long): it passes by
- * itself, and waiting for it in the queue would spend a receive each time; five dead-letter the
- * message. (A Pipedrive burst 429 is waited out inside the call by the governor and otherwise
- * retried through the queue: its pause lives in one process, so there is nothing shared to release
- * parked work against.)
- */
-function isQboThrottled(error: unknown): boolean {
-  return isConnectorError(error) && error.kind === 'rate-limited' && error.system === 'quickbooks';
-}
-
-/**
  * Parks the message until the company's QBO calls flow again (decision 33) and acknowledges it, so
  * the throttling costs no receive. Its customer reads as failing, not as in sync with an old version.
  */
@@ -240,10 +238,6 @@ async function deferThrottled(message: SyncMessage, record: SQSRecord, error: un
   metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
   metrics.addMetric(METRICS.deferredForRateLimit, MetricUnit.Count, 1);
   logger.info('deferred until the rate limit passes', { error: describe(error) });
-}
-
-function isLastReceive(record: SQSRecord): boolean {
-  return Number(record.attributes.ApproximateReceiveCount) >= MAX_RECEIVE_COUNT;
 }
 
 /** The message's last receive failed: SQS moves it to the dead-letter queue, and the audit says why. */
@@ -270,16 +264,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : 'unknown error';
 }
 
-/** The connector's share of today's Pipedrive budget is spent (not a burst 429, which passes in seconds). */
-function isBudgetExhausted(error: unknown): boolean {
-  return isConnectorError(error) && error.kind === 'rate-limited' && error.code === BUDGET_EXHAUSTED_CODE;
-}
-
 /** A connection that needs re-authorisation keeps its work here, not in the DLQ. */
 async function park(message: SyncMessage, record: SQSRecord, error: AuthError): Promise<void> {
   await parking.park(message, record.messageId, Date.now());
   const connection = await connections.get(message.realmId);
-  if (connection?.status === 'active' && error.code !== 'fields_pending') {
+  if (connection?.status === 'active') {
     await connections.setStatus(message.realmId, 'needs_reauth', Date.now(), `${error.system}: ${error.message}`);
   }
   metrics.addMetric(METRICS.parked, MetricUnit.Count, 1);

@@ -1,4 +1,4 @@
-import { HardStopError, RateLimitedError } from '../shared/errors';
+import { BUDGET_EXHAUSTED_CODE, HardStopError, RateLimitedError } from '../shared/errors';
 import type { HttpResponse } from '../shared/http';
 import { type Log, silentLog } from '../shared/log';
 import { budgetDay, nextBudgetReset } from './budget-day';
@@ -15,9 +15,6 @@ import {
   type PipedrivePlan,
   SEARCH_BURST_LIMIT,
 } from './plans';
-
-/** The error code when the connector's share of today's budget is spent (work waits for the next budget day). */
-export const BUDGET_EXHAUSTED_CODE = 'daily_share';
 
 /** The shared daily ledger (`BudgetLedger` in DynamoDB): a reservation never takes the total past `limit`. */
 export interface TokenLedger {
