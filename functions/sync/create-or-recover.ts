@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isConnectorError } from '../shared/errors';
 import type { MappedCustomer } from './mapping';
 import { organizationBody } from './pipedrive-body';
-import type { LinkView, OrganizationBody } from './ports';
+import { CreateClaimConflict, type LinkView, type OrganizationBody } from './ports';
 import { quickbooksIdValues } from './quickbooks-identity';
 import { isMissing, type SyncContext } from './sync-context';
 
@@ -91,7 +91,7 @@ async function recordCreated(context: SyncContext, qboId: string, orgId: number,
   try {
     await links.recordOrganization(context.realmId, qboId, orgId, now(), claimId);
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'CreateClaimConflict')) throw error;
+    if (!(error instanceof CreateClaimConflict)) throw error;
     // Superseded while slow: the attempt that took over owns the create. Unless it adopted this very
     // organization, it is a duplicate nobody links to yet; it is marked so before it is deleted.
     if (await links.disownOrganization(context.realmId, qboId, orgId, now())) await deleteStray(context, qboId, orgId);

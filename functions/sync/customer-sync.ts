@@ -5,7 +5,7 @@ import { diffMapped, fingerprint, type PushedPayload, PushedPayloadSchema } from
 import { customerGone, excludeSubCustomer, repointOnMerge, settleMergedLoser } from './lifecycle-rules';
 import { mapCustomer, type MappedCustomer } from './mapping';
 import { organizationBody, personBody } from './pipedrive-body';
-import type { LinkView } from './ports';
+import { LinkConflict, type LinkView } from './ports';
 import { type PreparedBatch, prepareBatch } from './prepare-batch';
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
@@ -223,7 +223,7 @@ export class CustomerSync {
     const { message } = base;
     if (isConnectorError(error) && error.kind === 'permanent')
       return this.context.fail(message, customerId, error.message, spent);
-    if (error instanceof Error && error.name === 'LinkConflict') {
+    if (error instanceof LinkConflict) {
       // Lost the record to a newer push after writing: this older write may have landed last in
       // Pipedrive. A repush in the customer's group reads QBO afresh and writes it again (decision 47).
       const wrote = spent() > 0;

@@ -1,6 +1,7 @@
 import {
   AuthError,
   BUDGET_EXHAUSTED_CODE,
+  errorKind,
   HardStopError,
   PermanentError,
   RateLimitedError,
@@ -8,6 +9,7 @@ import {
 } from '../../functions/shared/errors';
 import { failureAction } from '../../functions/shared/failure-policy';
 import { MAX_RECEIVE_COUNT } from '../../functions/shared/retry-policy';
+import { MissingFieldKeyError } from '../../functions/sync/pipedrive-body';
 
 const noJitter = () => 0;
 
@@ -46,6 +48,7 @@ describe('failureAction: the worker failure policy', () => {
     ],
     ['a transient failure is retried', new TransientError('reset', { system: 'pipedrive', status: 503 }), 'retry'],
     ['a permanent failure that reached the worker is retried', new PermanentError('bad', { system: 'aws' }), 'retry'],
+    ['a Pipedrive field key not known yet is retried', new MissingFieldKeyError('no key yet'), 'retry'],
     ['an unknown exception is retried', new Error('boom'), 'retry'],
     ['a thrown non-error is retried', 'text', 'retry'],
   ])('%s', (_name, error, action) => {
@@ -69,5 +72,13 @@ describe('failureAction: the worker failure policy', () => {
   it("waits a Pipedrive burst 429 out by the remote side's own wait", () => {
     const burst = new RateLimitedError('burst', { system: 'pipedrive', status: 429, retryAfterMs: 2_000 });
     expect(failureAction(burst, 3, noJitter)).toEqual({ action: 'retry', delaySeconds: 2, lastReceive: false });
+  });
+});
+
+describe('MissingFieldKeyError', () => {
+  it('is one of the five kinds: transient, from Pipedrive', () => {
+    const error = new MissingFieldKeyError('the Pipedrive field quickbooksId has no key yet');
+    expect(errorKind(error)).toBe('transient');
+    expect(error).toMatchObject({ system: 'pipedrive', code: 'field_key_missing', name: 'MissingFieldKeyError' });
   });
 });
