@@ -14,7 +14,7 @@ import type { Table } from '../store/table';
 import type { TokenCipher } from '../store/token-cipher';
 import { storeNewTokens } from './token-lifecycle';
 import { TokenStore } from '../store/token-store';
-import { type MessageQueue, queued } from '../sync/sync-message';
+import { type MessageQueue, released } from '../sync/sync-message';
 import { HardStopError, isConnectorError, PermanentError } from '../shared/errors';
 import { verifyLinkToken } from './connection-links';
 import type { Log } from '../shared/log';
@@ -456,9 +456,7 @@ export class OAuthFlow {
 
   private async releaseParked(realmId: string): Promise<number> {
     const parked = await this.parking.release(realmId);
-    await this.queue.send(
-      parked.map((message) => queued({ ...message, eventId: `${message.eventId}:unparked`, enqueuedAt: this.now() })),
-    );
+    await this.queue.send(parked.map((message) => released(message, 'unparked', this.now())));
     return parked.length;
   }
 

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { z } from 'zod';
@@ -10,27 +9,16 @@ import { OperationRequest, type OperationResponse } from '../operations/requests
 import { statusSnapshot } from '../operations/status';
 import { drainDeadLetters } from '../aws/dead-letters';
 import { errorKind, isConnectorError, PermanentError } from '../shared/errors';
-import { OAuthFlow } from '../connections/oauth-flow';
-import { log, logger, metrics } from '../aws/powertools';
+import { logger, metrics } from '../aws/powertools';
 import { linkSigningKey } from '../aws/secrets';
 import { mintLinkToken } from '../connections/connection-links';
-import { METRICS } from '../shared/metric-names';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SqsMessageQueue } from '../aws/sqs-queue';
 import { tableNamed } from '../store/table-client';
 import { AuditLog } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
-import { PipedrivePlan } from '../store/connections';
-import { KmsTokenCipher } from '../store/kms-token-cipher';
 import { LinkStore } from '../store/link-store';
 import { NeedsReauthError } from '../connections/token-lifecycle';
-import {
-  allowedPipedriveHosts,
-  clientFactoryFor,
-  pipedriveOAuthConfig,
-  quickBooksOAuthConfig,
-  RuntimeConfig,
-} from './shared/runtime-config';
+import { clientFactoryFor, oauthFlowFor, PipedrivePlanSettings, RuntimeConfig } from './shared/runtime-config';
 import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
@@ -39,8 +27,7 @@ const Config = RuntimeConfig.extend({
   API_URL: z.url(),
   CHANGES_DLQ_URL: z.string().min(1).optional(),
   BULK_DLQ_URL: z.string().min(1).optional(),
-  PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
-  PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
+  ...PipedrivePlanSettings,
 });
 const config = Config.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -61,28 +48,7 @@ const deadLetterQueues = [
     : []),
 ];
 
-let flow: Promise<OAuthFlow> | undefined;
-const oauthFlow = () =>
-  (flow ??= (async () =>
-    new OAuthFlow(
-      table,
-      new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
-      changes,
-      {
-        qboApiBaseUrl: config.QBO_API_BASE_URL,
-        qbo: await quickBooksOAuthConfig(config),
-        pipedrive: await pipedriveOAuthConfig(config),
-        pipedrivePlan: config.PIPEDRIVE_PLAN,
-        pipedriveSeats: config.PIPEDRIVE_SEATS,
-        stateTtlMs: 10 * 60_000,
-        linkKey: () => linkSigningKey(process.env),
-        onConnectionChanged: () => {
-          metrics.addMetric(METRICS.connectionsChanged, MetricUnit.Count, 1);
-        },
-        pipedriveAllowHosts: allowedPipedriveHosts(config),
-      },
-      log,
-    ))());
+const oauthFlow = oauthFlowFor(config, changes);
 
 async function run(request: OperationRequest): Promise<unknown> {
   switch (request.command) {

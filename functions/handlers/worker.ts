@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { AuthError, errorKind, isConnectorError } from '../shared/errors';
 import { METRICS } from '../shared/metric-names';
 import { log, logger, metrics } from '../aws/powertools';
-import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+import { clientFactoryFor, MappingSettings, mappingOptions, RuntimeConfig } from './shared/runtime-config';
 import { releaseThrottledWork } from '../deferred-work/deferred-work';
 import { withDeadline } from '../shared/invocation-deadline';
 import { failureAction, type FailureAction, isLastReceive } from '../shared/failure-policy';
@@ -26,10 +26,8 @@ import type { SyncResult } from '../sync/sync-context';
 import { SyncMessage } from '../sync/sync-message';
 
 const Config = RuntimeConfig.extend({
-  SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
+  ...MappingSettings,
   MERGE_RULE: z.enum(['merge', 'flag']).default('merge'),
-  QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
-  HOME_CURRENCY: z.string().length(3).default('USD'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   /** A create claim older than this may be taken over (liveness only: a live owner is fenced out, decision 29). */
   PENDING_STALE_AFTER_MS: z.coerce.number().int().positive().default(120_000),
@@ -214,10 +212,8 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
       log,
     },
     {
-      subCustomers: config.SUB_CUSTOMERS,
+      ...mappingOptions(config),
       mergeRule: config.MERGE_RULE,
-      qboAppUrl: config.QBO_APP_URL,
-      homeCurrency: config.HOME_CURRENCY,
       pendingStaleAfterMs: config.PENDING_STALE_AFTER_MS,
     },
   );

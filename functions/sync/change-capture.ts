@@ -1,6 +1,6 @@
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
-import { type MessageQueue, queued, type SyncMessage } from './sync-message';
+import { type MessageQueue, queued, type SyncMessage, syncMessage } from './sync-message';
 
 /** What CDC says changed (see the QBO client's `changes`). */
 export interface CapturedChanges {
@@ -92,8 +92,7 @@ export interface PollDependencies {
 }
 
 function customerMessage(realmId: string, customer: QboCustomer, now: number): SyncMessage {
-  return {
-    v: 1,
+  return syncMessage({
     realmId,
     kind: 'customer',
     id: customer.Id,
@@ -102,7 +101,7 @@ function customerMessage(realmId: string, customer: QboCustomer, now: number): S
     occurredAt: customer.MetaData.LastUpdatedTime,
     record: customer,
     enqueuedAt: now,
-  };
+  });
 }
 
 /** The read version is no newer than the pushed one (an equal time and SyncToken is the same version, decision 16). */
@@ -192,16 +191,17 @@ export async function pollChanges(
     const messages = fresh.map((customer) => customerMessage(realmId, customer, startedAt));
     const changed = new Set(messages.map((message) => message.id));
     for (const id of deletedCustomerIds) {
-      messages.push({
-        v: 1,
-        realmId,
-        kind: 'customer',
-        id,
-        operation: 'Delete',
-        source: 'cdc',
-        eventId: `cdc:deleted:${id}:${eventTime}`,
-        enqueuedAt: startedAt,
-      });
+      messages.push(
+        syncMessage({
+          realmId,
+          kind: 'customer',
+          id,
+          operation: 'Delete',
+          source: 'cdc',
+          eventId: `cdc:deleted:${id}:${eventTime}`,
+          enqueuedAt: startedAt,
+        }),
+      );
       changed.add(id);
     }
     // Balances move with invoices and payments, which may leave the customer record itself unchanged
@@ -210,15 +210,16 @@ export async function pollChanges(
       const id = txn.CustomerRef.value;
       if (changed.has(id)) continue;
       changed.add(id);
-      messages.push({
-        v: 1,
-        realmId,
-        kind: 'customer',
-        id,
-        source: 'cdc',
-        eventId: `cdc:balance:${id}:${eventTime}`,
-        enqueuedAt: startedAt,
-      });
+      messages.push(
+        syncMessage({
+          realmId,
+          kind: 'customer',
+          id,
+          source: 'cdc',
+          eventId: `cdc:balance:${id}:${eventTime}`,
+          enqueuedAt: startedAt,
+        }),
+      );
     }
     await queue.send(messages.map(queued));
     // Only after every message is on the queue does the cursor move (a crash before this re-reads the window).

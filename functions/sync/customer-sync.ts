@@ -17,7 +17,7 @@ import {
   type SyncOutcome,
   type SyncResult,
 } from './sync-context';
-import { queued, type SyncMessage } from './sync-message';
+import { customerWork, queued, repushWork, type SyncMessage } from './sync-message';
 
 /** What one customer's write works from: the mapped customer, its fingerprint and what was pushed before. */
 interface Push {
@@ -227,7 +227,7 @@ export class CustomerSync {
       // Lost the record to a newer push after writing: this older write may have landed last in
       // Pipedrive. A repush in the customer's group reads QBO afresh and writes it again (decision 47).
       const wrote = spent() > 0;
-      if (wrote) await this.deps.requeue.send([queued(this.repushMessage(message, customerId))]);
+      if (wrote) await this.deps.requeue.send([queued(repushWork(message, customerId, this.deps.now()))]);
       return this.context.record({
         ...base,
         action: 'stale',
@@ -264,13 +264,8 @@ export class CustomerSync {
   private async requeueCustomer(message: SyncMessage, prepared: PreparedBatch): Promise<SyncResult> {
     const customerId = prepared.customerOf.get(messageKey(message));
     if (customerId === undefined) return { action: 'ignored', qboId: message.id, tokens: 0 };
-    await this.deps.requeue.send([queued(this.context.customerMessage(message, customerId))]);
+    await this.deps.requeue.send([queued(customerWork(message, customerId, this.deps.now()))]);
     return { action: 'requeued', qboId: customerId, tokens: 0 };
-  }
-
-  /** A fresh read and full write of a customer; no embedded record, which may be the older version. */
-  private repushMessage(from: SyncMessage, customerId: string): SyncMessage {
-    return { ...this.context.customerMessage(from, customerId), eventId: `${from.eventId}>repush`, repush: true };
   }
 
   private map(customer: QboCustomer, prepared: PreparedBatch): MappedCustomer {

@@ -1,7 +1,7 @@
 import type { LinkView } from './ports';
 import type { QboCustomer } from './qbo-entities';
 import { isMissing, type SyncContext, type SyncResult } from './sync-context';
-import { queued, type SyncMessage } from './sync-message';
+import { customerWork, queued, type SyncMessage } from './sync-message';
 
 /**
  * The lifecycle rules of a customer besides the ordinary update: merges, customers QBO no longer
@@ -117,7 +117,7 @@ export async function excludeSubCustomer(
   const rollup = context.options.subCustomers === 'rollup';
   const reason = rollup ? `sub-customer: rolls up into customer ${parentId}` : 'sub-customer: skipped by configuration';
   await context.deps.links.markState(context.realmId, customer.Id, 'excluded', reason, context.deps.now());
-  if (rollup) await context.deps.requeue.send([queued(context.customerMessage(message, parentId))]);
+  if (rollup) await context.deps.requeue.send([queued(customerWork(message, parentId, context.deps.now()))]);
   return context.record({
     message,
     qboId: customer.Id,

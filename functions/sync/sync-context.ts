@@ -117,18 +117,4 @@ export class SyncContext {
       if (!isMissing(error)) throw error;
     }
   }
-
-  /** "Refresh this customer" work derived from another message, in the customer's own group. */
-  customerMessage(from: SyncMessage, customerId: string): SyncMessage {
-    return {
-      v: 1,
-      realmId: this.realmId,
-      kind: 'customer',
-      id: customerId,
-      source: from.source,
-      eventId: `${from.eventId}>${customerId}`,
-      ...(from.occurredAt ? { occurredAt: from.occurredAt } : {}),
-      enqueuedAt: this.deps.now(),
-    };
-  }
 }
