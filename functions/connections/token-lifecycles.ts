@@ -6,7 +6,7 @@ import type { TokenCipher } from '../store/token-cipher';
 import type { TokenStore } from '../store/token-store';
 import { NeedsReauthError, TokenLifecycle, type TokenRefresher } from './token-lifecycle';
 
-export interface TokenLifecyclesDependencies {
+interface TokenLifecyclesDependencies {
   tokens: TokenStore;
   connections: ConnectionStore;
   cipher: TokenCipher;

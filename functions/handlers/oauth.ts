@@ -7,7 +7,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { escapeHtml } from '../shared/html';
 import { METRICS } from '../shared/metric-names';
-import type { OAuthOutcome } from '../connections/oauth-flow';
+import type { OAuthOutcome } from '../connections/oauth-outcome';
 import { handlePipedriveUninstall } from '../connections/pipedrive-uninstall';
 import { log, logger, metrics } from '../aws/powertools';
 import { SqsMessageQueue } from '../aws/sqs-queue';

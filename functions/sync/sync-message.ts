@@ -70,7 +70,7 @@ export function syncMessage(fields: Omit<SyncMessage, 'v'>): SyncMessage {
  * (a customer refresh, a repush), `<from>:<release>` for the same work sent again after it waited
  * (parked, deferred, blocked). The same derivation gives the same id, so the queue drops duplicates.
  */
-export function derivedEventId(from: string, what: string): string {
+function derivedEventId(from: string, what: string): string {
   return `${from}>${what}`;
 }
 
