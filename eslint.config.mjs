@@ -24,6 +24,15 @@ export default tseslint.config(
     },
   },
   {
+    // Small files, short functions in the runtime code (issue #17); generated tables are data.
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/**/*.generated.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
     // Tests may assert on shapes they built themselves.
     files: ['test/**/*.ts'],
     rules: {

@@ -18,7 +18,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { dailyTokenBudget } from '../functions/pipedrive/plans';
-import { METRICS, type MetricName } from '../functions/platform/metric-names';
+import { METRICS, type MetricName } from '../functions/shared/metric-names';
 import type { ConnectorConfig } from './config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './functions';
 import type { FifoQueueWithDlq } from './queues';

@@ -3,7 +3,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { MAX_RECEIVE_COUNT } from '../functions/platform/retry-policy';
+import { MAX_RECEIVE_COUNT } from '../functions/shared/retry-policy';
 
 /** Attempts before a message moves to its dead-letter queue (docs/architecture.md#components); the worker audits the last one. */
 export { MAX_RECEIVE_COUNT };

@@ -2,7 +2,7 @@ import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** The secret names the functions read as `<NAME>_SECRET_ARN` (functions/platform/secrets.ts). */
+/** The secret names the functions read as `<NAME>_SECRET_ARN` (functions/aws/secrets.ts). */
 export const SECRET_NAMES = [
   'QBO_CLIENT_SECRET',
   'PIPEDRIVE_CLIENT_SECRET',

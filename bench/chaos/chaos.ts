@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { z } from 'zod';
 import { startLocalStack } from '../../local/stack/local-stack';
-import { tableNamed } from '../../functions/platform/table';
+import { tableNamed } from '../../functions/store/table-client';
 import { ConnectionStore } from '../../functions/store/connections';
 import { LinkStore } from '../../functions/store/link-store';
 import { startCpuLoad } from './cpu-load';

@@ -1,4 +1,4 @@
-import type { tableNamed } from '../../functions/platform/table';
+import type { tableNamed } from '../../functions/store/table-client';
 import { AuditLog } from '../../functions/store/audit-log';
 import { refValue } from '../../local/quickbooks/json';
 import type { LocalStack } from '../../local/stack/local-stack';

@@ -1,11 +1,13 @@
 import type { TokenLedger } from '../../functions/pipedrive/budget-governor';
+import type { CustomerLink } from '../../functions/store/link-store';
 import {
+  type AuditRecord,
+  type AuditTrail,
   CreateClaimConflict,
-  type CustomerLink,
   LinkConflict,
+  type LinkRepository,
   type SyncedLink,
-} from '../../functions/store/link-store';
-import type { AuditRecord, AuditTrail, LinkRepository } from '../../functions/sync/ports';
+} from '../../functions/sync/ports';
 
 /**
  * In-memory twins of LinkStore, AuditLog and BudgetLedger, with the same conditions, for the

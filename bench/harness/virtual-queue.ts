@@ -1,7 +1,6 @@
-import { BUDGET_EXHAUSTED_CODE } from '../../functions/pipedrive/budget-governor';
 import { nextBudgetReset } from '../../functions/pipedrive/budget-day';
-import { isConnectorError } from '../../functions/platform/errors';
-import { retryDelaySeconds } from '../../functions/platform/retry-policy';
+import { BUDGET_EXHAUSTED_CODE, isConnectorError } from '../../functions/shared/errors';
+import { retryDelaySeconds } from '../../functions/shared/retry-policy';
 import type { MessageQueue, QueuedMessage, SyncMessage } from '../../functions/sync/sync-message';
 import type { SandboxClock } from '../../local/shared/clock';
 

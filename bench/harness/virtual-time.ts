@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { QBO_RATE_LIMITS } from '../../functions/quickbooks/client';
-import type { Fetch } from '../../functions/platform/http';
-import { RateWindow } from '../../functions/platform/rate-window';
+import type { Fetch } from '../../functions/shared/http';
+import { RateWindow } from '../../functions/shared/rate-window';
 import type { SandboxClock } from '../../local/shared/clock';
 
 /**

@@ -1,4 +1,4 @@
-import { RateLimitedError } from '../../functions/platform/errors';
+import { RateLimitedError } from '../../functions/shared/errors';
 import type { PipedriveClient } from '../../functions/pipedrive/client';
 import type { QuickBooksClient } from '../../functions/quickbooks/client';
 import { mapCustomer, type MappingOptions } from '../../functions/sync/mapping';

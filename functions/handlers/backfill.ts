@@ -4,25 +4,23 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { METRICS } from '../platform/metric-names';
-import { logger, metrics } from '../platform/powertools';
-import { SqsMessageQueue } from '../platform/sqs-queue';
-import { tableNamed } from '../platform/table';
+import { METRICS } from '../shared/metric-names';
+import { logger, metrics } from '../aws/powertools';
+import { SqsMessageQueue } from '../aws/sqs-queue';
+import { tableNamed } from '../store/table-client';
 import { CursorStore } from '../store/cursor-store';
 import { LinkStore } from '../store/link-store';
 import { type BackfillSummary, runBackfill } from '../sync/backfill';
 import { organizationName } from '../sync/mapping';
 import { matchReportCsv, type MatchRow } from '../sync/matching';
 import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
-import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+import { clientFactoryFor, MappingSettings, mappingOptions, RuntimeConfig } from './shared/runtime-config';
 import { organizationsWithQuickbooksId } from '../pipedrive/organizations-with-quickbooks-id';
-import { withDeadline } from '../platform/invocation-deadline';
+import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
 const Config = RuntimeConfig.extend({
-  SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
-  QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
-  HOME_CURRENCY: z.string().length(3).default('USD'),
+  ...MappingSettings,
 });
 const config = Config.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -73,12 +71,7 @@ export async function lambdaHandler(
       now: Date.now,
       startPolling: (realmId, at, now) => cursors.startNoLaterThan(realmId, at, now),
       ownsBareIds,
-      nameOf: (customer) =>
-        organizationName(customer, {
-          subCustomers: config.SUB_CUSTOMERS,
-          qboAppUrl: config.QBO_APP_URL,
-          homeCurrency: config.HOME_CURRENCY,
-        }),
+      nameOf: (customer) => organizationName(customer, mappingOptions(config)),
     },
     request.dryRun,
   );

@@ -1,53 +1,25 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { escapeHtml } from '../platform/html';
-import { METRICS } from '../platform/metric-names';
-import { OAuthFlow, type OAuthOutcome } from '../platform/oauth-flow';
-import { handlePipedriveUninstall } from '../platform/pipedrive-uninstall';
-import { log, logger, metrics } from '../platform/powertools';
-import { linkSigningKey } from '../platform/secrets';
-import { SqsMessageQueue } from '../platform/sqs-queue';
-import { tableNamed } from '../platform/table';
-import { ConnectionStore, PipedrivePlan } from '../store/connections';
-import { KmsTokenCipher } from '../store/kms-token-cipher';
-import { pipedriveOAuthConfig, quickBooksOAuthConfig, RuntimeConfig } from './shared/runtime-config';
+import { escapeHtml } from '../shared/html';
+import { METRICS } from '../shared/metric-names';
+import type { OAuthOutcome } from '../connections/oauth-outcome';
+import { handlePipedriveUninstall } from '../connections/pipedrive-uninstall';
+import { log, logger, metrics } from '../aws/powertools';
+import { SqsMessageQueue } from '../aws/sqs-queue';
+import { tableNamed } from '../store/table-client';
+import { ConnectionStore } from '../store/connections';
+import { oauthFlowFor, pipedriveOAuthConfig, PipedrivePlanSettings, RuntimeConfig } from './shared/runtime-config';
 
-const Config = RuntimeConfig.extend({
-  PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
-  PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
-});
-const config = Config.parse(process.env);
-let flow: Promise<OAuthFlow> | undefined;
-
-/** Built on first use: it needs the client secrets, which are read once and cached. */
-function oauthFlow(): Promise<OAuthFlow> {
-  flow ??= (async () =>
-    new OAuthFlow(
-      tableNamed(config.TABLE_NAME),
-      new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
-      new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL),
-      {
-        qboApiBaseUrl: config.QBO_API_BASE_URL,
-        qbo: await quickBooksOAuthConfig(config),
-        pipedrive: await pipedriveOAuthConfig(config),
-        pipedrivePlan: config.PIPEDRIVE_PLAN,
-        pipedriveSeats: config.PIPEDRIVE_SEATS,
-        stateTtlMs: 10 * 60_000,
-        linkKey: () => linkSigningKey(process.env),
-        onConnectionChanged: () => {
-          metrics.addMetric(METRICS.connectionsChanged, MetricUnit.Count, 1);
-        },
-      },
-      log,
-    ))();
-  return flow;
-}
+const config = RuntimeConfig.extend(PipedrivePlanSettings).parse(process.env);
+const oauthFlow = oauthFlowFor(
+  config,
+  new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL),
+);
 
 const HttpEvent = z.looseObject({
   rawPath: z.string(),

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { z } from 'zod';
@@ -10,30 +9,20 @@ import { replayCustomer, replaySince } from '../operations/replay';
 import { OperationRequest, type OperationResponse } from '../operations/requests';
 import { statusSnapshot } from '../operations/status';
 import { budgetDay } from '../pipedrive/budget-day';
-import { drainDeadLetters } from '../platform/dead-letters';
-import { errorKind, isConnectorError, PermanentError } from '../platform/errors';
-import { OAuthFlow } from '../platform/oauth-flow';
-import { log, logger, metrics } from '../platform/powertools';
-import { linkSigningKey } from '../platform/secrets';
-import { mintLinkToken } from '../platform/connection-links';
-import { METRICS } from '../platform/metric-names';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SqsMessageQueue } from '../platform/sqs-queue';
-import { tableNamed } from '../platform/table';
+import { drainDeadLetters } from '../aws/dead-letters';
+import { errorKind, isConnectorError, PermanentError } from '../shared/errors';
+import { logger, metrics } from '../aws/powertools';
+import { linkSigningKey } from '../aws/secrets';
+import { mintLinkToken } from '../connections/connection-links';
+import { SqsMessageQueue } from '../aws/sqs-queue';
+import { tableNamed } from '../store/table-client';
 import { AuditLog } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
-import { ConnectionStore, PipedrivePlan } from '../store/connections';
-import { KmsTokenCipher } from '../store/kms-token-cipher';
+import { ConnectionStore } from '../store/connections';
 import { LinkStore } from '../store/link-store';
-import { NeedsReauthError } from '../store/token-lifecycle';
-import {
-  allowedPipedriveHosts,
-  clientFactoryFor,
-  pipedriveOAuthConfig,
-  quickBooksOAuthConfig,
-  RuntimeConfig,
-} from './shared/runtime-config';
-import { withDeadline } from '../platform/invocation-deadline';
+import { NeedsReauthError } from '../connections/token-lifecycle';
+import { clientFactoryFor, oauthFlowFor, PipedrivePlanSettings, RuntimeConfig } from './shared/runtime-config';
+import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
 const Config = RuntimeConfig.extend({
@@ -41,8 +30,7 @@ const Config = RuntimeConfig.extend({
   API_URL: z.url(),
   CHANGES_DLQ_URL: z.string().min(1).optional(),
   BULK_DLQ_URL: z.string().min(1).optional(),
-  PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
-  PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
+  ...PipedrivePlanSettings,
 });
 const config = Config.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -63,28 +51,7 @@ const deadLetterQueues = [
     : []),
 ];
 
-let flow: Promise<OAuthFlow> | undefined;
-const oauthFlow = () =>
-  (flow ??= (async () =>
-    new OAuthFlow(
-      table,
-      new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
-      changes,
-      {
-        qboApiBaseUrl: config.QBO_API_BASE_URL,
-        qbo: await quickBooksOAuthConfig(config),
-        pipedrive: await pipedriveOAuthConfig(config),
-        pipedrivePlan: config.PIPEDRIVE_PLAN,
-        pipedriveSeats: config.PIPEDRIVE_SEATS,
-        stateTtlMs: 10 * 60_000,
-        linkKey: () => linkSigningKey(process.env),
-        onConnectionChanged: () => {
-          metrics.addMetric(METRICS.connectionsChanged, MetricUnit.Count, 1);
-        },
-        pipedriveAllowHosts: allowedPipedriveHosts(config),
-      },
-      log,
-    ))());
+const oauthFlow = oauthFlowFor(config, changes);
 
 const connections = new ConnectionStore(table);
 const links = new LinkStore(table);
@@ -94,6 +61,49 @@ const customerLookup = (realmId: string) => ({
   inQuickBooks: async (customerId: string) =>
     (await (await (await clientFactory()).quickbooks(realmId)).readCustomers([customerId])).missing.length === 0,
 });
+
+/** A signed, single-use connection link (decision 39). */
+async function connectUrl(request: Extract<OperationRequest, { command: 'connect-url' }>) {
+  const key = await linkSigningKey(process.env);
+  if (!key) throw new PermanentError('no OAUTH_START_TOKEN is configured to sign connection links', { system: 'aws' });
+  const { token, claims } = mintLinkToken(
+    key,
+    {
+      provider: request.provider,
+      ...(request.realmId ? { realmId: request.realmId } : {}),
+      replace: request.replace,
+    },
+    Date.now(),
+    request.ttlMinutes * 60_000,
+  );
+  const url = new URL(`${config.API_URL.replace(/\/$/, '')}/oauth/${request.provider}/start`);
+  url.searchParams.set('link', token);
+  logger.info('connection link minted', {
+    provider: request.provider,
+    realmId: request.realmId,
+    replace: request.replace,
+  });
+  return { url: url.toString(), expiresAt: new Date(claims.exp).toISOString(), replace: claims.replace };
+}
+
+/** Where one customer stands and its audit trail. */
+async function customerAudit(request: Extract<OperationRequest, { command: 'audit' }>) {
+  const link = await links.get(request.realmId, request.customerId);
+  if (!link) await requireCustomer(request.realmId, request.customerId, customerLookup(request.realmId));
+  return {
+    // Where the customer stands, not the pushed record itself.
+    link: link
+      ? {
+          state: link.state,
+          orgId: link.orgId,
+          personId: link.personId,
+          lastPushedUpdatedTime: link.lastPushedUpdatedTime,
+        }
+      : null,
+    entries: (await new AuditLog(table, 1).history(request.realmId, request.customerId, { limit: request.limit }))
+      .entries,
+  };
+}
 
 async function run(request: OperationRequest): Promise<unknown> {
   if ('realmId' in request && request.realmId !== undefined && request.command !== 'connect-url')
@@ -119,29 +129,8 @@ async function run(request: OperationRequest): Promise<unknown> {
         budgetShare: config.BUDGET_SHARE,
       });
     }
-    case 'connect-url': {
-      const key = await linkSigningKey(process.env);
-      if (!key)
-        throw new PermanentError('no OAUTH_START_TOKEN is configured to sign connection links', { system: 'aws' });
-      const { token, claims } = mintLinkToken(
-        key,
-        {
-          provider: request.provider,
-          ...(request.realmId ? { realmId: request.realmId } : {}),
-          replace: request.replace,
-        },
-        Date.now(),
-        request.ttlMinutes * 60_000,
-      );
-      const url = new URL(`${config.API_URL.replace(/\/$/, '')}/oauth/${request.provider}/start`);
-      url.searchParams.set('link', token);
-      logger.info('connection link minted', {
-        provider: request.provider,
-        realmId: request.realmId,
-        replace: request.replace,
-      });
-      return { url: url.toString(), expiresAt: new Date(claims.exp).toISOString(), replace: claims.replace };
-    }
+    case 'connect-url':
+      return connectUrl(request);
     case 'connect-api-token':
       return (await oauthFlow()).connectPipedriveApiToken(
         request.realmId,
@@ -161,23 +150,8 @@ async function run(request: OperationRequest): Promise<unknown> {
       });
     case 'dead-letters':
       return { messages: await drainDeadLetters(sqs, deadLetterQueues, { move: request.move }) };
-    case 'audit': {
-      const link = await links.get(request.realmId, request.customerId);
-      if (!link) await requireCustomer(request.realmId, request.customerId, customerLookup(request.realmId));
-      return {
-        // Where the customer stands, not the pushed record itself.
-        link: link
-          ? {
-              state: link.state,
-              orgId: link.orgId,
-              personId: link.personId,
-              lastPushedUpdatedTime: link.lastPushedUpdatedTime,
-            }
-          : null,
-        entries: (await new AuditLog(table, 1).history(request.realmId, request.customerId, { limit: request.limit }))
-          .entries,
-      };
-    }
+    case 'audit':
+      return customerAudit(request);
   }
 }
 

@@ -3,15 +3,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { KMSClient } from '@aws-sdk/client-kms';
 import middy from '@middy/core';
-import { METRICS } from '../platform/metric-names';
-import { log, logger, metrics } from '../platform/powertools';
-import { tableNamed } from '../platform/table';
-import { upkeepTokens, type UpkeepReport, type UpkeepTarget } from '../platform/token-upkeep';
-import { PipedriveOAuthClient } from '../pipedrive/oauth-client';
-import { QuickBooksOAuthClient } from '../quickbooks/oauth-client';
+import { METRICS } from '../shared/metric-names';
+import { log, logger, metrics } from '../aws/powertools';
+import { tableNamed } from '../store/table-client';
+import { upkeepTokens, type UpkeepReport, type UpkeepTarget } from '../connections/token-upkeep';
 import { type Connection, ConnectionStore } from '../store/connections';
 import { KmsTokenCipher } from '../store/kms-token-cipher';
-import { TokenLifecycle, type TokenRefresher } from '../store/token-lifecycle';
+import type { TokenLifecycle } from '../connections/token-lifecycle';
+import { TokenLifecycles } from '../connections/token-lifecycles';
 import { TokenStore } from '../store/token-store';
 import { pipedriveOAuthConfig, quickBooksOAuthConfig, RuntimeConfig } from './shared/runtime-config';
 
@@ -21,32 +20,39 @@ const connections = new ConnectionStore(table);
 const tokens = new TokenStore(table);
 const cipher = new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID);
 
-async function refresherFor(
+let lifecycles: Promise<TokenLifecycles> | undefined;
+
+/** Built on first use: it needs the client secrets, which are read once and cached. */
+function tokenLifecycles(): Promise<TokenLifecycles> {
+  lifecycles ??= (async () =>
+    new TokenLifecycles({
+      tokens,
+      connections,
+      cipher,
+      qboOAuth: await quickBooksOAuthConfig(config),
+      pipedriveOAuth: await pipedriveOAuthConfig(config),
+      log,
+    }))();
+  return lifecycles;
+}
+
+/** The lifecycle of a provider's tokens, when this function can refresh them (Pipedrive: OAuth only). */
+async function lifecycleFor(
   provider: 'quickbooks' | 'pipedrive',
   connection: Connection,
-): Promise<TokenRefresher | undefined> {
-  if (provider === 'quickbooks') return new QuickBooksOAuthClient(await quickBooksOAuthConfig(config));
-  const settings = connection.pipedrive?.auth === 'oauth' ? await pipedriveOAuthConfig(config) : undefined;
-  if (!settings) return undefined;
-  const oauth = new PipedriveOAuthClient(settings);
-  return { refresh: (token) => oauth.refresh(token, connection.pipedrive?.apiDomain) };
+): Promise<TokenLifecycle | undefined> {
+  const built = await tokenLifecycles();
+  if (provider === 'quickbooks') return built.quickbooks(connection.realmId);
+  if (connection.pipedrive?.auth !== 'oauth' || !built.refreshesPipedrive) return undefined;
+  return built.pipedrive(connection.realmId, connection.pipedrive.apiDomain);
 }
 
 async function targets(connection: Connection): Promise<UpkeepTarget[]> {
   const out: UpkeepTarget[] = [];
   for (const provider of ['quickbooks', 'pipedrive'] as const) {
     const stored = await tokens.read(connection.realmId, provider);
-    const refresher = stored ? await refresherFor(provider, connection) : undefined;
-    if (!stored || !refresher) continue;
-    const lifecycle = new TokenLifecycle({
-      realmId: connection.realmId,
-      provider,
-      store: tokens,
-      cipher,
-      refresher,
-      connections,
-      log,
-    });
+    const lifecycle = stored ? await lifecycleFor(provider, connection) : undefined;
+    if (!stored || !lifecycle) continue;
     out.push({
       realmId: connection.realmId,
       provider,

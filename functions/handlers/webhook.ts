@@ -5,11 +5,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { METRICS } from '../platform/metric-names';
-import { logger, metrics } from '../platform/powertools';
-import { readSecretList } from '../platform/secrets';
-import { SqsMessageQueue } from '../platform/sqs-queue';
-import { tableNamed } from '../platform/table';
+import { METRICS } from '../shared/metric-names';
+import { logger, metrics } from '../aws/powertools';
+import { readSecretList } from '../aws/secrets';
+import { SqsMessageQueue } from '../aws/sqs-queue';
+import { tableNamed } from '../store/table-client';
 import { acceptWebhook } from '../quickbooks/webhook-intake';
 import { ConnectionStore } from '../store/connections';
 

@@ -6,29 +6,28 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { BUDGET_EXHAUSTED_CODE } from '../pipedrive/budget-governor';
-import { AuthError, errorKind, isConnectorError } from '../platform/errors';
-import { METRICS } from '../platform/metric-names';
-import { log, logger, metrics } from '../platform/powertools';
-import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
-import { releaseThrottledWork } from '../platform/deferred-work';
-import { withDeadline } from '../platform/invocation-deadline';
-import { MAX_RECEIVE_COUNT, retryDelaySeconds } from '../platform/retry-policy';
-import { SqsMessageQueue } from '../platform/sqs-queue';
-import { tableNamed } from '../platform/table';
+import { AuthError, errorKind, isConnectorError } from '../shared/errors';
+import { METRICS } from '../shared/metric-names';
+import { log, logger, metrics } from '../aws/powertools';
+import { clientFactoryFor, MappingSettings, mappingOptions, RuntimeConfig } from './shared/runtime-config';
+import { releaseThrottledWork } from '../deferred-work/deferred-work';
+import { withDeadline } from '../shared/invocation-deadline';
+import { failureAction, type FailureAction, isLastReceive } from '../shared/failure-policy';
+import { SqsMessageQueue } from '../aws/sqs-queue';
+import { tableNamed } from '../store/table-client';
 import { AuditLog } from '../store/audit-log';
 import { ConnectionStore } from '../store/connections';
 import { LinkStore } from '../store/link-store';
 import { type ParkedQueue, ParkingStore } from '../store/parking-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
-import { CustomerSync, type PreparedBatch, type SyncResult } from '../sync/customer-sync';
+import { CustomerSync } from '../sync/customer-sync';
+import type { PreparedBatch } from '../sync/prepare-batch';
+import type { SyncResult } from '../sync/sync-context';
 import { SyncMessage } from '../sync/sync-message';
 
 const Config = RuntimeConfig.extend({
-  SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
+  ...MappingSettings,
   MERGE_RULE: z.enum(['merge', 'flag']).default('merge'),
-  QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
-  HOME_CURRENCY: z.string().length(3).default('USD'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   /** A create claim older than this may be taken over (liveness only: a live owner is fenced out, decision 29). */
   PENDING_STALE_AFTER_MS: z.coerce.number().int().positive().default(120_000),
@@ -109,7 +108,7 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
       // A message no one can read will never succeed: let it reach the DLQ (and its alarm).
       logger.error('unreadable queue message', { messageId: record.messageId });
       const error = new Error('unreadable queue message');
-      if (isLastReceive(record)) await auditDeadLetter(undefined, record, error);
+      if (isLastReceive(receiveCount(record))) await auditDeadLetter(undefined, record, error);
       throw error;
     }
     logger.appendKeys({ realmId: message.realmId, customerId: message.id, eventId: message.eventId });
@@ -119,51 +118,7 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
       recordMetrics(result);
       flowing.add(message.realmId);
     } catch (error) {
-      if (error instanceof AuthError) {
-        await park(message, record, error);
-        return;
-      }
-      if (errorKind(error) === 'hard-stop') {
-        // The Pipedrive company's Cloudflare block (decision 32): held until it lifts, spending no receives.
-        await parking.park(message, record.messageId, Date.now(), 'blocked');
-        metrics.addMetric(METRICS.pipedriveHardStops, MetricUnit.Count, 1);
-        logger.warn('held until the Pipedrive block lifts');
-        return;
-      }
-      if (isBudgetExhausted(error)) {
-        // Waiting in the queue would spend a receive per day and dead-letter a long backfill's tail.
-        await parking.park(message, record.messageId, Date.now(), 'budget');
-        metrics.addMetric(METRICS.deferredForBudget, MetricUnit.Count, 1);
-        logger.info('deferred to the next Pipedrive budget day');
-        return;
-      }
-      if (isQboThrottled(error)) {
-        await deferThrottled(message, record, error);
-        return;
-      }
-      const delay = retryDelaySeconds(error, Number(record.attributes.ApproximateReceiveCount));
-      metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
-      logger.warn('sync will be retried', {
-        kind: errorKind(error),
-        retryInSeconds: delay,
-        error: error instanceof Error ? error.message : 'unknown',
-      });
-      await sqs
-        .send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrlOf(record),
-            ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: delay,
-          }),
-        )
-        .catch(() => undefined);
-      // Best effort: the failure being retried is what the batch reports, not a failed state write.
-      if (message.kind === 'customer')
-        await links
-          .markBehind(message.realmId, message.id, `${errorKind(error)}: ${describe(error)} (will retry)`, Date.now())
-          .catch(() => undefined);
-      if (isLastReceive(record)) await auditDeadLetter(message, record, error);
-      throw error;
+      await carryOut(failureAction(error, receiveCount(record)), message, record, error);
     } finally {
       logger.removeKeys(['realmId', 'customerId', 'eventId']);
     }
@@ -187,6 +142,60 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
   return response;
 }
 
+/** Carries out the failure policy (shared/failure-policy.ts); only a retry throws, for the batch to report. */
+async function carryOut(action: FailureAction, message: SyncMessage, record: SQSRecord, error: unknown): Promise<void> {
+  switch (action.action) {
+    case 'park':
+      if (error instanceof AuthError) await park(message, record, error);
+      return;
+    case 'hold-blocked':
+      await parking.park(message, record.messageId, Date.now(), 'blocked');
+      metrics.addMetric(METRICS.pipedriveHardStops, MetricUnit.Count, 1);
+      logger.warn('held until the Pipedrive block lifts');
+      return;
+    case 'defer-budget':
+      await parking.park(message, record.messageId, Date.now(), 'budget');
+      metrics.addMetric(METRICS.deferredForBudget, MetricUnit.Count, 1);
+      logger.info('deferred to the next Pipedrive budget day');
+      return;
+    case 'defer-throttled':
+      await deferThrottled(message, record, error);
+      return;
+    case 'retry':
+      await retryLater(message, record, error, action.delaySeconds);
+      if (action.lastReceive) await auditDeadLetter(message, record, error);
+      throw error;
+  }
+}
+
+/** Back to the queue after `delay` seconds; the customer reads as behind meanwhile. */
+async function retryLater(message: SyncMessage, record: SQSRecord, error: unknown, delay: number): Promise<void> {
+  metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
+  logger.warn('sync will be retried', {
+    kind: errorKind(error),
+    retryInSeconds: delay,
+    error: error instanceof Error ? error.message : 'unknown',
+  });
+  await sqs
+    .send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrlOf(record),
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: delay,
+      }),
+    )
+    .catch(() => undefined);
+  // Best effort: the failure being retried is what the batch reports, not a failed state write.
+  if (message.kind === 'customer')
+    await links
+      .markBehind(message.realmId, message.id, `${errorKind(error)}: ${describe(error)} (will retry)`, Date.now())
+      .catch(() => undefined);
+}
+
+function receiveCount(record: SQSRecord): number {
+  return Number(record.attributes.ApproximateReceiveCount);
+}
+
 async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queueUrl: string): Promise<RealmWork> {
   const clients = await (await clientFactory()).forRealm(realmId);
   const sync = new CustomerSync(
@@ -203,10 +212,8 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
       log,
     },
     {
-      subCustomers: config.SUB_CUSTOMERS,
+      ...mappingOptions(config),
       mergeRule: config.MERGE_RULE,
-      qboAppUrl: config.QBO_APP_URL,
-      homeCurrency: config.HOME_CURRENCY,
       pendingStaleAfterMs: config.PENDING_STALE_AFTER_MS,
     },
   );
@@ -214,17 +221,6 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
   const prepared = await sync.prepare(realmMessages);
   metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, clients.qbo.calls - qboCallsBefore);
   return { sync, prepared };
-}
-
-/**
- * QBO throttled the work (a 429, or the shared limiter would not wait that long): it passes by
- * itself, and waiting for it in the queue would spend a receive each time; five dead-letter the
- * message. (A Pipedrive burst 429 is waited out inside the call by the governor and otherwise
- * retried through the queue: its pause lives in one process, so there is nothing shared to release
- * parked work against.)
- */
-function isQboThrottled(error: unknown): boolean {
-  return isConnectorError(error) && error.kind === 'rate-limited' && error.system === 'quickbooks';
 }
 
 /**
@@ -238,10 +234,6 @@ async function deferThrottled(message: SyncMessage, record: SQSRecord, error: un
   metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
   metrics.addMetric(METRICS.deferredForRateLimit, MetricUnit.Count, 1);
   logger.info('deferred until the rate limit passes', { error: describe(error) });
-}
-
-function isLastReceive(record: SQSRecord): boolean {
-  return Number(record.attributes.ApproximateReceiveCount) >= MAX_RECEIVE_COUNT;
 }
 
 /** The message's last receive failed: SQS moves it to the dead-letter queue, and the audit says why. */
@@ -268,16 +260,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : 'unknown error';
 }
 
-/** The connector's share of today's Pipedrive budget is spent (not a burst 429, which passes in seconds). */
-function isBudgetExhausted(error: unknown): boolean {
-  return isConnectorError(error) && error.kind === 'rate-limited' && error.code === BUDGET_EXHAUSTED_CODE;
-}
-
 /** A connection that needs re-authorisation keeps its work here, not in the DLQ. */
 async function park(message: SyncMessage, record: SQSRecord, error: AuthError): Promise<void> {
   await parking.park(message, record.messageId, Date.now());
   const connection = await connections.get(message.realmId);
-  if (connection?.status === 'active' && error.code !== 'fields_pending') {
+  if (connection?.status === 'active') {
     await connections.setStatus(message.realmId, 'needs_reauth', Date.now(), `${error.system}: ${error.message}`);
   }
   metrics.addMetric(METRICS.parked, MetricUnit.Count, 1);

@@ -1,4 +1,4 @@
-import { PermanentError } from '../platform/errors';
+import { PermanentError } from '../shared/errors';
 
 /**
  * An operator's command names a realm or a customer that must exist: a typo is an error the CLI

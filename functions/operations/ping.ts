@@ -1,6 +1,6 @@
 import type { PipedriveClient } from '../pipedrive/client';
 import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
-import { errorKind } from '../platform/errors';
+import { errorKind } from '../shared/errors';
 import type { QuickBooksClient } from '../quickbooks/client';
 import type { Connection } from '../store/connections';
 

@@ -1,10 +1,9 @@
 import type { QuickBooksClient } from '../quickbooks/client';
-import { type MessageQueue, queued, type SyncMessage } from '../sync/sync-message';
+import { type MessageQueue, queued, type SyncMessage, syncMessage } from '../sync/sync-message';
 
 /** A replay message: the worker pushes every mapped field again, even if nothing changed (CustomerSync). */
 function replayMessage(realmId: string, id: string, now: number, record?: unknown): SyncMessage {
-  return {
-    v: 1,
+  return syncMessage({
     realmId,
     kind: 'customer',
     id,
@@ -13,7 +12,7 @@ function replayMessage(realmId: string, id: string, now: number, record?: unknow
     eventId: `replay:${id}:${now}`,
     enqueuedAt: now,
     ...(record !== undefined ? { record } : {}),
-  };
+  });
 }
 
 /** `replay --customer ID`: one customer, on the realtime queue. */

@@ -69,20 +69,7 @@ export async function statusSnapshot(
   for (const connection of await new ConnectionStore(sources.table).list()) {
     const counts = { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
     for await (const page of links.list(connection.realmId)) for (const link of page) counts[link.state]++;
-    const tokenHealth = [];
-    for (const provider of ['quickbooks', 'pipedrive'] as const) {
-      const stored = await tokens.read(connection.realmId, provider);
-      if (!stored) continue;
-      tokenHealth.push({
-        provider,
-        accessExpiresInMinutes:
-          stored.accessTokenExpiresAt === undefined ? null : Math.round((stored.accessTokenExpiresAt - now) / 60_000),
-        refreshExpiresInDays:
-          stored.refreshTokenExpiresAt === undefined
-            ? null
-            : Math.round((stored.refreshTokenExpiresAt - now) / 86_400_000),
-      });
-    }
+    const tokenHealth = await tokenHealthOf(tokens, connection.realmId, now);
     const pd = connection.pipedrive;
     let budget: StatusSnapshot['connections'][number]['budget'];
     if (pd) {
@@ -115,6 +102,44 @@ export async function statusSnapshot(
       recent: (await audit.recent(connection.realmId, { limit: 15 })).entries,
     });
   }
+  const queues = await queueDepths(sources);
+  const timeline = customer
+    ? (await audit.history(customer.realmId, customer.qboId, { limit: 100 })).entries
+    : undefined;
+  return {
+    at: new Date(now).toISOString(),
+    connections,
+    pipedriveCompanies: [...companies.values()],
+    queues,
+    customer: customer && timeline ? { ...customer, timeline } : undefined,
+  };
+}
+
+/** How long each stored token of a connection has left. */
+async function tokenHealthOf(
+  tokens: TokenStore,
+  realmId: string,
+  now: number,
+): Promise<StatusSnapshot['connections'][number]['tokens']> {
+  const tokenHealth = [];
+  for (const provider of ['quickbooks', 'pipedrive'] as const) {
+    const stored = await tokens.read(realmId, provider);
+    if (!stored) continue;
+    tokenHealth.push({
+      provider,
+      accessExpiresInMinutes:
+        stored.accessTokenExpiresAt === undefined ? null : Math.round((stored.accessTokenExpiresAt - now) / 60_000),
+      refreshExpiresInDays:
+        stored.refreshTokenExpiresAt === undefined
+          ? null
+          : Math.round((stored.refreshTokenExpiresAt - now) / 86_400_000),
+    });
+  }
+  return tokenHealth;
+}
+
+/** The depth of each queue: waiting and in flight. */
+async function queueDepths(sources: StatusSources): Promise<StatusSnapshot['queues']> {
   const queues = [];
   for (const [name, url] of Object.entries(sources.queues)) {
     const attributes =
@@ -132,14 +157,5 @@ export async function statusSnapshot(
       inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
     });
   }
-  const timeline = customer
-    ? (await audit.history(customer.realmId, customer.qboId, { limit: 100 })).entries
-    : undefined;
-  return {
-    at: new Date(now).toISOString(),
-    connections,
-    pipedriveCompanies: [...companies.values()],
-    queues,
-    customer: customer && timeline ? { ...customer, timeline } : undefined,
-  };
+  return queues;
 }

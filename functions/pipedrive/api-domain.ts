@@ -1,4 +1,4 @@
-import { PermanentError } from '../platform/errors';
+import { PermanentError } from '../shared/errors';
 
 export interface ApiDomainOptions {
   /**

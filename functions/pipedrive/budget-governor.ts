@@ -1,6 +1,6 @@
-import { HardStopError, RateLimitedError } from '../platform/errors';
-import type { HttpResponse } from '../platform/http';
-import { type Log, silentLog } from '../platform/log';
+import { BUDGET_EXHAUSTED_CODE, HardStopError, RateLimitedError } from '../shared/errors';
+import type { HttpResponse } from '../shared/http';
+import { type Log, silentLog } from '../shared/log';
 import { budgetDay, nextBudgetReset } from './budget-day';
 import { type BurstSlot, BurstWindow } from './burst-window';
 import type { RequestGate } from './client';
@@ -15,9 +15,6 @@ import {
   type PipedrivePlan,
   SEARCH_BURST_LIMIT,
 } from './plans';
-
-/** The error code when the connector's share of today's budget is spent (work waits for the next budget day). */
-export const BUDGET_EXHAUSTED_CODE = 'daily_share';
 
 /** The shared daily ledger (`BudgetLedger` in DynamoDB): a reservation never takes the total past `limit`. */
 export interface TokenLedger {

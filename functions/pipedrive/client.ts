@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AuthError, PermanentError, TransientError } from '../platform/errors';
-import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
+import { AuthError, PermanentError, TransientError } from '../shared/errors';
+import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
 import { assertPipedriveApiDomain } from './api-domain';
 import { type EnsuredFields, type EnsureOptions, ensureCustomFields, type StoredFields } from './custom-fields';
@@ -18,6 +18,7 @@ import {
 } from './entities';
 import { classifyPipedriveResponse } from './faults';
 import { API_PREFIX, API_TOKEN_HOST, OPERATIONS, type PipedriveOperation } from './operations';
+import { envelope, pipedriveTimestamp, problems } from './wire';
 
 /** Where the client gets its bearer token; refreshing is single-flight across every process (the token lifecycle). */
 export interface AccessTokenSource {
@@ -86,26 +87,6 @@ interface CallOptions {
   params?: Record<string, string | number>;
   query?: Record<string, string | undefined>;
   body?: unknown;
-}
-
-const NextCursor = z.looseObject({ next_cursor: z.string().nullable().optional() });
-
-function envelope<T>(data: z.ZodType<T>) {
-  return z.looseObject({ data, additional_data: NextCursor.nullable().optional() });
-}
-
-function problems(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
-    .join('; ');
-}
-
-/** RFC 3339 in UTC without fractional seconds: v2 rejects `….000Z` (FACTS §2). Rounds down, so nothing is skipped. */
-export function pipedriveTimestamp(time: number | string): string {
-  const epochMs = typeof time === 'number' ? time : Date.parse(time);
-  if (Number.isNaN(epochMs)) throw new RangeError(`not a timestamp: ${String(time)}`);
-  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Pipedrive API v2 (and the v1 operations that exist only there) for one company. */

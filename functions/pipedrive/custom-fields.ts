@@ -1,5 +1,5 @@
-import { PermanentError } from '../platform/errors';
-import { type Log, silentLog } from '../platform/log';
+import { PermanentError } from '../shared/errors';
+import { type Log, silentLog } from '../shared/log';
 import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
 import type { FieldCreate, PipedriveField } from './entities';
 

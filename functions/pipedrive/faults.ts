@@ -7,8 +7,8 @@ import {
   PermanentError,
   RateLimitedError,
   TransientError,
-} from '../platform/errors';
-import { type HttpResponse, parseJson } from '../platform/http';
+} from '../shared/errors';
+import { type HttpResponse, parseJson } from '../shared/http';
 
 /** A 404 or 410: the record is gone in Pipedrive, so the worker may recreate it. */
 export class NotFoundError extends PermanentError {}

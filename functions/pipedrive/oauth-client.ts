@@ -5,8 +5,8 @@ import {
   PermanentError,
   RateLimitedError,
   TransientError,
-} from '../platform/errors';
-import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
+} from '../shared/errors';
+import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import { assertPipedriveApiDomain } from './api-domain';
 import { RATE_LIMIT_DEFAULT_WAIT_MS, retryAfterMs } from './faults';
 

@@ -1,11 +1,21 @@
 import { z } from 'zod';
-import { AuthError, PermanentError, RateLimitedError, TransientError } from '../platform/errors';
-import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
-import { type RateLimit, RateWindow } from '../platform/rate-window';
-import { Semaphore } from '../platform/semaphore';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
+import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
+import { type RateLimit, RateWindow } from '../shared/rate-window';
+import { Semaphore } from '../shared/semaphore';
 import { QboCustomer, QboDeletedEntity, QboInvoice, QboPayment, QboTerm } from '../sync/qbo-entities';
 import { classifyQboResponse, QBO_THROTTLE_WAIT_MS } from './faults';
 import { chunk, inList, quote } from './query';
+import {
+  CdcResponse,
+  CompanyInfoResponse,
+  type CustomerChanges,
+  EntityArray,
+  idOf,
+  problemsOf,
+  QueryResponse,
+} from './responses';
+import type { InvalidRecord } from '../sync/ports';
 
 /** Where the client gets its bearer token; refreshing is single-flight across every process (see the token lifecycle). */
 export interface AccessTokenSource {
@@ -54,45 +64,6 @@ export const QBO_RATE_LIMITS: readonly RateLimit[] = [
 
 export const QBO_PAGE_SIZE = 1000;
 const GET_URL_LIMIT = 1800;
-
-const QueryResponse = z.looseObject({
-  QueryResponse: z.record(z.string(), z.unknown()),
-  time: z.unknown().optional(),
-});
-const CdcResponse = z.looseObject({
-  CDCResponse: z.array(z.looseObject({ QueryResponse: z.array(z.record(z.string(), z.unknown())).default([]) })).min(1),
-  time: z.string(),
-});
-const CompanyInfoResponse = z.looseObject({
-  CompanyInfo: z.looseObject({ CompanyName: z.string(), Country: z.string().optional() }),
-});
-const EntityArray = z.array(z.unknown());
-
-export interface InvalidRecord {
-  id: string | undefined;
-  problems: string[];
-}
-
-export interface CustomerChanges {
-  customers: QboCustomer[];
-  deletedCustomerIds: string[];
-  invoices: QboInvoice[];
-  payments: QboPayment[];
-  invalid: InvalidRecord[];
-  /** Entities whose answer hit the 1,000-object cap: the window may be truncated. */
-  capped: string[];
-  /** The response `time`, the next cursor (FACTS §3). */
-  time: string;
-}
-
-function idOf(value: unknown): string | undefined {
-  const parsed = z.looseObject({ Id: z.string() }).safeParse(value);
-  return parsed.success ? parsed.data.Id : undefined;
-}
-
-function problemsOf(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
-}
 
 /** The QBO Accounting API v3 for one company (realm). */
 export class QuickBooksClient {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AuthError, type ConnectorError, PermanentError, RateLimitedError, TransientError } from '../platform/errors';
-import { type HttpResponse, parseJson } from '../platform/http';
+import { AuthError, type ConnectorError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
+import { type HttpResponse, parseJson } from '../shared/http';
 
 /** FACTS §6.1: "wait 60 seconds before retrying"; QBO sends no Retry-After that anyone has recorded. */
 export const QBO_THROTTLE_WAIT_MS = 60_000;

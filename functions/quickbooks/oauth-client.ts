@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AuthError, PermanentError, RateLimitedError, TransientError } from '../platform/errors';
-import { type Fetch, type HttpResponse, parseJson, request } from '../platform/http';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
+import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import { intuitTid, QBO_THROTTLE_WAIT_MS } from './faults';
 
 export interface QuickBooksOAuthConfig {

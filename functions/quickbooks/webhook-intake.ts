@@ -1,6 +1,6 @@
 import { SYNCED_ENTITIES } from '../sync/change-events';
 import { parseQboTime } from '../sync/qbo-time';
-import { type MessageQueue, queued, type SyncMessage } from '../sync/sync-message';
+import { type MessageQueue, queued, type SyncMessage, syncMessage } from '../sync/sync-message';
 import { parseWebhookPayload } from './webhook-payload';
 import { verifyIntuitSignature } from './webhook-signature';
 
@@ -93,18 +93,20 @@ export async function acceptWebhook(delivery: WebhookDelivery, deps: WebhookDepe
       counts.unknownRealm++;
       continue;
     }
-    messages.set(`${event.realmId}|${event.eventId}`, {
-      v: 1,
-      realmId: event.realmId,
-      kind,
-      id: event.id,
-      operation: event.operation,
-      ...(event.deletedId !== undefined ? { deletedId: event.deletedId } : {}),
-      source: 'webhook',
-      eventId: event.eventId,
-      ...(event.occurredAt !== undefined ? { occurredAt: event.occurredAt } : {}),
-      enqueuedAt: now,
-    });
+    messages.set(
+      `${event.realmId}|${event.eventId}`,
+      syncMessage({
+        realmId: event.realmId,
+        kind,
+        id: event.id,
+        operation: event.operation,
+        ...(event.deletedId !== undefined ? { deletedId: event.deletedId } : {}),
+        source: 'webhook',
+        eventId: event.eventId,
+        ...(event.occurredAt !== undefined ? { occurredAt: event.occurredAt } : {}),
+        enqueuedAt: now,
+      }),
+    );
   }
   try {
     await deps.queue.send([...messages.values()].map(queued));

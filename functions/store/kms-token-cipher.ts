@@ -1,6 +1,6 @@
 import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { z } from 'zod';
-import { AuthError, TransientError } from '../platform/errors';
+import { AuthError, TransientError } from '../shared/errors';
 import type { TokenCipher, TokenCipherContext } from './token-cipher';
 
 /** KMS's answers that mean "this ciphertext will never decrypt here", whatever the retries. */

@@ -1,6 +1,7 @@
 import { DeleteCommand, BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { keys, LINK_PREFIX } from './table-schema';
+import { CreateClaimConflict, LinkConflict, type SyncedLink } from '../sync/ports';
 import { isConditionFailure, type Table } from './table';
 
 /** `review`: the backfill found several candidate organizations; nothing is written until a person decides. */
@@ -39,30 +40,6 @@ export const CustomerLink = z.object({
   version: z.number().int(),
 });
 export type CustomerLink = z.infer<typeof CustomerLink>;
-
-export interface SyncedLink {
-  orgId: number;
-  pushed: unknown;
-  personId?: number;
-  fingerprint: string;
-  lastPushedUpdatedTime: string;
-  lastPushedUpdatedAtMs: number;
-  lastPushedSyncToken: string;
-}
-
-/** Another worker got there first: a newer version of the customer was already pushed (the change is stale). */
-export class LinkConflict extends Error {
-  // The domain recognises it by name: it cannot import this store.
-  override readonly name: string = 'LinkConflict';
-}
-
-/**
- * Another attempt holds a live create claim, took this attempt's claim over, or already recorded an
- * organization: not stale, only early, so it is retried like a transient failure.
- */
-export class CreateClaimConflict extends LinkConflict {
-  override readonly name: string = 'CreateClaimConflict';
-}
 
 /** The text the chaos run's dead-letter check recognises as contention (bench/chaos/retry-reasons.ts). */
 function claimConflict(qboId: string): CreateClaimConflict {

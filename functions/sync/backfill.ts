@@ -2,7 +2,7 @@ import { type ExistingOrganization, type MatchRow, matchCustomers, companyDomain
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
 import type { QuickbooksIdentity } from './quickbooks-identity';
-import { type MessageQueue, queued, type SyncMessage } from './sync-message';
+import { type MessageQueue, queued, type SyncMessage, syncMessage } from './sync-message';
 
 /**
  * The CDC cursor starts this long before the QBO time of the backfill's first read: a change committed
@@ -107,16 +107,17 @@ export async function runBackfill(
     if (row.action === 'link' && row.orgId !== undefined) await deps.repoint(realmId, row.qboId, row.orgId, now);
     const customer = byId.get(row.qboId);
     if (!customer) continue;
-    messages.push({
-      v: 1,
-      realmId,
-      kind: 'customer',
-      id: customer.Id,
-      source: 'backfill',
-      eventId: `backfill:${now}:${customer.Id}`,
-      record: customer,
-      enqueuedAt: now,
-    });
+    messages.push(
+      syncMessage({
+        realmId,
+        kind: 'customer',
+        id: customer.Id,
+        source: 'backfill',
+        eventId: `backfill:${now}:${customer.Id}`,
+        record: customer,
+        enqueuedAt: now,
+      }),
+    );
   }
   await deps.queue.send(messages.map(queued));
   summary.enqueued = messages.length;

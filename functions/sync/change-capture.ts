@@ -1,6 +1,6 @@
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
-import { type MessageQueue, queued, type SyncMessage } from './sync-message';
+import { type MessageQueue, queued, type SyncMessage, syncMessage } from './sync-message';
 
 /** What CDC says changed (see the QBO client's `changes`). */
 export interface CapturedChanges {
@@ -92,8 +92,7 @@ export interface PollDependencies {
 }
 
 function customerMessage(realmId: string, customer: QboCustomer, now: number): SyncMessage {
-  return {
-    v: 1,
+  return syncMessage({
     realmId,
     kind: 'customer',
     id: customer.Id,
@@ -102,7 +101,7 @@ function customerMessage(realmId: string, customer: QboCustomer, now: number): S
     occurredAt: customer.MetaData.LastUpdatedTime,
     record: customer,
     enqueuedAt: now,
-  };
+  });
 }
 
 /** The read version is no newer than the pushed one (an equal time and SyncToken is the same version, decision 16). */
@@ -142,89 +141,19 @@ export async function pollChanges(
       await cursors.advance(realmId, { changedSince: first, changedSinceMs: startedAt }, undefined, startedAt);
       return { outcome: 'first-run', enqueued: 0, alreadyPushed: 0, cursor: first };
     }
-    const since = Math.max(0, cursor.changedSinceMs - options.overlapMs, cursor.readThroughMs ?? 0);
-    const sinceIso = new Date(since).toISOString();
-    let customers: QboCustomer[];
-    let deletedCustomerIds: string[] = [];
-    let transactions: { CustomerRef: { value: string } }[] = [];
-    let next: CursorPosition;
-    let eventTime: string;
-    let outcome: PollResult['outcome'] = 'polled';
-    if (startedAt - since > options.maxLookbackMs) {
-      customers = await pagedCustomers(qbo, sinceIso);
-      eventTime = new Date(startedAt).toISOString();
-      next = {
-        changedSince: eventTime,
-        changedSinceMs: startedAt,
-        readThroughMs: Math.max(cursor.readThroughMs ?? 0, startedAt - options.settleMs),
-      };
-      outcome = 'fallback-query';
-    } else {
-      const changes = await qbo.changes(sinceIso);
-      const responseTime = parseQboTime(changes.time);
-      const readAt = Math.min(Number.isNaN(responseTime) ? startedAt : responseTime, startedAt);
-      customers = changes.customers;
-      deletedCustomerIds = changes.deletedCustomerIds;
-      transactions = [...changes.invoices, ...changes.payments];
-      // The answer may be truncated: take every object of a capped entity changed in the window page by page instead.
-      if (changes.capped.includes('Customer')) customers = await pagedCustomers(qbo, sinceIso);
-      for (const entity of ['Invoice', 'Payment'] as const) {
-        if (!changes.capped.includes(entity)) continue;
-        for await (const page of qbo.transactionPages(entity, sinceIso)) transactions.push(...page);
-      }
-      eventTime = changes.time;
-      const fellBack = changes.capped.length > 0;
-      if (fellBack) outcome = 'fallback-query';
-      const readThroughMs = fellBack
-        ? Math.max(cursor.readThroughMs ?? 0, readAt - options.settleMs)
-        : cursor.readThroughMs;
-      next = {
-        changedSince: changes.time,
-        changedSinceMs: readAt,
-        ...(readThroughMs !== undefined ? { readThroughMs } : {}),
-      };
-    }
+    const read = await readWindow(qbo, cursor, startedAt, options);
+    const { customers, next } = read;
     const pushed = await deps.pushed.getMany(
       realmId,
       customers.map((customer) => customer.Id),
     );
     const fresh = customers.filter((customer) => !wasPushed(customer, pushed.get(customer.Id)));
-    const messages = fresh.map((customer) => customerMessage(realmId, customer, startedAt));
-    const changed = new Set(messages.map((message) => message.id));
-    for (const id of deletedCustomerIds) {
-      messages.push({
-        v: 1,
-        realmId,
-        kind: 'customer',
-        id,
-        operation: 'Delete',
-        source: 'cdc',
-        eventId: `cdc:deleted:${id}:${eventTime}`,
-        enqueuedAt: startedAt,
-      });
-      changed.add(id);
-    }
-    // Balances move with invoices and payments, which may leave the customer record itself unchanged
-    // (decision 6): a refresh is queued even when the customer's own version was already pushed.
-    for (const txn of transactions) {
-      const id = txn.CustomerRef.value;
-      if (changed.has(id)) continue;
-      changed.add(id);
-      messages.push({
-        v: 1,
-        realmId,
-        kind: 'customer',
-        id,
-        source: 'cdc',
-        eventId: `cdc:balance:${id}:${eventTime}`,
-        enqueuedAt: startedAt,
-      });
-    }
+    const messages = messagesFor(realmId, fresh, read, startedAt);
     await queue.send(messages.map(queued));
     // Only after every message is on the queue does the cursor move (a crash before this re-reads the window).
     await cursors.advance(realmId, next, cursor.version, startedAt);
     return {
-      outcome,
+      outcome: read.outcome,
       enqueued: messages.length,
       alreadyPushed: customers.length - fresh.length,
       cursor: next.changedSince,
@@ -232,6 +161,114 @@ export async function pollChanges(
   } finally {
     await leases.release('cdc', realmId, owner);
   }
+}
+
+/** What one poll read from QBO, and where the next poll starts. */
+interface WindowRead {
+  customers: QboCustomer[];
+  deletedCustomerIds: string[];
+  transactions: { CustomerRef: { value: string } }[];
+  next: CursorPosition;
+  /** The time that names this poll's events. */
+  eventTime: string;
+  outcome: 'polled' | 'fallback-query';
+}
+
+/** Reads the changes since the cursor (with an overlap): CDC, or a paged query when CDC cannot answer in full. */
+async function readWindow(
+  qbo: ChangeSource,
+  cursor: CursorPosition,
+  startedAt: number,
+  options: PollOptions,
+): Promise<WindowRead> {
+  const since = Math.max(0, cursor.changedSinceMs - options.overlapMs, cursor.readThroughMs ?? 0);
+  const sinceIso = new Date(since).toISOString();
+  if (startedAt - since > options.maxLookbackMs) {
+    const eventTime = new Date(startedAt).toISOString();
+    return {
+      customers: await pagedCustomers(qbo, sinceIso),
+      deletedCustomerIds: [],
+      transactions: [],
+      eventTime,
+      next: {
+        changedSince: eventTime,
+        changedSinceMs: startedAt,
+        readThroughMs: Math.max(cursor.readThroughMs ?? 0, startedAt - options.settleMs),
+      },
+      outcome: 'fallback-query',
+    };
+  }
+  const changes = await qbo.changes(sinceIso);
+  const responseTime = parseQboTime(changes.time);
+  const readAt = Math.min(Number.isNaN(responseTime) ? startedAt : responseTime, startedAt);
+  let customers = changes.customers;
+  const transactions = [...changes.invoices, ...changes.payments];
+  // The answer may be truncated: take every object of a capped entity changed in the window page by page instead.
+  if (changes.capped.includes('Customer')) customers = await pagedCustomers(qbo, sinceIso);
+  for (const entity of ['Invoice', 'Payment'] as const) {
+    if (!changes.capped.includes(entity)) continue;
+    for await (const page of qbo.transactionPages(entity, sinceIso)) transactions.push(...page);
+  }
+  const fellBack = changes.capped.length > 0;
+  const readThroughMs = fellBack
+    ? Math.max(cursor.readThroughMs ?? 0, readAt - options.settleMs)
+    : cursor.readThroughMs;
+  return {
+    customers,
+    deletedCustomerIds: changes.deletedCustomerIds,
+    transactions,
+    eventTime: changes.time,
+    next: {
+      changedSince: changes.time,
+      changedSinceMs: readAt,
+      ...(readThroughMs !== undefined ? { readThroughMs } : {}),
+    },
+    outcome: fellBack ? 'fallback-query' : 'polled',
+  };
+}
+
+/** The poll's work: fresh customers with their record, deleted customers, and balance refreshes. */
+function messagesFor(
+  realmId: string,
+  fresh: readonly QboCustomer[],
+  read: WindowRead,
+  startedAt: number,
+): SyncMessage[] {
+  const { eventTime } = read;
+  const messages = fresh.map((customer) => customerMessage(realmId, customer, startedAt));
+  const changed = new Set(messages.map((message) => message.id));
+  for (const id of read.deletedCustomerIds) {
+    messages.push(
+      syncMessage({
+        realmId,
+        kind: 'customer',
+        id,
+        operation: 'Delete',
+        source: 'cdc',
+        eventId: `cdc:deleted:${id}:${eventTime}`,
+        enqueuedAt: startedAt,
+      }),
+    );
+    changed.add(id);
+  }
+  // Balances move with invoices and payments, which may leave the customer record itself unchanged
+  // (decision 6): a refresh is queued even when the customer's own version was already pushed.
+  for (const txn of read.transactions) {
+    const id = txn.CustomerRef.value;
+    if (changed.has(id)) continue;
+    changed.add(id);
+    messages.push(
+      syncMessage({
+        realmId,
+        kind: 'customer',
+        id,
+        source: 'cdc',
+        eventId: `cdc:balance:${id}:${eventTime}`,
+        enqueuedAt: startedAt,
+      }),
+    );
+  }
+  return messages;
 }
 
 /** Every customer changed since a time; a customer seen twice (it changed while the pages were read) counts once, newest. */

@@ -68,6 +68,23 @@ export function companyDomain(email: string): string | undefined {
   return domain && !PUBLIC_MAIL.has(domain) ? domain : undefined;
 }
 
+/** The existing organizations by this realm's QuickBooks ID, by normalised name and by e-mail domain. */
+function indexOrganizations(organizations: readonly ExistingOrganization[], identity: QuickbooksIdentity) {
+  const byQuickbooksId = new Map<string, ExistingOrganization>();
+  const byName = new Map<string, ExistingOrganization[]>();
+  const byDomain = new Map<string, ExistingOrganization[]>();
+  for (const org of organizations) {
+    const own = ownCustomerId(org.quickbooksId, identity);
+    // A qualified id wins over a bare one left on another organization before the upgrade.
+    const held = own === undefined ? undefined : byQuickbooksId.get(own);
+    if (own !== undefined && (!held || (isBare(held) && !isBare(org)))) byQuickbooksId.set(own, org);
+    const name = normaliseName(org.name);
+    if (name) byName.set(name, [...(byName.get(name) ?? []), org]);
+    for (const domain of org.emailDomains) byDomain.set(domain, [...(byDomain.get(domain) ?? []), org]);
+  }
+  return { byQuickbooksId, byName, byDomain };
+}
+
 /**
  * First-sync matching (decision 18): each QBO customer is matched to an organization that
  * already exists by its "QuickBooks ID" field, else by normalised name, else by the e-mail domain of
@@ -83,18 +100,7 @@ export function matchCustomers(
   identity: QuickbooksIdentity,
 ): MatchRow[] {
   const claimed = new Set<number>();
-  const byQuickbooksId = new Map<string, ExistingOrganization>();
-  const byName = new Map<string, ExistingOrganization[]>();
-  const byDomain = new Map<string, ExistingOrganization[]>();
-  for (const org of organizations) {
-    const own = ownCustomerId(org.quickbooksId, identity);
-    // A qualified id wins over a bare one left on another organization before the upgrade.
-    const held = own === undefined ? undefined : byQuickbooksId.get(own);
-    if (own !== undefined && (!held || (isBare(held) && !isBare(org)))) byQuickbooksId.set(own, org);
-    const name = normaliseName(org.name);
-    if (name) byName.set(name, [...(byName.get(name) ?? []), org]);
-    for (const domain of org.emailDomains) byDomain.set(domain, [...(byDomain.get(domain) ?? []), org]);
-  }
+  const { byQuickbooksId, byName, byDomain } = indexOrganizations(organizations, identity);
   const rows: MatchRow[] = [];
   const pending: QboCustomer[] = [];
   // Exact QuickBooks IDs first, so a later fuzzy match can never take an organization that is already someone's.

@@ -1,3 +1,4 @@
+import { TransientError } from '../shared/errors';
 import type { CustomFieldId } from './pipedrive-fields';
 import type { MappedAddress, MappedOrganization, MappedPerson } from './mapping';
 import type { AddressBody, OrganizationBody, PersonBody } from './ports';
@@ -8,7 +9,16 @@ export interface FieldKeys {
   fieldOptions: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
-export class MissingFieldKeyError extends Error {}
+/**
+ * The connection has no key (or option id) yet for one of its Pipedrive custom fields: transient,
+ * like any unknown failure before it had a kind (decision 7), so the queue retries it once the
+ * fields are ensured.
+ */
+export class MissingFieldKeyError extends TransientError {
+  constructor(message: string) {
+    super(message, { system: 'pipedrive', code: 'field_key_missing' });
+  }
+}
 
 function key(fields: FieldKeys, id: CustomFieldId): string {
   const value = fields.fieldKeys[id];

@@ -74,6 +74,31 @@ export interface LinkView {
   mergedInto?: string | undefined;
 }
 
+/** What a successful push records on the link. */
+export interface SyncedLink {
+  orgId: number;
+  pushed: unknown;
+  personId?: number;
+  fingerprint: string;
+  lastPushedUpdatedTime: string;
+  lastPushedUpdatedAtMs: number;
+  lastPushedSyncToken: string;
+}
+
+/** Another worker got there first: a newer version of the customer was already pushed (the change is stale). */
+export class LinkConflict extends Error {
+  override readonly name: string = 'LinkConflict';
+}
+
+/**
+ * Another attempt holds a live create claim, took this attempt's claim over, or already recorded an
+ * organization: not stale, only early, so it is retried like a transient failure.
+ */
+export class CreateClaimConflict extends LinkConflict {
+  override readonly name: string = 'CreateClaimConflict';
+}
+
+/** The links of customers to their organizations; a lost race throws a `LinkConflict` (or `CreateClaimConflict`). */
 export interface LinkRepository {
   getMany(realmId: string, qboIds: readonly string[]): Promise<Map<string, LinkView>>;
   /**
@@ -89,20 +114,8 @@ export interface LinkRepository {
   /** False when the organization is the customer's own (adopted by the attempt that took over). */
   disownOrganization(realmId: string, qboId: string, orgId: number, now: number): Promise<boolean>;
   forgetStray(realmId: string, qboId: string, orgId: number): Promise<void>;
-  markSynced(
-    realmId: string,
-    qboId: string,
-    synced: {
-      orgId: number;
-      personId?: number;
-      pushed: unknown;
-      fingerprint: string;
-      lastPushedUpdatedTime: string;
-      lastPushedUpdatedAtMs: number;
-      lastPushedSyncToken: string;
-    },
-    now: number,
-  ): Promise<void>;
+  /** Fails with a `LinkConflict` when a newer version of the customer was already pushed. */
+  markSynced(realmId: string, qboId: string, synced: SyncedLink, now: number): Promise<void>;
   markState(
     realmId: string,
     qboId: string,

@@ -1,7 +1,7 @@
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
 import { qualifiedQuickbooksId } from './quickbooks-identity';
-import { type MessageQueue, queued, type SyncMessage } from './sync-message';
+import { type MessageQueue, queued, type SyncMessage, syncMessage } from './sync-message';
 
 export interface ReconcileLink {
   qboId: string;
@@ -104,16 +104,17 @@ export async function reconcile(realmId: string, deps: ReconcileDependencies): P
         continue;
       }
       report[reason]++;
-      work.push({
-        v: 1,
-        realmId,
-        kind: 'customer',
-        id: customer.Id,
-        source: 'reconcile',
-        eventId: `reconcile:${day}:${customer.Id}:${customer.SyncToken}`,
-        record: customer,
-        enqueuedAt: now,
-      });
+      work.push(
+        syncMessage({
+          realmId,
+          kind: 'customer',
+          id: customer.Id,
+          source: 'reconcile',
+          eventId: `reconcile:${day}:${customer.Id}:${customer.SyncToken}`,
+          record: customer,
+          enqueuedAt: now,
+        }),
+      );
     }
     await send(work);
   }
@@ -121,15 +122,16 @@ export async function reconcile(realmId: string, deps: ReconcileDependencies): P
   const orphans = [...links.values()].filter((link) => link.state !== 'excluded' && link.orgId !== undefined);
   report.orphaned = orphans.length;
   await send(
-    orphans.map((link) => ({
-      v: 1,
-      realmId,
-      kind: 'customer',
-      id: link.qboId,
-      source: 'reconcile',
-      eventId: `reconcile:${day}:${link.qboId}:gone`,
-      enqueuedAt: now,
-    })),
+    orphans.map((link) =>
+      syncMessage({
+        realmId,
+        kind: 'customer',
+        id: link.qboId,
+        source: 'reconcile',
+        eventId: `reconcile:${day}:${link.qboId}:gone`,
+        enqueuedAt: now,
+      }),
+    ),
   );
   return report;
 }

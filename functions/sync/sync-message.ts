@@ -60,6 +60,50 @@ export function queued(body: SyncMessage): QueuedMessage {
   return { body, groupId: groupIdFor(body), deduplicationId: deduplicationIdFor(body.eventId, body.realmId) };
 }
 
+/** Every message is built here, so its version and shape are in one place. */
+export function syncMessage(fields: Omit<SyncMessage, 'v'>): SyncMessage {
+  return { v: 1, ...fields };
+}
+
+/**
+ * Event ids of work derived from another message: `<from>><what>` for new work it gives rise to
+ * (a customer refresh, a repush), `<from>:<release>` for the same work sent again after it waited
+ * (parked, deferred, blocked). The same derivation gives the same id, so the queue drops duplicates.
+ */
+function derivedEventId(from: string, what: string): string {
+  return `${from}>${what}`;
+}
+
+export function releasedEventId(from: string, release: string): string {
+  return `${from}:${release}`;
+}
+
+/** "Refresh this customer", derived from another message (an invoice's, a payment's, a sub-customer's). */
+export function customerWork(from: SyncMessage, customerId: string, now: number): SyncMessage {
+  return syncMessage({
+    realmId: from.realmId,
+    kind: 'customer',
+    id: customerId,
+    source: from.source,
+    eventId: derivedEventId(from.eventId, customerId),
+    ...(from.occurredAt ? { occurredAt: from.occurredAt } : {}),
+    enqueuedAt: now,
+  });
+}
+
+/**
+ * A fresh read and full write of a customer, after a lost race (decision 47); no embedded record,
+ * which may be the older version.
+ */
+export function repushWork(from: SyncMessage, customerId: string, now: number): SyncMessage {
+  return { ...customerWork(from, customerId, now), eventId: derivedEventId(from.eventId, 'repush'), repush: true };
+}
+
+/** Work that waited (parked, deferred, blocked), sent again under a new event id per release. */
+export function released(message: SyncMessage, release: string, now: number): QueuedMessage {
+  return queued({ ...message, eventId: releasedEventId(message.eventId, release), enqueuedAt: now });
+}
+
 /** Where messages go: the changes (realtime) or bulk (backfill, reconcile) FIFO queue. */
 export interface MessageQueue {
   send(messages: readonly QueuedMessage[]): Promise<void>;

@@ -1,4 +1,4 @@
-import { mintLinkToken } from '../../functions/platform/connection-links';
+import { mintLinkToken } from '../../functions/connections/connection-links';
 
 /** Follows redirects like a browser, until a page answers; that page must be a 200. */
 async function follow(url: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { escapeHtml as escape } from '../../functions/platform/html';
+import { escapeHtml as escape } from '../../functions/shared/html';
 import type { AuditEntry } from '../../functions/store/audit-log';
 import type { StatusSnapshot } from '../../functions/operations/status';
 

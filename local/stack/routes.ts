@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { sameSecret } from '../../functions/platform/connection-links';
+import { sameSecret } from '../../functions/connections/connection-links';
 import type { FunctionName } from '../../lib/function-timeouts';
 import type { HttpApiRoute } from '../aws/http-api-front';
 import { type HealthSources, healthSnapshot, renderHealth } from './health-page';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { tableNamed } from '../../functions/platform/table';
+import { tableNamed } from '../../functions/store/table-client';
 import { ConnectionStore } from '../../functions/store/connections';
 import { ParkingStore } from '../../functions/store/parking-store';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';

@@ -1,6 +1,6 @@
 import { ConnectionStore } from '../../functions/store/connections';
 import type { Table } from '../../functions/store/table';
-import { storeNewTokens } from '../../functions/store/token-lifecycle';
+import { storeNewTokens } from '../../functions/connections/token-lifecycle';
 import { TokenStore } from '../../functions/store/token-store';
 import { type PipedriveSandbox, startPipedriveSandbox } from '../../local/pipedrive';
 import { type QuickBooksSandbox, startQuickBooksSandbox } from '../../local/quickbooks';

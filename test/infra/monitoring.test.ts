@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { METRICS } from '../../functions/platform/metric-names';
+import { METRICS } from '../../functions/shared/metric-names';
 import { connectorTemplate } from './synth';
 
 const { template } = connectorTemplate();

@@ -1,4 +1,4 @@
-import { RateLimitedError, TransientError } from '../../functions/platform/errors';
+import { RateLimitedError, TransientError } from '../../functions/shared/errors';
 import { control } from '../helpers/quickbooks-sandbox';
 import { type SyncHarness, startSyncHarness } from '../helpers/sync-harness';
 

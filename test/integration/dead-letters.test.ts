@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { drainDeadLetters } from '../../functions/platform/dead-letters';
+import { drainDeadLetters } from '../../functions/aws/dead-letters';
 import { createFifoQueue, localSqsClient } from '../helpers/sqs';
 
 const sqs = localSqsClient();

@@ -11,7 +11,7 @@ import {
   PermanentError,
   RateLimitedError,
   TransientError,
-} from '../../functions/platform/errors';
+} from '../../functions/shared/errors';
 import { BudgetLedger } from '../../functions/store/budget-ledger';
 import { ConnectionStore } from '../../functions/store/connections';
 import { CUSTOM_FIELDS } from '../../functions/sync/pipedrive-fields';

@@ -4,7 +4,7 @@ import { tokenCostTable } from '../../local/pipedrive/openapi/operations';
 import { loadSpec } from '../../local/pipedrive/openapi/spec-files';
 import { BudgetGovernor, type BudgetGovernorConfig } from '../../functions/pipedrive/budget-governor';
 import { PipedriveClient } from '../../functions/pipedrive/client';
-import { HardStopError, RateLimitedError } from '../../functions/platform/errors';
+import { HardStopError, RateLimitedError } from '../../functions/shared/errors';
 import { BudgetLedger } from '../../functions/store/budget-ledger';
 import { CUSTOM_FIELDS } from '../../functions/sync/pipedrive-fields';
 import { createTestTable, localDocumentClient } from '../helpers/dynamodb';

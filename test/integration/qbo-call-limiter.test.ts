@@ -1,5 +1,5 @@
-import { SharedQboCallGate, QBO_HELD_CODE } from '../../functions/platform/qbo-call-gate';
-import { RateLimitedError } from '../../functions/platform/errors';
+import { SharedQboCallGate, QBO_HELD_CODE } from '../../functions/connections/qbo-call-gate';
+import { RateLimitedError } from '../../functions/shared/errors';
 import { QBO_SHARED_LIMITS, QboCallLimiter, type QboCallLimits } from '../../functions/store/qbo-call-limiter';
 import type { Table } from '../../functions/store/table';
 import { createTestTable, localDocumentClient } from '../helpers/dynamodb';

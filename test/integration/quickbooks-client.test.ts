@@ -1,6 +1,6 @@
 import type { QuickBooksSandbox } from '../../local/quickbooks';
 import { type AccessTokenSource, QuickBooksClient } from '../../functions/quickbooks/client';
-import { AuthError, PermanentError, RateLimitedError, TransientError } from '../../functions/platform/errors';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../../functions/shared/errors';
 import { accessToken, control, SANDBOX_EPOCH, startTestQuickBooks } from '../helpers/quickbooks-sandbox';
 
 /** Tokens straight from the sandbox's control API; counts refreshes. */

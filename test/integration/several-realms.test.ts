@@ -1,4 +1,4 @@
-import { TransientError } from '../../functions/platform/errors';
+import { TransientError } from '../../functions/shared/errors';
 import { reconcile } from '../../functions/sync/reconcile';
 import { control } from '../helpers/quickbooks-sandbox';
 import { type SyncHarness, startSyncHarness } from '../helpers/sync-harness';

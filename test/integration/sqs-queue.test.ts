@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { SqsMessageQueue } from '../../functions/platform/sqs-queue';
+import { SqsMessageQueue } from '../../functions/aws/sqs-queue';
 import { queued, SyncMessage } from '../../functions/sync/sync-message';
 import { createFifoQueue, localSqsClient } from '../helpers/sqs';
 

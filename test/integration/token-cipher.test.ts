@@ -1,7 +1,7 @@
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import fc from 'fast-check';
 import { inspect } from 'node:util';
-import { errorKind } from '../../functions/platform/errors';
+import { errorKind } from '../../functions/shared/errors';
 import {
   KmsTokenCipher,
   TokenDecryptionError,

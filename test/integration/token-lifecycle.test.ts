@@ -9,10 +9,10 @@ import {
   storeNewTokens,
   TokenLifecycle,
   type TokenRefresher,
-} from '../../functions/store/token-lifecycle';
+} from '../../functions/connections/token-lifecycle';
 import { TokenStore } from '../../functions/store/token-store';
 import { TokenDecryptionError } from '../../functions/store/kms-token-cipher';
-import type { Log } from '../../functions/platform/log';
+import type { Log } from '../../functions/shared/log';
 import { createTestTable, localDocumentClient } from '../helpers/dynamodb';
 import { control, startTestQuickBooks } from '../helpers/quickbooks-sandbox';
 import { localKmsCipher } from '../helpers/kms';

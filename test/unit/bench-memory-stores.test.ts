@@ -1,5 +1,5 @@
 import { MemoryLedger, MemoryLinks } from '../../bench/harness/memory-stores';
-import { LinkConflict } from '../../functions/store/link-store';
+import { LinkConflict } from '../../functions/sync/ports';
 
 /** The benchmark's in-memory twins must keep LinkStore's and BudgetLedger's conditions (see stores.test.ts). */
 const T0 = Date.parse('2026-07-01T00:00:00Z');

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LINK_KEY_MAX_AGE_SECONDS, linkSigningKey } from '../../functions/platform/secrets';
+import { LINK_KEY_MAX_AGE_SECONDS, linkSigningKey } from '../../functions/aws/secrets';
 
 const secrets = mockClient(SecretsManagerClient);
 const env = { OAUTH_START_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:start-token' };

@@ -14,8 +14,8 @@ import {
   PermanentError,
   RateLimitedError,
   TransientError,
-} from '../../functions/platform/errors';
-import type { HttpResponse } from '../../functions/platform/http';
+} from '../../functions/shared/errors';
+import type { HttpResponse } from '../../functions/shared/http';
 
 const REFERENCE = resolve(__dirname, '../../local/pipedrive/reference');
 const reference = (file: string) => readFileSync(resolve(REFERENCE, file), 'utf8');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidGrantError, PipedriveOAuthClient } from '../../functions/pipedrive/oauth-client';
-import { AuthError, PermanentError, RateLimitedError, TransientError } from '../../functions/platform/errors';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../../functions/shared/errors';
 
 const TOKEN_RESPONSE = readFileSync(
   resolve(__dirname, '../../local/pipedrive/reference/oauth-token-response.json'),

@@ -7,8 +7,8 @@ import {
   type TokenLedger,
 } from '../../functions/pipedrive/budget-governor';
 import { OPERATIONS, type PipedriveOperation } from '../../functions/pipedrive/operations';
-import { HardStopError, RateLimitedError } from '../../functions/platform/errors';
-import type { HttpResponse } from '../../functions/platform/http';
+import { HardStopError, RateLimitedError } from '../../functions/shared/errors';
+import type { HttpResponse } from '../../functions/shared/http';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 const WINDOW = 2000;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyQboResponse, readFault } from '../../functions/quickbooks/faults';
 import { quote } from '../../functions/quickbooks/query';
-import { AuthError, PermanentError, RateLimitedError, TransientError } from '../../functions/platform/errors';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../../functions/shared/errors';
 import { throttleFault } from '../../local/quickbooks/fault-bodies';
 import { parseQuery } from '../../local/quickbooks/query-parser';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { RateWindow } from '../../functions/platform/rate-window';
+import { RateWindow } from '../../functions/shared/rate-window';
 
 describe('RateWindow', () => {
   it('never lets more starts than the limit into any rolling window, with concurrent callers, in virtual time', async () => {

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 // The matchers are registered in jest.config; this import brings their types.
 import 'aws-sdk-client-mock-jest';
 import { inspect } from 'node:util';
-import { AuthError, errorKind, TransientError } from '../../functions/platform/errors';
+import { AuthError, errorKind, TransientError } from '../../functions/shared/errors';
 import {
   KmsTokenCipher,
   TokenDecryptionError,

@@ -2,15 +2,19 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { z } from 'zod';
 import type { PipedriveOAuthConfig } from '../../pipedrive/oauth-client';
-import { ConnectionClientFactory } from '../../platform/connection-clients';
+import { ConnectionClientFactory } from '../../connections/connection-clients';
 import type { QuickBooksOAuthConfig } from '../../quickbooks/oauth-client';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS } from '../../platform/metric-names';
-import { log, metrics } from '../../platform/powertools';
-import { RateLimitedError } from '../../platform/errors';
-import { fitsBeforeDeadline } from '../../platform/invocation-deadline';
-import { readSecret } from '../../platform/secrets';
-import { tableNamed } from '../../platform/table';
+import { METRICS } from '../../shared/metric-names';
+import { log, metrics } from '../../aws/powertools';
+import { RateLimitedError } from '../../shared/errors';
+import { fitsBeforeDeadline } from '../../shared/invocation-deadline';
+import { linkSigningKey, readSecret } from '../../aws/secrets';
+import { OAuthFlow } from '../../connections/oauth-flow';
+import { PipedrivePlan } from '../../store/connections';
+import type { MappingOptions } from '../../sync/mapping';
+import type { MessageQueue } from '../../sync/sync-message';
+import { tableNamed } from '../../store/table-client';
 import { KmsTokenCipher } from '../../store/kms-token-cipher';
 
 /** The configuration every function that talks to QBO and Pipedrive shares, parsed once per container. */
@@ -41,6 +45,25 @@ export const RuntimeConfig = z.object({
   QBO_THROTTLE_WAIT_SCALE: z.coerce.number().positive().max(1).default(1),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
+
+/** How customers map (the worker and the backfill must agree): `RuntimeConfig.extend(MappingSettings)`. */
+export const MappingSettings = {
+  SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
+  QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
+  HOME_CURRENCY: z.string().length(3).default('USD'),
+};
+
+/** The mapping options those settings give. */
+export function mappingOptions(config: z.infer<z.ZodObject<typeof MappingSettings>>): MappingOptions {
+  return { subCustomers: config.SUB_CUSTOMERS, qboAppUrl: config.QBO_APP_URL, homeCurrency: config.HOME_CURRENCY };
+}
+
+/** The Pipedrive plan a new connection starts with (the functions that connect accounts). */
+export const PipedrivePlanSettings = {
+  PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
+  PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
+};
+type OAuthFlowConfig = RuntimeConfig & z.infer<z.ZodObject<typeof PipedrivePlanSettings>>;
 
 export function allowedPipedriveHosts(config: RuntimeConfig): string[] {
   return config.PIPEDRIVE_ALLOW_HOSTS.split(',')
@@ -136,5 +159,37 @@ export function clientFactoryFor(
         log,
       ))();
     return factory;
+  };
+}
+
+/**
+ * Connecting accounts (`OAuthFlow`), built on first use (it needs the client secrets, read once and
+ * cached) and kept for the container's life; the link-signing key is read through its own cache
+ * (decision 39).
+ */
+export function oauthFlowFor(config: OAuthFlowConfig, changes: MessageQueue): () => Promise<OAuthFlow> {
+  let flow: Promise<OAuthFlow> | undefined;
+  return () => {
+    flow ??= (async () =>
+      new OAuthFlow(
+        tableNamed(config.TABLE_NAME),
+        new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
+        changes,
+        {
+          qboApiBaseUrl: config.QBO_API_BASE_URL,
+          qbo: await quickBooksOAuthConfig(config),
+          pipedrive: await pipedriveOAuthConfig(config),
+          pipedrivePlan: config.PIPEDRIVE_PLAN,
+          pipedriveSeats: config.PIPEDRIVE_SEATS,
+          stateTtlMs: 10 * 60_000,
+          linkKey: () => linkSigningKey(process.env),
+          onConnectionChanged: () => {
+            metrics.addMetric(METRICS.connectionsChanged, MetricUnit.Count, 1);
+          },
+          pipedriveAllowHosts: allowedPipedriveHosts(config),
+        },
+        log,
+      ))();
+    return flow;
   };
 }

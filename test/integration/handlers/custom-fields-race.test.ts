@@ -1,5 +1,5 @@
 import { clientFactoryFor, RuntimeConfig } from '../../../functions/handlers/shared/runtime-config';
-import { isConnectorError } from '../../../functions/platform/errors';
+import { isConnectorError } from '../../../functions/shared/errors';
 import { ConnectionStore } from '../../../functions/store/connections';
 import { CUSTOM_FIELDS } from '../../../functions/sync/pipedrive-fields';
 import { type FunctionEnvironment, startFunctionEnvironment } from '../../helpers/function-environment';

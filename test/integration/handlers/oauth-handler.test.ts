@@ -1,4 +1,4 @@
-import { mintLinkToken } from '../../../functions/platform/connection-links';
+import { mintLinkToken } from '../../../functions/connections/connection-links';
 import { ConnectionChanges } from '../../../functions/store/connection-changes';
 import { ConnectionStore } from '../../../functions/store/connections';
 import { ParkingStore } from '../../../functions/store/parking-store';

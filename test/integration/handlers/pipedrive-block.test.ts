@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { SqsMessageQueue } from '../../../functions/platform/sqs-queue';
+import { SqsMessageQueue } from '../../../functions/aws/sqs-queue';
 import { ConnectionStore } from '../../../functions/store/connections';
 import { ParkingStore } from '../../../functions/store/parking-store';
 import { PipedriveBlockStore } from '../../../functions/store/pipedrive-block-store';

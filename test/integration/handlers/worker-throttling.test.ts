@@ -1,6 +1,6 @@
 import { DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { SqsMessageQueue } from '../../../functions/platform/sqs-queue';
+import { SqsMessageQueue } from '../../../functions/aws/sqs-queue';
 import { AuditLog } from '../../../functions/store/audit-log';
 import { LinkStore } from '../../../functions/store/link-store';
 import { ParkingStore } from '../../../functions/store/parking-store';

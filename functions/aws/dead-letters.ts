@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { SyncMessage } from '../sync/sync-message';
-import { TransientError } from './errors';
+import { TransientError } from '../shared/errors';
 
 /** A dead-letter queue and the queue its messages came from. */
 export interface DeadLetterQueue {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { TransientError } from './errors';
+import { TransientError } from '../shared/errors';
 
 /**
  * One connection's share of a scheduled run (decision 38): its CDC poll or its daily reconcile, done

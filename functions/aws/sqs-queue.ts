@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { TransientError } from './errors';
+import { TransientError } from '../shared/errors';
 import type { MessageQueue, QueuedMessage } from '../sync/sync-message';
 
 /** SQS takes at most 10 entries and 256 KiB per batch; we keep a margin under the size. */

@@ -76,3 +76,6 @@ export function isConnectorError(error: unknown): error is ConnectorError {
 export function errorKind(error: unknown): ErrorKind {
   return isConnectorError(error) ? error.kind : 'transient';
 }
+
+/** The rate-limited code of a spent daily share of the Pipedrive budget: the work waits for the next budget day. */
+export const BUDGET_EXHAUSTED_CODE = 'daily_share';

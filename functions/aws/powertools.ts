@@ -1,4 +1,4 @@
-import type { Log } from './log';
+import type { Log } from '../shared/log';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 

@@ -1,6 +1,6 @@
 import type { Connection } from '../store/connections';
 import type { ParkingStore } from '../store/parking-store';
-import { type MessageQueue, queued } from '../sync/sync-message';
+import { type MessageQueue, released } from '../sync/sync-message';
 
 /**
  * Sends work held during the Pipedrive company's Cloudflare block (decision 32) back to the bulk
@@ -22,10 +22,6 @@ export async function releaseBlockedWork(
   if (until > deps.now) return 0;
   const messages = await deps.parking.release(connection.realmId, 'blocked');
   // One event id per block: two polls releasing at once send messages SQS deduplicates.
-  await deps.queue.send(
-    messages.map((message) =>
-      queued({ ...message, eventId: `${message.eventId}:unblocked-${until}`, enqueuedAt: deps.now }),
-    ),
-  );
+  await deps.queue.send(messages.map((message) => released(message, `unblocked-${until}`, deps.now)));
   return messages.length;
 }

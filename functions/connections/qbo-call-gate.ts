@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { QboCallGate } from '../quickbooks/client';
 import type { QboCallLimiter } from '../store/qbo-call-limiter';
-import { RateLimitedError } from './errors';
-import { fitsBeforeDeadline } from './invocation-deadline';
+import { RateLimitedError } from '../shared/errors';
+import { fitsBeforeDeadline } from '../shared/invocation-deadline';
 
 /** The code of a wait the shared limiter would not do here: the caller defers the work (decision 33). */
 export const QBO_HELD_CODE = 'qbo_limiter';

@@ -4,29 +4,23 @@ import { PipedriveClient } from '../pipedrive/client';
 import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import { QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
-import { ConnectionChanges, type ConnectionChange } from '../store/connection-changes';
-import { type Connection, ConnectionStore, type PipedrivePlan } from '../store/connections';
+import type { ConnectionChange } from '../store/connection-changes';
+import { ConnectionStore, type PipedrivePlan } from '../store/connections';
 import { OneTimeMarks } from '../store/one-time-marks';
 import { OAuthStateStore, type OAuthProvider, type StoredState } from '../store/oauth-state-store';
-import { ParkingStore } from '../store/parking-store';
-import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import type { Table } from '../store/table';
 import type { TokenCipher } from '../store/token-cipher';
-import { storeNewTokens } from '../store/token-lifecycle';
+import { storeNewTokens } from './token-lifecycle';
 import { TokenStore } from '../store/token-store';
-import { type MessageQueue, queued } from '../sync/sync-message';
-import { HardStopError, isConnectorError, PermanentError } from './errors';
+import type { MessageQueue } from '../sync/sync-message';
+import { isConnectorError, PermanentError } from '../shared/errors';
 import { verifyLinkToken } from './connection-links';
-import type { Log } from './log';
+import { ConnectionGuard, type SharingRealm } from './connection-guard';
+import { type OAuthOutcome, page } from './oauth-outcome';
+import type { Log } from '../shared/log';
 
 /** How long a used authorization code's hash is kept: far beyond any code's life (Intuit's: minutes). */
 const CODE_MARK_TTL_MS = 24 * 3_600_000;
-
-/** Another QBO company that writes into the same Pipedrive company. */
-export interface SharingRealm {
-  realmId: string;
-  companyName?: string;
-}
 
 export interface OAuthFlowConfig {
   qboApiBaseUrl: string;
@@ -47,22 +41,6 @@ export interface OAuthFlowConfig {
   pipedriveAllowHosts?: readonly string[];
 }
 
-export interface OAuthOutcome {
-  status: 200 | 302 | 400 | 403 | 409 | 410 | 502;
-  location?: string;
-  /** What the person sees (plain text; the handler renders it). */
-  title: string;
-  detail: string;
-  realmId?: string;
-}
-
-const page = (status: OAuthOutcome['status'], title: string, detail: string, realmId?: string): OAuthOutcome => ({
-  status,
-  title,
-  detail,
-  ...(realmId ? { realmId } : {}),
-});
-
 /**
  * The authorization-code flows (docs/architecture.md#connect-and-token-refresh): a one-time `state`, exact redirect URIs, each code
  * exchanged once, tokens encrypted and stored, the QBO realm checked against what the token can
@@ -73,15 +51,13 @@ export class OAuthFlow {
   private readonly states: OAuthStateStore;
   private readonly connections: ConnectionStore;
   private readonly tokens: TokenStore;
-  private readonly parking: ParkingStore;
-  private readonly blocks: PipedriveBlockStore;
   private readonly marks: OneTimeMarks;
-  private readonly changes: ConnectionChanges;
+  private readonly guard: ConnectionGuard;
 
   constructor(
     table: Table,
     private readonly cipher: TokenCipher,
-    private readonly queue: MessageQueue,
+    queue: MessageQueue,
     private readonly config: OAuthFlowConfig,
     private readonly log: Log,
     private readonly now: () => number = Date.now,
@@ -89,10 +65,8 @@ export class OAuthFlow {
     this.states = new OAuthStateStore(table);
     this.connections = new ConnectionStore(table);
     this.tokens = new TokenStore(table);
-    this.parking = new ParkingStore(table);
-    this.blocks = new PipedriveBlockStore(table);
     this.marks = new OneTimeMarks(table);
-    this.changes = new ConnectionChanges(table);
+    this.guard = new ConnectionGuard(table, queue, config, log, now);
   }
 
   /**
@@ -222,7 +196,7 @@ export class OAuthFlow {
     }
     const existing = await this.connections.get(realmId);
     if (state.realmId && state.realmId !== realmId)
-      await this.recordChange({
+      await this.guard.recordChange({
         realmId,
         at: this.now(),
         change: 'quickbooks-realm',
@@ -240,7 +214,7 @@ export class OAuthFlow {
       this.now(),
     );
     if (existing && existing.status !== 'active') await this.connections.setStatus(realmId, 'active', this.now());
-    const released = await this.releaseParked(realmId);
+    const released = await this.guard.releaseParked(realmId);
     this.log.info('QuickBooks connected', { realmId, reconnected: existing !== undefined, released });
     const next = existing?.pipedrive ? 'Syncing resumes now.' : 'Next, connect Pipedrive.';
     return page(
@@ -293,7 +267,7 @@ export class OAuthFlow {
     const tokens = await this.pipedriveClient().exchangeCode(code);
     // The company's own origin identifies it: the budget ledger is shared by everything writing there.
     const companyId = new URL(tokens.apiDomain).host;
-    const refused = await this.guardCompanyChange(connection, companyId, state.replace ?? false, state.linkNonce);
+    const refused = await this.guard.guardCompanyChange(connection, companyId, state.replace ?? false, state.linkNonce);
     if (refused) return refused;
     await storeNewTokens(
       { store: this.tokens, cipher: this.cipher },
@@ -316,8 +290,8 @@ export class OAuthFlow {
       },
       this.now(),
     );
-    const released = await this.releaseParked(realmId);
-    const sharedWith = await this.realmsWritingInto(companyId, realmId);
+    const released = await this.guard.releaseParked(realmId);
+    const sharedWith = await this.guard.realmsWritingInto(companyId, realmId);
     this.log.info('Pipedrive connected', { realmId, companyId, released, sharedWith: sharedWith.length });
     return page(
       200,
@@ -329,18 +303,6 @@ export class OAuthFlow {
       }`,
       realmId,
     );
-  }
-
-  /** A reconnect calls Pipedrive too: not while the company it was connected to is blocked (decision 32). */
-  private async refuseDuringBlock(realmId: string): Promise<void> {
-    const companyId = (await this.connections.get(realmId))?.pipedrive?.companyId;
-    const until = companyId === undefined ? undefined : await this.blocks.blockedUntil(companyId);
-    const now = this.now();
-    if (until !== undefined && until > now)
-      throw new HardStopError(
-        `Pipedrive blocked the connector (Cloudflare page); calls are stopped until ${new Date(until).toISOString()}`,
-        { system: 'pipedrive', code: 'cloudflare_block', retryAfterMs: until - now },
-      );
   }
 
   /**
@@ -361,7 +323,7 @@ export class OAuthFlow {
   > {
     const connection = await this.connections.get(realmId);
     if (!connection) throw new PermanentError(`connect QuickBooks company ${realmId} first`, { system: 'quickbooks' });
-    await this.refuseDuringBlock(realmId);
+    await this.guard.refuseDuringBlock(realmId);
     const allowHosts = this.config.pipedriveAllowHosts ?? [];
     const origin = assertPipedriveApiDomain(apiDomain, { allowHosts });
     const me = await new PipedriveClient(
@@ -373,10 +335,10 @@ export class OAuthFlow {
       ? assertPipedriveApiDomain(`https://${me.company_domain}.pipedrive.com`, { allowHosts })
       : origin;
     // Another QBO company already writing into this Pipedrive company: the operator confirms first (decision 37).
-    const sharedWith = await this.realmsWritingInto(new URL(companyDomain).host, realmId);
+    const sharedWith = await this.guard.realmsWritingInto(new URL(companyDomain).host, realmId);
     if (sharedWith.length > 0 && !confirmShared)
       return { needsConfirmation: true, companyName: me.company_name, apiDomain: companyDomain, sharedWith };
-    const refused = await this.guardCompanyChange(connection, new URL(companyDomain).host, replace, undefined);
+    const refused = await this.guard.guardCompanyChange(connection, new URL(companyDomain).host, replace, undefined);
     if (refused) throw new PermanentError(`${refused.title}: ${refused.detail}`, { system: 'pipedrive' });
     await storeNewTokens(
       { store: this.tokens, cipher: this.cipher },
@@ -397,69 +359,13 @@ export class OAuthFlow {
       },
       this.now(),
     );
-    const released = await this.releaseParked(realmId);
+    const released = await this.guard.releaseParked(realmId);
     this.log.info('Pipedrive connected with an API token', {
       realmId,
       companyId: new URL(companyDomain).host,
       released,
     });
     return { companyName: me.company_name, apiDomain: companyDomain, released, sharedWith };
-  }
-
-  /** The other connections that write into a Pipedrive company. */
-  private async realmsWritingInto(companyId: string, realmId: string): Promise<SharingRealm[]> {
-    return (await this.connections.list())
-      .filter((connection) => connection.realmId !== realmId && connection.pipedrive?.companyId === companyId)
-      .map((connection) => ({
-        realmId: connection.realmId,
-        ...(connection.companyName !== undefined ? { companyName: connection.companyName } : {}),
-      }));
-  }
-
-  /**
-   * Decision 39: moving a connection to another Pipedrive company sends its customers elsewhere, so it
-   * needs a `--replace` link (or `--replace` on the CLI), and is then recorded and counted (alarmed).
-   * Returns the page to show when it is refused.
-   */
-  private async guardCompanyChange(
-    connection: Connection,
-    companyId: string,
-    replace: boolean,
-    linkNonce: string | undefined,
-  ): Promise<OAuthOutcome | undefined> {
-    const current = connection.pipedrive?.companyId;
-    if (current === undefined || current === companyId) return undefined;
-    if (!replace) {
-      this.log.warn('Pipedrive company change refused', { realmId: connection.realmId, from: current, to: companyId });
-      return page(
-        409,
-        'This QuickBooks company already syncs to another Pipedrive company',
-        `QuickBooks company ${connection.realmId} syncs to ${current}. Nothing was changed. To move it, the operator mints a link with --replace.`,
-      );
-    }
-    await this.recordChange({
-      realmId: connection.realmId,
-      at: this.now(),
-      change: 'pipedrive-company',
-      from: current,
-      to: companyId,
-      ...(linkNonce ? { linkNonce } : {}),
-    });
-    return undefined;
-  }
-
-  private async recordChange(change: ConnectionChange): Promise<void> {
-    await this.changes.record(change);
-    this.log.warn('connection changed', { ...change });
-    this.config.onConnectionChanged?.(change);
-  }
-
-  private async releaseParked(realmId: string): Promise<number> {
-    const parked = await this.parking.release(realmId);
-    await this.queue.send(
-      parked.map((message) => queued({ ...message, eventId: `${message.eventId}:unparked`, enqueuedAt: this.now() })),
-    );
-    return parked.length;
   }
 
   private pipedriveClient(): PipedriveOAuthClient {

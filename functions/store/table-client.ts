@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Table } from '../store/table';
+import type { Table } from './table';
 
 let client: DynamoDBDocumentClient | undefined;
 

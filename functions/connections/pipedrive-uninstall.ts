@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import type { ConnectionStore } from '../store/connections';
-import type { Log } from './log';
+import type { Log } from '../shared/log';
 
 /**
  * Pipedrive's app-uninstall callback (decision 46): after a company uninstalls the app, the OAuth

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { AuthError, TransientError } from '../platform/errors';
-import { type Log, silentLog } from '../platform/log';
-import type { ConnectionStore } from './connections';
-import type { TokenCipher } from './token-cipher';
-import { type StoredTokens, type TokenProviderName, type TokenStore, TokenVersionConflict } from './token-store';
+import { AuthError, TransientError } from '../shared/errors';
+import { type Log, silentLog } from '../shared/log';
+import type { ConnectionStore } from '../store/connections';
+import type { TokenCipher } from '../store/token-cipher';
+import { type StoredTokens, type TokenProviderName, type TokenStore, TokenVersionConflict } from '../store/token-store';
 
 export interface RefreshedTokens {
   accessToken: string;

@@ -1,23 +1,24 @@
 import { BudgetGovernor } from '../pipedrive/budget-governor';
 import { PipedriveClient } from '../pipedrive/client';
-import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
+import type { PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import { QBO_RATE_LIMITS, QuickBooksClient } from '../quickbooks/client';
-import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
+import type { QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
 import { BudgetLedger } from '../store/budget-ledger';
 import { type Connection, ConnectionStore } from '../store/connections';
 import { LeaseStore } from '../store/lease-store';
 import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import type { Table } from '../store/table';
 import type { TokenCipher } from '../store/token-cipher';
-import { NeedsReauthError, TokenLifecycle, type TokenRefresher } from '../store/token-lifecycle';
+import { NeedsReauthError } from './token-lifecycle';
+import { TokenLifecycles } from './token-lifecycles';
 import { TokenStore } from '../store/token-store';
 import type { FieldKeys } from '../sync/pipedrive-body';
 import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { bareIdOwner } from '../sync/quickbooks-identity';
-import { TransientError } from './errors';
+import { TransientError } from '../shared/errors';
 import { type QboCallGateOptions, SharedQboCallGate } from './qbo-call-gate';
-import type { Log } from './log';
+import type { Log } from '../shared/log';
 
 export interface ConnectionClientsConfig {
   qboApiBaseUrl: string;
@@ -55,7 +56,7 @@ export interface ConnectionClients {
 export class ConnectionClientFactory {
   private readonly cache = new Map<string, Promise<ConnectionClients>>();
   private readonly connections: ConnectionStore;
-  private readonly tokens: TokenStore;
+  private readonly lifecycles: TokenLifecycles;
   private readonly leases: LeaseStore;
   private readonly ledger: BudgetLedger;
   private readonly blocks: PipedriveBlockStore;
@@ -63,13 +64,22 @@ export class ConnectionClientFactory {
 
   constructor(
     table: Table,
-    private readonly cipher: TokenCipher,
+    cipher: TokenCipher,
     private readonly config: ConnectionClientsConfig,
     private readonly log: Log,
     private readonly now: () => number = Date.now,
   ) {
     this.connections = new ConnectionStore(table);
-    this.tokens = new TokenStore(table);
+    this.lifecycles = new TokenLifecycles({
+      tokens: new TokenStore(table),
+      connections: this.connections,
+      cipher,
+      qboOAuth: config.qboOAuth,
+      pipedriveOAuth: config.pipedriveOAuth,
+      now,
+      log,
+      ...(config.onTokenRefreshed ? { onRefreshed: config.onTokenRefreshed } : {}),
+    });
     this.leases = new LeaseStore(table);
     this.ledger = new BudgetLedger(table);
     this.blocks = new PipedriveBlockStore(table);
@@ -110,26 +120,8 @@ export class ConnectionClientFactory {
     return this.quickbooksClient(realmId);
   }
 
-  private lifecycle(realmId: string, provider: 'quickbooks' | 'pipedrive', refresher: TokenRefresher): TokenLifecycle {
-    return new TokenLifecycle({
-      realmId,
-      provider,
-      store: this.tokens,
-      cipher: this.cipher,
-      refresher,
-      connections: this.connections,
-      now: this.now,
-      log: this.log,
-      ...(this.config.onTokenRefreshed ? { onRefreshed: this.config.onTokenRefreshed } : {}),
-    });
-  }
-
   private quickbooksClient(realmId: string): QuickBooksClient {
-    const tokens = this.lifecycle(
-      realmId,
-      'quickbooks',
-      new QuickBooksOAuthClient(this.config.qboOAuth, fetch, this.now),
-    );
+    const tokens = this.lifecycles.quickbooks(realmId);
     return new QuickBooksClient(
       {
         apiBaseUrl: this.config.qboApiBaseUrl,
@@ -185,13 +177,7 @@ export class ConnectionClientFactory {
     pipedriveSettings: NonNullable<Connection['pipedrive']>,
   ): Promise<PipedriveClient> {
     const { config } = this;
-    const pipedriveOAuth = config.pipedriveOAuth;
-    const pipedriveTokens = this.lifecycle(realmId, 'pipedrive', {
-      refresh: (token) => {
-        if (!pipedriveOAuth) throw new NeedsReauthError('Pipedrive OAuth is not configured', { system: 'pipedrive' });
-        return new PipedriveOAuthClient(pipedriveOAuth, fetch, this.now).refresh(token, pipedriveSettings.apiDomain);
-      },
-    });
+    const pipedriveTokens = this.lifecycles.pipedrive(realmId, pipedriveSettings.apiDomain);
     const governor = new BudgetGovernor(
       {
         companyId: pipedriveSettings.companyId,

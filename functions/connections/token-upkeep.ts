@@ -1,5 +1,5 @@
-import { isConnectorError } from './errors';
-import type { Log } from './log';
+import { isConnectorError } from '../shared/errors';
+import type { Log } from '../shared/log';
 import type { Connection } from '../store/connections';
 import type { StoredTokens, TokenProviderName } from '../store/token-store';
 

@@ -4,7 +4,7 @@ import type { BudgetLedger } from '../store/budget-ledger';
 import type { Connection } from '../store/connections';
 import type { ParkedQueue, ParkingStore } from '../store/parking-store';
 import type { QboCallLimiter } from '../store/qbo-call-limiter';
-import { deduplicationIdFor, groupIdFor, type MessageQueue, queued } from '../sync/sync-message';
+import { deduplicationIdFor, groupIdFor, type MessageQueue, released, releasedEventId } from '../sync/sync-message';
 
 /** Less room than this is the exhausted day's remainder, not a new day: releasing would only park it all again. */
 const MIN_ROOM_TOKENS = 100;
@@ -25,11 +25,7 @@ export async function releaseDeferredWork(
   const { spent } = await deps.ledger.spent(settings.companyId, day);
   if (share - spent < Math.max(MIN_ROOM_TOKENS, share / 100)) return 0;
   const messages = await deps.parking.release(connection.realmId, 'budget');
-  await deps.queue.send(
-    messages.map((message) =>
-      queued({ ...message, eventId: `${message.eventId}:budget-${day}`, enqueuedAt: deps.now }),
-    ),
-  );
+  await deps.queue.send(messages.map((message) => released(message, `budget-${day}`, deps.now)));
   return messages.length;
 }
 
@@ -60,7 +56,7 @@ export async function releaseThrottledWork(
       messages.map(({ message, parkedAs }) => ({
         body: message,
         groupId: groupIdFor(message),
-        deduplicationId: deduplicationIdFor(`${message.eventId}:qbo-${parkedAs}`, message.realmId),
+        deduplicationId: deduplicationIdFor(releasedEventId(message.eventId, `qbo-${parkedAs}`), message.realmId),
       })),
     );
   }
