@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { ping } from '../operations/ping';
 import { replayCustomer, replaySince } from '../operations/replay';
 import { OperationRequest, type OperationResponse } from '../operations/requests';
-import { statusSnapshot } from '../operations/status';
+import { healthReport } from '../operations/health';
+import { DEFAULT_QBO_MONTHLY_CALL_CAP } from '../operations/qbo-call-estimate';
+import { statusSnapshot, type StatusSources } from '../operations/status';
 import { drainDeadLetters } from '../platform/dead-letters';
 import { errorKind, isConnectorError, PermanentError } from '../platform/errors';
 import { OAuthFlow } from '../platform/oauth-flow';
@@ -41,6 +43,10 @@ const Config = RuntimeConfig.extend({
   BULK_DLQ_URL: z.string().min(1).optional(),
   PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
   PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
+  /** QBO's CorePlus monthly cap, for the health page's projection (config `qboMonthlyCallCap`). */
+  QBO_MONTHLY_CALL_CAP: z.coerce.number().int().positive().default(DEFAULT_QBO_MONTHLY_CALL_CAP),
+  /** Where a person opens a QBO customer (the health page's links). */
+  QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
 });
 const config = Config.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -84,19 +90,26 @@ const oauthFlow = () =>
       log,
     ))());
 
+const statusSources: StatusSources = {
+  table,
+  sqs,
+  queues: { ...queues, ...Object.fromEntries(deadLetterQueues.map((q) => [q.name, q.url])) },
+  budgetShare: config.BUDGET_SHARE,
+  qboMonthlyCallCap: config.QBO_MONTHLY_CALL_CAP,
+  now: Date.now,
+};
+
 async function run(request: OperationRequest): Promise<unknown> {
   switch (request.command) {
     case 'status':
       return statusSnapshot(
-        {
-          table,
-          sqs,
-          queues: { ...queues, ...Object.fromEntries(deadLetterQueues.map((q) => [q.name, q.url])) },
-          budgetShare: config.BUDGET_SHARE,
-          now: Date.now,
-        },
+        statusSources,
         request.customer && { realmId: request.customer.realmId, qboId: request.customer.customerId },
       );
+    case 'health': {
+      const { command: _command, ...query } = request;
+      return healthReport({ ...statusSources, qboAppUrl: config.QBO_APP_URL }, query);
+    }
     case 'ping': {
       const factory = await clientFactory();
       return ping(request.realmId, {

@@ -1,8 +1,8 @@
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { mintLinkToken, sameSecret } from '../../functions/platform/connection-links';
 import { startLocalKms } from '../kms';
 import { startSqsEventSource, type RunningEventSource } from '../aws/sqs-event-source';
@@ -15,7 +15,8 @@ import { startPipedriveSandbox } from '../pipedrive';
 import { startQuickBooksSandbox } from '../quickbooks';
 import { REALISTIC_LATENCY } from '../shared/latency';
 import { SandboxClock } from '../shared/clock';
-import { type HealthSources, healthSnapshot, renderHealth } from './health-page';
+import { HealthReport, healthQueryFrom } from '../../functions/operations/health-report';
+import { renderHealthPage } from '../../functions/operations/health-page';
 import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from '../../lib/function-timeouts';
 import { lambdaContext, loadHandler } from './load-handler';
 import { removeLocalState, writeLocalState } from './local-state';
@@ -86,16 +87,24 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   // Filled in once the environment is set (handlers read it when they load); the front starts first.
   const loaded: {
     handlers?: Record<HandlerName, (event: unknown, context: unknown) => Promise<unknown>>;
-    health?: HealthSources;
   } = {};
-  /** The sync-health page (not a Lambda: a view of the table and queues for the person running the stack). */
+  /**
+   * The sync-health page: the same page `ml-connector health` serves for a deployed stack, from the
+   * same operations-function answer (decision 52).
+   */
   const health = async (query: Record<string, string | undefined>, format: 'html' | 'json') => {
-    if (!loaded.health) return { statusCode: 503, body: 'starting' };
-    const customer = query.realm && query.customer ? { realmId: query.realm, qboId: query.customer } : undefined;
-    const snapshot = await healthSnapshot(loaded.health, customer);
+    if (!loaded.handlers) return { statusCode: 503, body: 'starting' };
+    const params = new URLSearchParams(
+      Object.entries(query).flatMap(([key, value]): [string, string][] => (value === undefined ? [] : [[key, value]])),
+    );
+    const answer = await call('operations', 'operations')({ command: 'health', ...healthQueryFrom(params) });
+    const parsed = z.object({ ok: z.literal(true), result: HealthReport }).safeParse(answer);
+    if (!parsed.success)
+      return { statusCode: 500, body: 'the operations function did not answer with a health report' };
+    const report = parsed.data.result;
     return format === 'json'
-      ? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(snapshot) }
-      : { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderHealth(snapshot) };
+      ? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) }
+      : { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderHealthPage(report) };
   };
   const call = (name: HandlerName, functionName: string) => (event: unknown) => {
     if (!loaded.handlers) throw new Error('the local stack is still starting');
@@ -264,28 +273,6 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     operations: loadHandler(join(HANDLERS, 'operations')),
   };
   if (options.stateFile) await writeLocalState(options.stateFile, { url: front.url, adminKey, pid: process.pid });
-  loaded.health = {
-    table: {
-      client: DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          endpoint: dynamo.endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }),
-        { marshallOptions: { removeUndefinedValues: true } },
-      ),
-      name: tableName,
-    },
-    sqs,
-    queues: {
-      changes: changesQueueUrl,
-      bulk: bulkQueueUrl,
-      'changes DLQ': changesQueueUrl.replace(/\.fifo$/, '-dlq.fifo'),
-      'bulk DLQ': bulkQueueUrl.replace(/\.fifo$/, '-dlq.fifo'),
-    },
-    budgetShare: 0.5,
-    now: Date.now,
-  };
   const onError = (error: unknown) => {
     log(`worker invocation failed: ${error instanceof Error ? error.message : String(error)}`);
   };
