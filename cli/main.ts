@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { backfillCommand } from './commands/backfill';
 import { auditCommand } from './commands/audit';
 import { connectCommand } from './commands/connect';
+import { healthCommand } from './commands/health';
 import { pingCommand } from './commands/ping';
 import { reconcileCommand } from './commands/reconcile';
 import { replayCommand } from './commands/replay';
@@ -105,6 +106,8 @@ export async function main(argv: readonly string[], env: CliEnvironment): Promis
         return await pingCommand(target, io, { ...(realm !== undefined ? { realm } : {}), json });
       case 'status':
         return await statusCommand(target, io, json);
+      case 'health':
+        return await healthCommand(target, io, values.open ? { openUrl: env.openUrl } : {});
       case 'backfill':
         return await backfillCommand(target, io, {
           ...(realm !== undefined ? { realm } : {}),
