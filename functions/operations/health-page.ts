@@ -1,11 +1,12 @@
 import { escapeHtml as escape } from '../platform/html';
-import type {
-  FailureGroup,
-  HealthActivity,
-  HealthConnection,
-  HealthCustomer,
-  HealthReport,
-  HealthState,
+import {
+  type FailureGroup,
+  type HealthActivity,
+  type HealthConnection,
+  type HealthCustomer,
+  HealthQuery,
+  type HealthReport,
+  type HealthState,
 } from './health-report';
 
 /**
@@ -15,6 +16,7 @@ import type {
  */
 
 export const REFRESH_SECONDS = 30;
+const DEFAULT_PAGE_SIZE = HealthQuery.shape.pageSize.parse(undefined);
 
 export interface RenderOptions {
   /** The time zone times are shown in (the process's own unless given; tests pin it). */
@@ -76,6 +78,7 @@ function pageHref(ctx: Context, changes: Record<string, string | number | undefi
     realm: realmId,
     state: customers.state,
     q: customers.search,
+    size: customers.pageSize === DEFAULT_PAGE_SIZE ? undefined : customers.pageSize,
     ...changes,
   };
   for (const [key, value] of Object.entries(current))
@@ -196,7 +199,7 @@ function customersSection(c: HealthConnection, ctx: Context): string {
       ),
     )
     .join('');
-  const form = `<form method="get" action="${escape(ctx.path)}#customers" class="filters" role="search" aria-label="Filter customers"><input type="hidden" name="realm" value="${escape(c.realmId)}"><label>State <select name="state">${options}</select></label><label>Name or id <input type="search" name="q" value="${escape(customers.search ?? '')}"></label><button type="submit">Filter</button></form>`;
+  const form = `<form method="get" action="${escape(ctx.path)}#customers" class="filters" role="search" aria-label="Filter customers"><input type="hidden" name="realm" value="${escape(c.realmId)}">${customers.pageSize === DEFAULT_PAGE_SIZE ? '' : `<input type="hidden" name="size" value="${escape(customers.pageSize)}">`}<label>State <select name="state">${options}</select></label><label>Name or id <input type="search" name="q" value="${escape(customers.search ?? '')}"></label><button type="submit">Filter</button></form>`;
   const prev =
     customers.page > 1
       ? `<a rel="prev" href="${pageHref(ctx, { page: customers.page - 1 })}#customers">← Previous</a>`

@@ -117,7 +117,7 @@ export const HealthQuery = z.object({
   state: HealthState.optional(),
   search: z.string().max(100).optional(),
   page: z.number().int().min(1).max(100_000).default(1),
-  pageSize: z.number().int().min(10).max(200).default(50),
+  pageSize: z.number().int().min(5).max(200).default(50),
   customerId: z
     .string()
     .regex(/^\d{1,20}$/)

@@ -25,10 +25,18 @@ const Item = z.object({
 });
 
 /**
- * Every customer link of a connection, projected to the few attributes a listing needs: a tenth of
- * the bytes of whole links, so counting and paging 10,000 customers takes two or three reads.
+ * Every customer link of a connection, projected to the few attributes a listing needs. The ids are
+ * QBO's, always digits: the ten leading digits are read as ten ranges at once, so 10,000 customers
+ * (about ten 1 MB reads of whole items) take the time of one or two.
  */
 export async function linkSummaries(table: Table, realmId: string): Promise<LinkSummary[]> {
+  const ranges = await Promise.all(
+    Array.from({ length: 10 }, (_, digit) => summariesUnder(table, realmId, `${LINK_PREFIX}${String(digit)}`)),
+  );
+  return ranges.flat();
+}
+
+async function summariesUnder(table: Table, realmId: string, prefix: string): Promise<LinkSummary[]> {
   const out: LinkSummary[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -38,7 +46,7 @@ export async function linkSummaries(table: Table, realmId: string): Promise<Link
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ProjectionExpression: 'qboId, #state, orgId, reason, updatedAt, pushed.organization.#name',
         ExpressionAttributeNames: { '#state': 'state', '#name': 'name' },
-        ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': LINK_PREFIX },
+        ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': prefix },
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
