@@ -170,7 +170,7 @@ function usage(c: HealthConnection): string {
 }
 
 function tokensTable(c: HealthConnection): string {
-  return `<table><caption>Tokens</caption><thead><tr><th scope="col">Provider</th><th scope="col">State</th><th scope="col">Access expires in (min)</th><th scope="col">Refresh expires in (days)</th></tr></thead><tbody>${c.tokens.map((t) => `<tr${tokenState(t.refreshExpiresInDays) === 'ok' ? '' : ' class="alert"'}><th scope="row">${escape(t.provider)}</th><td>${escape(tokenState(t.refreshExpiresInDays))}</td><td class="num">${escape(t.accessExpiresInMinutes ?? 'never')}</td><td class="num">${escape(t.refreshExpiresInDays ?? '—')}</td></tr>`).join('')}</tbody></table>`;
+  return `<table><caption>Tokens</caption><thead><tr><th scope="col">Provider</th><th scope="col">State</th><th scope="col">Access (min)</th><th scope="col">Refresh (days)</th></tr></thead><tbody>${c.tokens.map((t) => `<tr${tokenState(t.refreshExpiresInDays) === 'ok' ? '' : ' class="alert"'}><th scope="row">${escape(t.provider)}</th><td>${escape(tokenState(t.refreshExpiresInDays))}</td><td class="num">${escape(t.accessExpiresInMinutes ?? 'never')}</td><td class="num">${escape(t.refreshExpiresInDays ?? '—')}</td></tr>`).join('')}</tbody></table>`;
 }
 
 function failureSection(groups: readonly FailureGroup[], realmId: string, ctx: Context): string {

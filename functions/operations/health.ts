@@ -91,6 +91,9 @@ function categoryOf(link: LinkSummary): Omit<FailureGroup, 'count' | 'examples'>
   };
 }
 
+/** Equal counts: what needs a person first. */
+const GROUP_ORDER = ['auth', 'rejected', 'blocked', 'review', 'retrying', 'waiting'];
+
 function failureGroups(summaries: readonly LinkSummary[]): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
   for (const link of summaries) {
@@ -106,7 +109,9 @@ function failureGroups(summaries: readonly LinkSummary[]): FailureGroup[] {
       });
     groups.set(category.category, group);
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count);
+  return [...groups.values()].sort(
+    (a, b) => b.count - a.count || GROUP_ORDER.indexOf(a.category) - GROUP_ORDER.indexOf(b.category),
+  );
 }
 
 function matches(link: LinkSummary, query: HealthQuery): boolean {
