@@ -90,7 +90,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   } = {};
   /**
    * The sync-health page: the same page `ml-connector health` serves for a deployed stack, from the
-   * same operations-function answer (decision 52).
+   * same operations-function answer (decision 48).
    */
   const health = async (query: Record<string, string | undefined>, format: 'html' | 'json') => {
     if (!loaded.handlers) return { statusCode: 503, body: 'starting' };

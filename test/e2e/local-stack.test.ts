@@ -74,8 +74,8 @@ describe('the local stack', () => {
     expect(snapshot.connections[0]?.budget?.spent).toBeGreaterThan(0);
     expect(snapshot.queues.map((q) => q.name)).toEqual(['changes', 'bulk', 'changes DLQ', 'bulk DLQ']);
     const page = await (await fetch(`${stack.url}/health?realm=${realmId}&customer=${created.Customer.Id}`)).text();
-    expect(page).toContain('Customer ' + created.Customer.Id + ': full history');
-    expect(page).toMatch(/class="updated">updated/);
+    expect(page).toContain(`Live Edit Co (renamed) #${created.Customer.Id}: full history`);
+    expect(page).toMatch(/class="pill updated">updated/);
   }, 60_000);
 
   it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
