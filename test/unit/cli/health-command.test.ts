@@ -41,7 +41,9 @@ async function serving(use: (url: string, output: ReturnType<typeof io>) => Prom
         url = at;
         resolve();
       },
-    }).then((code) => expect(code).toBe(0));
+    }).then((code) => {
+      expect(code).toBe(0);
+    });
   });
   await listening;
   try {
