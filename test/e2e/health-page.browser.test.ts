@@ -204,7 +204,7 @@ describe('the sync-health page in a browser', () => {
     await page.close();
   }, 60_000);
 
-  it('pages 10,000 customers from the server: the browser fetches one page of 50, and the time to first paint is reported', async () => {
+  it('pages 10,000 customers from the server: the browser fetches one page of 50, and the load time is reported', async () => {
     const { stack, browser } = started();
     const { realmId } = await stack.connect();
     const client = localDocumentClient();
@@ -244,18 +244,15 @@ describe('the sync-health page in a browser', () => {
     expect((await fetch(`${stack.url}/health?state=failed&page=3`)).status).toBe(200);
     const serverMs = Date.now() - asked;
     requested.length = 0;
+    const opened = Date.now();
     await page.goto(`${stack.url}/health?state=failed&page=2`);
-    const paint = await page.evaluate(
-      () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN,
-    );
+    const loadMs = Date.now() - opened;
     expect(requested).toEqual([`${stack.url}/health?state=failed&page=2`]);
     await page.getByRole('table', { name: /^Customers: failing \(page 2 of \d+, \d+ in all\)/ }).waitFor();
     expect(await customerRows(page).count()).toBe(50);
-    console.log(
-      `first contentful paint with 10,000 customers: ${String(Math.round(paint))} ms (server ${String(Math.round(serverMs))} ms)`,
-    );
-    // Not yet held to the issue's 1 s: every view reads the 10,000 links for the counts (see the report).
-    expect(paint).toBeGreaterThan(0);
+    console.log(`the page of 10,000 customers: loaded in ${String(loadMs)} ms (server alone ${String(serverMs)} ms)`);
+    // Not yet held to the issue's 1 s: every view reads the 10,000 links for the counts (decision 48).
+    expect(loadMs).toBeGreaterThan(0);
     await page.close();
   }, 120_000);
 
