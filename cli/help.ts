@@ -7,6 +7,7 @@ Commands:
   connect pipedrive             print the Pipedrive OAuth link, or connect with --api-token -|env
   ping                          prove both connections: QBO company, Pipedrive company, plan, budget left
   status                        connections, token health, counts, queues, budget (exit 2 if unhealthy)
+  health [--open]               serve the sync-health page on 127.0.0.1 (Ctrl-C to stop)
   backfill [--dry-run]          match QBO customers to Pipedrive organizations and sync them
   reconcile                     compare every QBO customer with what was pushed; queue the differences
   replay --customer ID          push one customer again (every mapped field)
@@ -50,6 +51,18 @@ Calls QuickBooks (CompanyInfo) and Pipedrive (users/me, 2 tokens) with the store
 prints the company names, the Pipedrive plan and seats, and the connector's token budget left today.
 Without --realm it checks every connection, and shows each Pipedrive company's budget once, with
 each QuickBooks company's part of today's spend. Exit 0 only if every call answers.
+`,
+  health: `Usage: ml-connector health [--stack NAME --region R] [--open]
+
+Serves the sync-health page on 127.0.0.1 at a free port (printed), for the local stack or a deployed
+one, until Ctrl-C: customers by state with filters and paging, failures by category with what to do,
+the last successful poll, webhook and reconcile, queues and dead letters, Pipedrive tokens and QBO
+calls per day, and this month's QBO calls projected against the CorePlus cap. Each page view is one
+invoke of the operations function with your AWS credentials (lambda:InvokeFunction); nothing is
+served on another interface.
+
+Options:
+  --open                 also open the page in this machine's browser
 `,
   status: `Usage: ml-connector status [--json]
 

@@ -2,6 +2,7 @@ import { type Arguments, parseArguments, positiveInteger } from './arguments';
 import { backfillCommand } from './commands/backfill';
 import { auditCommand } from './commands/audit';
 import { connectCommand } from './commands/connect';
+import { healthCommand } from './commands/health';
 import { pingCommand } from './commands/ping';
 import { reconcileCommand } from './commands/reconcile';
 import { replayCommand } from './commands/replay';
@@ -53,6 +54,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
   ping: ({ target, io, values }) =>
     pingCommand(target, io, { ...(values.realm !== undefined ? { realm: values.realm } : {}), json: values.json }),
   status: ({ target, io, values }) => statusCommand(target, io, values.json),
+  health: ({ target, io, values, env }) => healthCommand(target, io, values.open ? { openUrl: env.openUrl } : {}),
   backfill: ({ target, io, values }) =>
     backfillCommand(target, io, {
       ...(values.realm !== undefined ? { realm: values.realm } : {}),

@@ -19,6 +19,8 @@ export const ConnectorConfig = z.object({
   pipedrivePlan: z.enum(['lite', 'growth', 'premium', 'ultimate']).default('growth'),
   pipedriveSeats: ContextNumber.pipe(z.number().int().positive()).default(1),
   budgetShare: ContextNumber.pipe(z.number().gt(0).max(1)).default(0.5),
+  /** QBO's CorePlus cap on metered calls a month (500,000 on the Builder tier): what `status` and the health page project against. */
+  qboMonthlyCallCap: ContextNumber.pipe(z.number().int().positive()).default(500_000),
   /** How long Pipedrive's Cloudflare 403 stops every call to the company, in minutes (decision 32). */
   pipedriveBlockMinutes: ContextNumber.pipe(z.number().positive().max(1440)).default(60),
   subCustomers: z.enum(['rollup', 'separate', 'skip']).default('rollup'),

@@ -152,6 +152,8 @@ export class ConnectorFunctions extends Construct {
       OAUTH_START_TOKEN_SECRET_ARN: secrets.OAUTH_START_TOKEN.secretArn,
       CHANGES_DLQ_URL: queues.changes.deadLetterQueue.queueUrl,
       BULK_DLQ_URL: queues.bulk.deadLetterQueue.queueUrl,
+      // The sync-health page's monthly QBO call projection is held against it (issue 15).
+      QBO_MONTHLY_CALL_CAP: String(config.qboMonthlyCallCap),
     });
     // It prints connection links, which carry the start token.
     secrets.OAUTH_START_TOKEN.grantRead(this.operations);

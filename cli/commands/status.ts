@@ -43,6 +43,8 @@ const Status = z.object({
         review: z.number().default(0),
       }),
       budget: z.object({ spent: z.number(), share: z.number(), realmSpent: z.number().default(0) }).optional(),
+      /** Absent from stacks deployed before issue 15. */
+      qboCalls: z.object({ today: z.number(), month: z.number(), projected: z.number(), cap: z.number() }).optional(),
       recent: z.array(AuditEntryView),
     }),
   ),
@@ -98,6 +100,10 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
         `  Customers: ${customerCounts(c.counts)}${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}${c.deferredForBudget ? `; ${c.deferredForBudget} waiting for the next Pipedrive budget day` : ''}${c.deferredForThrottling ? `; ${c.deferredForThrottling} waiting for QuickBooks to take calls again` : ''}`,
       );
       if (c.budget) io.out(`  Pipedrive tokens today: ${c.budget.realmSpent} spent for this company`);
+      if (c.qboCalls)
+        io.out(
+          `  QuickBooks calls: ${c.qboCalls.today.toLocaleString('en-US')} today, ${c.qboCalls.month.toLocaleString('en-US')} this month, projected ${c.qboCalls.projected.toLocaleString('en-US')} of the ${c.qboCalls.cap.toLocaleString('en-US')} monthly cap (${Math.round((100 * c.qboCalls.projected) / Math.max(1, c.qboCalls.cap))} %)${c.qboCalls.projected > c.qboCalls.cap ? ': over the cap, QuickBooks would show the app as offline; see the README' : ''}`,
+        );
       for (const t of c.tokens)
         io.out(
           `  ${t.provider} token: access ${t.accessExpiresInMinutes === null ? 'does not expire' : `expires in ${t.accessExpiresInMinutes} min`}${t.refreshExpiresInDays === null ? '' : `, refresh in ${t.refreshExpiresInDays} days`}`,

@@ -17,6 +17,7 @@ import { BudgetLedger } from '../store/budget-ledger';
 import { type Connection, ConnectionStore } from '../store/connections';
 import { CursorStore } from '../store/cursor-store';
 import { LeaseStore } from '../store/lease-store';
+import { HealthMarks } from '../store/health-marks';
 import { LinkStore } from '../store/link-store';
 import { ParkingStore } from '../store/parking-store';
 import { PipedriveBlockStore } from '../store/pipedrive-block-store';
@@ -174,6 +175,7 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
       outcome = { realmId, reconcile: report };
     }
     metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, qbo.calls);
+    await new HealthMarks(table).mark(realmId, mode, Date.now()).catch(() => undefined);
     return outcome;
   } catch (error) {
     const kind = errorKind(error);

@@ -7,7 +7,9 @@ import { requireConnection, requireCustomer } from '../operations/known';
 import { ping } from '../operations/ping';
 import { replayCustomer, replaySince } from '../operations/replay';
 import { OperationRequest, type OperationResponse } from '../operations/requests';
-import { statusSnapshot } from '../operations/status';
+import { healthReport } from '../operations/health';
+import { DEFAULT_QBO_MONTHLY_CALL_CAP } from '../operations/qbo-call-estimate';
+import { statusSnapshot, type StatusSources } from '../operations/status';
 import { budgetDay } from '../pipedrive/budget-day';
 import { drainDeadLetters } from '../aws/dead-letters';
 import { errorKind, isConnectorError, PermanentError } from '../shared/errors';
@@ -21,7 +23,13 @@ import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
 import { LinkStore } from '../store/link-store';
 import { NeedsReauthError } from '../connections/token-lifecycle';
-import { clientFactoryFor, oauthFlowFor, PipedrivePlanSettings, RuntimeConfig } from './shared/runtime-config';
+import {
+  clientFactoryFor,
+  MappingSettings,
+  oauthFlowFor,
+  PipedrivePlanSettings,
+  RuntimeConfig,
+} from './shared/runtime-config';
 import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
@@ -31,6 +39,10 @@ const Config = RuntimeConfig.extend({
   CHANGES_DLQ_URL: z.string().min(1).optional(),
   BULK_DLQ_URL: z.string().min(1).optional(),
   ...PipedrivePlanSettings,
+  /** QBO's CorePlus monthly cap, for the health page's projection (config `qboMonthlyCallCap`). */
+  QBO_MONTHLY_CALL_CAP: z.coerce.number().int().positive().default(DEFAULT_QBO_MONTHLY_CALL_CAP),
+  /** Where a person opens a QBO customer (the health page's links). */
+  QBO_APP_URL: MappingSettings.QBO_APP_URL,
 });
 const config = Config.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -105,21 +117,28 @@ async function customerAudit(request: Extract<OperationRequest, { command: 'audi
   };
 }
 
+const statusSources: StatusSources = {
+  table,
+  sqs,
+  queues: { ...queues, ...Object.fromEntries(deadLetterQueues.map((q) => [q.name, q.url])) },
+  budgetShare: config.BUDGET_SHARE,
+  qboMonthlyCallCap: config.QBO_MONTHLY_CALL_CAP,
+  now: Date.now,
+};
+
 async function run(request: OperationRequest): Promise<unknown> {
   if ('realmId' in request && request.realmId !== undefined && request.command !== 'connect-url')
     await requireConnection(request.realmId, (realmId) => connections.exists(realmId));
   switch (request.command) {
     case 'status':
       return statusSnapshot(
-        {
-          table,
-          sqs,
-          queues: { ...queues, ...Object.fromEntries(deadLetterQueues.map((q) => [q.name, q.url])) },
-          budgetShare: config.BUDGET_SHARE,
-          now: Date.now,
-        },
+        statusSources,
         request.customer && { realmId: request.customer.realmId, qboId: request.customer.customerId },
       );
+    case 'health': {
+      const { command: _command, ...query } = request;
+      return healthReport({ ...statusSources, qboAppUrl: config.QBO_APP_URL }, query);
+    }
     case 'ping': {
       const factory = await clientFactory();
       return ping(request.realmId, {

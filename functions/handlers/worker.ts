@@ -17,6 +17,7 @@ import { SqsMessageQueue } from '../aws/sqs-queue';
 import { tableNamed } from '../store/table-client';
 import { AuditLog } from '../store/audit-log';
 import { ConnectionStore } from '../store/connections';
+import { HealthMarks } from '../store/health-marks';
 import { LinkStore } from '../store/link-store';
 import { type ParkedQueue, ParkingStore } from '../store/parking-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
@@ -38,6 +39,7 @@ const config = Config.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const links = new LinkStore(table);
+const healthMarks = new HealthMarks(table);
 const audit = new AuditLog(table, config.AUDIT_RETENTION_DAYS);
 const parking = new ParkingStore(table);
 const connections = new ConnectionStore(table);
@@ -117,6 +119,9 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
       const result = await sync.sync(message, prepared);
       recordMetrics(result);
       flowing.add(message.realmId);
+      // Best effort, for the sync-health page: a lost mark is no reason to sync the customer again.
+      if (message.source === 'webhook')
+        await healthMarks.mark(message.realmId, 'webhook', Date.now()).catch(() => undefined);
     } catch (error) {
       await carryOut(failureAction(error, receiveCount(record)), message, record, error);
     } finally {

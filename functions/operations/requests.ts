@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HealthQuery } from './health-report';
 
 const realmId = z.string().min(1).max(40);
 const customerId = z.string().regex(/^\d{1,20}$/, 'a QuickBooks customer id is a number');
@@ -9,6 +10,8 @@ export const OperationRequest = z.discriminatedUnion('command', [
     command: z.literal('status'),
     customer: z.object({ realmId, customerId }).optional(),
   }),
+  /** The sync-health page's data: one connection's customers a page at a time (`ml-connector health`). */
+  HealthQuery.extend({ command: z.literal('health') }),
   z.object({ command: z.literal('ping'), realmId }),
   z.object({
     command: z.literal('connect-url'),

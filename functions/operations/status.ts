@@ -4,16 +4,19 @@ import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
 import { AuditLog, type AuditEntry } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
-import { LinkStore } from '../store/link-store';
+import { type LinkSummary, linkSummaries } from '../store/link-summaries';
 import { ParkingStore } from '../store/parking-store';
 import type { Table } from '../store/table';
 import { TokenStore } from '../store/token-store';
+import { DEFAULT_QBO_MONTHLY_CALL_CAP, type QboCallEstimate, qboCallsOf } from './qbo-call-estimate';
 
 export interface StatusSources {
   table: Table;
   sqs: SQSClient;
   queues: Record<string, string>;
   budgetShare: number;
+  /** The CorePlus monthly cap the QBO call projection is held against (config `qboMonthlyCallCap`). */
+  qboMonthlyCallCap?: number;
   now: () => number;
 }
 
@@ -38,6 +41,8 @@ export interface StatusSnapshot {
      * under each of them), and this realm's part of today's spend (decision 37).
      */
     budget: { companyId: string; spent: number; share: number; realmSpent: number } | undefined;
+    /** Metered QBO calls today and this month, and the month's projection against the cap (issue 15). */
+    qboCalls: QboCallEstimate;
     recent: AuditEntry[];
   }[];
   /** Each Pipedrive company once, with its budget and every realm's part of today's spend. */
@@ -56,10 +61,11 @@ export interface StatusSnapshot {
 export async function statusSnapshot(
   sources: StatusSources,
   customer?: { realmId: string; qboId: string },
+  /** Called with each connection's customer summaries, read once for the counts (the health page lists them). */
+  onSummaries?: (realmId: string, summaries: LinkSummary[]) => void,
 ): Promise<StatusSnapshot> {
   const now = sources.now();
   const tokens = new TokenStore(sources.table);
-  const links = new LinkStore(sources.table);
   const audit = new AuditLog(sources.table, 1);
   const ledger = new BudgetLedger(sources.table);
   const parking = new ParkingStore(sources.table);
@@ -68,7 +74,9 @@ export async function statusSnapshot(
   const companies = new Map<string, StatusSnapshot['pipedriveCompanies'][number]>();
   for (const connection of await new ConnectionStore(sources.table).list()) {
     const counts = { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
-    for await (const page of links.list(connection.realmId)) for (const link of page) counts[link.state]++;
+    const summaries = await linkSummaries(sources.table, connection.realmId);
+    for (const link of summaries) counts[link.state]++;
+    onSummaries?.(connection.realmId, summaries);
     const tokenHealth = await tokenHealthOf(tokens, connection.realmId, now);
     const pd = connection.pipedrive;
     let budget: StatusSnapshot['connections'][number]['budget'];
@@ -99,6 +107,15 @@ export async function statusSnapshot(
       tokens: tokenHealth,
       counts,
       budget,
+      qboCalls: (
+        await qboCallsOf(
+          sources.table,
+          connection.realmId,
+          now,
+          sources.qboMonthlyCallCap ?? DEFAULT_QBO_MONTHLY_CALL_CAP,
+          1,
+        )
+      ).estimate,
       recent: (await audit.recent(connection.realmId, { limit: 15 })).entries,
     });
   }

@@ -1,10 +1,13 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { keys, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, isConditionFailure, type Table } from './table';
 
 /** Attribute prefix of a realm's part of the day's spend (one item per company and day, decision 37). */
 const REALM_PREFIX = 'spent#';
+
+/** Kept past the budget day for the sync-health page's 14-day chart of tokens per day. */
+const LEDGER_RETENTION_DAYS = 16;
 
 /**
  * The daily Pipedrive token ledger of one Pipedrive company, shared by every connection and
@@ -43,7 +46,7 @@ export class BudgetLedger {
             ':tokens': tokens,
             ':one': 1,
             ':room': limit - tokens,
-            ':ttl': epochSeconds(now) + 8 * 86_400,
+            ':ttl': epochSeconds(now) + LEDGER_RETENTION_DAYS * 86_400,
           },
         }),
       );
@@ -54,6 +57,27 @@ export class BudgetLedger {
     }
   }
 
+  /** Tokens spent per day from `fromDay` to `toDay` (inclusive), for the sync-health page's 14-day chart. */
+  async days(companyId: string, fromDay: string, toDay: string): Promise<Map<string, number>> {
+    const result = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.name,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': keys.budget(companyId, fromDay).pk,
+          ':from': keys.budget(companyId, fromDay).sk,
+          ':to': keys.budget(companyId, toDay).sk,
+        },
+      }),
+    );
+    const out = new Map<string, number>();
+    for (const item of result.Items ?? []) {
+      const day = z.object({ sk: z.string(), spent: z.number().default(0) }).safeParse(item);
+      if (day.success) out.set(day.data.sk.slice('BUDGET#'.length), day.data.spent);
+    }
+    return out;
+  }
+
   /** Records spend that happened regardless of the limit (an answer that cost more than reserved). */
   async record(companyId: string, day: string, tokens: number, now: number): Promise<void> {
     await this.table.client.send(
@@ -62,7 +86,7 @@ export class BudgetLedger {
         Key: keys.budget(companyId, day),
         UpdateExpression: 'ADD spent :tokens SET #ttl = if_not_exists(#ttl, :ttl)',
         ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':tokens': tokens, ':ttl': epochSeconds(now) + 8 * 86_400 },
+        ExpressionAttributeValues: { ':tokens': tokens, ':ttl': epochSeconds(now) + LEDGER_RETENTION_DAYS * 86_400 },
       }),
     );
   }

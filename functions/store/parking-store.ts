@@ -84,6 +84,22 @@ export class ParkingStore {
     return out;
   }
 
+  /** When the oldest message of a lane was parked (its sort key starts with the time), if any is. */
+  async oldestParkedAt(realmId: string, lane: ParkingLane): Promise<number | undefined> {
+    const page = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': parkedKey(realmId, '', lane).pk },
+        ProjectionExpression: 'sk',
+        Limit: 1,
+      }),
+    );
+    const sk = z.object({ sk: z.string() }).safeParse(page.Items?.[0]);
+    const at = sk.success ? Date.parse(sk.data.sk.split('#')[0] ?? '') : NaN;
+    return Number.isNaN(at) ? undefined : at;
+  }
+
   async count(realmId: string, lane: ParkingLane = 'reauth'): Promise<number> {
     const page = await this.table.client.send(
       new QueryCommand({

@@ -35,6 +35,21 @@ export const QBO_SHARED_LIMITS: QboCallLimits = {
 
 export type Admission = { admitted: true; release: () => Promise<void> } | { admitted: false; retryAtMs: number };
 
+/** How long a day's QBO call count is kept: the current and the previous month stay readable. */
+const USAGE_RETENTION_DAYS = 70;
+
+function qboUsageIncrement(tableName: string, realmId: string, now: number) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.qboUsage(realmId, new Date(now).toISOString().slice(0, 10)),
+      UpdateExpression: 'ADD calls :one SET #ttl = if_not_exists(#ttl, :ttl)',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':one': 1, ':ttl': epochSeconds(now) + USAGE_RETENTION_DAYS * 86_400 },
+    },
+  };
+}
+
 const Count = z.object({ sk: z.string(), calls: z.number().default(0) });
 const Block = z.object({ blockedUntil: z.number() });
 
@@ -102,10 +117,10 @@ export class QboCallLimiter {
     const slot = await this.takeSlot(realmId, now);
     if (!slot) return { admitted: false, retryAtMs: now + 100 };
     try {
-      if (updates.length > 0)
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: updates.map((update) => ({
+      await this.table.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...updates.map((update) => ({
               Update: {
                 TableName: this.table.name,
                 Key: update.key,
@@ -119,8 +134,11 @@ export class QboCallLimiter {
                 },
               },
             })),
-          }),
-        );
+            // Every admitted call is a metered CorePlus call: the day's count, in the same write (issue 15).
+            qboUsageIncrement(this.table.name, realmId, now),
+          ],
+        }),
+      );
     } catch (error) {
       await slot.release();
       if (!isCancelled(error)) throw error;

@@ -24,6 +24,10 @@ export const keys = {
   usedOnce: (kind: string, hash: string) => ({ pk: `ONCE#${kind}#${hash}`, sk: 'USED' }),
   /** A change of what a connection is tied to (another Pipedrive company, another realm). */
   connectionChange: (realmId: string, sortKey: string) => ({ pk: `CONNCHANGE#${realmId}`, sk: sortKey }),
+  /** The metered QBO calls of one company on one UTC day (`DAY#yyyy-mm-dd`), for the monthly CorePlus estimate. */
+  qboUsage: (realmId: string, day: string) => ({ pk: `QBOUSAGE#${realmId}`, sk: `DAY#${day}` }),
+  /** When a poll, a webhook change or a reconcile of the connection last succeeded (the sync-health page). */
+  healthMark: (realmId: string, kind: string) => ({ pk: `HEALTH#${realmId}`, sk: kind }),
 } as const;
 
 /** The only attributes the webhook's role may read (lib/functions.ts, decision 41): keys and the realm id. */

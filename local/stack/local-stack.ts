@@ -7,9 +7,8 @@ import { startQuickBooksSandbox } from '../quickbooks';
 import { SandboxClock } from '../shared/clock';
 import { REALISTIC_LATENCY } from '../shared/latency';
 import { connectLikeABrowser } from './browser-connect';
-import { createStorage, deadLetterQueueUrl, startEmulators } from './emulators';
+import { createStorage, startEmulators } from './emulators';
 import { handlerEnvironment, redirectUri } from './environment';
-import type { HealthSources } from './health-page';
 import { lambdaContext, loadHandler } from './load-handler';
 import { removeLocalState, writeLocalState } from '../../cli/local-state';
 import { frontRoutes, type Invoke } from './routes';
@@ -88,14 +87,14 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const clock = new SandboxClock();
 
   // Filled in once the environment is set (handlers read it when they load); the front starts first.
-  const loaded: { handlers?: Record<FunctionName, Handler>; health?: HealthSources } = {};
+  const loaded: { handlers?: Record<FunctionName, Handler> } = {};
   const invoke: Invoke = (name, event) => {
     if (!loaded.handlers) throw new Error('the local stack is still starting');
     return loaded.handlers[name](event, lambdaContext(HANDLER_MODULES[name], FUNCTION_TIMEOUT_SECONDS[name]));
   };
   const adminKey = randomBytes(24).toString('base64url');
   const front = await startHttpApiFront(
-    frontRoutes(invoke, adminKey, () => loaded.health),
+    frontRoutes(invoke, adminKey, () => loaded.handlers !== undefined),
     { ...(options.port !== undefined ? { port: options.port } : {}), context: () => ({}) },
   );
   const qbo = await startQuickBooksSandbox({
@@ -143,18 +142,6 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   );
   loaded.handlers = loadHandlers();
   if (options.stateFile) await writeLocalState(options.stateFile, { url: front.url, adminKey, pid: process.pid });
-  loaded.health = {
-    table: { client: emulators.documentClient, name: storage.tableName },
-    sqs: emulators.sqs,
-    queues: {
-      changes: storage.changesQueueUrl,
-      bulk: storage.bulkQueueUrl,
-      'changes DLQ': deadLetterQueueUrl(storage.changesQueueUrl),
-      'bulk DLQ': deadLetterQueueUrl(storage.bulkQueueUrl),
-    },
-    budgetShare: 0.5,
-    now: Date.now,
-  };
   const onError = (error: unknown) => {
     log(`worker invocation failed: ${error instanceof Error ? error.message : String(error)}`);
   };

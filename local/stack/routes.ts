@@ -2,7 +2,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sameSecret } from '../../functions/connections/connection-links';
 import type { FunctionName } from '../../lib/function-timeouts';
 import type { HttpApiRoute } from '../aws/http-api-front';
-import { type HealthSources, healthSnapshot, renderHealth } from './health-page';
+import { z } from 'zod';
+import { HealthReport, healthQueryFrom } from '../../functions/operations/health-report';
+import { renderHealthPage } from '../../functions/operations/health-page';
 
 /** Invokes one of the stack's functions as Lambda would, with a context that counts down its timeout. */
 export type Invoke = (name: FunctionName, event: unknown) => Promise<unknown>;
@@ -53,33 +55,45 @@ function invokeRoute(invoke: Invoke, adminKey: string): HttpApiRoute {
   };
 }
 
-/** The sync-health page (not a Lambda: a view of the table and queues for the person running the stack). */
-function healthRoute(path: string, format: 'html' | 'json', sources: () => HealthSources | undefined): HttpApiRoute {
+/**
+ * The sync-health page: the same page `ml-connector health` serves for a deployed stack, drawn from
+ * the operations function's health report (decision 53).
+ */
+function healthRoute(path: string, format: 'html' | 'json', invoke: Invoke, ready: () => boolean): HttpApiRoute {
   return {
     method: 'GET',
     path,
     handler: async (event: APIGatewayProxyEventV2) => {
-      const ready = sources();
-      if (!ready) return { statusCode: 503, body: 'starting' };
-      const query = event.queryStringParameters ?? {};
-      const customer = query.realm && query.customer ? { realmId: query.realm, qboId: query.customer } : undefined;
-      const snapshot = await healthSnapshot(ready, customer);
+      if (!ready()) return { statusCode: 503, body: 'starting' };
+      const query = new URLSearchParams(
+        Object.entries(event.queryStringParameters ?? {}).flatMap(([key, value]): [string, string][] =>
+          value === undefined ? [] : [[key, value]],
+        ),
+      );
+      const answer = await invoke('operations', { command: 'health', ...healthQueryFrom(query) });
+      const parsed = z.object({ ok: z.literal(true), result: HealthReport }).safeParse(answer);
+      if (!parsed.success)
+        return { statusCode: 500, body: 'the operations function did not answer with a health report' };
       return format === 'json'
-        ? json(snapshot)
-        : { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderHealth(snapshot) };
+        ? json(parsed.data.result)
+        : {
+            statusCode: 200,
+            headers: { 'content-type': 'text/html; charset=utf-8' },
+            body: renderHealthPage(parsed.data.result),
+          };
     },
   };
 }
 
 /** The HTTP API's routes (lib/api.ts), the health page, and the CLI's invoke route. */
-export function frontRoutes(invoke: Invoke, adminKey: string, health: () => HealthSources | undefined): HttpApiRoute[] {
+export function frontRoutes(invoke: Invoke, adminKey: string, ready: () => boolean): HttpApiRoute[] {
   return [
     { method: 'POST', path: '/webhooks/quickbooks', handler: (event) => invoke('webhook', event) },
     { method: 'GET', path: '/oauth/{provider}/{step}', handler: (event) => invoke('oauth', event) },
     // Pipedrive's app-uninstall notice (decision 46).
     { method: 'DELETE', path: '/oauth/pipedrive/callback', handler: (event) => invoke('oauth', event) },
-    healthRoute('/health', 'html', health),
-    healthRoute('/health.json', 'json', health),
+    healthRoute('/health', 'html', invoke, ready),
+    healthRoute('/health.json', 'json', invoke, ready),
     invokeRoute(invoke, adminKey),
   ];
 }

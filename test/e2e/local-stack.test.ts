@@ -135,8 +135,8 @@ describe('the local stack', () => {
       expect(shown?.budget?.spent).toBeGreaterThan(0);
       expect(snapshot.queues.map((q) => q.name)).toEqual(['changes', 'bulk', 'changes DLQ', 'bulk DLQ']);
       const page = await (await fetch(`${stack.url}/health?realm=${realmId}&customer=${customer.id}`)).text();
-      expect(page).toContain('Customer ' + customer.id + ': full history');
-      expect(page).toMatch(/class="updated">updated/);
+      expect(page).toContain(`${customer.name} (renamed) #${customer.id}: full history`);
+      expect(page).toMatch(/class="pill updated">updated/);
     },
     TEST_TIMEOUT_MS,
   );

@@ -15,6 +15,7 @@ describe('connector configuration from CDK context', () => {
       pipedrivePlan: 'growth',
       pipedriveSeats: 1,
       budgetShare: 0.5,
+      qboMonthlyCallCap: 500_000,
       pipedriveBlockMinutes: 60,
       subCustomers: 'rollup',
       mergeRule: 'merge',

@@ -50,6 +50,10 @@ describe("function environment against the handlers' schemas", () => {
     );
   });
 
+  it('the operations function gets the monthly QBO call cap its health report projects against', () => {
+    expect(environmentOf('operations').QBO_MONTHLY_CALL_CAP).toBe('500000');
+  });
+
   it('the webhook gets its table, queue and verifier tokens, and nothing about tokens or OAuth', () => {
     const environment = environmentOf('webhook');
     expect(Object.keys(environment)).toEqual(

@@ -1,127 +1,114 @@
-import type { StatusSnapshot as HealthSnapshot } from '../../functions/operations/status';
-import { renderHealth, tokenState } from '../../local/stack/health-page';
+import { relativeAge, renderHealthPage, tokenState } from '../../functions/operations/health-page';
+import { healthReport } from '../helpers/health-report';
 
-const entry = (qboId: string, action: 'created' | 'failed') => ({
-  realmId: 'r<1>',
-  qboId,
-  at: Date.UTC(2026, 0, 2, 3, 4, 5),
-  id: `e-${qboId}`,
-  source: 'backfill' as const,
-  action,
-  pipedriveTokens: 10,
-  ...(action === 'failed' ? { error: { kind: 'permanent', message: 'bad <field>' } } : { orgId: 7 }),
-});
-
-const snapshot = (overrides: Partial<HealthSnapshot> = {}): HealthSnapshot => ({
-  at: '2026-01-02T03:04:05.000Z',
-  connections: [
-    {
-      realmId: 'r<1>',
-      companyName: 'Acme & Co',
-      status: 'active',
-      statusReason: undefined,
-      pipedrive: { apiDomain: 'https://acme.pipedrive.com', plan: 'growth', seats: 2, auth: 'oauth' },
-      parked: 0,
-      deferredForBudget: 0,
-      deferredForThrottling: 0,
-      tokens: [
-        { provider: 'quickbooks', accessExpiresInMinutes: 42, refreshExpiresInDays: 99 },
-        { provider: 'pipedrive', accessExpiresInMinutes: 50, refreshExpiresInDays: null },
-      ],
-      counts: { synced: 3, excluded: 1, failed: 1, pending: 0, review: 0 },
-      budget: { companyId: '77', spent: 150, share: 30_000, realmSpent: 150 },
-      recent: [entry('12', 'created'), entry('9', 'failed')],
-    },
-  ],
-  pipedriveCompanies: [
-    {
-      companyId: '77',
-      apiDomain: 'https://acme.pipedrive.com',
-      spent: 150,
-      share: 30_000,
-      realms: [{ realmId: '9130', companyName: 'Acme & Co', spent: 150 }],
-    },
-  ],
-  queues: [
-    { name: 'changes', visible: 2, inFlight: 1 },
-    { name: 'changes DLQ', visible: 1, inFlight: 0 },
-    { name: 'bulk DLQ', visible: 0, inFlight: 0 },
-  ],
-  customer: undefined,
-  ...overrides,
-});
+const render = (...args: Parameters<typeof healthReport>) =>
+  renderHealthPage(healthReport(...args), { timeZone: 'UTC' });
 
 describe('the sync-health page', () => {
-  it('names each table and row, so a reader finds counts, tokens and queues by their labels', () => {
-    const html = renderHealth(snapshot());
+  it('names each table and row, so a reader finds counts, runs, tokens and queues by their labels', () => {
+    const html = render();
     expect(html).toContain('<title>ml-connector · sync health</title>');
     expect(html).toContain('<h1>ml-connector · sync health</h1>');
-    expect(html).toContain('<caption>Customers</caption>');
-    expect(html).toContain('<tr><th scope="row">In sync</th><td>3</td></tr>');
-    expect(html).toContain('<tr class="failed"><th scope="row">Failing</th><td>1</td></tr>');
-    expect(html).toContain('<th scope="row">pipedrive</th><td>ok</td><td>50</td><td>—</td>');
-    expect(html).toContain('Pipedrive tokens spent today: 150 of 30000 (1 %');
-    expect(html).toContain('<tr><th scope="row">changes</th><td>2</td><td>1</td></tr>');
-    // A dead-letter queue holding messages is marked; an empty one is not.
-    expect(html).toContain('<tr class="failed"><th scope="row">changes DLQ</th>');
-    expect(html).toContain('<tr><th scope="row">bulk DLQ</th>');
-    expect(html).toMatch(/refreshes every 5 s/);
-    expect(html).toContain('<meta http-equiv="refresh" content="5">');
-  });
-
-  it("shows a Pipedrive company shared by two QuickBooks companies once, with each one's part of the spend", () => {
-    const [first] = snapshot().connections;
-    if (!first) throw new Error('the snapshot has a connection');
-    const html = renderHealth(
-      snapshot({
-        connections: [
-          { ...first, budget: { companyId: '77', spent: 400, share: 30_000, realmSpent: 100 } },
-          {
-            ...first,
-            realmId: '4620',
-            companyName: 'Acme West',
-            budget: { companyId: '77', spent: 400, share: 30_000, realmSpent: 300 },
-          },
-        ],
-        pipedriveCompanies: [
-          {
-            companyId: '77',
-            apiDomain: 'https://acme.pipedrive.com',
-            spent: 400,
-            share: 30_000,
-            realms: [
-              { realmId: 'r<1>', companyName: 'Acme & Co', spent: 100 },
-              { realmId: '4620', companyName: 'Acme West', spent: 300 },
-            ],
-          },
-        ],
-      }),
+    expect(html).toContain('<caption>Customers by state</caption>');
+    expect(html).toContain('<caption>Last success</caption>');
+    expect(html).toContain('<caption>Tokens</caption>');
+    expect(html).toContain('<caption>Messages per queue</caption>');
+    expect(html).toMatch(
+      /<th scope="row">In sync<\/th><td class="num"><a href="[^"]*state=synced[^"]*#customers" aria-label="Show the 3 customers in sync">3<\/a>/,
     );
-    expect(html.match(/Pipedrive tokens spent today: /g)).toHaveLength(1);
-    expect(html).toContain('Pipedrive tokens spent today: 400 of 30000');
-    expect(html).toContain('<caption>Spent today by each of the 2 QuickBooks companies</caption>');
-    expect(html).toContain('<th scope="row">Acme West (realm 4620)</th><td>300 (75 %)</td>');
-    expect(html).toContain('Pipedrive tokens spent today for this company: 300');
+    expect(html).toContain('<th scope="row">pipedrive</th><td>ok</td><td class="num">50</td><td class="num">—</td>');
+    // A dead-letter queue holding messages is marked.
+    expect(html).toContain('<tr class="alert"><th scope="row">changes DLQ</th>');
+    expect(html).toContain('<meta http-equiv="refresh" content="30">');
+    expect(html).not.toMatch(/<script|<link |src="http/);
   });
 
-  it('links each customer in recent activity to their full history, scrolled into view, and escapes what it shows', () => {
-    const html = renderHealth(snapshot());
-    expect(html).toContain('<a href="/health?realm=r%3C1%3E&amp;customer=12#timeline"');
-    expect(html).toContain('Acme &#38; Co');
+  it('shows times in local time with their age, and the last successful runs', () => {
+    const html = render();
+    expect(html).toContain('<time datetime="2026-12-02T12:00:00.000Z"');
+    expect(html).toMatch(
+      /<th scope="row">Poll<\/th><td><time datetime="2026-12-02T11:56:00.000Z"[^>]*>2 Dec 2026, 11:56:00<\/time> <span class="age">\(4 min ago\)<\/span>/,
+    );
+    expect(html).toMatch(/<th scope="row">Reconcile<\/th><td><span class="muted">not yet<\/span>/);
+    expect(html).toMatch(
+      /Oldest waiting change<\/dt><dd>parked <time[^>]*>[^<]*<\/time> <span class="age">\(3 h ago\)/,
+    );
+    expect(renderHealthPage(healthReport(), { timeZone: 'America/New_York' })).toContain('2 Dec 2026, 06:56:00');
+  });
+
+  it('puts names beside ids and links each customer to QuickBooks, Pipedrive and its history', () => {
+    const html = render();
+    expect(html).toContain('<span class="name">Globex</span> <span class="id">#12</span>');
+    expect(html).toContain('href="https://app.qbo.intuit.com/app/customerdetail?nameId=12&#38;companyId=9130"');
+    expect(html).toContain(
+      '<a href="https://acme.pipedrive.com/organization/7" rel="noreferrer" target="_blank" aria-label="Open organization 7 in Pipedrive">',
+    );
+    expect(html).toContain('href="/health?realm=9130&#38;customer=12#timeline"');
+    expect(html).toContain('<span class="muted">no organization</span>');
+  });
+
+  it('groups failures by category with what to do and the command that does it, escaping what it shows', () => {
+    const html = render();
+    expect(html).toContain('<h2 id="failures-h">Failures by category</h2>');
+    expect(html).toContain('Refused: the data needs fixing <span class="count">2</span>');
+    expect(html).toContain('<p class="command">Run: <code>ml-connector replay --customer ID</code></p>');
     expect(html).toContain('permanent: bad &#60;field&#62;');
+    expect(html).toContain('Acme &#38; Co');
     expect(html).not.toContain('<field>');
+    expect(html).not.toContain('<Name>');
+    expect(render({}, { failures: [] })).toContain('No customer is failing or held for review.');
   });
 
-  it('shows one customer’s timeline with a way back, and says so when nothing is recorded', () => {
-    const withTimeline = renderHealth(
-      snapshot({ customer: { realmId: 'r<1>', qboId: '12', timeline: [entry('12', 'created')] } }),
+  it('pages the customer list and keeps the filter in the page links', () => {
+    const first = render({
+      customers: { ...healthReport().customers, state: 'failed', page: 1, pageSize: 50, total: 120 },
+    });
+    expect(first).toContain('Customers: failing (page 1 of 3, 120 in all)');
+    expect(first).toContain('<a rel="next" href="/health?realm=9130&#38;state=failed&#38;page=2#customers">Next →</a>');
+    expect(first).toContain('<span class="muted" aria-disabled="true">← Previous</span>');
+    expect(first).toContain('<option value="failed" selected>Failing</option>');
+    expect(first).toContain('aria-current="true"');
+    const last = render({ customers: { ...healthReport().customers, page: 3, total: 120 } });
+    expect(last).toContain('<a rel="prev" href="/health?realm=9130&#38;page=2#customers">← Previous</a>');
+    expect(last).toContain('<span class="muted" aria-disabled="true">Next →</span>');
+  });
+
+  it('draws 14 days of tokens and QBO calls as inline SVG charts with accessible names', () => {
+    const html = render();
+    expect(html.match(/<svg [^>]*role="img"/g)).toHaveLength(2);
+    expect(html).toContain('QBO calls per day, last 14 days: 118 in all, at most 40 a day');
+    expect(html).toContain('Pipedrive tokens per day, last 14 days: 910 in all, at most 130 a day');
+    expect(html).toContain('<title>2026-12-02: 40</title>');
+  });
+
+  it('shows the QBO calls of today and this month and the projection against the cap', () => {
+    const html = render();
+    expect(html).toContain('<dt>QBO calls today</dt><dd>40</dd>');
+    expect(html).toContain('<dt>QBO calls this month</dt><dd>1,200 in 2 of 31 days</dd>');
+    expect(html).toContain('<dt>Projected this month</dt><dd>18,600 of the 500,000 cap (4 %)</dd>');
+    const over = render(
+      {},
+      { qboCalls: { today: 1, month: 40_000, projected: 620_000, cap: 500_000, daysElapsed: 2, daysInMonth: 31 } },
     );
-    expect(withTimeline).toContain('<title>Customer 12 · ml-connector · sync health</title>');
-    expect(withTimeline).toContain('<section id="timeline"><h2>Customer 12: full history</h2>');
-    expect(withTimeline).toContain('<a href="/health">Back to the overview</a>');
-    const empty = renderHealth(snapshot({ customer: { realmId: 'r<1>', qboId: '404', timeline: [] } }));
-    expect(empty).toContain('Nothing recorded for this customer.');
-    expect(renderHealth(snapshot({ connections: [] }))).toContain('No connection yet.');
+    expect(over).toContain('<dt>Projected this month</dt><dd class="alert">620,000 of the 500,000 cap (124 %)</dd>');
+  });
+
+  it('shows one customer’s history first, with a way back, and says so when nothing is connected', () => {
+    const html = render({
+      customer: {
+        realmId: '9130',
+        qboId: '12',
+        timeline: [
+          { at: 0, source: 'backfill', action: 'created', qboId: '12', name: 'Globex', pipedriveTokens: 10, what: '' },
+        ],
+      },
+    });
+    expect(html).toContain('<title>Customer 12 · ml-connector · sync health</title>');
+    expect(html.indexOf('id="timeline"')).toBeLessThan(html.indexOf('id="customers"'));
+    expect(html).toContain('Customer Globex #12: full history');
+    expect(html).toContain('<caption>Every sync of customer 12, newest first</caption>');
+    expect(html).toContain('Back to the overview</a>');
+    expect(render({ connections: [], realmId: undefined })).toContain('No connection yet');
   });
 
   it('asks for a reconnection only when a refresh token is about to lapse', () => {
@@ -130,5 +117,13 @@ describe('the sync-health page', () => {
     expect(tokenState(14)).toBe('expires soon: reconnect');
     expect(tokenState(0)).toBe('expired: reconnect');
     expect(tokenState(-3)).toBe('expired: reconnect');
+  });
+
+  it('says how long ago something happened', () => {
+    expect(relativeAge(0, 10_000)).toBe('just now');
+    expect(relativeAge(0, 4 * 60_000)).toBe('4 min ago');
+    expect(relativeAge(0, 3 * 3_600_000)).toBe('3 h ago');
+    expect(relativeAge(0, 3 * 86_400_000)).toBe('3 days ago');
+    expect(relativeAge(3 * 3_600_000, 0)).toBe('in 3 h');
   });
 });
