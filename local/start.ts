@@ -10,6 +10,7 @@ import { tableNamed } from '../functions/platform/table';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { recordPipedriveTrafficTo } from './conformance/pipedrive-recorder';
+import { recordQuickBooksTrafficTo } from './conformance/quickbooks-recorder';
 import { progressReporter } from './shared/progress-bar';
 import { startLocalStack } from './stack/local-stack';
 import { DEFAULT_LOCAL_STATE_FILE } from './stack/local-state';
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
   // Every Pipedrive exchange as JSON lines, for `npm run conformance` (decision 44).
   const recording = process.env.ML_CONNECTOR_PIPEDRIVE_RECORDING;
   if (recording) recordPipedriveTrafficTo(recording);
+  // Every request to the QBO sandbox, likewise, for the QBO request check.
+  const qboRecording = process.env.ML_CONNECTOR_QUICKBOOKS_RECORDING;
+  if (qboRecording) recordQuickBooksTrafficTo(qboRecording);
   const stack = await startLocalStack({
     port,
     qboSeedCount: 40,
