@@ -87,7 +87,10 @@ export const FILTERABLE: Readonly<Record<string, Readonly<Record<string, Filtera
       type: 'reference',
       unverified: 'CustomerRef filtering is "unverified here, though widely used" (FACTS §4.4 l.352)',
     },
-    DueDate: { type: 'date', unverified: 'DueDate filtering is "unverified here, though widely used" (FACTS §4.4 l.352)' },
+    DueDate: {
+      type: 'date',
+      unverified: 'DueDate filtering is "unverified here, though widely used" (FACTS §4.4 l.352)',
+    },
     'MetaData.LastUpdatedTime': LAST_UPDATED,
   },
   Payment: {

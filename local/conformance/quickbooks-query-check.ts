@@ -122,6 +122,8 @@ class QueryParser {
   readonly problems: string[] = [];
   readonly allowances: string[] = [];
   entity: string | undefined;
+  /** `count(*)`: no page, so no MAXRESULTS needed. */
+  private counting = false;
   private fields: Readonly<Record<string, { type: FieldType; unverified?: string }>> = {};
 
   constructor(private readonly tokens: Token[]) {}
@@ -174,8 +176,6 @@ class QueryParser {
     }
     while (this.peek() !== undefined && !isWord(this.peek(), 'FROM')) this.at++;
   }
-
-  counting = false;
 
   private from(): void {
     const token = this.next();
@@ -316,12 +316,16 @@ class QueryParser {
       } else if (clause === 'MAXRESULTS') {
         const n = this.next();
         if (n?.kind !== 'number' || Number(n.text) < 1 || Number(n.text) > MAX_RESULTS)
-          this.problems.push(`MAXRESULTS needs a whole number from 1 to ${MAX_RESULTS}, found ${show(n)} (FACTS §5 l.381)`);
+          this.problems.push(
+            `MAXRESULTS needs a whole number from 1 to ${MAX_RESULTS}, found ${show(n)} (FACTS §5 l.381)`,
+          );
       } else if (isWord(token, 'OR')) {
         this.problems.push('OR is not supported: clauses combine with AND only (FACTS §0.6 l.26, §5 l.374)');
       } else {
         // GROUP BY, JOIN and anything else FACTS §5 l.374 rules out.
-        this.problems.push(`unexpected ${show(token)}: after WHERE come only ORDERBY, STARTPOSITION, MAXRESULTS (FACTS §5 l.368)`);
+        this.problems.push(
+          `unexpected ${show(token)}: after WHERE come only ORDERBY, STARTPOSITION, MAXRESULTS (FACTS §5 l.368)`,
+        );
         return;
       }
     }

@@ -88,7 +88,9 @@ function noBody(request: Request): void {
 
 function jsonBody(request: Request, where: string): unknown {
   if (!JSON_TYPE.test(request.record.contentType ?? ''))
-    request.problems.push(`Content-Type must be application/json, not ${request.record.contentType ?? 'absent'} (${where})`);
+    request.problems.push(
+      `Content-Type must be application/json, not ${request.record.contentType ?? 'absent'} (${where})`,
+    );
   try {
     return JSON.parse(request.record.body ?? '');
   } catch {
@@ -130,12 +132,16 @@ function cdc(request: Request): string {
     // FACTS §3 l.251: lower-case names worked in a real recording, so the case is not checked here.
     else if (entityOfPath(entity.toLowerCase()) === undefined)
       request.problems.push(`entities: ${JSON.stringify(entity)} is not an entity FACTS documents (§3 l.247)`);
-    const unverified = Object.entries(UNVERIFIED_ENTITIES).find(([name]) => name.toLowerCase() === entity.toLowerCase());
+    const unverified = Object.entries(UNVERIFIED_ENTITIES).find(
+      ([name]) => name.toLowerCase() === entity.toLowerCase(),
+    );
     if (unverified) request.allowances.push(unverified[1]);
   }
   const since = request.params.get('changedSince') ?? '';
   if (!DATE.test(since) && !DATE_TIME.test(since))
-    request.problems.push(`changedSince ${JSON.stringify(since)} is not a date or a date-time with an offset (FACTS §3 l.249)`);
+    request.problems.push(
+      `changedSince ${JSON.stringify(since)} is not a date or a date-time with an offset (FACTS §3 l.249)`,
+    );
   else {
     const back = Date.parse(request.record.at) - Date.parse(since);
     if (back > CDC_LOOKBACK_DAYS * 86_400_000)
@@ -157,7 +163,11 @@ function agedReceivables(request: Request): string {
   return 'GET reports/AgedReceivables';
 }
 
-const BatchItem = z.looseObject({ bId: z.string().min(1), operation: z.string().optional(), Query: z.string().optional() });
+const BatchItem = z.looseObject({
+  bId: z.string().min(1),
+  operation: z.string().optional(),
+  Query: z.string().optional(),
+});
 const BatchBody = z.object({ BatchItemRequest: z.array(z.unknown()).min(1) });
 
 /** FACTS §5 l.393-402: `{"BatchItemRequest":[{bId, operation, <Entity>} | {bId, Query}]}`, at most 30 items. */
@@ -179,9 +189,12 @@ function batch(request: Request): string {
       return;
     }
     const { bId, operation, Query } = item.data;
-    if (ids.has(bId)) request.problems.push(`item ${index}: bId ${bId} is not unique (FACTS §5 l.395: one response per bId)`);
+    if (ids.has(bId))
+      request.problems.push(`item ${index}: bId ${bId} is not unique (FACTS §5 l.395: one response per bId)`);
     ids.add(bId);
-    const entities = Object.keys(item.data).filter((key) => !['bId', 'operation', 'Query', 'optionsData'].includes(key));
+    const entities = Object.keys(item.data).filter(
+      (key) => !['bId', 'operation', 'Query', 'optionsData'].includes(key),
+    );
     if (Query !== undefined) {
       if (operation !== undefined || entities.length > 0)
         request.problems.push(`item ${bId}: a Query item carries nothing else (FACTS §5 l.394)`);
@@ -240,7 +253,9 @@ function readById(request: Request, segment: string, id: string, realmId: string
   noBody(request);
   const entity = entityOfPath(segment);
   if (entity === undefined) {
-    request.problems.push(`${segment} is not an entity FACTS documents (entity paths are lower-case, FACTS §4.2 l.334)`);
+    request.problems.push(
+      `${segment} is not an entity FACTS documents (entity paths are lower-case, FACTS §4.2 l.334)`,
+    );
     return `GET ${segment}/{id}`;
   }
   const unverified = UNVERIFIED_ENTITIES[entity];
@@ -256,7 +271,7 @@ function api(request: Request, realmId: string, rest: string[]): string {
   minorVersion(request);
   // FACTS §2.1 l.150: realm ids are numbers ("1185883450").
   if (!/^\d+$/.test(realmId)) request.problems.push(`realm id ${realmId} is not a number (FACTS §2.1 l.150)`);
-  const [first = '', second, third] = rest;
+  const [first = '', second] = rest;
   const { method } = request;
   if (rest.length === 1 && first === 'query' && (method === 'GET' || method === 'POST')) return query(request);
   if (rest.length === 1 && first === 'cdc' && method === 'GET') return cdc(request);
@@ -264,8 +279,8 @@ function api(request: Request, realmId: string, rest: string[]): string {
   if (rest.length === 1 && first === 'customer' && method === 'POST') return customerWrite(request);
   if (rest.length === 2 && first === 'reports' && second === 'AgedReceivables' && method === 'GET')
     return agedReceivables(request);
-  if (rest.length === 2 && method === 'GET' && second !== undefined) return readById(request, first, second, realmId);
-  void third;
+  if (rest.length === 2 && method === 'GET' && first !== 'reports' && second !== undefined)
+    return readById(request, first, second, realmId);
   request.problems.push(`${method} /v3/company/{realmId}/${rest.join('/')} is not an endpoint FACTS documents`);
   return `${method} ${rest.join('/')}`;
 }
@@ -286,7 +301,9 @@ function token(request: Request): string {
   const grant = form.get('grant_type') ?? '';
   const fields = TOKEN_GRANTS[grant];
   if (fields === undefined) {
-    request.problems.push(`grant_type ${JSON.stringify(grant)} is not authorization_code or refresh_token (FACTS §1.4 l.75-76)`);
+    request.problems.push(
+      `grant_type ${JSON.stringify(grant)} is not authorization_code or refresh_token (FACTS §1.4 l.75-76)`,
+    );
     return 'POST oauth2 token';
   }
   for (const field of fields) if (!form.get(field)) request.problems.push(`${grant}: ${field} is missing (FACTS §1.4)`);
@@ -316,7 +333,8 @@ function authorize(request: Request): string {
     request.problems.push('response_type must be code (FACTS §1.3 l.61)');
   // FACTS §1.2 l.57: space-separated scopes from Intuit's list.
   for (const scope of (request.params.get('scope') ?? '').split(' ').filter((s) => s.length > 0))
-    if (!SCOPES.some((known) => known === scope)) request.problems.push(`scope ${scope} is not one Intuit defines (FACTS §1.2)`);
+    if (!SCOPES.some((known) => known === scope))
+      request.problems.push(`scope ${scope} is not one Intuit defines (FACTS §1.2)`);
   // FACTS §1.3 l.61: redirect URIs must be HTTPS. Loopback is the sandbox's own test setup.
   const redirect = request.params.get('redirect_uri') ?? '';
   if (!/^https:\/\//.test(redirect) && !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(redirect))
@@ -334,7 +352,10 @@ export function checkQuickBooksRequest(record: RecordedQuickBooksRequest): Quick
     problems: [],
     allowances: [],
   };
-  const segments = url.pathname.split('/').filter((segment) => segment.length > 0).map(decodeURIComponent);
+  const segments = url.pathname
+    .split('/')
+    .filter((segment) => segment.length > 0)
+    .map(decodeURIComponent);
   let operation: string;
   const [v3, company, realmId, ...rest] = segments;
   if (v3 === 'v3' && company === 'company' && realmId !== undefined && rest.length > 0)
@@ -360,7 +381,9 @@ export interface QuickBooksConformanceReport {
   violations: QuickBooksVerdict[];
 }
 
-export function quickbooksConformanceReport(records: readonly RecordedQuickBooksRequest[]): QuickBooksConformanceReport {
+export function quickbooksConformanceReport(
+  records: readonly RecordedQuickBooksRequest[],
+): QuickBooksConformanceReport {
   const operations: Record<string, number> = {};
   const allowances: Record<string, number> = {};
   const violations: QuickBooksVerdict[] = [];

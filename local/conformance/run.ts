@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     const directory = mkdtempSync(join(tmpdir(), 'ml-connector-conformance-'));
     file = join(directory, 'pipedrive.jsonl');
     qboFile = join(directory, 'quickbooks.jsonl');
-    console.error(`running npm start -- --once, recording Pipedrive traffic to ${file} and QBO requests to ${qboFile} …`);
+    console.error(
+      `running npm start -- --once, recording Pipedrive traffic to ${file} and QBO requests to ${qboFile} …`,
+    );
     const code = await runOnce(file, qboFile);
     if (code !== 0) console.error(`npm start -- --once exited with ${code}`);
     if (!existsSync(file)) {
