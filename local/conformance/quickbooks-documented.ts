@@ -1,10 +1,9 @@
 /**
  * What Intuit documents about QBO requests, as tables for the independent QBO request check
- * (decision 44's rule for Pipedrive, applied to QBO). Written from FACTS.md and the recorded
- * payloads beside it (cited as `FACTS §n` with the line, or by file name), never from the QBO
- * sandbox's own parser or route table, so the two cannot share a blind spot. Intuit publishes no
- * OpenAPI spec for QBO. Where FACTS says "unverified" the stricter side is taken, and the comment
- * says so.
+ * (decision 48). Written from FACTS.md and the recorded payloads beside it (cited as `FACTS §n`
+ * with the line, or by file name), never from the QBO sandbox's own parser or route table, so the
+ * two cannot share a blind spot. Intuit publishes no OpenAPI spec for QBO. Where FACTS says
+ * "unverified" the stricter side is taken, and the comment says so.
  */
 
 /** FACTS §7 l.489 "Send minorversion=75 explicitly"; whether any version above 75 exists is unverified (l.488): only 75 passes. */

@@ -14,7 +14,7 @@ import {
  *
  *   SELECT * | count(*) FROM Entity [WHERE cond [AND cond]…] [ORDERBY …] [STARTPOSITION n] [MAXRESULTS n]
  *
- * with its own tokenizer and parser (not the QBO sandbox's query parser, decision 44's rule).
+ * with its own tokenizer and parser (not the QBO sandbox's query parser, decision 48).
  */
 
 export interface QueryVerdict {

@@ -22,7 +22,7 @@ import type { RecordedQuickBooksRequest } from './recorded-quickbooks-request';
 /**
  * Checks each request sent to QuickBooks (API and OAuth) against the endpoints, parameters,
  * headers and bodies FACTS.md documents, with its own path matching (not the QBO sandbox's route
- * table, decision 44's rule). Intuit publishes no OpenAPI spec for QBO.
+ * table, decision 48). Intuit publishes no OpenAPI spec for QBO.
  */
 
 export interface QuickBooksVerdict {

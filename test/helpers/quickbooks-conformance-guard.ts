@@ -1,13 +1,10 @@
-import {
-  formatQuickBooksReport,
-  quickbooksConformanceReport,
-} from '../../local/conformance/quickbooks-request-check';
+import { formatQuickBooksReport, quickbooksConformanceReport } from '../../local/conformance/quickbooks-request-check';
 import { recordQuickBooksTraffic } from '../../local/conformance/quickbooks-recorder';
 
 /**
  * Records every request to a QBO sandbox in this test file (sandboxes inside a local stack or a
  * chaos run included) and checks each against the endpoints, parameters, headers and query grammar
- * FACTS.md documents, with the independent check (not the sandbox's own parser). Call at the top of
+ * FACTS.md documents, with the independent check (decision 48). Call at the top of
  * an e2e file; `expectConforming()` in its last test.
  */
 export function guardQuickBooksConformance(): { expectConforming: () => void } {

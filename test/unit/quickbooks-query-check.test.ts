@@ -1,6 +1,6 @@
 import { checkQuery } from '../../local/conformance/quickbooks-query-check';
 
-/** The QBO query grammar of FACTS §5, checked without the sandbox's parser (decision 44's rule). */
+/** The QBO query grammar of FACTS §5, checked without the sandbox's parser (decision 48). */
 describe('the independent QBO query check', () => {
   const problems = (statement: string) => checkQuery(statement).problems;
 
