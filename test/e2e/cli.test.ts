@@ -10,8 +10,10 @@ import { captureOutput } from '../helpers/lambda-env';
 import { control } from '../helpers/quickbooks-sandbox';
 import { localSqsClient, sqsEndpoint } from '../helpers/sqs';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
+import { guardQuickBooksConformance } from '../helpers/quickbooks-conformance-guard';
 
 const conformance = guardPipedriveConformance();
+const qboConformance = guardQuickBooksConformance();
 
 const dir = mkdtempSync(join(tmpdir(), 'ml-connector-cli-'));
 const stateFile = join(dir, 'local.json');
@@ -255,5 +257,9 @@ describe('the ml-connector CLI against the local stack', () => {
 
   it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
     conformance.expectConforming();
+  });
+
+  it('sent QuickBooks only requests that FACTS documents (endpoints, parameters, query grammar)', () => {
+    qboConformance.expectConforming();
   });
 });
