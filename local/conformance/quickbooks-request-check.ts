@@ -342,6 +342,26 @@ function authorize(request: Request): string {
   return 'GET oauth2 authorize';
 }
 
+/**
+ * FACTS §1.1 l.44-47: the OpenID discovery documents, JWKS and userinfo, read with GET; userinfo
+ * with the user's access token (OpenID Connect's bearer rule; FACTS names only the URL).
+ */
+const OPENID_PATHS: Readonly<Record<string, string>> = {
+  '/.well-known/openid_configuration': 'GET openid discovery',
+  '/.well-known/openid_sandbox_configuration': 'GET openid discovery',
+  '/op/v1/jwks': 'GET openid jwks',
+  '/v1/openid_connect/userinfo': 'GET openid userinfo',
+};
+
+function openId(request: Request, operation: string): string {
+  parameters(request, [], []);
+  noBody(request);
+  const { authorization } = request.record;
+  if (operation === 'GET openid userinfo' && (authorization?.scheme !== 'Bearer' || !authorization.credential))
+    request.problems.push('userinfo needs Authorization: Bearer <access token> (FACTS §1.1 l.47)');
+  return operation;
+}
+
 /** One recorded request: the operation it is and what FACTS says is wrong with it. */
 export function checkQuickBooksRequest(record: RecordedQuickBooksRequest): QuickBooksVerdict {
   const url = new URL(record.url);
@@ -364,6 +384,8 @@ export function checkQuickBooksRequest(record: RecordedQuickBooksRequest): Quick
   else if (url.pathname === '/oauth2/v1/tokens/bearer' && request.method === 'POST') operation = token(request);
   else if (url.pathname === '/v2/oauth2/tokens/revoke' && request.method === 'POST') operation = revoke(request);
   else if (url.pathname === '/connect/oauth2' && request.method === 'GET') operation = authorize(request);
+  else if (OPENID_PATHS[url.pathname] !== undefined && request.method === 'GET')
+    operation = openId(request, OPENID_PATHS[url.pathname] ?? '');
   else {
     operation = `${request.method} ${url.pathname}`;
     request.problems.push(`${operation} is not an endpoint FACTS documents`);

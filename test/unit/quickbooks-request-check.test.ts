@@ -95,6 +95,12 @@ describe('the independent QBO request check', () => {
         { accept: undefined, authorization: undefined },
       ),
     ],
+    [
+      'GET openid discovery',
+      get('http://127.0.0.1:1/.well-known/openid_sandbox_configuration', { authorization: undefined }),
+    ],
+    ['GET openid jwks', get('http://127.0.0.1:1/op/v1/jwks', { authorization: undefined })],
+    ['GET openid userinfo', get('http://127.0.0.1:1/v1/openid_connect/userinfo')],
   ])('passes %s', (operation, record) => {
     expect(checkQuickBooksRequest(record)).toMatchObject({ operation, problems: [] });
   });
@@ -351,6 +357,16 @@ describe('the independent QBO request check', () => {
         'http://127.0.0.1:1/connect/oauth2?client_id=c&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Fa.b%2Fcb&state=s',
       ),
       /redirect_uri must be HTTPS/,
+    ],
+    [
+      'userinfo without a bearer token',
+      get('http://127.0.0.1:1/v1/openid_connect/userinfo', { authorization: undefined }),
+      /userinfo needs Authorization: Bearer/,
+    ],
+    [
+      'a JWKS read with parameters',
+      get('http://127.0.0.1:1/op/v1/jwks?kid=1'),
+      /query parameter kid is not documented/,
     ],
   ])('refuses %s', (_name, record, problem) => {
     expect(problemsOf(record)).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
