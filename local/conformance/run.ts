@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { conformanceReport } from './pipedrive-spec-check';
-import { formatQuickBooksReport, quickbooksConformanceReport } from './quickbooks-request-check';
+import { formatQuickBooksReport, quickbooksConformanceReport } from './quickbooks-report';
 import { RecordedExchange } from './recorded-exchange';
 import { RecordedQuickBooksRequest } from './recorded-quickbooks-request';
 

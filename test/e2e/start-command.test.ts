@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { portInUseMessage } from '../../local/start-options';
 import { isLoopback, listeningSockets, processTree } from '../helpers/listening-sockets';
 import { conformanceReport } from '../../local/conformance/pipedrive-spec-check';
-import { quickbooksConformanceReport } from '../../local/conformance/quickbooks-request-check';
+import { quickbooksConformanceReport } from '../../local/conformance/quickbooks-report';
 import { readQuickBooksRecording, readRecording } from '../../local/conformance/run';
 
 const ROOT = join(__dirname, '..', '..');

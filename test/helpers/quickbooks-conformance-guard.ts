@@ -1,4 +1,4 @@
-import { formatQuickBooksReport, quickbooksConformanceReport } from '../../local/conformance/quickbooks-request-check';
+import { formatQuickBooksReport, quickbooksConformanceReport } from '../../local/conformance/quickbooks-report';
 import { recordQuickBooksTraffic } from '../../local/conformance/quickbooks-recorder';
 
 /**

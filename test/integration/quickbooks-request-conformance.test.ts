@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type AccessTokenSource, QuickBooksClient } from '../../functions/quickbooks/client';
 import { QuickBooksOAuthClient } from '../../functions/quickbooks/oauth-client';
 import { recordQuickBooksTraffic } from '../../local/conformance/quickbooks-recorder';
-import { quickbooksConformanceReport } from '../../local/conformance/quickbooks-request-check';
+import { quickbooksConformanceReport } from '../../local/conformance/quickbooks-report';
 import type { QuickBooksSandbox } from '../../local/quickbooks';
 import { accessToken, control, SANDBOX_EPOCH, startTestQuickBooks } from '../helpers/quickbooks-sandbox';
 

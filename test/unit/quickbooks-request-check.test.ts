@@ -1,4 +1,5 @@
-import { checkQuickBooksRequest, quickbooksConformanceReport } from '../../local/conformance/quickbooks-request-check';
+import { quickbooksConformanceReport } from '../../local/conformance/quickbooks-report';
+import { checkQuickBooksRequest } from '../../local/conformance/quickbooks-request-check';
 import type { RecordedQuickBooksRequest } from '../../local/conformance/recorded-quickbooks-request';
 
 const REALM = '9341455130166501';
