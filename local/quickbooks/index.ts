@@ -68,6 +68,9 @@ export interface QuickBooksExchange {
 /** Observers of every sandbox this process starts (the conformance recorder); see observeEveryQuickBooksSandbox. */
 const everySandbox = new Set<(exchange: QuickBooksExchange, sandbox: { url: string }) => void>();
 
+/** What observers threw (the conformance guard fails on any). */
+export const observerFailures: string[] = [];
+
 /**
  * Calls `listener` after every answer of the emulated Intuit endpoints (API, OAuth, OpenID; not the
  * control API) of every QBO sandbox started in this process, including those a local stack or a
@@ -145,7 +148,13 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
   const observed = async (request: SandboxRequest): Promise<SandboxResponse> => {
     const at = clock.now();
     const response = await faulted(request);
-    for (const listener of everySandbox) listener({ request, response, at }, { url: server.url });
+    // An observer never changes the answer, even when it fails.
+    for (const listener of everySandbox)
+      try {
+        listener({ request, response, at }, { url: server.url });
+      } catch (error) {
+        observerFailures.push(error instanceof Error ? error.message : String(error));
+      }
     return response;
   };
   const server: RunningServer = await serve(
