@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { DEFAULT_LOCAL_STATE_FILE } from '../cli/local-state';
 import { progressReporter } from '../cli/progress-bar';
 import { recordPipedriveTrafficTo } from './conformance/pipedrive-recorder';
+import { recordQuickBooksTrafficTo } from './conformance/quickbooks-recorder';
 import { type LocalStack, startLocalStack } from './stack/local-stack';
 import { isAddressInUse, parseStartOptions, portInUseMessage, portIsFree, type StartOptions } from './start-options';
 
@@ -76,6 +77,9 @@ async function launch(options: StartOptions): Promise<LocalStack> {
   // Every Pipedrive exchange as JSON lines, for `npm run conformance` (decision 44).
   const recording = process.env.ML_CONNECTOR_PIPEDRIVE_RECORDING;
   if (recording) recordPipedriveTrafficTo(recording);
+  // Every request to the QBO sandbox, likewise, for the QBO request check.
+  const qboRecording = process.env.ML_CONNECTOR_QUICKBOOKS_RECORDING;
+  if (qboRecording) recordQuickBooksTrafficTo(qboRecording);
   return startLocalStack({
     port: options.port,
     ...(options.qboSandboxPort !== undefined ? { qboSandboxPort: options.qboSandboxPort } : {}),

@@ -1,17 +1,20 @@
 /**
- * `npm run conformance`: runs `npm start -- --once` with every Pipedrive exchange recorded, then
- * checks each against Pipedrive's official OpenAPI specs with the independent validator
- * (decision 44). Prints the operations used and the figures; exits 1 on any violation.
- * `npm run conformance -- FILE.jsonl` checks an existing recording instead.
+ * `npm run conformance`: runs `npm start -- --once` with every Pipedrive exchange and every QBO
+ * request recorded, then checks each Pipedrive exchange against Pipedrive's official OpenAPI specs
+ * with the independent validator (decision 44) and each QBO request against FACTS.md's documented
+ * endpoints, parameters and query grammar. Prints the operations used and the figures; exits 1 on
+ * any violation. `npm run conformance -- FILE.jsonl [QBO.jsonl]` checks existing recordings instead.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { conformanceReport } from './pipedrive-spec-check';
+import { formatQuickBooksReport, quickbooksConformanceReport } from './quickbooks-report';
 import { RecordedExchange } from './recorded-exchange';
+import { RecordedQuickBooksRequest } from './recorded-quickbooks-request';
 
-function runOnce(recording: string): Promise<number> {
+function runOnce(recording: string, qboRecording: string): Promise<number> {
   const root = resolve(__dirname, '../..');
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'local/start.ts'), '--once', '--port', '0'], {
     cwd: root,
@@ -19,6 +22,7 @@ function runOnce(recording: string): Promise<number> {
     env: {
       ...process.env,
       ML_CONNECTOR_PIPEDRIVE_RECORDING: recording,
+      ML_CONNECTOR_QUICKBOOKS_RECORDING: qboRecording,
       ML_CONNECTOR_LOCAL_STATE: join(recording, '..', 'local.json'),
     },
   });
@@ -36,12 +40,25 @@ export function readRecording(file: string): RecordedExchange[] {
     .map((line) => RecordedExchange.parse(JSON.parse(line)));
 }
 
+/** The QBO requests of a recording (`ML_CONNECTOR_QUICKBOOKS_RECORDING`), in order. */
+export function readQuickBooksRecording(file: string): RecordedQuickBooksRequest[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => RecordedQuickBooksRequest.parse(JSON.parse(line)));
+}
+
 async function main(): Promise<void> {
   let file = process.argv[2];
+  let qboFile = process.argv[3];
   if (file === undefined) {
-    file = join(mkdtempSync(join(tmpdir(), 'ml-connector-conformance-')), 'pipedrive.jsonl');
-    console.error(`running npm start -- --once, recording Pipedrive traffic to ${file} …`);
-    const code = await runOnce(file);
+    const directory = mkdtempSync(join(tmpdir(), 'ml-connector-conformance-'));
+    file = join(directory, 'pipedrive.jsonl');
+    qboFile = join(directory, 'quickbooks.jsonl');
+    console.error(
+      `running npm start -- --once, recording Pipedrive traffic to ${file} and QBO requests to ${qboFile} …`,
+    );
+    const code = await runOnce(file, qboFile);
     if (code !== 0) console.error(`npm start -- --once exited with ${code}`);
     if (!existsSync(file)) {
       console.error('no Pipedrive traffic was recorded');
@@ -56,6 +73,15 @@ async function main(): Promise<void> {
   console.log(`Spec-invalid responses: ${report.invalidResponses}`);
   for (const violation of report.violations) console.log(`  ${violation.operation}: ${violation.problems.join('; ')}`);
   if (report.invalidRequests > 0 || report.invalidResponses > 0) process.exitCode = 1;
+  if (qboFile === undefined) return;
+  if (!existsSync(qboFile)) {
+    console.error('no QBO request was recorded');
+    process.exitCode = 1;
+    return;
+  }
+  const qbo = quickbooksConformanceReport(readQuickBooksRecording(qboFile));
+  console.log(formatQuickBooksReport(qbo));
+  if (qbo.invalidRequests > 0) process.exitCode = 1;
 }
 
 if (require.main === module) void main();

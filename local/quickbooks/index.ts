@@ -1,6 +1,16 @@
 import { type ClockOptions, SandboxClock } from '../shared/clock';
 import { withFaults } from '../shared/faults';
-import { html, json, redirect, Router, routerHandler, type RunningServer, serve } from '../shared/http';
+import {
+  html,
+  json,
+  redirect,
+  Router,
+  routerHandler,
+  type RunningServer,
+  type SandboxRequest,
+  type SandboxResponse,
+  serve,
+} from '../shared/http';
 import { Latency, type LatencyProfile, withLatency } from '../shared/latency';
 import { addAccountingRoutes, unsupportedAccountingRequest } from './api-routes';
 import { addControlRoutes, CONTROL_PREFIX } from './control-routes';
@@ -45,6 +55,32 @@ export interface QuickBooksSandbox {
   latency: Latency;
   describe(): QuickBooksSandboxDescription;
   close(): Promise<void>;
+}
+
+/** A request to the emulated Intuit endpoints, its answer, and the sandbox clock's time when it arrived. */
+export interface QuickBooksExchange {
+  request: SandboxRequest;
+  response: SandboxResponse;
+  /** Epoch ms on the sandbox clock (tests may run it fast or move it). */
+  at: number;
+}
+
+/** Observers of every sandbox this process starts (the conformance recorder); see observeEveryQuickBooksSandbox. */
+const everySandbox = new Set<(exchange: QuickBooksExchange, sandbox: { url: string }) => void>();
+
+/** What observers threw (the conformance guard fails on any). */
+export const observerFailures: string[] = [];
+
+/**
+ * Calls `listener` after every answer of the emulated Intuit endpoints (API, OAuth, OpenID; not the
+ * control API) of every QBO sandbox started in this process, including those a local stack or a
+ * chaos run starts inside; returns an unsubscribe function.
+ */
+export function observeEveryQuickBooksSandbox(
+  listener: (exchange: QuickBooksExchange, sandbox: { url: string }) => void,
+): () => void {
+  everySandbox.add(listener);
+  return () => everySandbox.delete(listener);
 }
 
 /** Starts the QBO sandbox on loopback (port 0 picks a free port). */
@@ -109,8 +145,20 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     }),
     latency,
   );
+  const observed = async (request: SandboxRequest): Promise<SandboxResponse> => {
+    const at = clock.now();
+    const response = await faulted(request);
+    // An observer never changes the answer, even when it fails.
+    for (const listener of everySandbox)
+      try {
+        listener({ request, response, at }, { url: server.url });
+      } catch (error) {
+        observerFailures.push(error instanceof Error ? error.message : String(error));
+      }
+    return response;
+  };
   const server: RunningServer = await serve(
-    (request) => (request.path.startsWith(CONTROL_PREFIX) ? handler(request) : faulted(request)),
+    (request) => (request.path.startsWith(CONTROL_PREFIX) ? handler(request) : observed(request)),
     {
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host !== undefined ? { host: options.host } : {}),

@@ -4,9 +4,11 @@ import { type ChaosReport, runChaos } from '../../bench/chaos/chaos';
 import { formatReport } from '../../bench/chaos/report';
 import { dynamoEndpoint } from '../helpers/dynamodb';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
+import { guardQuickBooksConformance } from '../helpers/quickbooks-conformance-guard';
 import { sqsEndpoint } from '../helpers/sqs';
 
 const conformance = guardPipedriveConformance();
+const qboConformance = guardQuickBooksConformance();
 
 /**
  * `CHAOS_CPU_LOAD=N` / `CHAOS_LATENCY_MS=MS`: the run's own busy loops and added latency (issue #13);
@@ -85,6 +87,10 @@ describe('the connector under chaos', () => {
 
   it('sent only spec-valid requests to Pipedrive and got spec-valid answers (faults aside)', () => {
     conformance.expectConforming();
+  });
+
+  it('sent QuickBooks only requests that FACTS documents (endpoints, parameters, query grammar)', () => {
+    qboConformance.expectConforming();
   });
 
   it('went quiet after every phase', () => {

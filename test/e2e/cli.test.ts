@@ -10,8 +10,10 @@ import { captureOutput } from '../helpers/lambda-env';
 import { control } from '../helpers/quickbooks-sandbox';
 import { localSqsClient, sqsEndpoint } from '../helpers/sqs';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
+import { guardQuickBooksConformance } from '../helpers/quickbooks-conformance-guard';
 
 const conformance = guardPipedriveConformance();
+const qboConformance = guardQuickBooksConformance();
 
 /** A local stack of its own, and the CLI pointed at it through its state file and HTTP front. */
 async function startStack() {
@@ -332,5 +334,9 @@ describe('operating a synced stack with the CLI', () => {
 
   it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
     conformance.expectConforming();
+  });
+
+  it('sent QuickBooks only requests that FACTS documents (endpoints, parameters, query grammar)', () => {
+    qboConformance.expectConforming();
   });
 });

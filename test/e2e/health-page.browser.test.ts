@@ -15,8 +15,10 @@ import { type LocalStack, startLocalStack } from '../../local/stack/local-stack'
 import { dynamoEndpoint, localDocumentClient } from '../helpers/dynamodb';
 import { sqsEndpoint } from '../helpers/sqs';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
+import { guardQuickBooksConformance } from '../helpers/quickbooks-conformance-guard';
 
 const conformance = guardPipedriveConformance();
+const qboConformance = guardQuickBooksConformance();
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SEEDED = 6;
@@ -258,5 +260,9 @@ describe('the sync-health page in a browser', () => {
 
   it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
     conformance.expectConforming();
+  });
+
+  it('sent QuickBooks only requests that FACTS documents (endpoints, parameters, query grammar)', () => {
+    qboConformance.expectConforming();
   });
 });

@@ -3,9 +3,11 @@ import { type LocalStack, startLocalStack } from '../../local/stack/local-stack'
 import { control } from '../helpers/quickbooks-sandbox';
 import { dynamoEndpoint } from '../helpers/dynamodb';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
+import { guardQuickBooksConformance } from '../helpers/quickbooks-conformance-guard';
 import { sqsEndpoint } from '../helpers/sqs';
 
 const conformance = guardPipedriveConformance();
+const qboConformance = guardQuickBooksConformance();
 
 /** One stack for the file (starting one takes seconds); each test makes its own customers. */
 let stack: LocalStack;
@@ -143,5 +145,9 @@ describe('the local stack', () => {
 
   it('sent only spec-valid requests to Pipedrive and got spec-valid answers', () => {
     conformance.expectConforming();
+  });
+
+  it('sent QuickBooks only requests that FACTS documents (endpoints, parameters, query grammar)', () => {
+    qboConformance.expectConforming();
   });
 });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { portInUseMessage } from '../../local/start-options';
 import { isLoopback, listeningSockets, processTree } from '../helpers/listening-sockets';
 import { conformanceReport } from '../../local/conformance/pipedrive-spec-check';
-import { readRecording } from '../../local/conformance/run';
+import { quickbooksConformanceReport } from '../../local/conformance/quickbooks-report';
+import { readQuickBooksRecording, readRecording } from '../../local/conformance/run';
 
 const ROOT = join(__dirname, '..', '..');
 /** What `npm start` runs: node itself with tsx's loader (no tsx parent process relaying signals). */
@@ -84,9 +85,11 @@ describe('npm start -- --once', () => {
   it('runs the whole scenario, exits 0 with every customer in sync, and ends stdout with the JSON summary', async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-start-')), 'local.json');
     const recording = join(stateFile, '..', 'pipedrive.jsonl');
+    const qboRecording = join(stateFile, '..', 'quickbooks.jsonl');
     const result = await npmStart(['--once', '--port', '0'], {
       ML_CONNECTOR_LOCAL_STATE: stateFile,
       ML_CONNECTOR_PIPEDRIVE_RECORDING: recording,
+      ML_CONNECTOR_QUICKBOOKS_RECORDING: qboRecording,
     });
     expect(result.code).toBe(0);
     const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
@@ -110,6 +113,11 @@ describe('npm start -- --once', () => {
     console.log(`npm start -- --once: ${report.exchanges} Pipedrive exchanges`, report.operations);
     expect(report.exchanges).toBeGreaterThan(50);
     expect(report.violations).toEqual([]);
+    // And every QBO request is one FACTS.md documents: endpoint, parameters, headers, query grammar.
+    const qbo = quickbooksConformanceReport(readQuickBooksRecording(qboRecording));
+    console.log(`npm start -- --once: ${qbo.requests} QBO requests`, qbo.operations, qbo.allowances);
+    expect(qbo.requests).toBeGreaterThan(20);
+    expect(qbo.violations).toEqual([]);
     // The CLI's pointer to the stack is gone with it.
     expect(existsSync(stateFile)).toBe(false);
   }, 180_000);
