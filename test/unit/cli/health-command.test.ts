@@ -9,7 +9,12 @@ import { healthReport } from '../../helpers/health-report';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const lambda = mockClient(LambdaClient);
-const clients = { cloudFormation: new CloudFormationClient({}), lambda: new LambdaClient({}) };
+const clients = {
+  cloudFormation: new CloudFormationClient({}),
+  lambda: new LambdaClient({}),
+  // The SDK the CLI would load on first use (Jest runs no dynamic import()).
+  sdk: { CloudFormationClient, DescribeStacksCommand, InvokeCommand, LambdaClient },
+};
 /** A Lambda response payload (the SDK types it as its blob adapter; the CLI only decodes the bytes). */
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
 
