@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuthError, PermanentError, TransientError } from '../shared/errors';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
 import { assertPipedriveApiDomain } from './api-domain';
@@ -88,6 +88,9 @@ interface CallOptions {
   query?: Record<string, string | undefined>;
   body?: unknown;
 }
+
+/** Burst 429s one call waits out in a row before it gives up (each waits the governor's pause). */
+const MAX_BURST_RETRIES = 3;
 
 /** Pipedrive API v2 (and the v1 operations that exist only there) for one company. */
 export class PipedriveClient {
@@ -324,6 +327,7 @@ export class PipedriveClient {
     const url = this.url(operation, options);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let credential = await this.credential();
+    let burstRetries = 0;
     for (let attempt = 0; ; attempt++) {
       const sent = credential;
       const response = await this.gate.run(operation, () => this.send(operation, url, sent, body));
@@ -332,6 +336,13 @@ export class PipedriveClient {
         this.config.hardStopMs !== undefined ? { hardStopMs: this.config.hardStopMs } : {},
       );
       if (!error) return this.read(operation, data, response);
+      // A burst 429 refused the request unprocessed and paused the governor for its retry-after: send
+      // it again once the pause allows (the gate waits, or throws past its longest wait). Thrown out
+      // instead, it would spend one of the message's receives on a rate limit (issue #13).
+      if (error instanceof RateLimitedError && error.code === 'burst' && burstRetries < MAX_BURST_RETRIES) {
+        burstRetries++;
+        continue;
+      }
       if (error instanceof AuthError && response.status === 401 && this.auth.kind === 'oauth') {
         if (attempt === 0) {
           credential = await this.auth.tokens.refreshAfterRejection(sent);

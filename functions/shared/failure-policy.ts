@@ -24,9 +24,9 @@ export function failureAction(error: unknown, receiveCount: number, random: () =
   // Waiting in the queue would spend a receive per day and dead-letter a long backfill's tail.
   if (isRateLimited(error) && error.code === BUDGET_EXHAUSTED_CODE) return { action: 'defer-budget' };
   // QBO's throttling passes by itself, and waiting for it in the queue would spend a receive each
-  // time. (A Pipedrive burst 429 is waited out inside the call by the governor and otherwise retried
-  // through the queue: its pause lives in one process, so there is nothing shared to release parked
-  // work against.)
+  // time. (A Pipedrive burst 429 is sent again inside the call once the governor's pause allows; only
+  // a pause past the governor's longest wait, or a run of 429s, comes back here and is retried through
+  // the queue: its pause lives in one process, so there is nothing shared to release parked work against.)
   if (isRateLimited(error) && error.system === 'quickbooks') return { action: 'defer-throttled' };
   return {
     action: 'retry',

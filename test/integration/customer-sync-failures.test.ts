@@ -157,7 +157,8 @@ describe('CustomerSync against both sandboxes and DynamoDB Local: failures, reco
       status: 429,
       body: { success: false, error: 'Rate limit has been exceeded' },
       headers: { 'retry-after': '1' },
-      count: 1,
+      // More 429s in a row than one call waits out: the refusal reaches the sync.
+      count: 4,
     });
     await expect(h.run([h.message(customer.Id)])).rejects.toBeInstanceOf(RateLimitedError);
     expect(await link(customer.Id)).toBeUndefined();

@@ -296,6 +296,39 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       expect(requests(sandbox) + sandbox.counters.get('faults')).toBe(before);
     });
 
+    it('a burst 429 is sent again once its pause is over, so the caller sees the answer, not the refusal', async () => {
+      const { client, governor } = await start();
+      const burst = { success: false, error: 'Rate limit has been exceeded', errorCode: 429 };
+      sandbox.control.addFault({
+        path: '^/api/v2/organizations',
+        status: 429,
+        body: burst,
+        headers: { 'retry-after': '1' },
+        count: 2,
+      });
+      const created = await client.createOrganization({ name: 'Acme' });
+      expect(created.name).toBe('Acme');
+      expect(governor.stats.rateLimitedAnswers).toBe(2);
+      expect(sandbox.store.organizations.size).toBe(1);
+    });
+
+    it('a run of burst 429s longer than the retries is thrown as RateLimitedError', async () => {
+      const { client } = await start();
+      const burst = { success: false, error: 'Rate limit has been exceeded', errorCode: 429 };
+      sandbox.control.addFault({
+        path: '^/api/v2/organizations',
+        status: 429,
+        body: burst,
+        headers: { 'retry-after': '1' },
+        count: 4,
+      });
+      await expect(client.createOrganization({ name: 'Acme' })).rejects.toMatchObject({
+        kind: 'rate-limited',
+        code: 'burst',
+      });
+      expect(sandbox.store.organizations.size).toBe(0);
+    });
+
     it('a 429 for the company’s daily budget → RateLimitedError with retry-after; the governor then holds calls back', async () => {
       const { client } = await start();
       const { dailyTokenBudget } = sandbox.control.counters();
