@@ -173,9 +173,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const table = tableNamed(stack.tableName);
   // Work parked for QBO throttling is not done yet: quiet means none is left.
   let parked: () => Promise<number> = () => Promise.resolve(0);
-  const settled = (timeoutMs: number) => waitForQuiet(stack, sqs, timeoutMs, 1500, parked);
+  const report = (busy: string) => {
+    progress(busy);
+  };
+  const settledAs = (timeoutMs: number) => waitForQuiet(stack, sqs, timeoutMs, { parked, report });
+  const settled = async (timeoutMs: number) => (await settledAs(timeoutMs)).ok;
   const quiet = async (name: string) => {
-    if (!(await settled(quietTimeoutMs))) timedOut.push(name);
+    const result = await settledAs(quietTimeoutMs);
+    if (!result.ok) timedOut.push(`${name} (still busy: ${result.busy})`);
     phase(name);
   };
   try {

@@ -13,8 +13,14 @@ export function sqsFor(endpoint: string): SQSClient {
 
 export const dlqOf = (queueUrl: string) => queueUrl.replace(/\.fifo$/, '-dlq.fifo');
 
-/** Messages waiting, in flight or delayed on a queue. */
-export async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
+/** Messages waiting, in flight and delayed on a queue. */
+interface QueueDepth {
+  waiting: number;
+  inFlight: number;
+  delayed: number;
+}
+
+async function depth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
   const { Attributes: attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -25,40 +31,68 @@ export async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
       ],
     }),
   );
-  return (
-    Number(attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
+  return {
+    waiting: Number(attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
 }
+
+const total = (queue: QueueDepth) => queue.waiting + queue.inFlight + queue.delayed;
+const described = (queue: QueueDepth) =>
+  `${String(total(queue))} (${String(queue.waiting)} waiting, ${String(queue.inFlight)} in flight, ${String(queue.delayed)} delayed)`;
+
+/** What is still to do, and in which part of the pipeline. */
+interface Busy {
+  count: number;
+  description: string;
+}
+
+async function busyNow(stack: LocalStack, sqs: SQSClient, parked: () => Promise<number>): Promise<Busy> {
+  await stack.qbo.state.webhooks.pump();
+  const webhooks = stack.qbo.state.webhooks.backlog().pending;
+  const changes = await depth(sqs, stack.changesQueueUrl);
+  const bulk = await depth(sqs, stack.bulkQueueUrl);
+  const parkedNow = await parked();
+  return {
+    count: webhooks + total(changes) + total(bulk) + parkedNow,
+    description: `webhooks ${String(webhooks)}, changes ${described(changes)}, bulk ${described(bulk)}, parked ${String(parkedNow)}`,
+  };
+}
+
+export type QuietResult = { ok: true } | { ok: false; busy: string };
 
 /**
  * Waits until nothing is left to do: no webhook waiting in the QBO sandbox, nothing on either queue,
- * no work parked for a rate limit (`parked`), for `settleMs` in a row. False when `timeoutMs` passes first.
+ * no work parked for a rate limit (`parked`), for `settleMs` in a row. When `timeoutMs` passes first,
+ * says what was still busy; `report` hears the same every `reportEveryMs` of waiting.
  */
 export async function waitForQuiet(
   stack: LocalStack,
   sqs: SQSClient,
   timeoutMs: number,
-  settleMs = 1500,
-  parked: () => Promise<number> = () => Promise.resolve(0),
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+  options: { settleMs?: number; parked?: () => Promise<number>; report?: (busy: string) => void } = {},
+): Promise<QuietResult> {
+  const { settleMs = 1500, parked = () => Promise.resolve(0), report } = options;
+  const reportEveryMs = 60_000;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let reported = started;
   let quietSince: number | undefined;
+  let last: Busy = { count: 0, description: '' };
   while (Date.now() < deadline) {
-    await stack.qbo.state.webhooks.pump();
-    const busy =
-      stack.qbo.state.webhooks.backlog().pending +
-      (await depth(sqs, stack.changesQueueUrl)) +
-      (await depth(sqs, stack.bulkQueueUrl)) +
-      (await parked());
-    if (busy === 0) {
+    last = await busyNow(stack, sqs, parked);
+    if (last.count === 0) {
       quietSince ??= Date.now();
-      if (Date.now() - quietSince >= settleMs) return true;
+      if (Date.now() - quietSince >= settleMs) return { ok: true };
     } else quietSince = undefined;
+    if (report && Date.now() - reported >= reportEveryMs) {
+      reported = Date.now();
+      report(`still busy after ${String(Math.round((reported - started) / 1000))} s: ${last.description}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return false;
+  return { ok: false, busy: last.description };
 }
 
 export interface DeadLetter {

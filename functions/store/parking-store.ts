@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { SyncMessage } from '../sync/sync-message';
@@ -6,6 +7,9 @@ import { epochSeconds, type Table } from './table';
 
 const ParkedQueue = z.enum(['changes', 'bulk']);
 export type ParkedQueue = z.infer<typeof ParkedQueue>;
+const UnprocessedKey = z.object({ pk: z.string(), sk: z.string() });
+/** DynamoDB may leave some of a batch write unprocessed under load: it is sent again this often at most. */
+const UNPROCESSED_ATTEMPTS = 4;
 const Parked = z.object({ pk: z.string(), sk: z.string(), message: SyncMessage, queue: ParkedQueue.optional() });
 
 /** A parked message, with where it was parked (its sort key: time and message id) and the queue it came from. */
@@ -67,21 +71,40 @@ export class ParkingStore {
         }),
       );
       const items = (page.Items ?? []).map((item) => Parked.parse(item));
-      out.push(...items.map((item) => ({ message: item.message, parkedAs: item.sk, queue: item.queue })));
       for (let i = 0; i < items.length; i += 25) {
-        await this.table.client.send(
-          new BatchWriteCommand({
-            RequestItems: {
-              [this.table.name]: items
-                .slice(i, i + 25)
-                .map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } })),
-            },
-          }),
+        const chunk = items.slice(i, i + 25);
+        const kept = await this.deleteAll(
+          chunk.map((item) => item.sk),
+          parkedKey(realmId, '', lane).pk,
+        );
+        out.push(
+          ...chunk
+            .filter((item) => !kept.has(item.sk))
+            .map((item) => ({ message: item.message, parkedAs: item.sk, queue: item.queue })),
         );
       }
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  /**
+   * Deletes the entries, sending again what DynamoDB left unprocessed a few times; returns the sort
+   * keys still stored. Those stay parked for the next release rather than being sent twice.
+   */
+  private async deleteAll(sortKeys: string[], pk: string): Promise<Set<string>> {
+    let requests = sortKeys.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } }));
+    for (let attempt = 0; attempt < UNPROCESSED_ATTEMPTS && requests.length > 0; attempt++) {
+      if (attempt > 0) await delay(50 * 2 ** attempt);
+      const result = await this.table.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.table.name]: requests } }),
+      );
+      requests = (result.UnprocessedItems?.[this.table.name] ?? []).flatMap((request) => {
+        const key = UnprocessedKey.safeParse(request.DeleteRequest?.Key);
+        return key.success ? [{ DeleteRequest: { Key: key.data } }] : [];
+      });
+    }
+    return new Set(requests.map((request) => request.DeleteRequest.Key.sk));
   }
 
   /** When the oldest message of a lane was parked (its sort key starts with the time), if any is. */
