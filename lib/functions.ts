@@ -35,8 +35,12 @@ export const FUNCTION_TIMEOUTS: Readonly<Record<FunctionName, Duration>> = {
   operations: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.operations),
 };
 
-/** Largest accepted webhook body: Intuit's notifications are a few KB; the HTTP API's own limit is 10 MB. */
-export const MAX_WEBHOOK_BYTES = 256 * 1024;
+/**
+ * Largest webhook delivery fanned out per event (about 2,800 legacy events; a bulk edit of 1,500
+ * customers in one aggregation window is about 270 KB): larger ones are acknowledged and left to the
+ * CDC poll (decision 56). The HTTP API's own limit is 10 MB.
+ */
+export const MAX_WEBHOOK_BYTES = 512 * 1024;
 
 export interface ConnectorFunctionsProps {
   readonly config: ConnectorConfig;

@@ -245,8 +245,8 @@ export class Monitoring extends Construct {
       }),
       new GraphWidget({
         title: 'Intake',
-        left: [METRICS.webhookEventsReceived, METRICS.webhookRejected, METRICS.enqueued].map((name) =>
-          connectorMetric(name),
+        left: [METRICS.webhookEventsReceived, METRICS.webhookRejected, METRICS.webhookLeftToPoll, METRICS.enqueued].map(
+          (name) => connectorMetric(name),
         ),
       }),
       new GraphWidget({

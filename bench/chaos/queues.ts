@@ -51,13 +51,26 @@ interface Busy {
 async function busyNow(stack: LocalStack, sqs: SQSClient, parked: () => Promise<number>): Promise<Busy> {
   await stack.qbo.state.webhooks.pump();
   const webhooks = stack.qbo.state.webhooks.backlog().pending;
+  const stalled = stalledDelivery(stack);
   const changes = await depth(sqs, stack.changesQueueUrl);
   const bulk = await depth(sqs, stack.bulkQueueUrl);
   const parkedNow = await parked();
   return {
     count: webhooks + total(changes) + total(bulk) + parkedNow,
-    description: `webhooks ${String(webhooks)}, changes ${described(changes)}, bulk ${described(bulk)}, parked ${String(parkedNow)}`,
+    description: `webhooks ${String(webhooks)}${stalled}, changes ${described(changes)}, bulk ${described(bulk)}, parked ${String(parkedNow)}`,
   };
+}
+
+/** Why Intuit's sender holds later events back (FACTS §2: one failed delivery stalls the rest), if it does. */
+function stalledDelivery(stack: LocalStack): string {
+  const { blockedDeliveryId, nextAttemptAt } = stack.qbo.state.webhooks.backlog();
+  if (blockedDeliveryId === undefined) return '';
+  const attempts = stack.qbo.state.webhooks.attempts.filter((attempt) => attempt.deliveryId === blockedDeliveryId);
+  const last = attempts.at(-1);
+  if (!last) return '';
+  const outcome = last.status !== undefined ? `HTTP ${String(last.status)}` : (last.error ?? 'no answer');
+  const next = Math.round(((nextAttemptAt ?? 0) - stack.qbo.state.clock.now()) / 1000);
+  return ` (behind a delivery of ${String(last.eventIds.length)} events that failed ${String(attempts.length)} times, last: ${outcome}; next attempt in ${String(next)} s)`;
 }
 
 export type QuietResult = { ok: true } | { ok: false; busy: string };

@@ -22,8 +22,10 @@ const Config = z.object({
     .number()
     .int()
     .positive()
-    .default(256 * 1024),
+    .default(512 * 1024),
   WEBHOOK_STALE_AFTER_HOURS: z.coerce.number().positive().default(72),
+  /** Intuit waits 3 s for the answer; the rest of a delivery that does not fit is left to the CDC poll (decision 56). */
+  WEBHOOK_SEND_BUDGET_MS: z.coerce.number().int().positive().default(2000),
 });
 const config = Config.parse(process.env);
 // The queue URL is a path on the resolved endpoint (AWS_ENDPOINT_URL_SQS locally), not an endpoint of its own.
@@ -62,14 +64,25 @@ export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStru
       now: Date.now,
       maxBodyBytes: config.MAX_WEBHOOK_BYTES,
       staleAfterMs: config.WEBHOOK_STALE_AFTER_HOURS * 3_600_000,
+      sendBudgetMs: config.WEBHOOK_SEND_BUDGET_MS,
     },
   );
   const { counts } = outcome;
   metrics.addMetric(METRICS.webhookEventsReceived, MetricUnit.Count, counts.received);
   metrics.addMetric(METRICS.enqueued, MetricUnit.Count, counts.enqueued);
   if (outcome.rejection) metrics.addMetric(METRICS.webhookRejected, MetricUnit.Count, 1);
+  if (outcome.rejection === 'too-large')
+    logger.warn('webhook delivery over MAX_WEBHOOK_BYTES acknowledged; the CDC poll reads its changes', {
+      bytes: body.length,
+    });
   if (counts.unknownRealm > 0) metrics.addMetric(METRICS.webhookUnknownRealm, MetricUnit.Count, counts.unknownRealm);
   if (counts.stale > 0) metrics.addMetric(METRICS.webhookStale, MetricUnit.Count, counts.stale);
+  if (counts.leftToPoll > 0) {
+    metrics.addMetric(METRICS.webhookLeftToPoll, MetricUnit.Count, counts.leftToPoll);
+    logger.warn("webhook events left to the CDC poll: sending them would not fit in Intuit's 3 s", {
+      leftToPoll: counts.leftToPoll,
+    });
+  }
   if (counts.unreadable > 0) {
     metrics.addMetric(METRICS.webhookUnreadable, MetricUnit.Count, counts.unreadable);
     // The audit of what was dropped: how many and how big, never the body (it may carry customer data).

@@ -18,7 +18,15 @@ export interface WebhookDependencies {
   maxBodyBytes: number;
   /** Events older than this (by their signed time) are acknowledged and dropped; CDC covers them (docs/architecture.md#webhook-intake). */
   staleAfterMs: number;
+  /**
+   * How long the path may spend sending before it answers: Intuit waits 3 s, and a delivery it times
+   * out is sent again and holds back every later event (decision 56). Unlimited when absent.
+   */
+  sendBudgetMs?: number;
 }
+
+/** Messages sent between two looks at the clock: a few rounds of batches on the queue's lanes. */
+const SEND_CHUNK = 100;
 
 export interface WebhookCounts {
   received: number;
@@ -27,13 +35,15 @@ export interface WebhookCounts {
   ignoredEntity: number;
   stale: number;
   unreadable: number;
+  /** Events left to the CDC poll: the delivery was over the size cap, or sending them would not fit in Intuit's wait. */
+  leftToPoll: number;
 }
 
 export interface WebhookOutcome {
-  status: 200 | 401 | 413 | 500;
+  status: 200 | 401 | 500;
   body: string;
   counts: WebhookCounts;
-  /** Why a delivery was refused, for the log (never the body itself). */
+  /** Why nothing of a delivery was enqueued, for the log and metrics (never the body itself). */
   rejection?: 'too-large' | 'bad-signature' | 'queue-failed';
 }
 
@@ -44,10 +54,12 @@ const OPERATION_BY_KIND: Record<string, SyncMessage['kind'] | undefined> = {
 };
 
 /**
- * The webhook path (docs/architecture.md#webhook-intake): size check, then the signature over the raw bytes, then one
+ * The webhook path (docs/architecture.md#webhook-intake): the signature over the raw bytes, then one
  * message per (realm, entity, id). 200 only once the queue has every message; 500 if it failed (Intuit
- * retries); 401 for a bad signature; 413 for an oversized body; 200 for what we do not handle (a 4xx
- * would make Intuit retry the whole batch and hold back later events). No KMS, no QBO call here.
+ * retries); 401 for a bad signature; 200 for what we do not handle (a 4xx would make Intuit retry the
+ * whole batch and hold back later events). A signed delivery over `maxBodyBytes` is acknowledged
+ * without enqueuing: refused, Intuit would send the same body again for ever and hold back every
+ * later event, and the CDC poll reads its changes anyway (decision 56). No KMS, no QBO call here.
  */
 export async function acceptWebhook(delivery: WebhookDelivery, deps: WebhookDependencies): Promise<WebhookOutcome> {
   const counts: WebhookCounts = {
@@ -57,12 +69,14 @@ export async function acceptWebhook(delivery: WebhookDelivery, deps: WebhookDepe
     ignoredEntity: 0,
     stale: 0,
     unreadable: 0,
+    leftToPoll: 0,
   };
-  if (delivery.rawBody.length > deps.maxBodyBytes)
-    return { status: 413, body: '{"error":"payload too large"}', counts, rejection: 'too-large' };
+  const started = deps.now();
   if (!verifyIntuitSignature(delivery.rawBody, delivery.signature, deps.verifierTokens)) {
     return { status: 401, body: '{"error":"invalid signature"}', counts, rejection: 'bad-signature' };
   }
+  if (delivery.rawBody.length > deps.maxBodyBytes)
+    return { status: 200, body: '{"accepted":0,"readBy":"cdc-poll"}', counts, rejection: 'too-large' };
   const parsed = parseWebhookPayload(delivery.rawBody.toString('utf8'));
   if (!parsed) {
     counts.unreadable = 1;
@@ -108,11 +122,23 @@ export async function acceptWebhook(delivery: WebhookDelivery, deps: WebhookDepe
       }),
     );
   }
+  const all = [...messages.values()].map(queued);
   try {
-    await deps.queue.send([...messages.values()].map(queued));
+    for (let i = 0; i < all.length; i += SEND_CHUNK) {
+      // Out of time: acknowledged now, the rest is read by the CDC poll (decision 56).
+      if (i > 0 && deps.sendBudgetMs !== undefined && deps.now() - started > deps.sendBudgetMs) {
+        counts.leftToPoll = all.length - i;
+        break;
+      }
+      await deps.queue.send(all.slice(i, i + SEND_CHUNK));
+      counts.enqueued = Math.min(all.length, i + SEND_CHUNK);
+    }
   } catch {
     return { status: 500, body: '{"error":"not accepted, please retry"}', counts, rejection: 'queue-failed' };
   }
-  counts.enqueued = messages.size;
-  return { status: 200, body: JSON.stringify({ accepted: messages.size }), counts };
+  return {
+    status: 200,
+    body: JSON.stringify({ accepted: counts.enqueued, ...(counts.leftToPoll > 0 ? { readBy: 'cdc-poll' } : {}) }),
+    counts,
+  };
 }

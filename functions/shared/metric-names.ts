@@ -4,6 +4,7 @@ export const METRICS = {
   webhookRejected: 'WebhookRejected',
   webhookUnknownRealm: 'WebhookUnknownRealm',
   webhookStale: 'WebhookStaleEvents',
+  webhookLeftToPoll: 'WebhookEventsLeftToPoll',
   /** Signed deliveries, or items in them, that were not understood (bad ids, unknown shape): acknowledged, dropped, logged. */
   webhookUnreadable: 'WebhookUnreadableItems',
   enqueued: 'MessagesEnqueued',

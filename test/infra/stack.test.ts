@@ -212,7 +212,7 @@ describe('HTTP API', () => {
 
   it('caps the webhook body in the function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ MAX_WEBHOOK_BYTES: String(256 * 1024) }) },
+      Environment: { Variables: Match.objectLike({ MAX_WEBHOOK_BYTES: String(512 * 1024) }) },
     });
   });
 });

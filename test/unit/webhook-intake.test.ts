@@ -95,13 +95,55 @@ describe('accepting a QBO webhook', () => {
     expect(d.sent).toHaveLength(0);
   });
 
-  it('answers 413 for an oversized body before computing any HMAC', async () => {
+  it('acknowledges a signed delivery over the cap without enqueuing it, so Intuit does not stall the later ones', async () => {
     const d = deps({ maxBodyBytes: 10 });
     const body = legacy([entity('1')]);
     expect(await acceptWebhook({ rawBody: Buffer.from(body), signature: sign(body) }, d)).toMatchObject({
-      status: 413,
+      status: 200,
       rejection: 'too-large',
     });
+    expect(d.sent).toHaveLength(0);
+  });
+
+  it('answers once its sending budget is spent, leaving the rest of a large delivery to the CDC poll', async () => {
+    let clock = NOW;
+    const sent: QueuedMessage[] = [];
+    const d = deps({
+      now: () => clock,
+      sendBudgetMs: 2000,
+      // Each send of up to 100 messages takes 900 ms of the handler's time.
+      queue: {
+        send: (messages) => {
+          clock += 900;
+          sent.push(...messages);
+          return Promise.resolve();
+        },
+      },
+    });
+    const body = legacy(Array.from({ length: 1000 }, (_, n) => entity(String(n + 1))));
+    const outcome = await acceptWebhook({ rawBody: Buffer.from(body), signature: sign(body) }, d);
+    expect(outcome.status).toBe(200);
+    expect(outcome.counts).toMatchObject({ received: 1000, enqueued: 300, leftToPoll: 700 });
+    expect(sent.map((m) => m.body.id)).toEqual(Array.from({ length: 300 }, (_, n) => String(n + 1)));
+    expect(JSON.parse(outcome.body)).toEqual({ accepted: 300, readBy: 'cdc-poll' });
+  });
+
+  it('sends every message of a large delivery when it fits in the budget', async () => {
+    const d = deps({ sendBudgetMs: 2000 });
+    const body = legacy(Array.from({ length: 1000 }, (_, n) => entity(String(n + 1))));
+    const outcome = await acceptWebhook({ rawBody: Buffer.from(body), signature: sign(body) }, d);
+    expect(outcome.counts).toMatchObject({ enqueued: 1000, leftToPoll: 0 });
+    expect(d.sent).toHaveLength(1000);
+  });
+
+  it('answers 401 to an unsigned delivery over the cap', async () => {
+    const d = deps({ maxBodyBytes: 10 });
+    const body = legacy([entity('1')]);
+    expect(await acceptWebhook({ rawBody: Buffer.from(body), signature: 'bm9wZQ==' }, d)).toMatchObject({
+      status: 401,
+      rejection: 'bad-signature',
+    });
+    expect(d.sent).toHaveLength(0);
   });
 
   it('answers 500 when the queue did not take every message, so Intuit retries', async () => {
