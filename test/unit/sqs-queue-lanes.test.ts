@@ -33,14 +33,14 @@ describe('SqsMessageQueue sends a large delivery on several lanes at once', () =
         }),
       ),
     );
-    let done = false;
+    const state = { done: false };
     const sending = new SqsMessageQueue(new SQSClient({ region: 'us-east-1' }), 'https://sqs/q.fifo')
       .send(messages)
       .finally(() => {
-        done = true;
+        state.done = true;
       });
     // Opens the gates as calls arrive, until every batch went out.
-    while (!done) {
+    while (!state.done) {
       await new Promise((resolve) => setImmediate(resolve));
       gates.splice(0).forEach((open) => {
         open();
