@@ -2,13 +2,9 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffMapped, fingerprint } from '../../../functions/sync/fingerprint';
-import {
-  mapAddress,
-  mapCustomer,
-  type MappingOptions,
-  PIPEDRIVE_TEXT_LIMIT,
-  splitEmails,
-} from '../../../functions/sync/mapping';
+import { mapAddress, type MappingOptions, PIPEDRIVE_TEXT_LIMIT, splitEmails } from '../../../functions/sync/mapping';
+import { mapCustomer } from '../../../functions/sync/mapping-engine';
+import { isAddress, isContacts, isMoney } from '../../../functions/sync/mapping-shape';
 import { QboCustomer } from '../../../functions/sync/qbo-entities';
 
 const OPTIONS: MappingOptions = {
@@ -75,10 +71,10 @@ describe('mapping a QBO customer to a Pipedrive organization', () => {
 
   it('uses BalanceWithJobs when sub-customers roll up, Balance otherwise', () => {
     const parent = QboCustomer.parse({ ...customer('7'), Balance: 10, BalanceWithJobs: 95 });
-    expect(mapCustomer(parent, FACTS, OPTIONS).organization.openBalance.value).toBe(95);
-    expect(mapCustomer(parent, FACTS, { ...OPTIONS, subCustomers: 'separate' }).organization.openBalance.value).toBe(
-      10,
-    );
+    expect(mapCustomer(parent, FACTS, OPTIONS).organization.openBalance).toMatchObject({ value: 95 });
+    expect(mapCustomer(parent, FACTS, { ...OPTIONS, subCustomers: 'separate' }).organization.openBalance).toMatchObject({
+      value: 10,
+    });
   });
 
   it('names a separate sub-customer by its full path', () => {
@@ -192,19 +188,24 @@ describe('mapping properties', () => {
           const { organization, person } = mapCustomer(c, f, { ...OPTIONS, subCustomers: rule });
           expect(organization.name.trim().length).toBeGreaterThan(0);
           expect(organization.name.length).toBeLessThanOrEqual(PIPEDRIVE_TEXT_LIMIT);
-          if (organization.address) {
-            expect(organization.address.value.length).toBeGreaterThan(0);
-            for (const value of Object.values(organization.address))
+          const { address, openBalance } = organization;
+          if (address !== null && address !== undefined) {
+            if (!isAddress(address)) throw new Error('the address is not an address');
+            expect(address.value.length).toBeGreaterThan(0);
+            for (const value of Object.values(address))
               if (value !== null) expect(value.length).toBeLessThanOrEqual(PIPEDRIVE_TEXT_LIMIT);
           }
-          expect(Number.isFinite(organization.openBalance.value)).toBe(true);
-          expect(organization.openBalance.currency.length).toBeGreaterThan(0);
+          if (!isMoney(openBalance)) throw new Error('the open balance is not money');
+          expect(Number.isFinite(openBalance.value)).toBe(true);
+          expect(openBalance.currency.length).toBeGreaterThan(0);
           if (person) {
+            const { emails, phones } = person;
+            if (!isContacts(emails) || !isContacts(phones)) throw new Error('contacts are not contacts');
             expect(person.name.trim().length).toBeGreaterThan(0);
             expect(person.name.length).toBeLessThanOrEqual(PIPEDRIVE_TEXT_LIMIT);
-            for (const contact of [...person.emails, ...person.phones])
+            for (const contact of [...emails, ...phones])
               expect(contact.value.length).toBeLessThanOrEqual(PIPEDRIVE_TEXT_LIMIT);
-            expect(person.emails.filter((e) => e.primary).length).toBeLessThanOrEqual(1);
+            expect(emails.filter((e) => e.primary).length).toBeLessThanOrEqual(1);
           }
         },
       ),
