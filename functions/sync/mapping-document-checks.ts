@@ -116,9 +116,10 @@ function checkKind(entity: Entity, name: string, field: FieldInput): FieldProble
           ? acceptsKind(field.custom.type, produced.kind)
           : true;
   const target = standard !== undefined ? `the ${entity} ${name}` : `a ${field.custom?.type ?? ''} field`;
+  const article = /^[aeiou]/.test(produced.kind) ? 'an' : 'a';
   const problems: FieldProblem[] = fits
     ? []
-    : [{ path: [produced.key], message: `a ${produced.kind} value cannot fill ${target}` }];
+    : [{ path: [produced.key], message: `${article} ${produced.kind} value cannot fill ${target}` }];
   if ((field.lookup || field.default !== undefined) && !SCALAR_KINDS.includes(produced.kind) && produced.key === 'from')
     problems.push({ path: [field.lookup ? 'lookup' : 'default'], message: `applies to text and number values only` });
   return problems;

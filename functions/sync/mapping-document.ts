@@ -40,23 +40,26 @@ const VISIBILITY = [1, 3, 5, 7] as const;
 /** Set on records the connector creates only; an existing record keeps its owner, visibility and labels. */
 const OnCreate = z.strictObject({
   owner_id: z.number().int().positive().optional(),
-  visible_to: z.union(VISIBILITY.map((level) => z.literal(level))).optional(),
+  visible_to: z
+    .number()
+    .refine((level) => VISIBILITY.some((allowed) => allowed === level), `must be one of ${VISIBILITY.join(', ')}`)
+    .optional(),
   label_ids: z.array(z.number().int().positive()).optional(),
 });
 export type OnCreate = z.infer<typeof OnCreate>;
 
-const EntityMapping = (entity: Entity) =>
-  z
-    .strictObject({
-      fields: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name is letters, digits and _'), FieldMapping),
-      onCreate: OnCreate.default({}),
-    })
-    .superRefine((mapping, context) => {
-      if (!('name' in mapping.fields)) context.addIssue({ code: 'custom', path: ['fields'], message: 'maps no name' });
-      for (const [name, field] of Object.entries(mapping.fields))
-        for (const problem of checkField(entity, name, field))
-          context.addIssue({ code: 'custom', path: ['fields', name, ...problem.path], message: problem.message });
-    });
+const FieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name is letters, digits and _');
+
+/** The fields are checked as a whole, so their problems are reported even when a sibling section has some. */
+const Fields = (entity: Entity) =>
+  z.record(FieldName, FieldMapping).superRefine((fields, context) => {
+    if (!('name' in fields)) context.addIssue({ code: 'custom', path: [], message: 'maps no name' });
+    for (const [name, field] of Object.entries(fields))
+      for (const problem of checkField(entity, name, field))
+        context.addIssue({ code: 'custom', path: [name, ...problem.path], message: problem.message });
+  });
+
+const EntityMapping = (entity: Entity) => z.strictObject({ fields: Fields(entity), onCreate: OnCreate.default({}) });
 
 export const MappingDocument = z.strictObject({
   version: z.literal(1),
