@@ -204,7 +204,10 @@ export class CustomerSync {
     if (pushedBefore !== undefined && canonicalJson(pushedBefore.organization) === canonicalJson(mapped.organization))
       return { orgId };
     try {
-      await this.deps.pipedrive.updateOrganization(orgId, organizationBody(mapped.organization, this.deps.fields, this.context.mapping));
+      await this.deps.pipedrive.updateOrganization(
+        orgId,
+        organizationBody(mapped.organization, this.deps.fields, this.context.mapping),
+      );
       return { orgId };
     } catch (error) {
       if (!isMissing(error)) throw error;

@@ -31,8 +31,15 @@ const TEXT_PATHS = [
   'TaxExemptionReasonId',
   'GSTIN',
   'BusinessNumber',
-  ...['SalesTermRef', 'PaymentMethodRef', 'DefaultTaxCodeRef', 'CustomerTypeRef', 'ParentRef', 'CurrencyRef', 'ARAccountRef']
-    .flatMap((ref) => [`${ref}.value`, `${ref}.name`]),
+  ...[
+    'SalesTermRef',
+    'PaymentMethodRef',
+    'DefaultTaxCodeRef',
+    'CustomerTypeRef',
+    'ParentRef',
+    'CurrencyRef',
+    'ARAccountRef',
+  ].flatMap((ref) => [`${ref}.value`, `${ref}.name`]),
   ...['BillAddr', 'ShipAddr'].flatMap((address) =>
     ['Line1', 'Line2', 'Line3', 'Line4', 'Line5', 'City', 'CountrySubDivisionCode', 'PostalCode', 'Country'].map(
       (part) => `${address}.${part}`,
@@ -95,8 +102,22 @@ export function standardFieldKind(entity: Entity, name: string): ValueKind | und
   return Object.hasOwn(fields, name) ? fields[name] : undefined;
 }
 
-/** Pipedrive custom field types a document may create (v2 field_type), with the kinds each accepts. */
-export const CUSTOM_FIELD_TYPES = {
+/** Pipedrive custom field types a document may create (v2 field_type). */
+export const MAPPED_FIELD_TYPES = [
+  'varchar',
+  'text',
+  'phone',
+  'double',
+  'monetary',
+  'enum',
+  'set',
+  'date',
+  'address',
+] as const;
+export type MappedFieldType = (typeof MAPPED_FIELD_TYPES)[number];
+
+/** The kinds of value each custom field type accepts. */
+const CUSTOM_FIELD_TYPES: Readonly<Record<MappedFieldType, readonly ValueKind[]>> = {
   varchar: ['text', 'number', 'boolean', 'date'],
   text: ['text', 'number', 'boolean', 'date'],
   phone: ['text'],
@@ -106,10 +127,8 @@ export const CUSTOM_FIELD_TYPES = {
   set: ['text', 'number', 'boolean'],
   date: ['date', 'text'],
   address: ['address'],
-} as const satisfies Record<string, readonly ValueKind[]>;
-export type MappedFieldType = keyof typeof CUSTOM_FIELD_TYPES;
+};
 
 export function acceptsKind(type: MappedFieldType, kind: ValueKind): boolean {
-  const accepted: readonly ValueKind[] = CUSTOM_FIELD_TYPES[type];
-  return accepted.includes(kind);
+  return CUSTOM_FIELD_TYPES[type].includes(kind);
 }

@@ -90,10 +90,14 @@ function checkTarget(entity: Entity, name: string, field: FieldInput): FieldProb
   const standard = standardFieldKind(entity, name);
   const custom = field.custom;
   if (standard !== undefined)
-    return custom ? [{ path: ['custom'], message: `"${name}" is a standard field: it takes no custom definition` }] : [];
+    return custom
+      ? [{ path: ['custom'], message: `"${name}" is a standard field: it takes no custom definition` }]
+      : [];
   if (!custom) {
     const names = Object.keys(STANDARD_FIELDS[entity]).join(', ');
-    return [{ path: ['custom'], message: `required: "${name}" is not a standard Pipedrive ${entity} field (${names})` }];
+    return [
+      { path: ['custom'], message: `required: "${name}" is not a standard Pipedrive ${entity} field (${names})` },
+    ];
   }
   const choice = custom.type === 'enum' || custom.type === 'set';
   if (choice && !custom.options)

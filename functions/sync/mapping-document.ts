@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CUSTOM_FIELD_TYPES, type Entity } from './mapping-catalog';
+import { type Entity, MAPPED_FIELD_TYPES } from './mapping-catalog';
 import { checkField } from './mapping-document-checks';
 
 /**
@@ -13,7 +13,7 @@ const Scalar = z.union([z.string(), z.number()]);
 const CustomField = z.strictObject({
   /** The field name users see in Pipedrive. */
   name: z.string().trim().min(1).max(255),
-  type: z.enum(Object.keys(CUSTOM_FIELD_TYPES) as [keyof typeof CUSTOM_FIELD_TYPES]),
+  type: z.enum(MAPPED_FIELD_TYPES),
   /** Option labels, for enum and set fields. */
   options: z.array(z.string().trim().min(1).max(255)).min(1).optional(),
 });

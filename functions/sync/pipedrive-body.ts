@@ -55,7 +55,7 @@ function customValue(fields: FieldKeys, id: string, type: MappedFieldType, value
     return found;
   };
   const labels = Array.isArray(value) ? value : [value];
-  const ids = labels.map((label) => optionId(String(label)));
+  const ids = labels.flatMap((label) => (typeof label === 'string' ? [optionId(label)] : []));
   return type === 'enum' ? ids[0] : ids;
 }
 

@@ -55,4 +55,3 @@ export const arbitraryFacts = fc.record({
   overdueBalance: fc.double({ noNaN: true }),
   paymentTerms: optionalText,
 });
-

@@ -19,7 +19,7 @@ import {
 } from '../../helpers/fixed-mapping';
 
 const FIELDS = {
-  fieldKeys: Object.fromEntries(CUSTOM_FIELDS.map((field, index) => [field.id, `${String(index).repeat(40)}`])),
+  fieldKeys: Object.fromEntries(CUSTOM_FIELDS.map((field, index) => [field.id, String(index).repeat(40)])),
   fieldOptions: { quickbooksStatus: { Active: 11, Inactive: 12, Merged: 13 } },
 };
 
@@ -94,15 +94,10 @@ describe('the default mapping document reproduces the fixed mapping it replaced'
 
   it('does the same for arbitrary customers (Unicode, blanks, junk, missing parts)', () => {
     fc.assert(
-      fc.property(
-        arbitraryCustomer,
-        arbitraryFacts,
-        fc.constantFrom(...OPTIONS),
-        (customer, facts, options) => {
-          const { fixed, documented } = bothPaths(customer, facts, options);
-          expect(documented).toBe(fixed);
-        },
-      ),
+      fc.property(arbitraryCustomer, arbitraryFacts, fc.constantFrom(...OPTIONS), (customer, facts, options) => {
+        const { fixed, documented } = bothPaths(customer, facts, options);
+        expect(documented).toBe(fixed);
+      }),
       { numRuns: 500 },
     );
   });
@@ -118,7 +113,9 @@ describe('the default mapping document reproduces the fixed mapping it replaced'
     const declared = Object.entries(DEFAULT_MAPPING.organization.fields).flatMap(([id, field]) =>
       field.custom ? [{ id, ...field.custom }] : [],
     );
-    expect(declared).toEqual(CUSTOM_FIELDS.map((field) => ({ ...field, options: field.options && [...field.options] })));
+    expect(declared).toEqual(
+      CUSTOM_FIELDS.map((field) => ({ ...field, options: field.options && [...field.options] })),
+    );
   });
 
   it('is a valid JSON document as written', () => {

@@ -2,10 +2,13 @@ import { DEFAULT_MAPPING_INPUT } from '../../../functions/sync/default-mapping';
 import { parseMappingDocument, parseMappingJson } from '../../../functions/sync/mapping-document';
 
 /** The default document with some organization fields added (or replaced). */
-function withOrganizationFields(fields: Record<string, unknown>): unknown {
+function withOrganizationFields(fields: Record<string, unknown>): Record<string, unknown> {
   return {
     ...DEFAULT_MAPPING_INPUT,
-    organization: { ...DEFAULT_MAPPING_INPUT.organization, fields: { ...DEFAULT_MAPPING_INPUT.organization.fields, ...fields } },
+    organization: {
+      ...DEFAULT_MAPPING_INPUT.organization,
+      fields: { ...DEFAULT_MAPPING_INPUT.organization.fields, ...fields },
+    },
   };
 }
 
@@ -24,7 +27,9 @@ describe('the mapping document', () => {
 
   it('names the path of an unknown QBO field, one line per problem', () => {
     expect(
-      errorsOf(withOrganizationFields({ website: { custom: { name: 'Website', type: 'varchar' }, from: 'WebAddr.URL' } })),
+      errorsOf(
+        withOrganizationFields({ website: { custom: { name: 'Website', type: 'varchar' }, from: 'WebAddr.URL' } }),
+      ),
     ).toEqual(['organization.fields.website.from: unknown QBO Customer field "WebAddr.URL"']);
   });
 
@@ -32,7 +37,11 @@ describe('the mapping document', () => {
     const errors = errorsOf({
       ...withOrganizationFields({
         website: { from: 'WebAddr.URI' },
-        tier: { custom: { name: 'Tier', type: 'enum', options: ['Gold', 'Silver'] }, from: 'CustomerTypeRef.name', lookup: { '1': 'Bronze' } },
+        tier: {
+          custom: { name: 'Tier', type: 'enum', options: ['Gold', 'Silver'] },
+          from: 'CustomerTypeRef.name',
+          lookup: { '1': 'Bronze' },
+        },
         balance: { custom: { name: 'Balance', type: 'date' }, from: 'Balance' },
         both: { custom: { name: 'Both', type: 'varchar' }, from: 'Notes', constant: 'x' },
         greeting: { custom: { name: 'Greeting', type: 'varchar' }, template: 'Dear {Givenname}' },

@@ -73,9 +73,11 @@ describe('mapping a QBO customer to a Pipedrive organization', () => {
   it('uses BalanceWithJobs when sub-customers roll up, Balance otherwise', () => {
     const parent = QboCustomer.parse({ ...customer('7'), Balance: 10, BalanceWithJobs: 95 });
     expect(mapCustomer(parent, FACTS, OPTIONS).organization.openBalance).toMatchObject({ value: 95 });
-    expect(mapCustomer(parent, FACTS, { ...OPTIONS, subCustomers: 'separate' }).organization.openBalance).toMatchObject({
-      value: 10,
-    });
+    expect(mapCustomer(parent, FACTS, { ...OPTIONS, subCustomers: 'separate' }).organization.openBalance).toMatchObject(
+      {
+        value: 10,
+      },
+    );
   });
 
   it('names a separate sub-customer by its full path', () => {
