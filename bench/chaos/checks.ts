@@ -21,7 +21,7 @@ export interface Mismatch {
  * The part of an organization the mapping owns, as Pipedrive keeps it: an address part left out of
  * the body is null, and `{ value: '' }` is no address at all (decision 43).
  */
-function sentShape(body: { name: string; address: unknown; custom_fields: Record<string, unknown> }) {
+function sentShape(body: { name: string; address?: unknown; custom_fields: Record<string, unknown> }) {
   const address = new Map<string, unknown>(
     typeof body.address === 'object' && body.address !== null ? Object.entries(body.address) : [],
   );
@@ -88,7 +88,7 @@ export function convergence(
     const person = mapped.person;
     if (person) {
       const stored = link.personId === undefined ? undefined : pipedrive.store.persons.get(link.personId);
-      const shape = (p: { name: string; emails: unknown[]; phones: unknown[] }) =>
+      const shape = (p: { name: string; emails?: unknown; phones?: unknown }) =>
         canonicalJson({ name: p.name, emails: p.emails, phones: p.phones });
       if (!stored || stored.is_deleted) mismatches.push({ qboId, problem: 'contact person missing' });
       else if (stored.org_id !== link.orgId)

@@ -1,6 +1,7 @@
 import { numberField, refValue, stringField } from '../../local/quickbooks/json';
 import type { Company } from '../../local/quickbooks/company';
-import { mapCustomer, type MappedCustomer, type MappingOptions } from '../../functions/sync/mapping';
+import type { MappingOptions } from '../../functions/sync/mapping';
+import { mapCustomer, type MappedCustomer } from '../../functions/sync/mapping-engine';
 import { QboCustomer } from '../../functions/sync/qbo-entities';
 
 /** The mapping options the local stack's worker runs with (its environment's defaults). */

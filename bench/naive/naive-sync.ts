@@ -1,7 +1,8 @@
 import { RateLimitedError } from '../../functions/shared/errors';
 import type { PipedriveClient } from '../../functions/pipedrive/client';
 import type { QuickBooksClient } from '../../functions/quickbooks/client';
-import { mapCustomer, type MappingOptions } from '../../functions/sync/mapping';
+import type { MappingOptions } from '../../functions/sync/mapping';
+import { mapCustomer } from '../../functions/sync/mapping-engine';
 import { type FieldKeys, organizationBody } from '../../functions/sync/pipedrive-body';
 
 const MAX_ATTEMPTS = 5;

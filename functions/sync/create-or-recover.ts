@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isConnectorError } from '../shared/errors';
-import type { MappedCustomer } from './mapping';
-import { organizationBody } from './pipedrive-body';
+import type { MappedCustomer } from './mapping-engine';
+import { organizationBody, organizationCreateBody } from './pipedrive-body';
 import { CreateClaimConflict, type LinkView, type OrganizationBody } from './ports';
 import { quickbooksIdValues } from './quickbooks-identity';
 import { isMissing, type SyncContext } from './sync-context';
@@ -24,14 +24,15 @@ export async function createOrRecover(
   const { realmId } = context;
   const claimId = randomUUID();
   const claim = await links.claimCreate(realmId, qboId, now(), context.options.pendingStaleAfterMs, claimId);
-  const body = organizationBody(mapped.organization, fields);
+  const document = context.mapping;
+  const body = organizationBody(mapped.organization, fields, document);
   let sent = false;
   try {
     const recovered = await recoverEarlierCreate(context, qboId, claim, claimId, body);
     if (recovered !== undefined) return { orgId: recovered, recovered: true };
     await links.markCreateSent(realmId, qboId, claimId, now());
     sent = true;
-    const created = await pipedrive.createOrganization(body);
+    const created = await pipedrive.createOrganization(organizationCreateBody(mapped.organization, fields, document));
     await recordCreated(context, qboId, created.id, claimId);
     return { orgId: created.id, recovered: false };
   } catch (error) {

@@ -3,7 +3,7 @@ import { canonicalJson } from './canonical-json';
 import { createOrRecover, deleteStray } from './create-or-recover';
 import { diffMapped, fingerprint, type PushedPayload, PushedPayloadSchema } from './fingerprint';
 import { customerGone, excludeSubCustomer, repointOnMerge, settleMergedLoser } from './lifecycle-rules';
-import { mapCustomer, type MappedCustomer } from './mapping';
+import { mapCustomer, type MappedCustomer } from './mapping-engine';
 import { organizationBody, personBody } from './pipedrive-body';
 import { LinkConflict, type LinkView } from './ports';
 import { type PreparedBatch, prepareBatch } from './prepare-batch';
@@ -204,7 +204,10 @@ export class CustomerSync {
     if (pushedBefore !== undefined && canonicalJson(pushedBefore.organization) === canonicalJson(mapped.organization))
       return { orgId };
     try {
-      await this.deps.pipedrive.updateOrganization(orgId, organizationBody(mapped.organization, this.deps.fields));
+      await this.deps.pipedrive.updateOrganization(
+        orgId,
+        organizationBody(mapped.organization, this.deps.fields, this.context.mapping),
+      );
       return { orgId };
     } catch (error) {
       if (!isMissing(error)) throw error;
@@ -248,16 +251,16 @@ export class CustomerSync {
     const person = mapped.person;
     if (!person) return personId;
     if (personId !== undefined && previous && canonicalJson(previous.person) === canonicalJson(person)) return personId;
-    const body = personBody(person, orgId);
+    const bodyOptions = { fields: this.deps.fields, document: this.context.mapping };
     if (personId !== undefined) {
       try {
-        await this.deps.pipedrive.updatePerson(personId, body);
+        await this.deps.pipedrive.updatePerson(personId, personBody(person, orgId, bodyOptions));
         return personId;
       } catch (error) {
         if (!isMissing(error)) throw error;
       }
     }
-    return (await this.deps.pipedrive.createPerson(body)).id;
+    return (await this.deps.pipedrive.createPerson(personBody(person, orgId, { ...bodyOptions, created: true }))).id;
   }
 
   /** Invoice and payment events are "refresh this customer" work, queued in the customer's own group. */
@@ -285,6 +288,7 @@ export class CustomerSync {
         paymentTerms: termId ? prepared.terms.get(termId) : undefined,
       },
       options,
+      this.context.mapping,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from './canonical-json';
-import { MAPPING_VERSION, type MappedCustomer } from './mapping';
+import { MAPPING_VERSION } from './mapping';
+import type { MappedCustomer } from './mapping-engine';
 
 /** Equal mapped payloads give equal fingerprints, whatever their key order: an equal one means nothing to write. */
 export function fingerprint(mapped: MappedCustomer): string {

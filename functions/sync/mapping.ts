@@ -1,7 +1,6 @@
 import { countryName } from './countries';
 import type { QuickBooksStatus } from './pipedrive-fields';
 import type { QboAddress, QboCustomer } from './qbo-entities';
-import { qualifiedQuickbooksId } from './quickbooks-identity';
 
 /** Pipedrive's limit on text fields and address parts (v2 validation). */
 export const PIPEDRIVE_TEXT_LIMIT = 255;
@@ -48,34 +47,10 @@ export interface Money {
   currency: string;
 }
 
-/** The organization as the connector wants it, by our field names (Pipedrive keys are applied later). */
-export interface MappedOrganization {
-  name: string;
-  address: MappedAddress | null;
-  /** `<realmId>:<customerId>` (decision 35). */
-  quickbooksId: string;
-  openBalance: Money;
-  overdueBalance: Money;
-  paymentTerms: string | null;
-  quickbooksStatus: QuickBooksStatus;
-  quickbooksLink: string;
-}
-
 export interface Contact {
   value: string;
   primary: boolean;
   label: 'work' | 'mobile' | 'other';
-}
-
-export interface MappedPerson {
-  name: string;
-  emails: Contact[];
-  phones: Contact[];
-}
-
-export interface MappedCustomer {
-  organization: MappedOrganization;
-  person: MappedPerson | null;
 }
 
 /** Cuts text to a limit without splitting a surrogate pair, and trims it. */
@@ -187,8 +162,13 @@ function phones(customer: QboCustomer): Contact[] {
   return out;
 }
 
-/** The primary contact: GivenName FamilyName, else DisplayName; none when there is nothing to reach. */
-export function mapPerson(customer: QboCustomer): MappedPerson | null {
+/** The primary contact's name, e-mails and phones; `reachable` is false when there is no one to reach (no person is made). */
+export function contactParts(customer: QboCustomer): {
+  reachable: boolean;
+  name: string;
+  emails: Contact[];
+  phones: Contact[];
+} {
   const given = [customer.GivenName, customer.FamilyName].map(nonEmpty).filter(Boolean).join(' ');
   const emails = splitEmails(customer.PrimaryEmailAddr?.Address).map((value, index): Contact => ({
     value,
@@ -196,13 +176,12 @@ export function mapPerson(customer: QboCustomer): MappedPerson | null {
     label: 'work',
   }));
   const phoneList = phones(customer);
-  if (!given && emails.length === 0 && phoneList.length === 0) return null;
   const name =
     nonEmpty(clip(given || customer.DisplayName.replace(DELETED_SUFFIX, ''))) ?? `QuickBooks customer ${customer.Id}`;
-  return { name, emails, phones: phoneList };
+  return { reachable: Boolean(given) || emails.length > 0 || phoneList.length > 0, name, emails, phones: phoneList };
 }
 
-function money(value: number | undefined, currency: string): Money {
+export function money(value: number | undefined, currency: string): Money {
   const amount = value !== undefined && Number.isFinite(value) ? value : 0;
   const cents = Math.round(amount * 100) / 100;
   return { value: Number.isFinite(cents) ? cents : amount, currency };
@@ -217,23 +196,4 @@ function money(value: number | undefined, currency: string): Money {
 export function quickbooksLink(qboAppUrl: string, realmId: string, qboId: string): string {
   const query = new URLSearchParams({ nameId: qboId, companyId: realmId });
   return `${qboAppUrl.replace(/\/$/, '')}/app/customerdetail?${query.toString()}`;
-}
-
-/** A QBO customer as a Pipedrive organization and its primary contact (docs/architecture.md#mapping). Pure; never throws. */
-export function mapCustomer(customer: QboCustomer, facts: MappingFacts, options: MappingOptions): MappedCustomer {
-  const currency = nonEmpty(customer.CurrencyRef?.value)?.toUpperCase() ?? options.homeCurrency;
-  const open = options.subCustomers === 'rollup' ? (customer.BalanceWithJobs ?? customer.Balance) : customer.Balance;
-  return {
-    organization: {
-      name: organizationName(customer, options),
-      address: mapAddress(customer.BillAddr),
-      quickbooksId: qualifiedQuickbooksId(facts.realmId, customer.Id),
-      openBalance: money(open, currency),
-      overdueBalance: money(facts.overdueBalance, currency),
-      paymentTerms: facts.paymentTerms ? clip(facts.paymentTerms) : null,
-      quickbooksStatus: facts.status,
-      quickbooksLink: clip(quickbooksLink(options.qboAppUrl, facts.realmId, customer.Id)),
-    },
-    person: mapPerson(customer),
-  };
 }

@@ -1,6 +1,10 @@
 import { TransientError } from '../shared/errors';
-import type { CustomFieldId } from './pipedrive-fields';
-import type { MappedAddress, MappedOrganization, MappedPerson } from './mapping';
+import { DEFAULT_MAPPING } from './default-mapping';
+import type { MappedFieldType } from './mapping-catalog';
+import type { EntityMapping, MappingDocument } from './mapping-document';
+import type { MappedRecord } from './mapping-engine';
+import type { MappedAddress } from './mapping';
+import { isAddress, isContacts, type MappedValue } from './mapping-shape';
 import type { AddressBody, OrganizationBody, PersonBody } from './ports';
 
 /** The connection's custom-field keys and enum option ids, as stored. */
@@ -20,7 +24,7 @@ export class MissingFieldKeyError extends TransientError {
   }
 }
 
-function key(fields: FieldKeys, id: CustomFieldId): string {
+function key(fields: FieldKeys, id: string): string {
   const value = fields.fieldKeys[id];
   if (value === undefined) throw new MissingFieldKeyError(`the Pipedrive field ${id} has no key yet`);
   return value;
@@ -40,25 +44,77 @@ export function addressBody(address: MappedAddress | null): AddressBody {
   return body;
 }
 
-/** The v2 organization body: our field names become the connection's 40-character keys; enums become option ids. */
-export function organizationBody(organization: MappedOrganization, fields: FieldKeys): OrganizationBody {
-  const statusOption = fields.fieldOptions.quickbooksStatus?.[organization.quickbooksStatus];
-  if (statusOption === undefined)
-    throw new MissingFieldKeyError(`the QuickBooks status option ${organization.quickbooksStatus} has no id yet`);
+/** A mapped value as Pipedrive takes it in `custom_fields`: enum and set labels become option ids (v2). */
+function customValue(fields: FieldKeys, id: string, type: MappedFieldType, value: MappedValue): unknown {
+  if (value === null) return null;
+  if (type === 'address') return isAddress(value) ? addressBody(value) : null;
+  if (type !== 'enum' && type !== 'set') return value;
+  const optionId = (label: string): number => {
+    const found = fields.fieldOptions[id]?.[label];
+    if (found === undefined) throw new MissingFieldKeyError(`the ${id} option ${label} has no id yet`);
+    return found;
+  };
+  const labels = Array.isArray(value) ? value : [value];
+  const ids = labels.flatMap((label) => (typeof label === 'string' ? [optionId(label)] : []));
+  return type === 'enum' ? ids[0] : ids;
+}
+
+/** The standard fields and `custom_fields` of a mapped record, by the document's field names. */
+function recordBody(record: MappedRecord, mapping: EntityMapping, fields: FieldKeys) {
+  const standard: Record<string, unknown> = {};
+  const custom: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(mapping.fields)) {
+    const value = record[name] ?? null;
+    if (field.custom) custom[key(fields, name)] = customValue(fields, name, field.custom.type, value);
+    else if (name === 'address') standard.address = addressBody(isAddress(value) ? value : null);
+    else if (name === 'emails' || name === 'phones') standard[name] = isContacts(value) ? value : [];
+  }
+  return { standard, custom };
+}
+
+/** What the document sets on records the connector creates only (owner, visibility, labels). */
+function onCreateBody(mapping: EntityMapping): Pick<OrganizationBody, 'owner_id' | 'visible_to' | 'label_ids'> {
+  const { owner_id, visible_to, label_ids } = mapping.onCreate;
   return {
-    name: organization.name,
-    address: addressBody(organization.address),
-    custom_fields: {
-      [key(fields, 'quickbooksId')]: organization.quickbooksId,
-      [key(fields, 'openBalance')]: organization.openBalance,
-      [key(fields, 'overdueBalance')]: organization.overdueBalance,
-      [key(fields, 'paymentTerms')]: organization.paymentTerms,
-      [key(fields, 'quickbooksStatus')]: statusOption,
-      [key(fields, 'quickbooksLink')]: organization.quickbooksLink,
-    },
+    ...(owner_id !== undefined ? { owner_id } : {}),
+    ...(visible_to !== undefined ? { visible_to } : {}),
+    ...(label_ids !== undefined ? { label_ids } : {}),
   };
 }
 
-export function personBody(person: MappedPerson, orgId: number): PersonBody {
-  return { name: person.name, org_id: orgId, emails: person.emails, phones: person.phones };
+/** The v2 organization body: the document's field names become the connection's 40-character keys; enums become option ids. */
+export function organizationBody(
+  organization: MappedRecord,
+  fields: FieldKeys,
+  document: MappingDocument = DEFAULT_MAPPING,
+): OrganizationBody {
+  const { standard, custom } = recordBody(organization, document.organization, fields);
+  return { name: organization.name, ...standard, custom_fields: custom };
+}
+
+/** The body that creates an organization: the update body and the document's owner, visibility and labels. */
+export function organizationCreateBody(
+  organization: MappedRecord,
+  fields: FieldKeys,
+  document: MappingDocument = DEFAULT_MAPPING,
+): OrganizationBody {
+  return { ...organizationBody(organization, fields, document), ...onCreateBody(document.organization) };
+}
+
+/** The v2 person body; `created` adds the document's owner, visibility and labels for a new person. */
+export function personBody(
+  person: MappedRecord,
+  orgId: number,
+  options: { fields: FieldKeys; document?: MappingDocument; created?: boolean },
+): PersonBody {
+  const mapping = (options.document ?? DEFAULT_MAPPING).person;
+  if (!mapping) return { name: person.name, org_id: orgId };
+  const { standard, custom } = recordBody(person, mapping, options.fields);
+  return {
+    name: person.name,
+    org_id: orgId,
+    ...standard,
+    ...(Object.keys(custom).length > 0 ? { custom_fields: custom } : {}),
+    ...(options.created ? onCreateBody(mapping) : {}),
+  };
 }

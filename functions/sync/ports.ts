@@ -25,17 +25,26 @@ export interface QuickBooksReader {
 /** The v2 address as sent: parts that are absent are left out (never null); `{ value: '' }` clears it. */
 export type AddressBody = { value: string } & Partial<Record<Exclude<keyof MappedAddress, 'value'>, string>>;
 
-export interface OrganizationBody {
+/** Set by a mapping document on records the connector creates only (decision 57). */
+interface CreatedRecordSettings {
+  owner_id?: number;
+  visible_to?: number;
+  label_ids?: number[];
+}
+
+export interface OrganizationBody extends CreatedRecordSettings {
   name: string;
-  address: AddressBody;
+  /** Absent when the mapping document maps no address. */
+  address?: AddressBody;
   custom_fields: Record<string, unknown>;
 }
 
-export interface PersonBody {
+export interface PersonBody extends CreatedRecordSettings {
   name: string;
   org_id: number;
-  emails: Contact[];
-  phones: Contact[];
+  emails?: Contact[];
+  phones?: Contact[];
+  custom_fields?: Record<string, unknown>;
 }
 
 export interface PipedriveWriter {

@@ -1,6 +1,8 @@
 import { isConnectorError } from '../shared/errors';
 import { type Log, silentLog } from '../shared/log';
+import { DEFAULT_MAPPING } from './default-mapping';
 import type { MappingOptions } from './mapping';
+import type { MappingDocument } from './mapping-document';
 import type { FieldKeys } from './pipedrive-body';
 import type { AuditRecord, AuditTrail, LinkRepository, PipedriveWriter, QuickBooksReader } from './ports';
 import type { MessageQueue, SyncMessage } from './sync-message';
@@ -13,6 +15,8 @@ export interface SyncOptions extends MappingOptions {
    * Liveness only: an owner that is alive after all is fenced out (decision 29).
    */
   pendingStaleAfterMs: number;
+  /** The connection's mapping document (decision 57); the default one when absent. */
+  mapping?: MappingDocument;
 }
 
 export interface SyncDependencies {
@@ -72,6 +76,11 @@ export class SyncContext {
     readonly options: SyncOptions,
   ) {
     this.log = deps.log ?? silentLog;
+  }
+
+  /** The connection's mapping document (decision 57). */
+  get mapping(): MappingDocument {
+    return this.options.mapping ?? DEFAULT_MAPPING;
   }
 
   async record(outcome: SyncOutcome): Promise<SyncResult> {
