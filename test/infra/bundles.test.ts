@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildConnector } from './synth';
 
 /**
