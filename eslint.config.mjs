@@ -33,6 +33,26 @@ export default tseslint.config(
     },
   },
   {
+    // Decision 56: a named `z` (or the default) keeps all of zod, every locale, in a Lambda bundle;
+    // zod/mini only through functions/shared/zod-mini.ts, which gives it English messages.
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'zod',
+              importNames: ['z', 'default'],
+              message: "Use import * as z from 'zod' (decision 56).",
+            },
+            { name: 'zod/mini', message: 'Import functions/shared/zod-mini.ts: English messages (decision 56).' },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['functions/shared/zod-mini.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
     // Tests may assert on shapes they built themselves.
     files: ['test/**/*.ts'],
     rules: {
