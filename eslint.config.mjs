@@ -36,15 +36,17 @@ export default tseslint.config(
     // Decision 56: a named `z` (or the default) keeps all of zod, every locale, in a Lambda bundle;
     // zod/mini only through functions/shared/zod-mini.ts, which gives it English messages.
     rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier, ImportDefaultSpecifier)",
+          message: "Use import * as z from 'zod' (decision 56).",
+        },
+      ],
       'no-restricted-imports': [
         'error',
         {
           paths: [
-            {
-              name: 'zod',
-              importNames: ['z', 'default'],
-              message: "Use import * as z from 'zod' (decision 56).",
-            },
             { name: 'zod/mini', message: 'Import functions/shared/zod-mini.ts: English messages (decision 56).' },
           ],
         },

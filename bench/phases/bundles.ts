@@ -24,7 +24,9 @@ const FUNCTION_NAMES: readonly FunctionName[] = [
 export interface BundleFigures {
   name: FunctionName;
   bytes: number;
-  /** Median of `runs` cold `require`s of the bundle in a fresh node process. */
+  /** Median CPU time (user + system) of `runs` cold `require`s, each in a fresh node process. */
+  loadCpuMs: number;
+  /** Median wall time of the same `require`s: Lambda's INIT, but inflated on a busy machine. */
   loadMs: number;
   loadSamplesMs: number[];
   /** The node that timed it (`process.version`): Lambda runs Node 24. */
@@ -88,9 +90,10 @@ const CONFIG_ENV: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: 'WARN',
 };
 
-/** Prints, in the child, how long requiring the bundle took. */
+/** Prints, in the child, how long requiring the bundle took: wall ms, then CPU ms. */
 const LOAD_PROBE =
-  'const t=process.hrtime.bigint();require(process.argv[1]);console.log(Number(process.hrtime.bigint()-t)/1e6)';
+  'const c=process.cpuUsage(),t=process.hrtime.bigint();require(process.argv[1]);const u=process.cpuUsage(c);' +
+  'console.log(Number(process.hrtime.bigint()-t)/1e6,(u.user+u.system)/1e3)';
 
 /**
  * Sizes the deployed bundles (`synthesizedBundles`) and times a cold `require` of each in fresh
@@ -104,14 +107,24 @@ export async function measureBundles(runs: number): Promise<BundleFigures[]> {
     const file = files[name];
     if (!existsSync(file)) throw new Error(`no bundle for ${name} at ${file}`);
     const samples: number[] = [];
+    const cpuSamples: number[] = [];
     for (let i = 0; i < runs; i++) {
       const { stdout } = await run(process.execPath, ['-e', LOAD_PROBE, file], {
         // The asset directory is outside the repository: resolve the external AWS SDK from it.
         env: { PATH: process.env.PATH ?? '', NODE_PATH: join(__dirname, '..', '..', 'node_modules'), ...CONFIG_ENV },
       });
-      samples.push(Number(stdout.trim()));
+      const [wall = Number.NaN, cpu = Number.NaN] = stdout.trim().split(' ').map(Number);
+      samples.push(wall);
+      cpuSamples.push(cpu);
     }
-    out.push({ name, bytes: statSync(file).size, loadMs: median(samples), loadSamplesMs: samples, node: process.version });
+    out.push({
+      name,
+      bytes: statSync(file).size,
+      loadCpuMs: median(cpuSamples),
+      loadMs: median(samples),
+      loadSamplesMs: samples,
+      node: process.version,
+    });
   }
   return out;
 }
