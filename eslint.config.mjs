@@ -33,6 +33,28 @@ export default tseslint.config(
     },
   },
   {
+    // Decision 56: a named `z` (or the default) keeps all of zod, every locale, in a Lambda bundle;
+    // zod/mini only through functions/shared/zod-mini.ts, which gives it English messages.
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier, ImportDefaultSpecifier)",
+          message: "Use import * as z from 'zod' (decision 58).",
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'zod/mini', message: 'Import functions/shared/zod-mini.ts: English messages (decision 58).' },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['functions/shared/zod-mini.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
     // Tests may assert on shapes they built themselves.
     files: ['test/**/*.ts'],
     rules: {

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       console.log(resultsTable(results));
       return;
     }
-    log('bundling the six functions and timing their module load');
+    log('bundling the seven functions as cdk synth does and timing their module load');
     const bundles = await measureBundles(5);
     log('local stack: connect, backfill, changes, burst, freshness, webhook latency (wall clock)');
     const stack = await measureOnLocalStack({

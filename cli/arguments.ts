@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CliError } from './targets';
 
 /** Every option of every command (each command reads the ones it takes). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperationRequest } from '../functions/operations/requests';
 import { CliError, type Target } from './targets';
 

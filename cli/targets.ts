@@ -1,6 +1,6 @@
 import type { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readLocalState } from './local-state';
 
 /** The functions the CLI invokes, named as in the stack's outputs. */

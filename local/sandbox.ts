@@ -3,7 +3,7 @@
  * PIPEDRIVE_SANDBOX_PORT, default 8720) and prints, as the first stdout line, one JSON object with
  * what a client needs to reach them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SandboxClock } from './shared/clock';
 import { REALISTIC_LATENCY } from './shared/latency';
 import { startPipedriveSandbox } from './pipedrive';

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where `npm start` serves the sync-health page, webhook and OAuth routes unless told otherwise. */
 export const DEFAULT_PORT = 8700;

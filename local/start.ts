@@ -9,7 +9,7 @@ import { AuditLog } from '../functions/store/audit-log';
 import { LinkStore } from '../functions/store/link-store';
 import { tableNamed } from '../functions/store/table-client';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_LOCAL_STATE_FILE } from '../cli/local-state';
 import { progressReporter } from '../cli/progress-bar';
 import { recordPipedriveTrafficTo } from './conformance/pipedrive-recorder';

@@ -1,5 +1,5 @@
 import { cpus, loadavg } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { startLocalStack } from '../../local/stack/local-stack';
 import { tableNamed } from '../../functions/store/table-client';
 import { ConnectionStore } from '../../functions/store/connections';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { QuickBooksSandbox } from '../../local/quickbooks';
 
 const Token = z.object({ access_token: z.string() });

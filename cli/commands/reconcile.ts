@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { invoke } from '../operations';
 import type { Io } from '../output';
 import type { Target } from '../targets';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { operation } from '../operations';
 import { type Io, table, time } from '../output';
 import type { Target } from '../targets';

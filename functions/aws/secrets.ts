@@ -1,5 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 
 /**
  * A secret the function reads at init and caches: from Secrets Manager when `<NAME>_SECRET_ARN` is
@@ -13,7 +13,7 @@ export async function readSecret(
   const arn = env[`${name}_SECRET_ARN`];
   if (arn) {
     const value = await getSecret(arn, { maxAge: maxAgeSeconds });
-    const parsed = z.string().min(1).safeParse(value);
+    const parsed = z.string().check(z.minLength(1)).safeParse(value);
     if (!parsed.success) throw new Error(`secret ${name} is empty or not a string`);
     return parsed.data;
   }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** 15 minutes: long enough to pass a link to the person who consents, short enough that a leaked one is stale. */
 export const DEFAULT_LINK_TTL_MS = 15 * 60_000;

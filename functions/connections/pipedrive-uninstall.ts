@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import type { ConnectionStore } from '../store/connections';
 import type { Log } from '../shared/log';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthError, TransientError } from '../shared/errors';
 import { type Log, silentLog } from '../shared/log';
 import type { ConnectionStore } from '../store/connections';

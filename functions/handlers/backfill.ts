@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { METRICS } from '../shared/metric-names';
 import { logger, metrics } from '../aws/powertools';
 import { SqsMessageQueue } from '../aws/sqs-queue';

@@ -4,7 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { escapeHtml } from '../shared/html';
 import { METRICS } from '../shared/metric-names';
 import type { OAuthOutcome } from '../connections/oauth-outcome';

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireConnection, requireCustomer } from '../operations/known';
 import { ping } from '../operations/ping';
 import { replayCustomer, replaySince } from '../operations/replay';

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import { METRICS } from '../shared/metric-names';
 import { logger, metrics } from '../aws/powertools';
 import { readSecretList } from '../aws/secrets';
@@ -15,17 +15,13 @@ import { ConnectionStore } from '../store/connections';
 
 /** Configuration, parsed once per container. */
 const Config = z.object({
-  TABLE_NAME: z.string().min(1),
-  CHANGES_QUEUE_URL: z.string().min(1),
+  TABLE_NAME: z.string().check(z.minLength(1)),
+  CHANGES_QUEUE_URL: z.string().check(z.minLength(1)),
   // The deployed limit (lib/functions.ts MAX_WEBHOOK_BYTES) is also the default, so the local stack matches it.
-  MAX_WEBHOOK_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(512 * 1024),
-  WEBHOOK_STALE_AFTER_HOURS: z.coerce.number().positive().default(72),
+  MAX_WEBHOOK_BYTES: z._default(z.coerce.number().check(z.int(), z.positive()), 512 * 1024),
+  WEBHOOK_STALE_AFTER_HOURS: z._default(z.coerce.number().check(z.positive()), 72),
   /** Intuit waits 3 s for the answer; the rest of a delivery that does not fit is left to the CDC poll (decision 56). */
-  WEBHOOK_SEND_BUDGET_MS: z.coerce.number().int().positive().default(2000),
+  WEBHOOK_SEND_BUDGET_MS: z._default(z.coerce.number().check(z.int(), z.positive()), 2000),
 });
 const config = Config.parse(process.env);
 // The queue URL is a path on the resolved endpoint (AWS_ENDPOINT_URL_SQS locally), not an endpoint of its own.
@@ -34,9 +30,9 @@ const connections = new ConnectionStore(tableNamed(config.TABLE_NAME));
 
 /** API Gateway HTTP API (payload 2.0): only what the handler reads. */
 const HttpEvent = z.looseObject({
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().default(false),
-  headers: z.record(z.string(), z.string().optional()).default({}),
+  body: z.optional(z.string()),
+  isBase64Encoded: z._default(z.boolean(), false),
+  headers: z._default(z.record(z.string(), z.optional(z.string())), {}),
 });
 
 /** Known realms, refreshed at most once a minute: the webhook path must stay well under Intuit's 3 s. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the sync-health page shows, as the operations function answers it (`health`): the CLI parses

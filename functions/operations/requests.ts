@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HealthQuery } from './health-report';
 
 const realmId = z.string().min(1).max(40);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Request and response shapes of the v2 organization, person and field objects ([SPEC2], [MIG]).

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Pipedrive's envelope and formats as the client reads and writes them. */
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import { intuitTid, QBO_THROTTLE_WAIT_MS } from './faults';

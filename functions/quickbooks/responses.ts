@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InvalidRecord } from '../sync/ports';
 import type { QboCustomer, QboInvoice, QboPayment } from '../sync/qbo-entities';
 

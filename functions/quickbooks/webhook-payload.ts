@@ -1,42 +1,42 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import type { ChangeEvent } from '../sync/change-events';
 
 /**
  * QBO realm (company) ids and entity ids are decimal numbers. Anything else is unreadable: it never
  * reaches a table key, an SQS group id (≤128 of a restricted alphabet) or a message (decision 40).
  */
-export const QboRealmId = z.string().regex(/^\d{1,32}$/);
-export const QboEntityId = z.string().regex(/^\d{1,20}$/);
+export const QboRealmId = z.string().check(z.regex(/^\d{1,32}$/));
+export const QboEntityId = z.string().check(z.regex(/^\d{1,20}$/));
 /** Entity and operation names: short words (Customer, Update, …). */
-const Word = z.string().regex(/^[A-Za-z]{1,40}$/);
+const Word = z.string().check(z.regex(/^[A-Za-z]{1,40}$/));
 /** An event id only dedupes (it is hashed when SQS would refuse it); bounded so a message stays small. */
-const EventId = z.string().min(1).max(256);
-const Time = z.string().max(64);
+const EventId = z.string().check(z.minLength(1), z.maxLength(256));
+const Time = z.string().check(z.maxLength(64));
 
 /** The legacy object format (FACTS §2.1). */
 const LegacyEntity = z.looseObject({
   name: Word,
   id: QboEntityId,
   operation: Word,
-  lastUpdated: Time.optional(),
-  deletedId: QboEntityId.optional(),
+  lastUpdated: z.optional(Time),
+  deletedId: z.optional(QboEntityId),
 });
 const LegacyNotification = z.looseObject({
   realmId: QboRealmId,
-  dataChangeEvent: z.looseObject({ entities: z.array(z.unknown()).default([]) }).optional(),
+  dataChangeEvent: z.optional(z.looseObject({ entities: z._default(z.array(z.unknown()), []) })),
 });
 const LegacyBody = z.looseObject({ eventNotifications: z.array(z.unknown()) });
 
 /** One CloudEvents event of the new array format (FACTS §2.4). */
 const CloudEvent = z.looseObject({
-  specversion: z.string().optional(),
+  specversion: z.optional(z.string()),
   id: EventId,
-  type: z.string().regex(/^qbo\.[a-z]{1,40}\.[a-z]{1,40}\.v\d{1,4}$/),
-  time: Time.optional(),
+  type: z.string().check(z.regex(/^qbo\.[a-z]{1,40}\.[a-z]{1,40}\.v\d{1,4}$/)),
+  time: z.optional(Time),
   intuitentityid: QboEntityId,
   intuitaccountid: QboRealmId,
-  data: z.looseObject({ deletedid: QboEntityId.optional() }).nullish(),
+  data: z.nullish(z.looseObject({ deletedid: z.optional(QboEntityId) })),
 });
 
 const OPERATIONS: Record<string, string> = {

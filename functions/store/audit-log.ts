@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { activityListing, keys, LISTING_INDEX, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, type Table } from './table';
 

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 import { CONNECTION_LISTING, keys, LISTING_INDEX } from './table-schema';
 import { isConditionFailure, type Table } from './table';
 
@@ -12,26 +12,26 @@ export type PipedrivePlan = z.infer<typeof PipedrivePlan>;
 export const Connection = z.object({
   realmId: z.string(),
   status: ConnectionStatus,
-  companyName: z.string().optional(),
+  companyName: z.optional(z.string()),
   createdAt: z.number(),
   updatedAt: z.number(),
   /** Why the connection needs attention (never a token or a response body). */
-  statusReason: z.string().optional(),
-  pipedrive: z
-    .object({
+  statusReason: z.optional(z.string()),
+  pipedrive: z.optional(
+    z.object({
       companyId: z.string(),
       apiDomain: z.string(),
       plan: PipedrivePlan,
-      seats: z.number().int().positive(),
+      seats: z.int().check(z.positive()),
       auth: z.enum(['oauth', 'api-token']),
       /** Pipedrive's numeric company id (`users/me`), which its app-uninstall notice names (decision 46). */
-      companyNumber: z.number().int().optional(),
-    })
-    .optional(),
+      companyNumber: z.optional(z.int()),
+    }),
+  ),
   /** Custom-field keys created in Pipedrive, by our field name. */
-  fieldKeys: z.record(z.string(), z.string()).default({}),
+  fieldKeys: z._default(z.record(z.string(), z.string()), {}),
   /** Option ids of enum custom fields, by field name then option label. */
-  fieldOptions: z.record(z.string(), z.record(z.string(), z.number())).default({}),
+  fieldOptions: z._default(z.record(z.string(), z.record(z.string(), z.number())), {}),
 });
 export type Connection = z.infer<typeof Connection>;
 

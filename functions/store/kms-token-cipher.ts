@@ -1,5 +1,5 @@
 import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthError, TransientError } from '../shared/errors';
 import type { TokenCipher, TokenCipherContext } from './token-cipher';
 

@@ -1,5 +1,5 @@
 import { DeleteCommand, BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { keys, LINK_PREFIX } from './table-schema';
 import { CreateClaimConflict, LinkConflict, type SyncedLink } from '../sync/ports';
 import { isConditionFailure, type Table } from './table';

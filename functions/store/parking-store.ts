@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SyncMessage } from '../sync/sync-message';
 import { type ParkingLane, parkedKey, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, type Table } from './table';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Entity, MAPPED_FIELD_TYPES } from './mapping-catalog';
 import { checkField } from './mapping-document-checks';
 

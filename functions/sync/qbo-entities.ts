@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * QBO entities as the connector reads them. Lenient on purpose (FACTS §0.10): unknown fields pass

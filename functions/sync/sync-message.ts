@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../shared/zod-mini';
 
 export const SyncSource = z.enum(['webhook', 'cdc', 'backfill', 'reconcile', 'replay']);
 export type SyncSource = z.infer<typeof SyncSource>;
@@ -11,22 +11,22 @@ export type SyncSource = z.infer<typeof SyncSource>;
  */
 export const SyncMessage = z.object({
   v: z.literal(1),
-  realmId: z.string().min(1),
+  realmId: z.string().check(z.minLength(1)),
   kind: z.enum(['customer', 'invoice', 'payment']),
-  id: z.string().min(1),
-  operation: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  operation: z.optional(z.string()),
   /** The merged-away customer of a Merge. */
-  deletedId: z.string().optional(),
+  deletedId: z.optional(z.string()),
   source: SyncSource,
-  eventId: z.string().min(1),
-  occurredAt: z.string().optional(),
+  eventId: z.string().check(z.minLength(1)),
+  occurredAt: z.optional(z.string()),
   /** A full customer as CDC returned it (validated by the worker like any QBO record). */
-  record: z.unknown().optional(),
+  record: z.optional(z.unknown()),
   /**
    * Push every mapped field again, whatever was recorded as pushed: an older write of a concurrent
    * attempt may have reached Pipedrive after the newer one it lost the record to (decision 47).
    */
-  repush: z.boolean().optional(),
+  repush: z.optional(z.boolean()),
   /** Epoch ms the message was enqueued (sync lag starts here when QBO gives no time). */
   enqueuedAt: z.number(),
 });

@@ -1,6 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toSqsRecord } from './sqs-lambda-event';
 
 export type SqsHandler = (event: { Records: ReturnType<typeof toSqsRecord>[] }, context: object) => Promise<unknown>;

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadSpec, type ApiVersion } from '../pipedrive/openapi/spec-files';
 import { REQUEST_ERRATA, RESPONSE_ERRATA, patchRequestSchema, relaxResponseSchema } from './pipedrive-errata';
 import type { RecordedExchange } from './recorded-exchange';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AGED_RECEIVABLES_PARAMETERS,
   AGING_METHODS,

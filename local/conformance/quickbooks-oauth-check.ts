@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCOPES } from './quickbooks-documented';
 import { type CheckedRequest, FORM_TYPE, jsonBody, noBody, parameters } from './quickbooks-checked-request';
 

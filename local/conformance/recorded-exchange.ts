@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One request to Pipedrive and its answer, as recorded for the conformance check (JSON lines on disk). */
 export const RecordedExchange = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One request the connector sent to QuickBooks (API or OAuth) and the status it got, as recorded for

@@ -2,7 +2,7 @@
  * `npx tsx local/kms/main.ts`: starts the local KMS (LOCAL_KMS_PORT, default 8730; 0 for any free
  * port) and prints, as the first stdout line, one JSON object: `{url, region, keyId, keyArn}`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { startLocalKms } from './index';
 
 const Env = z.object({

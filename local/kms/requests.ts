@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { validationError } from './errors';
 
 /** Messages in the words KMS uses for its `ValidationException`s. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ADDRESS_PARTS, type Address } from './store';
 
 /** The spec types every part as a non-nullable string: null is refused, as Pipedrive's strict v2 validation may. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Plan, dailyTokenBudget } from './plans';
 
 /** Sandbox options other than the clock and the listening address, parsed so bad input fails at start. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { json, jsonBody, Router, type RouteHandler, type SandboxRequest, type SandboxResponse } from '../shared/http';
 import { budgetOf } from './config';
 import type { SandboxCore } from './core';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AddressInput, toAddress } from './address';
 import type { FieldDefinition } from './store';
 import { isCalendarDate } from './time';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AddressInput } from './address';
 import type { SandboxCore } from './core';
 import { parseCustomFields } from './custom-field-values';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SandboxCore } from './core';
 import { keysetPage, type PageResult } from './pagination';
 import {

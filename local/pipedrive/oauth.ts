@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formBody, header, json, redirect, type SandboxRequest, type SandboxResponse } from '../shared/http';
 import type { SandboxCore } from './core';
 import { AUTHORIZATION_CODE_TTL_MS, issueAccessToken, issueGrant, revokeGrant } from './oauth-tokens';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * v2 cursors are opaque; Pipedrive's look like base64url JSON

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Pipedrive subscription plans (the current, token-based ones). */
 export const Plan = z.enum(['lite', 'growth', 'premium', 'ultimate']);

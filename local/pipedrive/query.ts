@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SandboxRequest } from '../shared/http';
 import { formatIssue } from './custom-field-values';
 import { parseRfc3339 } from './time';

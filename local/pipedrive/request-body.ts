@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { header, type SandboxRequest } from '../shared/http';
 import { parseWith, type Parsed } from './query';
 

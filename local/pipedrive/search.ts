@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SandboxResponse } from '../shared/http';
 import type { ApiContext, ApiRoute, SandboxCore } from './core';
 import { offsetPage } from './pagination';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SeededRandom } from '../shared/random';
 import { AddressInput, toAddress } from './address';
 import type { SandboxCore } from './core';

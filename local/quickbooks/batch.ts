@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { faultObject } from './fault-bodies';
 import type { JsonObject } from './json';
 import { JsonValueSchema } from './json';

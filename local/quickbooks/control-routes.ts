@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { json, jsonBody, type Router, type SandboxRequest, type SandboxResponse } from '../shared/http';
 import { type Latency, LatencyInput } from '../shared/latency';
 import { validationFault } from './fault-bodies';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Entities are kept as the JSON QBO would send, so recorded payloads can be stored verbatim. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

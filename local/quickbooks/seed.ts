@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SeededRandom } from '../shared/random';
 import type { Company } from './company';
 import { isJsonObject, type JsonObject, JsonObjectSchema, type JsonValue, JsonValueSchema, stringField } from './json';

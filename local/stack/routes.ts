@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sameSecret } from '../../functions/connections/connection-links';
 import type { FunctionName } from '../../lib/function-timeouts';
 import type { HttpApiRoute } from '../aws/http-api-front';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HealthReport, healthQueryFrom } from '../../functions/operations/health-report';
 import { renderHealthPage } from '../../functions/operations/health-page';
 

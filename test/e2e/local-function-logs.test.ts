@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const ROOT = join(__dirname, '..', '..');
 const LogLine = z.object({ message: z.string(), function_name: z.string() });

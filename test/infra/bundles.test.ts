@@ -1,64 +1,56 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { z } from 'zod';
-import { buildConnector } from './synth';
+import { synthesizedBundles } from '../../bench/phases/bundles';
+import type { FunctionName } from '../../lib/function-timeouts';
 
 /**
- * Uncompressed bundle budgets (minified index.js, AWS SDK external), with ~10% headroom over the
- * sizes measured when they were set. The webhook answers Intuit within 3 s from a cold start, so
- * it gets the smallest budget; a dependency that breaks one should be a deliberate choice.
+ * Minified bundle budgets in bytes (index.js as `cdk synth` builds it, AWS SDK external; issue 15).
+ * The webhook answers Intuit within 3 s from a cold start, so it gets the smallest budget. One
+ * classic zod schema reached from a bundle costs ≈90 KB, a namespace-less `import { z }` ≈440 KB
+ * (decision 58): a change that breaks a budget should be a deliberate choice.
  */
-const BUNDLE_BUDGET_BYTES = {
-  webhook: 565_000, // measured 514 KB
-  oauth: 610_000, // 555 KB
-  tokenUpkeep: 600_000, // 544 KB
-  cdcPoll: 640_000, // 579 KB
-  worker: 665_000, // 603 KB
-  backfill: 640_000, // 578 KB
-  operations: 700_000, // ≈ 620 KB
-} as const;
+const BUNDLE_BUDGET_BYTES: readonly (readonly [FunctionName, number])[] = [
+  ['webhook', 150_000], // measured 90 KB
+  ['oauth', 250_000], // 216 KB
+  ['tokenUpkeep', 250_000], // 183 KB
+  ['cdcPoll', 250_000], // 241 KB
+  ['backfill', 250_000], // 235 KB
+  ['worker', 250_000], // 266 KB: over, see KNOWN_OVER_BUDGET
+  ['operations', 250_000], // 269 KB: over, see KNOWN_OVER_BUDGET
+];
 
-const Template = z.object({
-  Resources: z.record(
-    z.string(),
-    z.object({ Type: z.string(), Properties: z.looseObject({ Code: z.object({ S3Key: z.string() }).optional() }) }),
-  ),
-});
+/**
+ * Still over their budget: their graphs reach classic zod schemas (≈100 KB of each bundle) that only
+ * moving them to zod/mini removes. Each must stay under its ceiling; its budget test is expected to
+ * fail, and jest reports it once it passes, so the entry is then deleted.
+ */
+const KNOWN_OVER_BUDGET: Partial<Record<FunctionName, number>> = { worker: 275_000, operations: 280_000 };
 
-const { app, stack } = buildConnector({ bundle: true });
-const assembly = app.synth();
-const template = Template.parse(assembly.getStackByName(stack.stackName).template);
-
-type FunctionName = keyof typeof BUNDLE_BUDGET_BYTES;
-const FUNCTION_NAMES = Object.keys(BUNDLE_BUDGET_BYTES) as FunctionName[];
-
-/** The function's bundled asset directory in the cloud assembly (`asset.<hash>`, the S3 key without `.zip`). */
-function assetDirectory(name: FunctionName): string {
-  const cfn = stack.functions.all[name].node.defaultChild;
-  if (!(cfn instanceof CfnFunction)) throw new Error(`${name} has no CfnFunction`);
-  const s3Key = template.Resources[stack.getLogicalId(cfn)]?.Properties.Code?.S3Key;
-  if (!s3Key) throw new Error(`${name} has no asset`);
-  return path.join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`);
-}
-
-const sizes = Object.fromEntries(
-  FUNCTION_NAMES.map((name) => [name, fs.statSync(path.join(assetDirectory(name), 'index.js')).size]),
-);
+const files = synthesizedBundles();
+const size = (name: FunctionName): number => fs.statSync(files[name]).size;
 
 describe('function bundles', () => {
-  it.each(Object.entries(BUNDLE_BUDGET_BYTES))('%s stays within %d bytes', (name, budget) => {
-    expect(sizes[name]).toBeLessThanOrEqual(budget);
+  const within = BUNDLE_BUDGET_BYTES.filter(([name]) => KNOWN_OVER_BUDGET[name] === undefined);
+  it.each(within)('%s stays within %d bytes', (name, budget) => {
+    expect(size(name)).toBeLessThanOrEqual(budget);
   });
 
+  const over = BUNDLE_BUDGET_BYTES.filter(([name]) => KNOWN_OVER_BUDGET[name] !== undefined);
+  it.failing.each(over)('%s is brought within %d bytes (known over budget)', (name, budget) => {
+    expect(size(name)).toBeLessThanOrEqual(budget);
+  });
+  it.each(over.map(([name]) => [name, KNOWN_OVER_BUDGET[name] ?? 0] as const))(
+    '%s, over budget, stays under its ceiling of %d bytes',
+    (name, ceiling) => {
+      expect(size(name)).toBeLessThanOrEqual(ceiling);
+    },
+  );
+
   it('the webhook bundle is the smallest', () => {
-    const smallest = Math.min(...Object.values(sizes));
-    expect(sizes.webhook).toBe(smallest);
+    const smallest = Math.min(...BUNDLE_BUDGET_BYTES.map(([name]) => size(name)));
+    expect(size('webhook')).toBe(smallest);
   });
 
   it('ships a source map with each bundle', () => {
-    for (const name of FUNCTION_NAMES) {
-      expect(fs.existsSync(path.join(assetDirectory(name), 'index.js.map'))).toBe(true);
-    }
+    for (const [name] of BUNDLE_BUDGET_BYTES) expect(fs.existsSync(`${files[name]}.map`)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RuntimeConfig } from '../../functions/handlers/shared/runtime-config';
 import { buildConnector } from './synth';
 

@@ -5,7 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnKey } from 'aws-cdk-lib/aws-kms';
 import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { connectorTemplate } from './synth';
 
 const { stack, template } = connectorTemplate();

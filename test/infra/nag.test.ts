@@ -1,5 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildConnector } from './synth';
 
 /** Metadata data: rule id → reason. */

@@ -5,7 +5,7 @@ import { CfnKey } from 'aws-cdk-lib/aws-kms';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LISTING_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/store/table-schema';
 import { connectorTemplate } from './synth';
 

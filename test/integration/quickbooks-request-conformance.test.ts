@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AccessTokenSource, QuickBooksClient } from '../../functions/quickbooks/client';
 import { QuickBooksOAuthClient } from '../../functions/quickbooks/oauth-client';
 import { recordQuickBooksTraffic } from '../../local/conformance/quickbooks-recorder';

@@ -1,5 +1,5 @@
 import OAuthClient from 'intuit-oauth';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type QuickBooksSandbox, startQuickBooksSandbox } from '../../local/quickbooks';
 
 /**

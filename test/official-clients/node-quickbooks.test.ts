@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import QuickBooks from 'node-quickbooks';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type QuickBooksSandbox, startQuickBooksSandbox } from '../../local/quickbooks';
 
 /**

@@ -1,5 +1,5 @@
 import { v1, v2 } from 'pipedrive';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipedriveSandbox } from '../../local/pipedrive';
 
 /**

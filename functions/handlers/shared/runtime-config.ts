@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipedriveOAuthConfig } from '../../pipedrive/oauth-client';
 import { ConnectionClientFactory } from '../../connections/connection-clients';
 import type { QuickBooksOAuthConfig } from '../../quickbooks/oauth-client';
@@ -60,7 +60,7 @@ export function mappingOptions(config: z.infer<z.ZodObject<typeof MappingSetting
 
 /** The Pipedrive plan a new connection starts with (the functions that connect accounts). */
 export const PipedrivePlanSettings = {
-  PIPEDRIVE_PLAN: PipedrivePlan.default('growth'),
+  PIPEDRIVE_PLAN: z._default(PipedrivePlan, 'growth'),
   PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
 };
 type OAuthFlowConfig = RuntimeConfig & z.infer<z.ZodObject<typeof PipedrivePlanSettings>>;

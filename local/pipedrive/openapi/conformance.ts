@@ -1,5 +1,5 @@
 import OpenAPIBackend, { type Document } from 'openapi-backend';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Exchange } from '../core';
 import { applyErrata } from './errata';
 import { loadSpec, type ApiVersion } from './spec-files';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadSpec } from '../../../local/pipedrive/openapi/spec-files';
 import { PipedriveSpecCheck } from '../../../local/conformance/pipedrive-spec-check';
 import type { RecordedExchange } from '../../../local/conformance/recorded-exchange';
