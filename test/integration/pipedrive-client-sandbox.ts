@@ -8,7 +8,7 @@ import { startTestSandbox } from './pipedrive-sandbox-helpers';
 export const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/pipedrive/callback';
 
 /** Sleeps in virtual time: to `now + ms` on the sandbox clock, after letting pending I/O run. */
-export function virtualSleep(sandbox: PipedriveSandbox) {
+function virtualSleep(sandbox: PipedriveSandbox) {
   return async (ms: number) => {
     const until = sandbox.clock.now() + ms;
     await new Promise<void>((resolve) => setImmediate(resolve));
