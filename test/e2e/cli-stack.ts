@@ -1,26 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultTarget, main } from '../../cli/main';
-import { startLocalStack } from '../../local/stack/local-stack';
-import { dynamoEndpoint } from '../helpers/dynamodb';
-import { sqsEndpoint } from '../helpers/sqs';
+import { startTestStack } from './test-stack';
 
 /** A local stack of its own, and the CLI pointed at it through its state file and HTTP front. */
 export async function startCliStack(qboSeedCount: number) {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-cli-')), 'local.json');
   // The handlers read their configuration when they load: this stack's must load afresh, not the last one's.
   jest.resetModules();
-  const stack = await startLocalStack({
-    dynamoEndpoint: dynamoEndpoint(),
-    sqsEndpoint: sqsEndpoint(),
-    name: randomUUID().slice(0, 8),
-    // Retries (a QBO 429 under a loaded CI machine waits ~60 s) come back in seconds, as in the chaos run.
-    retryTimeScale: 1 / 30,
-    qboSeedCount,
-    stateFile,
-  });
+  const stack = await startTestStack(qboSeedCount, { stateFile });
   /** A CLI run, in-process, with these environment variables (as `process.env` would give them). */
   const cliWith = async (env: Record<string, string>, ...argv: string[]) => {
     const out: string[] = [];
