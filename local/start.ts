@@ -5,6 +5,7 @@
  * sync; its last stdout line is a JSON summary. It serves on port 8700 (`--port N` or PORT to change it).
  * Everything lives in memory and in temporary files: nothing is kept after it stops.
  */
+import { countsInWords, noCustomers } from '../functions/operations/customer-counts';
 import { AuditLog } from '../functions/store/audit-log';
 import { LinkStore } from '../functions/store/link-store';
 import { tableNamed } from '../functions/store/table-client';
@@ -154,7 +155,7 @@ function activityOf(stack: LocalStack, realmId: string) {
       }
     },
     countStates: async () => {
-      const states = { synced: 0, failed: 0, excluded: 0, pending: 0, review: 0 };
+      const states = noCustomers();
       for await (const page of links.list(realmId)) for (const link of page) states[link.state]++;
       return states;
     },
@@ -174,7 +175,7 @@ async function backfill(stack: LocalStack, realmId: string, activity: Activity):
     progress.update(states.synced + states.excluded);
     if (states.synced + states.excluded + states.failed >= customers || Date.now() > deadline) {
       progress.finish();
-      console.error(`Backfill done: ${states.synced} in sync, ${states.excluded} excluded, ${states.failed} failing`);
+      console.error(`Backfill done: ${countsInWords(states, ['synced', 'excluded', 'failed'])}`);
       break;
     }
     await delay(500);

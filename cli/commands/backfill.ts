@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { countsInWords, noCustomers } from '../../functions/operations/customer-counts';
 import { invoke } from '../operations';
 import { type Io, table } from '../output';
 import { progressReporter } from '../progress-bar';
@@ -102,11 +103,11 @@ async function waitForSync(
   );
   for (;;) {
     const connection = (await fetchStatus(target)).connections.find((c) => c.realmId === realmId);
-    const counts = connection?.counts ?? { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
+    const counts = connection?.counts ?? noCustomers();
     progress.update(counts.synced + counts.excluded + counts.failed + counts.review);
     if (counts.synced + counts.excluded + counts.failed + counts.review >= total && counts.pending === 0) {
       progress.finish();
-      io.out(`Backfill done: ${counts.synced} in sync, ${counts.excluded} excluded, ${counts.failed} failing.`);
+      io.out(`Backfill done: ${countsInWords(counts, ['synced', 'excluded', 'failed'])}.`);
       return counts.failed > 0 ? 2 : 0;
     }
     if (io.now() >= deadline) {

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { invoke } from '../operations';
 import type { Io } from '../output';
 import type { Target } from '../targets';
-import { customerCounts, fetchStatus } from './status';
+import { customerCounts } from '../../functions/operations/customer-counts';
+import { fetchStatus } from './status';
 
 const Reconcile = z.object({
   mode: z.string(),

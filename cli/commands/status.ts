@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CustomerCounts, customerCounts } from '../../functions/operations/customer-counts';
 import { operation } from '../operations';
 import { type Io, table, time } from '../output';
 import type { Target } from '../targets';
@@ -35,13 +36,8 @@ const Status = z.object({
           refreshExpiresInDays: z.number().nullable(),
         }),
       ),
-      counts: z.object({
-        synced: z.number(),
-        excluded: z.number(),
-        failed: z.number(),
-        pending: z.number(),
-        review: z.number().default(0),
-      }),
+      /** `review` is absent from stacks deployed before it was counted. */
+      counts: CustomerCounts.extend({ review: z.number().default(0) }),
       budget: z.object({ spent: z.number(), share: z.number(), realmSpent: z.number().default(0) }).optional(),
       /** Absent from stacks deployed before issue 15. */
       qboCalls: z.object({ today: z.number(), month: z.number(), projected: z.number(), cap: z.number() }).optional(),
@@ -72,11 +68,6 @@ export function what(entry: AuditEntryView): string {
   if (entry.error) return `${entry.error.kind}: ${entry.error.message}`;
   if (entry.diff) return Object.keys(entry.diff).join(', ');
   return entry.note ?? '';
-}
-
-/** How many customers are in each state, in the words both `status` and `reconcile` use. */
-export function customerCounts(counts: Status['connections'][number]['counts']): string {
-  return `${counts.synced} in sync, ${counts.excluded} excluded, ${counts.failed} failing, ${counts.pending} pending${counts.review ? `, ${counts.review} held for review (see the backfill match report)` : ''}`;
 }
 
 export async function statusCommand(target: Target, io: Io, json: boolean): Promise<number> {

@@ -1,4 +1,5 @@
 import { escapeHtml as escape } from '../shared/html';
+import { CUSTOMER_STATE_LABELS } from './customer-counts';
 import {
   type FailureGroup,
   type HealthActivity,
@@ -25,13 +26,7 @@ export interface RenderOptions {
   path?: string;
 }
 
-const STATE_LABELS: Record<HealthState, string> = {
-  failed: 'Failing',
-  review: 'Held for review',
-  pending: 'Pending',
-  excluded: 'Excluded',
-  synced: 'In sync',
-};
+const STATE_LABELS: Record<HealthState, string> = CUSTOMER_STATE_LABELS;
 const STATE_ORDER: readonly HealthState[] = ['failed', 'review', 'pending', 'excluded', 'synced'];
 
 /** Access tokens are renewed on use; what needs a person is a refresh token about to lapse (then only reconnecting helps). */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CustomerCounts } from './customer-counts';
 
 /**
  * What the sync-health page shows, as the operations function answers it (`health`): the CLI parses
@@ -67,13 +68,7 @@ export const HealthConnection = z.object({
       refreshExpiresInDays: z.number().nullable(),
     }),
   ),
-  counts: z.object({
-    synced: z.number(),
-    excluded: z.number(),
-    failed: z.number(),
-    pending: z.number(),
-    review: z.number(),
-  }),
+  counts: CustomerCounts,
   parked: z.number(),
   deferredForBudget: z.number(),
   deferredForThrottling: z.number(),

@@ -8,6 +8,7 @@ import { type LinkSummary, linkSummaries } from '../store/link-summaries';
 import { ParkingStore } from '../store/parking-store';
 import type { Table } from '../store/table';
 import { TokenStore } from '../store/token-store';
+import { type CustomerCounts, noCustomers } from './customer-counts';
 import { DEFAULT_QBO_MONTHLY_CALL_CAP, type QboCallEstimate, qboCallsOf } from './qbo-call-estimate';
 
 export interface StatusSources {
@@ -35,7 +36,7 @@ export interface StatusSnapshot {
     /** Changes QBO throttled, parked until it takes calls again (decision 33). */
     deferredForThrottling: number;
     tokens: { provider: string; accessExpiresInMinutes: number | null; refreshExpiresInDays: number | null }[];
-    counts: { synced: number; excluded: number; failed: number; pending: number; review: number };
+    counts: CustomerCounts;
     /**
      * The Pipedrive company's budget, shared by every connection writing into it (the same figures
      * under each of them), and this realm's part of today's spend (decision 37).
@@ -73,7 +74,7 @@ export async function statusSnapshot(
   const day = budgetDay(now);
   const companies = new Map<string, StatusSnapshot['pipedriveCompanies'][number]>();
   for (const connection of await new ConnectionStore(sources.table).list()) {
-    const counts = { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
+    const counts = noCustomers();
     const summaries = await linkSummaries(sources.table, connection.realmId);
     for (const link of summaries) counts[link.state]++;
     onSummaries?.(connection.realmId, summaries);

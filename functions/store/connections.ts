@@ -137,21 +137,7 @@ export class ConnectionStore {
   /** Every connection, through the listing index (no table scan). */
   async list(): Promise<Connection[]> {
     const out: Connection[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: LISTING_INDEX.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': LISTING_INDEX.partition },
-          ExpressionAttributeValues: { ':pk': CONNECTION_LISTING },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(Connection.parse(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const item of this.listing()) out.push(Connection.parse(item));
     return out;
   }
 
@@ -161,6 +147,12 @@ export class ConnectionStore {
    */
   async realmIds(): Promise<string[]> {
     const out: string[] = [];
+    for await (const item of this.listing('realmId')) out.push(z.object({ realmId: z.string() }).parse(item).realmId);
+    return out;
+  }
+
+  /** The connection items of the listing index, page by page; only `projection` of each when given. */
+  private async *listing(projection?: string): AsyncGenerator<Record<string, unknown>> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.table.client.send(
@@ -168,16 +160,15 @@ export class ConnectionStore {
           TableName: this.table.name,
           IndexName: LISTING_INDEX.name,
           KeyConditionExpression: '#pk = :pk',
-          ProjectionExpression: 'realmId',
+          ...(projection !== undefined ? { ProjectionExpression: projection } : {}),
           ExpressionAttributeNames: { '#pk': LISTING_INDEX.partition },
           ExpressionAttributeValues: { ':pk': CONNECTION_LISTING },
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const item of page.Items ?? []) out.push(z.object({ realmId: z.string() }).parse(item).realmId);
+      yield* page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start);
-    return out;
   }
 
   /** Whether a connection exists, reading only its realm id (as realmIds). */

@@ -57,6 +57,10 @@ const Address = z
   })
   .strict();
 
+const Phone = z.object({ FreeFormNumber: z.string().max(30) }).strict();
+/** A calendar date, YYYY-MM-DD. */
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
 /** The writable Customer fields, as a QBO create/sparse-update body would carry them. */
 export const CustomerInput = z
   .object({
@@ -72,22 +76,10 @@ export const CustomerInput = z
       .object({ Address: z.string().max(100) })
       .strict()
       .optional(),
-    PrimaryPhone: z
-      .object({ FreeFormNumber: z.string().max(30) })
-      .strict()
-      .optional(),
-    AlternatePhone: z
-      .object({ FreeFormNumber: z.string().max(30) })
-      .strict()
-      .optional(),
-    Mobile: z
-      .object({ FreeFormNumber: z.string().max(30) })
-      .strict()
-      .optional(),
-    Fax: z
-      .object({ FreeFormNumber: z.string().max(30) })
-      .strict()
-      .optional(),
+    PrimaryPhone: Phone.optional(),
+    AlternatePhone: Phone.optional(),
+    Mobile: Phone.optional(),
+    Fax: Phone.optional(),
     WebAddr: z
       .object({ URI: z.string().max(1000) })
       .strict()
@@ -112,14 +104,8 @@ export const InvoiceInput = z
   .object({
     customerId: z.string().min(1),
     amount: z.number().positive(),
-    txnDate: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/)
-      .optional(),
-    dueDate: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/)
-      .optional(),
+    txnDate: IsoDate.optional(),
+    dueDate: IsoDate.optional(),
     docNumber: z.string().max(21).optional(),
   })
   .strict();
@@ -129,10 +115,7 @@ export const PaymentInput = z
   .object({
     customerId: z.string().min(1),
     amount: z.number().positive(),
-    txnDate: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/)
-      .optional(),
+    txnDate: IsoDate.optional(),
     /** Invoices to apply the payment to, in order; oldest due first when absent. */
     invoiceIds: z.array(z.string()).optional(),
   })

@@ -1,68 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { defaultTarget, main } from '../../cli/main';
-import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
-import { dynamoEndpoint } from '../helpers/dynamodb';
+import type { LocalStack } from '../../local/stack/local-stack';
 import { control } from '../helpers/quickbooks-sandbox';
-import { sqsEndpoint } from '../helpers/sqs';
+import { openInBrowser, startCliStack } from './cli-stack';
 
-const dir = mkdtempSync(join(tmpdir(), 'ml-connector-cli-'));
-const stateFile = join(dir, 'local.json');
 let stack: LocalStack;
+let cli: Awaited<ReturnType<typeof startCliStack>>['cli'];
 beforeAll(async () => {
-  stack = await startLocalStack({
-    dynamoEndpoint: dynamoEndpoint(),
-    sqsEndpoint: sqsEndpoint(),
-    name: randomUUID().slice(0, 8),
-    // Retries (a QBO 429 under a loaded CI machine waits ~60 s) come back in seconds, as in the chaos run.
-    retryTimeScale: 1 / 30,
-    qboSeedCount: 3,
-    stateFile,
-  });
+  ({ stack, cli } = await startCliStack(3));
 }, 60_000);
 afterAll(() => stack.close());
-
-/** One CLI run, in-process, against the local stack through its state file and HTTP front. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const files = new Map<string, string>();
-  const code = await main(argv, {
-    io: {
-      out: (text) => out.push(text),
-      err: (text) => err.push(text),
-      interactive: false,
-      writeFile: (path, content) => {
-        files.set(path, content);
-        return Promise.resolve();
-      },
-      now: Date.now,
-      // Polling the stack's progress; pumping QBO's webhook batches is what a real clock would do.
-      sleep: async () => {
-        await stack.qbo.state.webhooks.pump();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      },
-    },
-    target: defaultTarget(stateFile),
-    readStdin: () => Promise.resolve(stack.pipedrive.describe().apiToken),
-    openUrl: () => Promise.reject(new Error('no browser in tests')),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n'), files };
-}
-
-/** What a browser does with a connection link: follow the redirects (the sandbox consents at once). */
-async function openInBrowser(url: string): Promise<string> {
-  let next = url;
-  for (let hop = 0; hop < 6; hop++) {
-    const response = await fetch(next, { redirect: 'manual' });
-    const location = response.headers.get('location');
-    if (!location) return response.text();
-    next = new URL(location, next).toString();
-  }
-  throw new Error('too many redirects');
-}
 
 describe('the CLI with two QuickBooks companies writing into one Pipedrive company', () => {
   it('asks before sharing a Pipedrive company, pings every connection and shows the budget once', async () => {

@@ -1,66 +1,21 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { defaultTarget, main } from '../../cli/main';
-import { startLocalStack } from '../../local/stack/local-stack';
-import { dynamoEndpoint } from '../helpers/dynamodb';
 import { captureOutput } from '../helpers/lambda-env';
 import { control } from '../helpers/quickbooks-sandbox';
-import { localSqsClient, sqsEndpoint } from '../helpers/sqs';
+import { localSqsClient } from '../helpers/sqs';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { guardQuickBooksConformance } from '../helpers/quickbooks-conformance-guard';
+import { openInBrowser, startCliStack } from './cli-stack';
 
 const conformance = guardPipedriveConformance();
 const qboConformance = guardQuickBooksConformance();
 
-/** A local stack of its own, and the CLI pointed at it through its state file and HTTP front. */
+/** A stack for the test alone, with the CLI pointed at it (cli-stack.ts) and what the tests read of it. */
 async function startStack() {
-  const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-cli-')), 'local.json');
-  // The handlers read their configuration when they load: this stack's must load afresh, not the last one's.
-  jest.resetModules();
-  const stack = await startLocalStack({
-    dynamoEndpoint: dynamoEndpoint(),
-    sqsEndpoint: sqsEndpoint(),
-    name: randomUUID().slice(0, 8),
-    // Retries (a QBO 429 under a loaded CI machine waits ~60 s) come back in seconds, as in the chaos run.
-    retryTimeScale: 1 / 30,
-    qboSeedCount: 6,
-    stateFile,
-  });
-  /** A CLI run with these environment variables (as `process.env` would give them). */
-  const cliWith = async (env: Record<string, string>, ...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const files = new Map<string, string>();
-    const code = await main(argv, {
-      io: {
-        out: (text) => out.push(text),
-        err: (text) => err.push(text),
-        interactive: false,
-        writeFile: (path, content) => {
-          files.set(path, content);
-          return Promise.resolve();
-        },
-        now: Date.now,
-        // The CLI's wait between looks at the stack's progress (2 s), shortened; QBO's webhook batches go out meanwhile.
-        sleep: async () => {
-          await stack.qbo.state.webhooks.pump();
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        },
-      },
-      target: defaultTarget(stateFile),
-      readStdin: () => Promise.resolve(stack.pipedrive.describe().apiToken),
-      env,
-      openUrl: () => Promise.reject(new Error('no browser in tests')),
-    });
-    return { code, out: out.join('\n'), err: err.join('\n'), files };
-  };
+  const started = await startCliStack(6);
+  const { stack } = started;
   return {
-    stack,
-    cli: (...argv: string[]) => cliWith({}, ...argv),
-    cliWith,
+    ...started,
     liveOrgs: () => [...stack.pipedrive.store.organizations.values()].filter((o) => !o.is_deleted),
     /** A top-level customer of the seeded company. */
     customerId: (realmId: string) => {
@@ -96,18 +51,6 @@ async function synced(): Promise<CliStack & { realmId: string }> {
   const backfill = await started.cli('backfill', '--wait-seconds', '60');
   if (backfill.code !== 0) throw new Error(`backfill failed: ${backfill.err}`);
   return started;
-}
-
-/** What a browser does with a connection link: follow the redirects (the sandbox consents at once). */
-async function openInBrowser(url: string): Promise<string> {
-  let next = url;
-  for (let hop = 0; hop < 6; hop++) {
-    const response = await fetch(next, { redirect: 'manual' });
-    const location = response.headers.get('location');
-    if (!location) return response.text();
-    next = new URL(location, next).toString();
-  }
-  throw new Error('too many redirects');
 }
 
 describe('connecting with the CLI', () => {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
+import type { LocalStack } from '../../local/stack/local-stack';
 import { control } from '../helpers/quickbooks-sandbox';
-import { dynamoEndpoint } from '../helpers/dynamodb';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { guardQuickBooksConformance } from '../helpers/quickbooks-conformance-guard';
-import { sqsEndpoint } from '../helpers/sqs';
+import { startTestStack } from './test-stack';
 
 const conformance = guardPipedriveConformance();
 const qboConformance = guardQuickBooksConformance();
@@ -12,14 +11,7 @@ const qboConformance = guardQuickBooksConformance();
 /** One stack for the file (starting one takes seconds); each test makes its own customers. */
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    dynamoEndpoint: dynamoEndpoint(),
-    sqsEndpoint: sqsEndpoint(),
-    name: randomUUID().slice(0, 8),
-    // Retries (a QBO 429 under a loaded CI machine waits ~60 s) come back in seconds, as in the chaos run.
-    retryTimeScale: 1 / 30,
-    qboSeedCount: 5,
-  });
+  stack = await startTestStack(5);
 }, 60_000);
 afterAll(() => stack.close());
 

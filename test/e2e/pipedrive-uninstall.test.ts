@@ -1,23 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { tableNamed } from '../../functions/store/table-client';
 import { ConnectionStore } from '../../functions/store/connections';
 import { ParkingStore } from '../../functions/store/parking-store';
-import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
-import { dynamoEndpoint } from '../helpers/dynamodb';
+import type { LocalStack } from '../../local/stack/local-stack';
 import { control } from '../helpers/quickbooks-sandbox';
-import { sqsEndpoint } from '../helpers/sqs';
+import { startTestStack } from './test-stack';
 
 /** Decision 46: Pipedrive's uninstall DELETE, through the real OAuth route of the local stack. */
 describe('a Pipedrive app uninstall', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack({
-      dynamoEndpoint: dynamoEndpoint(),
-      sqsEndpoint: sqsEndpoint(),
-      name: randomUUID().slice(0, 8),
-      retryTimeScale: 1 / 30,
-      qboSeedCount: 2,
-    });
+    stack = await startTestStack(2);
   }, 60_000);
   afterAll(() => stack.close());
 

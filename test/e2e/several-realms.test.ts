@@ -1,23 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { connectorShare, dailyTokenBudget } from '../../functions/pipedrive/plans';
 import { BudgetLedger } from '../../functions/store/budget-ledger';
 import { ConnectionStore } from '../../functions/store/connections';
 import { LinkStore } from '../../functions/store/link-store';
 import { CUSTOM_FIELDS } from '../../functions/sync/pipedrive-fields';
-import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
-import { dynamoEndpoint, localDocumentClient } from '../helpers/dynamodb';
+import type { LocalStack } from '../../local/stack/local-stack';
+import { localDocumentClient } from '../helpers/dynamodb';
 import { control } from '../helpers/quickbooks-sandbox';
-import { sqsEndpoint } from '../helpers/sqs';
+import { startTestStack } from './test-stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    dynamoEndpoint: dynamoEndpoint(),
-    sqsEndpoint: sqsEndpoint(),
-    name: randomUUID().slice(0, 8),
-    retryTimeScale: 1 / 30,
-    qboSeedCount: 0,
-  });
+  stack = await startTestStack(0);
 }, 60_000);
 afterAll(() => stack.close());
 

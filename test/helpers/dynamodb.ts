@@ -11,7 +11,7 @@ export function dynamoEndpoint(): string {
   return endpoint;
 }
 
-export function localDynamoClient(): DynamoDBClient {
+function localDynamoClient(): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: dynamoEndpoint(),
     region: 'us-east-1',

@@ -1,25 +1,14 @@
-import type { PipedriveSandbox } from '../../local/pipedrive';
 import { BudgetGovernor } from '../../functions/pipedrive/budget-governor';
 import { type AccessTokenSource, PipedriveClient } from '../../functions/pipedrive/client';
 import { PipedriveOAuthClient, type PipedriveTokens } from '../../functions/pipedrive/oauth-client';
 import { AuthError, TransientError } from '../../functions/shared/errors';
-import { BudgetLedger } from '../../functions/store/budget-ledger';
 import { T0 } from './pipedrive-sandbox-helpers';
 
-import { sandboxHost, usePipedriveClientSandbox, virtualSleep, REDIRECT_URI } from './pipedrive-client-sandbox';
+import { sandboxHost, usePipedriveClientSandbox, REDIRECT_URI } from './pipedrive-client-sandbox';
 
 describe('PipedriveClient against the Pipedrive sandbox: OAuth', () => {
   const fixture = usePipedriveClientSandbox();
-  let sandbox: PipedriveSandbox;
-  let ledger: BudgetLedger;
-  beforeEach(() => {
-    ledger = fixture.ledger();
-  });
-  async function start(options: Parameters<typeof fixture.start>[0] = {}) {
-    const started = await fixture.start(options);
-    sandbox = started.sandbox;
-    return started;
-  }
+  const { start, sandbox, governorDeps } = fixture;
 
   describe('OAuth', () => {
     /** The token lifecycle's part in this test: refresh on rejection through the OAuth client. */
@@ -41,7 +30,7 @@ describe('PipedriveClient against the Pipedrive sandbox: OAuth', () => {
     }
 
     function oauthClient(allowApiHosts: string[]) {
-      const { oauth } = sandbox.describe();
+      const { oauth } = sandbox().describe();
       return new PipedriveOAuthClient(
         {
           clientId: oauth.clientId,
@@ -49,12 +38,12 @@ describe('PipedriveClient against the Pipedrive sandbox: OAuth', () => {
           redirectUri: REDIRECT_URI,
           authorizeUrl: oauth.authorizeUrl,
           tokenUrl: oauth.tokenUrl,
-          revokeUrl: `${sandbox.url}/oauth/revoke`,
+          revokeUrl: `${sandbox().url}/oauth/revoke`,
           timeoutMs: 2000,
           allowApiHosts,
         },
         fetch,
-        () => sandbox.clock.now(),
+        () => sandbox().clock.now(),
       );
     }
 
@@ -67,47 +56,47 @@ describe('PipedriveClient against the Pipedrive sandbox: OAuth', () => {
 
     it('exchanges a code, calls api_domain with the bearer token, and refreshes once on a 401 mid-sequence', async () => {
       await start();
-      const oauth = oauthClient([sandboxHost(sandbox)]);
+      const oauth = oauthClient([sandboxHost(sandbox())]);
       const tokens = await oauth.exchangeCode(await authorize(oauth));
-      expect(tokens.apiDomain).toBe(sandbox.url);
+      expect(tokens.apiDomain).toBe(sandbox().url);
       expect(tokens.accessTokenExpiresAt).toBe(T0 + 3599 * 1000);
       const source = new RefreshingTokens(oauth, tokens);
       const governor = new BudgetGovernor(
-        { companyId: `oauth-${sandbox.port}`, plan: 'growth', seats: 1, auth: 'oauth' },
-        { ledger, now: () => sandbox.clock.now(), sleep: virtualSleep(sandbox) },
+        { companyId: `oauth-${sandbox().port}`, plan: 'growth', seats: 1, auth: 'oauth' },
+        governorDeps(),
       );
       const client = new PipedriveClient(
-        { apiDomain: tokens.apiDomain, allowHosts: [sandboxHost(sandbox)], timeoutMs: 2000 },
+        { apiDomain: tokens.apiDomain, allowHosts: [sandboxHost(sandbox())], timeoutMs: 2000 },
         { kind: 'oauth', tokens: source },
         governor,
       );
       const organization = await client.createOrganization({ name: 'Acme' });
       expect(source.refreshes).toBe(0);
       // The access token dies after 3599 s of sandbox time.
-      sandbox.clock.advance(3600 * 1000);
+      sandbox().clock.advance(3600 * 1000);
       expect((await client.getOrganization(organization.id)).name).toBe('Acme');
       expect(source.refreshes).toBe(1);
-      expect(source.tokens.accessTokenExpiresAt).toBe(sandbox.clock.now() + 3599 * 1000);
+      expect(source.tokens.accessTokenExpiresAt).toBe(sandbox().clock.now() + 3599 * 1000);
       expect(await client.updateOrganization(organization.id, { name: 'Acme Inc.' })).toMatchObject({
         name: 'Acme Inc.',
       });
       expect(source.refreshes).toBe(1);
-      expect(sandbox.counters.get('oauth_token_requests', 'refresh_token')).toBe(1);
+      expect(sandbox().counters.get('oauth_token_requests', 'refresh_token')).toBe(1);
     });
 
     it('a 401 right after a refresh is transient (the grant is alive), not an auth error that locks the connection', async () => {
       await start();
-      const oauth = oauthClient([sandboxHost(sandbox)]);
+      const oauth = oauthClient([sandboxHost(sandbox())]);
       const source = new RefreshingTokens(oauth, await oauth.exchangeCode(await authorize(oauth)));
       const client = new PipedriveClient(
-        { apiDomain: sandbox.url, allowHosts: [sandboxHost(sandbox)], timeoutMs: 2000 },
+        { apiDomain: sandbox().url, allowHosts: [sandboxHost(sandbox())], timeoutMs: 2000 },
         { kind: 'oauth', tokens: source },
         new BudgetGovernor(
-          { companyId: `oauth401-${sandbox.port}`, plan: 'growth', seats: 1, auth: 'oauth' },
-          { ledger, now: () => sandbox.clock.now(), sleep: virtualSleep(sandbox) },
+          { companyId: `oauth401-${sandbox().port}`, plan: 'growth', seats: 1, auth: 'oauth' },
+          governorDeps(),
         ),
       );
-      sandbox.control.addFault({
+      sandbox().control.addFault({
         path: '^/api/v2/organizations',
         status: 401,
         body: { success: false, error: 'unauthorized access', errorCode: 401 },
@@ -138,7 +127,7 @@ describe('PipedriveClient against the Pipedrive sandbox: OAuth', () => {
 
     it('a dead refresh token → AuthError with code invalid_grant', async () => {
       await start();
-      const oauth = oauthClient([sandboxHost(sandbox)]);
+      const oauth = oauthClient([sandboxHost(sandbox())]);
       const tokens = await oauth.exchangeCode(await authorize(oauth));
       await oauth.revoke(tokens.refreshToken);
       await expect(oauth.refresh(tokens.refreshToken)).rejects.toMatchObject({ kind: 'auth', code: 'invalid_grant' });

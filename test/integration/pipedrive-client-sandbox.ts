@@ -8,7 +8,7 @@ import { startTestSandbox } from './pipedrive-sandbox-helpers';
 export const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/pipedrive/callback';
 
 /** Sleeps in virtual time: to `now + ms` on the sandbox clock, after letting pending I/O run. */
-export function virtualSleep(sandbox: PipedriveSandbox) {
+function virtualSleep(sandbox: PipedriveSandbox) {
   return async (ms: number) => {
     const until = sandbox.clock.now() + ms;
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,7 +41,10 @@ export function usePipedriveClientSandbox() {
   afterAll(() => {
     documents.destroy();
   });
-  afterEach(() => sandbox?.close());
+  afterEach(async () => {
+    await sandbox?.close();
+    sandbox = undefined;
+  });
 
   async function start(options: Parameters<typeof startTestSandbox>[0] = {}) {
     const started = await startTestSandbox({ plan: 'growth', seats: 1, ...options });
@@ -58,5 +61,16 @@ export function usePipedriveClientSandbox() {
     );
     return { client, governor, description, sandbox: started };
   }
-  return { start, ledger: () => ledger, table: () => ({ client: documents, name: tableName }) };
+  /** The sandbox the test started. */
+  function current(): PipedriveSandbox {
+    if (!sandbox) throw new Error('start the sandbox first');
+    return sandbox;
+  }
+  return {
+    start,
+    sandbox: current,
+    /** What a governor of the test's own needs: the shared ledger, the sandbox's clock and a virtual sleep. */
+    governorDeps: () => ({ ledger, now: () => current().clock.now(), sleep: virtualSleep(current()) }),
+    table: () => ({ client: documents, name: tableName }),
+  };
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { PipedriveSandbox } from '../../local/pipedrive';
 import { BudgetGovernor } from '../../functions/pipedrive/budget-governor';
 import { PipedriveClient } from '../../functions/pipedrive/client';
 import { NotFoundError } from '../../functions/pipedrive/faults';
@@ -11,25 +10,15 @@ import {
   RateLimitedError,
   TransientError,
 } from '../../functions/shared/errors';
-import { BudgetLedger } from '../../functions/store/budget-ledger';
 import { ConnectionStore } from '../../functions/store/connections';
 import { CUSTOM_FIELDS } from '../../functions/sync/pipedrive-fields';
 import { T0 } from './pipedrive-sandbox-helpers';
 
-import { requests, sandboxHost, usePipedriveClientSandbox, virtualSleep } from './pipedrive-client-sandbox';
+import { requests, sandboxHost, usePipedriveClientSandbox } from './pipedrive-client-sandbox';
 
 describe('PipedriveClient against the Pipedrive sandbox', () => {
   const fixture = usePipedriveClientSandbox();
-  let sandbox: PipedriveSandbox;
-  let ledger: BudgetLedger;
-  beforeEach(() => {
-    ledger = fixture.ledger();
-  });
-  async function start(options: Parameters<typeof fixture.start>[0] = {}) {
-    const started = await fixture.start(options);
-    sandbox = started.sandbox;
-    return started;
-  }
+  const { start, sandbox, governorDeps } = fixture;
 
   describe('custom fields', () => {
     it('creates the missing fields on first use, stores their keys, and makes no call the second time', async () => {
@@ -39,7 +28,9 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       expect(Object.keys(first.fieldKeys)).toHaveLength(6);
       for (const key of Object.values(first.fieldKeys)) expect(key).toMatch(/^[0-9a-f]{40}$/);
       expect(Object.keys(first.fieldOptions.quickbooksStatus ?? {})).toEqual(['Active', 'Inactive', 'Merged']);
-      const custom = sandbox.control.state().organizationFields.filter((field) => field.is_custom_field);
+      const custom = sandbox()
+        .control.state()
+        .organizationFields.filter((field) => field.is_custom_field);
       expect(custom.map((field) => [field.field_name, field.field_type])).toEqual(
         CUSTOM_FIELDS.map((field) => [field.name, field.type]),
       );
@@ -48,7 +39,7 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
 
       // Stored on the connection and read back, the keys make the second run free.
       const connections = new ConnectionStore(fixture.table());
-      const realmId = `realm-${sandbox.port}`;
+      const realmId = `realm-${sandbox().port}`;
       await connections.create(realmId, T0);
       await connections.setFields(realmId, first.fieldKeys, first.fieldOptions, T0);
       const stored = await connections.get(realmId);
@@ -68,7 +59,7 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
 
     it('adopts a field that already exists under our name, and creates only the others', async () => {
       const { client } = await start();
-      const seeded = sandbox.control.seed({ fields: [{ field_name: 'QuickBooks ID', field_type: 'varchar' }] });
+      const seeded = sandbox().control.seed({ fields: [{ field_name: 'QuickBooks ID', field_type: 'varchar' }] });
       const result = await client.ensureCustomFields(CUSTOM_FIELDS, { fieldKeys: {}, fieldOptions: {} });
       expect(result.fieldKeys.quickbooksId).toBe(seeded.fields[0]?.field_code);
       expect(result.created).not.toContain('quickbooksId');
@@ -77,7 +68,7 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
 
     it('refuses a field of our name with another type instead of creating a twin', async () => {
       const { client } = await start();
-      sandbox.control.seed({ fields: [{ field_name: 'Open balance', field_type: 'varchar' }] });
+      sandbox().control.seed({ fields: [{ field_name: 'Open balance', field_type: 'varchar' }] });
       await expect(client.ensureCustomFields(CUSTOM_FIELDS, { fieldKeys: {}, fieldOptions: {} })).rejects.toMatchObject(
         {
           kind: 'permanent',
@@ -174,13 +165,13 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       expect(await client.findOrganizationIdsByField(idKey, '123')).toEqual([ids['123']]);
       expect(await client.findOrganizationIdsByField(idKey, 'a12')).toEqual([]);
       expect(await client.findOrganizationIdsByField(idKey, '9')).toEqual([]);
-      const lookups = sandbox.control.counters().requestsPerEndpoint['v2 GET /itemSearch/field'];
+      const lookups = sandbox().control.counters().requestsPerEndpoint['v2 GET /itemSearch/field'];
       expect(lookups).toBe(4);
     });
 
     it('lists every organization through cursor pages of 500, and only the changed ones with updated_since', async () => {
       const { client } = await start();
-      sandbox.control.seed({ random: { count: 1203, seed: 4 } });
+      sandbox().control.seed({ random: { count: 1203, seed: 4 } });
       const pages: number[] = [];
       const seen = new Set<number>();
       for await (const page of client.organizationPages()) {
@@ -191,8 +182,8 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       expect(seen.size).toBe(1203);
       expect(client.tokensSpent).toBe(30);
 
-      sandbox.clock.advance(60_000);
-      const since = sandbox.clock.now();
+      sandbox().clock.advance(60_000);
+      const since = sandbox().clock.now();
       await client.updateOrganization(7, { name: 'Renamed 7' });
       await client.updateOrganization(900, { name: 'Renamed 900' });
       // Milliseconds are stripped (v2 rejects them).
@@ -208,7 +199,7 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       await client.createPerson({ name: 'Jane', org_id: loser.id });
       expect(await client.mergeOrganizations(loser.id, survivor.id)).toBe(survivor.id);
       await expect(client.getOrganization(loser.id)).rejects.toBeInstanceOf(NotFoundError);
-      expect(sandbox.control.state().persons[0]).toMatchObject({ org_id: survivor.id });
+      expect(sandbox().control.state().persons[0]).toMatchObject({ org_id: survivor.id });
     });
   });
 
@@ -229,17 +220,17 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       await expect(client.createOrganization({ name: '   ' })).rejects.toMatchObject({ code: 'invalid_request' });
       await expect(client.createPerson({ org_id: 3 })).rejects.toMatchObject({ code: 'invalid_request' });
       expect(client.calls).toBe(0);
-      expect(requests(sandbox)).toBe(0);
+      expect(requests(sandbox())).toBe(0);
     });
 
     it('a wrong API token → AuthError after one call (no refresh for API tokens), never echoing the token', async () => {
       const { description } = await start();
       const governor = new BudgetGovernor(
-        { companyId: `bad-${sandbox.port}`, plan: 'growth', seats: 1, auth: 'api-token' },
-        { ledger, now: () => sandbox.clock.now(), sleep: virtualSleep(sandbox) },
+        { companyId: `bad-${sandbox().port}`, plan: 'growth', seats: 1, auth: 'api-token' },
+        governorDeps(),
       );
       const client = new PipedriveClient(
-        { apiDomain: description.apiBaseUrl, allowHosts: [sandboxHost(sandbox)], timeoutMs: 2000 },
+        { apiDomain: description.apiBaseUrl, allowHosts: [sandboxHost(sandbox())], timeoutMs: 2000 },
         { kind: 'api-token', apiToken: 'not-the-token-0123456789' },
         governor,
       );
@@ -252,21 +243,21 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
 
     it('injected 5xx, connection reset and timeout → TransientError', async () => {
       const { client, description } = await start();
-      sandbox.control.addFault({ path: '^/api/v2/organizations', status: 502, count: 1 });
+      sandbox().control.addFault({ path: '^/api/v2/organizations', status: 502, count: 1 });
       await expect(client.getOrganization(1)).rejects.toMatchObject({ kind: 'transient', status: 502 });
-      sandbox.control.addFault({ path: '^/api/v2/organizations', status: 503, body: 'maintenance', count: 1 });
+      sandbox().control.addFault({ path: '^/api/v2/organizations', status: 503, body: 'maintenance', count: 1 });
       await expect(client.getOrganization(1)).rejects.toBeInstanceOf(TransientError);
-      sandbox.control.addFault({ path: '^/api/v2/organizations', reset: true, count: 1 });
+      sandbox().control.addFault({ path: '^/api/v2/organizations', reset: true, count: 1 });
       await expect(client.getOrganization(1)).rejects.toThrow(/could not be reached/);
       const impatient = new PipedriveClient(
-        { apiDomain: description.apiBaseUrl, allowHosts: [sandboxHost(sandbox)], timeoutMs: 50 },
+        { apiDomain: description.apiBaseUrl, allowHosts: [sandboxHost(sandbox())], timeoutMs: 50 },
         { kind: 'api-token', apiToken: description.apiToken },
         new BudgetGovernor(
-          { companyId: `timeout-${sandbox.port}`, plan: 'growth', seats: 1, auth: 'api-token' },
-          { ledger, now: () => sandbox.clock.now(), sleep: virtualSleep(sandbox) },
+          { companyId: `timeout-${sandbox().port}`, plan: 'growth', seats: 1, auth: 'api-token' },
+          governorDeps(),
         ),
       );
-      sandbox.control.addFault({ path: '^/api/v2/organizations', latencyMs: 250, count: 1 });
+      sandbox().control.addFault({ path: '^/api/v2/organizations', latencyMs: 250, count: 1 });
       await expect(impatient.getOrganization(1)).rejects.toThrow(/did not answer within 50 ms/);
     });
 
@@ -278,12 +269,12 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
           'utf8',
         ),
       ) as unknown;
-      sandbox.control.addFault({ path: '^/api/v2/organizations', status: 403, body: planLimit, count: 1 });
+      sandbox().control.addFault({ path: '^/api/v2/organizations', status: 403, body: planLimit, count: 1 });
       await expect(client.createOrganization({ name: 'Acme' })).rejects.toMatchObject({
         kind: 'permanent',
         code: 'feature_capping_deals_limit',
       });
-      sandbox.control.addFault({
+      sandbox().control.addFault({
         path: '^/api/v2/organizations',
         status: 403,
         body: '<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head></html>',
@@ -291,15 +282,15 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
         count: 1,
       });
       await expect(client.createOrganization({ name: 'Acme' })).rejects.toBeInstanceOf(HardStopError);
-      const before = requests(sandbox) + sandbox.counters.get('faults');
+      const before = requests(sandbox()) + sandbox().counters.get('faults');
       await expect(client.getOrganization(1)).rejects.toBeInstanceOf(HardStopError);
-      expect(requests(sandbox) + sandbox.counters.get('faults')).toBe(before);
+      expect(requests(sandbox()) + sandbox().counters.get('faults')).toBe(before);
     });
 
     it('a burst 429 is sent again once its pause is over, so the caller sees the answer, not the refusal', async () => {
       const { client, governor } = await start();
       const burst = { success: false, error: 'Rate limit has been exceeded', errorCode: 429 };
-      sandbox.control.addFault({
+      sandbox().control.addFault({
         path: '^/api/v2/organizations',
         status: 429,
         body: burst,
@@ -309,13 +300,13 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       const created = await client.createOrganization({ name: 'Acme' });
       expect(created.name).toBe('Acme');
       expect(governor.stats.rateLimitedAnswers).toBe(2);
-      expect(sandbox.store.organizations.size).toBe(1);
+      expect(sandbox().store.organizations.size).toBe(1);
     });
 
     it('a run of burst 429s longer than the retries is thrown as RateLimitedError', async () => {
       const { client } = await start();
       const burst = { success: false, error: 'Rate limit has been exceeded', errorCode: 429 };
-      sandbox.control.addFault({
+      sandbox().control.addFault({
         path: '^/api/v2/organizations',
         status: 429,
         body: burst,
@@ -326,21 +317,21 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
         kind: 'rate-limited',
         code: 'burst',
       });
-      expect(sandbox.store.organizations.size).toBe(0);
+      expect(sandbox().store.organizations.size).toBe(0);
     });
 
     it('a 429 for the company’s daily budget → RateLimitedError with retry-after; the governor then holds calls back', async () => {
       const { client } = await start();
-      const { dailyTokenBudget } = sandbox.control.counters();
+      const { dailyTokenBudget } = sandbox().control.counters();
       // Other integrations of the company spent nearly everything.
-      sandbox.control.spendTokens({ tokens: dailyTokenBudget - 2 });
+      sandbox().control.spendTokens({ tokens: dailyTokenBudget - 2 });
       const error = await client.createOrganization({ name: 'Acme' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RateLimitedError);
       expect(error).toMatchObject({ status: 429, code: 'daily_budget', retryAfterMs: 14 * 3_600_000 });
-      const before = requests(sandbox);
+      const before = requests(sandbox());
       await expect(client.getOrganization(1)).rejects.toMatchObject({ kind: 'rate-limited', code: 'paused' });
-      expect(requests(sandbox)).toBe(before);
-      expect(sandbox.control.counters().responses429).toBe(1);
+      expect(requests(sandbox())).toBe(before);
+      expect(sandbox().control.counters().responses429).toBe(1);
     });
   });
 });

@@ -1,37 +1,13 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { awsTarget, CliError } from '../../../cli/targets';
 import { main } from '../../../cli/main';
+import { encode, useMockedStack } from './mocked-stack';
 
-const cloudFormation = mockClient(CloudFormationClient);
-const lambda = mockClient(LambdaClient);
-const clients = {
-  cloudFormation: new CloudFormationClient({}),
-  lambda: new LambdaClient({}),
-  // The SDK the CLI would load on first use (Jest runs no dynamic import()).
-  sdk: { CloudFormationClient, DescribeStacksCommand, InvokeCommand, LambdaClient },
-};
-/** A Lambda response payload (the SDK types it as its blob adapter; the CLI only decodes the bytes). */
-const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
-
-beforeEach(() => {
-  cloudFormation.reset();
-  lambda.reset();
-  cloudFormation.on(DescribeStacksCommand, { StackName: 'MlConnector' }).resolves({
-    Stacks: [
-      {
-        StackName: 'MlConnector',
-        CreationTime: new Date(0),
-        StackStatus: 'UPDATE_COMPLETE',
-        Outputs: [
-          { OutputKey: 'OperationsFunctionName', OutputValue: 'MlConnector-Operations-abc' },
-          { OutputKey: 'BackfillFunctionName', OutputValue: 'MlConnector-Backfill-def' },
-          { OutputKey: 'CdcPollFunctionName', OutputValue: 'MlConnector-CdcPoll-ghi' },
-        ],
-      },
-    ],
-  });
+const { cloudFormation, lambda, clients } = useMockedStack({
+  OperationsFunctionName: 'MlConnector-Operations-abc',
+  BackfillFunctionName: 'MlConnector-Backfill-def',
+  CdcPollFunctionName: 'MlConnector-CdcPoll-ghi',
 });
 
 describe('a deployed stack as the target', () => {

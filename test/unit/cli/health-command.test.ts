@@ -1,22 +1,12 @@
 import { request } from 'node:http';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { healthCommand } from '../../../cli/commands/health';
 import type { Io } from '../../../cli/output';
 import { awsTarget } from '../../../cli/targets';
 import { healthReport } from '../../helpers/health-report';
+import { encode, useMockedStack } from './mocked-stack';
 
-const cloudFormation = mockClient(CloudFormationClient);
-const lambda = mockClient(LambdaClient);
-const clients = {
-  cloudFormation: new CloudFormationClient({}),
-  lambda: new LambdaClient({}),
-  // The SDK the CLI would load on first use (Jest runs no dynamic import()).
-  sdk: { CloudFormationClient, DescribeStacksCommand, InvokeCommand, LambdaClient },
-};
-/** A Lambda response payload (the SDK types it as its blob adapter; the CLI only decodes the bytes). */
-const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
+const { lambda, clients } = useMockedStack({ OperationsFunctionName: 'MlConnector-Operations-abc' });
 
 function io(): Io & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -64,21 +54,6 @@ const invocations = () =>
     functionName: call.args[0].input.FunctionName,
     payload: JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown,
   }));
-
-beforeEach(() => {
-  cloudFormation.reset();
-  lambda.reset();
-  cloudFormation.on(DescribeStacksCommand, { StackName: 'MlConnector' }).resolves({
-    Stacks: [
-      {
-        StackName: 'MlConnector',
-        CreationTime: new Date(0),
-        StackStatus: 'UPDATE_COMPLETE',
-        Outputs: [{ OutputKey: 'OperationsFunctionName', OutputValue: 'MlConnector-Operations-abc' }],
-      },
-    ],
-  });
-});
 
 describe('ml-connector health for a deployed stack', () => {
   it('serves the page on 127.0.0.1 from one operations invoke per view, passing the filter and page on', async () => {
