@@ -1,6 +1,13 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { LINK_PREFIX, LINK_STATE_INDEX, keys, linkStatePartition } from './table-schema';
+import {
+  keys,
+  LINK_COUNT_SHARDS,
+  linkCountShard,
+  LINK_PREFIX,
+  LINK_STATE_INDEX,
+  linkStatePartition,
+} from './table-schema';
 import { linkSummaries } from './link-summaries';
 import { isConditionFailure, type Table } from './table';
 
@@ -12,8 +19,10 @@ export interface LinkCounts {
   review: number;
 }
 
-const Counters = z.object({
-  /** Set by a recount: counters only ADDed to since the item was first touched are not whole. */
+const zero = (): LinkCounts => ({ synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 });
+
+const Shard = z.object({
+  /** Set by a recount (or a new connection): a shard only ADDed to since it was first touched is not whole. */
   countedAt: z.number().optional(),
   synced: z.number().default(0),
   excluded: z.number().default(0),
@@ -25,20 +34,30 @@ const Counters = z.object({
 /** How many links the recount tags for the state index at once. */
 const TAGGING_WIDTH = 16;
 
+const shardKeys = (realmId: string) => Array.from({ length: LINK_COUNT_SHARDS }, (_, i) => keys.linkCounts(realmId, i));
+
 /**
- * The connection's customers counted by link state (decision 56): one item, moved by every state
- * change in the same transaction as the link (functions/store/link-state-writes.ts), so reading
- * the counts is one GetItem whatever the number of customers. A connection whose counters were never
- * whole (links written before decision 56) is recounted once, on first read.
+ * The connection's customers counted by link state (decision 56): sixteen counter items, moved by
+ * every state change in the same transaction as the link (functions/store/link-state-writes.ts), so
+ * reading the counts is one BatchGet whatever the number of customers. A connection whose counters
+ * were never whole (links written before decision 56) is recounted once, on first read.
  */
 export async function linkCounts(table: Table, realmId: string): Promise<LinkCounts> {
-  const result = await table.client.send(
-    new GetCommand({ TableName: table.name, Key: keys.linkCounts(realmId), ConsistentRead: true }),
-  );
-  const counters = Counters.parse(result.Item ?? {});
-  if (counters.countedAt === undefined) return recountLinks(table, realmId, Date.now());
-  const { synced, excluded, failed, pending, review } = counters;
-  return { synced, excluded, failed, pending, review };
+  const shards: z.infer<typeof Shard>[] = [];
+  let requested: Record<string, unknown>[] = shardKeys(realmId);
+  for (let attempt = 0; requested.length > 0 && attempt < 8; attempt++) {
+    const result = await table.client.send(
+      new BatchGetCommand({ RequestItems: { [table.name]: { Keys: requested, ConsistentRead: true } } }),
+    );
+    for (const item of result.Responses?.[table.name] ?? []) shards.push(Shard.parse(item));
+    requested = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
+  }
+  if (shards.length < LINK_COUNT_SHARDS || shards.some((s) => s.countedAt === undefined))
+    return recountLinks(table, realmId, Date.now());
+  const counts = zero();
+  for (const shard of shards)
+    for (const state of ['synced', 'excluded', 'failed', 'pending', 'review'] as const) counts[state] += shard[state];
+  return counts;
 }
 
 /**
@@ -47,9 +66,14 @@ export async function linkCounts(table: Table, realmId: string): Promise<LinkCou
  * twice or missed (the read is not a snapshot); calling it again (the next recount) repairs that.
  */
 export async function recountLinks(table: Table, realmId: string, now: number): Promise<LinkCounts> {
-  const counts: LinkCounts = { synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 };
+  const counts = zero();
+  const shards = Array.from({ length: LINK_COUNT_SHARDS }, zero);
   const summaries = await linkSummaries(table, realmId);
-  for (const link of summaries) counts[link.state]++;
+  for (const link of summaries) {
+    counts[link.state]++;
+    const shard = shards[linkCountShard(link.qboId)];
+    if (shard) shard[link.state]++;
+  }
   const untagged = summaries.filter((link) => !link.indexed);
   for (let i = 0; i < untagged.length; i += TAGGING_WIDTH)
     await Promise.all(
@@ -71,16 +95,26 @@ export async function recountLinks(table: Table, realmId: string, now: number): 
         }
       }),
     );
-  await table.client.send(
-    new PutCommand({ TableName: table.name, Item: { ...keys.linkCounts(realmId), ...counts, countedAt: now } }),
-  );
+  await putShards(table, realmId, shards, now);
   return counts;
+}
+
+async function putShards(table: Table, realmId: string, shards: LinkCounts[], now: number): Promise<void> {
+  let requests: { PutRequest: { Item: Record<string, unknown> } }[] = shards.map((shard, i) => ({
+    PutRequest: { Item: { ...keys.linkCounts(realmId, i), ...shard, countedAt: now } },
+  }));
+  for (let attempt = 0; requests.length > 0 && attempt < 8; attempt++) {
+    const result = await table.client.send(new BatchWriteCommand({ RequestItems: { [table.name]: requests } }));
+    requests = (result.UnprocessedItems?.[table.name] ?? []).flatMap((r) =>
+      r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
+    );
+  }
 }
 
 /**
  * A new connection's counters start whole at zero, so its first view is not a recount racing the
- * backfill. Left alone when links or counters of the realm are already there (a connection made
- * again): those are recounted on first read.
+ * backfill. Left alone when the realm already has links (a connection made again): those are
+ * recounted on first read.
  */
 export async function startCounting(table: Table, realmId: string, now: number): Promise<void> {
   const existing = await table.client.send(
@@ -91,16 +125,6 @@ export async function startCounting(table: Table, realmId: string, now: number):
       Limit: 1,
     }),
   );
-  if ((existing.Items ?? []).length > 0) return;
-  try {
-    await table.client.send(
-      new PutCommand({
-        TableName: table.name,
-        Item: { ...keys.linkCounts(realmId), synced: 0, excluded: 0, failed: 0, pending: 0, review: 0, countedAt: now },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  if ((existing.Items ?? []).length === 0)
+    await putShards(table, realmId, Array.from({ length: LINK_COUNT_SHARDS }, zero), now);
 }

@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { LinkState } from './link-state';
-import { keys, LINK_STATE_INDEX, linkStatePartition } from './table-schema';
+import { keys, linkCountShard, LINK_STATE_INDEX, linkStatePartition } from './table-schema';
 import { isConditionFailure, type Table } from './table';
 
 /** A link update whose SET clause gets the state and its index key added (it must start with `SET `). */
@@ -55,7 +55,7 @@ export async function writeLinkState(
         new TransactWriteCommand({
           TransactItems: [
             { Update: { ...update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-            { Update: counterMove(table, realmId, from, target) },
+            { Update: counterMove(table, realmId, qboId, from, target) },
           ],
         }),
       );
@@ -101,7 +101,7 @@ export async function deleteLink(
                 ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':lsFrom': from },
               },
             },
-            { Update: counterMove(table, realmId, from, null) },
+            { Update: counterMove(table, realmId, qboId, from, null) },
           ],
         }),
       );
@@ -135,15 +135,15 @@ function guardedUpdate(table: Table, realmId: string, qboId: string, from: Prese
   };
 }
 
-/** -1 on the old state's counter, +1 on the new one's (the counter item is created by the first ADD). */
-function counterMove(table: Table, realmId: string, from: Present, to: Present) {
+/** -1 on the old state's counter, +1 on the new one's, in the customer's shard (created by its first ADD). */
+function counterMove(table: Table, realmId: string, qboId: string, from: Present, to: Present) {
   const adds = [
     ...(from !== null ? [`#from :minus`] : []),
     ...(to !== null ? [`#to :plus`] : []),
   ];
   return {
     TableName: table.name,
-    Key: keys.linkCounts(realmId),
+    Key: keys.linkCounts(realmId, linkCountShard(qboId)),
     UpdateExpression: `ADD ${adds.join(', ')}`,
     ExpressionAttributeNames: {
       ...(from !== null ? { '#from': from } : {}),

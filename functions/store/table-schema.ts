@@ -16,6 +16,14 @@ export const LINK_STATE_INDEX = {
   sort: 'updatedAt',
   projected: ['qboId', 'state', 'orgId', 'reason', 'pushed'],
 } as const;
+/** Counter shards: concurrent state changes of different customers seldom meet on one counter item (decision 56). */
+export const LINK_COUNT_SHARDS = 16;
+/** The counter shard a customer's state changes move (a string hash of its id, so always the same one). */
+export function linkCountShard(qboId: string): number {
+  let hash = 0;
+  for (const char of qboId) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) % 1_000_003;
+  return hash % LINK_COUNT_SHARDS;
+}
 export const linkStatePartition = (realmId: string, state: string) => `LINKSTATE#${realmId}#${state}`;
 
 export const keys = {
@@ -23,8 +31,8 @@ export const keys = {
   tokens: (realmId: string, provider: string) => ({ pk: `CONN#${realmId}`, sk: `TOKENS#${provider}` }),
   cursor: (realmId: string, name: string) => ({ pk: `CONN#${realmId}`, sk: `CURSOR#${name}` }),
   link: (realmId: string, qboId: string) => ({ pk: `CONN#${realmId}`, sk: `CUSTOMER#${qboId}` }),
-  /** The connection's customers counted by link state, kept at every state change (decision 56). */
-  linkCounts: (realmId: string) => ({ pk: `CONN#${realmId}`, sk: 'LINKCOUNTS' }),
+  /** One shard of the connection's customers counted by link state, kept at every state change (decision 56). */
+  linkCounts: (realmId: string, shard: number) => ({ pk: `CONN#${realmId}`, sk: `LINKCOUNTS#${String(shard)}` }),
   lease: (scope: string, name: string) => ({ pk: `LEASE#${scope}`, sk: name }),
   budget: (companyId: string, day: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: `BUDGET#${day}` }),
   /** The company's Cloudflare block (decision 32). */

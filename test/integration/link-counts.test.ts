@@ -13,7 +13,7 @@ import { LinkStore } from '../../functions/store/link-store';
 import { linkSummaries, linksInState } from '../../functions/store/link-summaries';
 import type { LinkState } from '../../functions/store/link-state';
 import type { Table } from '../../functions/store/table';
-import { keys, linkStatePartition } from '../../functions/store/table-schema';
+import { keys, LINK_COUNT_SHARDS, linkCountShard, linkStatePartition } from '../../functions/store/table-schema';
 import { createTestTable, localDocumentClient, localDynamoClient } from '../helpers/dynamodb';
 import { localSqsClient } from '../helpers/sqs';
 
@@ -64,9 +64,11 @@ const sources = (table: Table) => ({
 /** `total` links as the store writes them since decision 56 (tagged for the index), `failing` of them failed. */
 async function seed(tableName: string, realmId: string, total: number, failing: number): Promise<void> {
   const client = localDocumentClient();
-  const counts: LinkCounts = { synced: total - failing, excluded: 0, failed: failing, pending: 0, review: 0 };
+  const shards = Array.from({ length: LINK_COUNT_SHARDS }, (): LinkCounts => ({ synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 }));
   const items = Array.from({ length: total }, (_, i) => {
     const state: LinkState = i < failing ? 'failed' : 'synced';
+    const shard = shards[linkCountShard(String(100_000 + i))];
+    if (shard) shard[state]++;
     return {
       ...keys.link(realmId, String(100_000 + i)),
       realmId,
@@ -80,7 +82,10 @@ async function seed(tableName: string, realmId: string, total: number, failing: 
       version: 1,
     };
   });
-  const all: Record<string, unknown>[] = [...items, { ...keys.linkCounts(realmId), ...counts, countedAt: NOW }];
+  const all: Record<string, unknown>[] = [
+    ...items,
+    ...shards.map((counts, i) => ({ ...keys.linkCounts(realmId, i), ...counts, countedAt: NOW })),
+  ];
   for (let i = 0; i < all.length; i += 25) {
     let requests = all.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     while (requests.length > 0) {
