@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { recountLinks } from '../../functions/store/link-counts';
+import { linkStatePartition } from '../../functions/store/table-schema';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { dynamoEndpoint, localDocumentClient } from '../helpers/dynamodb';
 import { sqsEndpoint } from '../helpers/sqs';
@@ -211,12 +213,15 @@ describe('the sync-health page in a browser', () => {
     const { realmId } = await stack.connect();
     const client = localDocumentClient();
     const now = Date.now();
+    const stateOf = (i: number) => (i % 50 === 0 ? 'failed' : 'synced');
     const items = Array.from({ length: 10_000 }, (_, i) => ({
       pk: `CONN#${realmId}`,
       sk: `CUSTOMER#${String(900_000 + i)}`,
       realmId,
       qboId: String(900_000 + i),
-      state: i % 50 === 0 ? 'failed' : 'synced',
+      state: stateOf(i),
+      // Tagged for the state index, as every state write since decision 56 tags a link.
+      byState: linkStatePartition(realmId, stateOf(i)),
       orgId: 500_000 + i,
       ...(i % 50 === 0 ? { reason: 'permanent: a field Pipedrive refused' } : {}),
       // As big as a real link: the pushed record is most of it.
@@ -237,6 +242,8 @@ describe('the sync-health page in a browser', () => {
         requests = left.flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
       }
     }
+    // Written around the store, so counted as links from before the counters are (decision 56): once.
+    await recountLinks({ client, name: stack.tableName }, realmId, now);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const requested: string[] = [];
     page.on('request', (request: { url(): string }) => requested.push(request.url()));
@@ -252,8 +259,17 @@ describe('the sync-health page in a browser', () => {
     expect(requested).toEqual([`${stack.url}/health?state=failed&page=2`]);
     await page.getByRole('table', { name: /^Customers: failing \(page 2 of \d+, \d+ in all\)/ }).waitFor();
     expect(await customerRows(page).count()).toBe(50);
-    console.log(`the page of 10,000 customers: loaded in ${String(loadMs)} ms (server alone ${String(serverMs)} ms)`);
-    // Not yet held to the issue's 1 s: every view reads the 10,000 links for the counts (decision 52).
+    // The first paint an operator sees: the overview, failing first.
+    const overview = Date.now();
+    await page.goto(`${stack.url}/health?realm=${realmId}`);
+    const firstPaintMs = Date.now() - overview;
+    await page.getByRole('table', { name: /^Customers \(page 1 of 200, 10000 in all\)/ }).waitFor();
+    expect(await customerRows(page).first().textContent()).toMatch(/failed/);
+    console.log(
+      `the page of 10,000 customers: first paint ${String(firstPaintMs)} ms; failing, page 2: loaded in ${String(loadMs)} ms (server alone ${String(serverMs)} ms)`,
+    );
+    // Reported, not held to the issue's 1 s here (a loaded CI machine): a view's reads no longer grow
+    // with the customers (decision 56; test/integration/link-counts.test.ts holds that).
     expect(loadMs).toBeGreaterThan(0);
     await page.close();
   }, 120_000);
