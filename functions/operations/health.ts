@@ -141,7 +141,11 @@ async function connectionHealth(sources: HealthSources, c: SnapshotConnection, n
     // "Unchanged" and "stale" say only that nothing needed doing: they would crowd out what did happen.
     .filter((e) => e.action !== 'unchanged' && e.action !== 'stale')
     .slice(0, RECENT_SHOWN);
-  const names = await namesOf(sources, c.realmId, recent.map((e) => e.qboId));
+  const names = await namesOf(
+    sources,
+    c.realmId,
+    recent.map((e) => e.qboId),
+  );
   return {
     realmId: c.realmId,
     ...(c.companyName !== undefined ? { companyName: c.companyName } : {}),
@@ -173,7 +177,11 @@ async function connectionHealth(sources: HealthSources, c: SnapshotConnection, n
  * function), failures by category, the last successful runs, and 14 days of tokens and QBO calls.
  */
 /** The names of a few customers, by id (one BatchGet). */
-async function namesOf(sources: HealthSources, realmId: string, qboIds: readonly string[]): Promise<Map<string, string>> {
+async function namesOf(
+  sources: HealthSources,
+  realmId: string,
+  qboIds: readonly string[],
+): Promise<Map<string, string>> {
   const summaries = await summariesOf(sources.table, realmId, qboIds);
   return new Map(summaries.flatMap((s) => (s.name !== undefined ? [[s.qboId, s.name] as const] : [])));
 }

@@ -109,7 +109,8 @@ export async function deleteLink(
     } catch (error) {
       const outcome = failureOf(error);
       if (outcome === 'other') throw error;
-      if (outcome === 'conflict') await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
+      if (outcome === 'conflict')
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
       else if ((await stateOf(table, realmId, qboId)) === from)
         throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
     }
@@ -125,7 +126,11 @@ function guardedUpdate(table: Table, realmId: string, qboId: string, from: Prese
     Key: keys.link(realmId, qboId),
     UpdateExpression: `SET #state = :lsTo, #lsIndex = :lsIndex, ${write.UpdateExpression.slice(4)}`,
     ConditionExpression: write.ConditionExpression ? `(${write.ConditionExpression}) AND ${guard}` : guard,
-    ExpressionAttributeNames: { ...write.ExpressionAttributeNames, '#state': 'state', '#lsIndex': LINK_STATE_INDEX.partition },
+    ExpressionAttributeNames: {
+      ...write.ExpressionAttributeNames,
+      '#state': 'state',
+      '#lsIndex': LINK_STATE_INDEX.partition,
+    },
     ExpressionAttributeValues: {
       ...write.ExpressionAttributeValues,
       ':lsTo': to,
@@ -137,10 +142,7 @@ function guardedUpdate(table: Table, realmId: string, qboId: string, from: Prese
 
 /** -1 on the old state's counter, +1 on the new one's, in the customer's shard (created by its first ADD). */
 function counterMove(table: Table, realmId: string, qboId: string, from: Present, to: Present) {
-  const adds = [
-    ...(from !== null ? [`#from :minus`] : []),
-    ...(to !== null ? [`#to :plus`] : []),
-  ];
+  const adds = [...(from !== null ? [`#from :minus`] : []), ...(to !== null ? [`#to :plus`] : [])];
   return {
     TableName: table.name,
     Key: keys.linkCounts(realmId, linkCountShard(qboId)),
@@ -160,7 +162,8 @@ function counterMove(table: Table, realmId: string, qboId: string, from: Present
 function failureOf(error: unknown): 'condition' | 'conflict' | 'other' {
   if (isConditionFailure(error)) return 'condition';
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return 'other';
-  const reasons = 'CancellationReasons' in error && Array.isArray(error.CancellationReasons) ? error.CancellationReasons : [];
+  const reasons =
+    'CancellationReasons' in error && Array.isArray(error.CancellationReasons) ? error.CancellationReasons : [];
   const codes = reasons.map((r: unknown) => (typeof r === 'object' && r !== null && 'Code' in r ? String(r.Code) : ''));
   if (codes.includes('ConditionalCheckFailed')) return 'condition';
   if (codes.includes('TransactionConflict')) return 'conflict';
@@ -170,7 +173,8 @@ function failureOf(error: unknown): 'condition' | 'conflict' | 'other' {
 /** The link's state in the old item a failed condition returned: `null` when there was no link, undefined when not told. */
 function stateAtFailure(error: unknown): Present | undefined {
   if (!(error instanceof Error)) return undefined;
-  const reasons = 'CancellationReasons' in error && Array.isArray(error.CancellationReasons) ? error.CancellationReasons : [];
+  const reasons =
+    'CancellationReasons' in error && Array.isArray(error.CancellationReasons) ? error.CancellationReasons : [];
   const carrier: unknown = 'Item' in error ? error : reasons[0];
   if (typeof carrier !== 'object' || carrier === null || !('Item' in carrier)) return undefined;
   const item = z.object({ state: z.object({ S: LinkState }).optional() }).safeParse(carrier.Item);

@@ -272,7 +272,14 @@ export class LinkStore {
     await writeLinkState(this.table, realmId, qboId, 'synced', (from) => from ?? 'pending', {
       UpdateExpression:
         'SET realmId = :realm, qboId = :qbo, orgId = :org, updatedAt = :now, version = if_not_exists(version, :zero) + :one REMOVE fingerprint, pushed',
-      ExpressionAttributeValues: { ':realm': realmId, ':qbo': qboId, ':org': orgId, ':now': now, ':zero': 0, ':one': 1 },
+      ExpressionAttributeValues: {
+        ':realm': realmId,
+        ':qbo': qboId,
+        ':org': orgId,
+        ':now': now,
+        ':zero': 0,
+        ':one': 1,
+      },
     });
   }
 

@@ -64,7 +64,13 @@ const sources = (table: Table) => ({
 /** `total` links as the store writes them since decision 56 (tagged for the index), `failing` of them failed. */
 async function seed(tableName: string, realmId: string, total: number, failing: number): Promise<void> {
   const client = localDocumentClient();
-  const shards = Array.from({ length: LINK_COUNT_SHARDS }, (): LinkCounts => ({ synced: 0, excluded: 0, failed: 0, pending: 0, review: 0 }));
+  const shards = Array.from({ length: LINK_COUNT_SHARDS }, (): LinkCounts => ({
+    synced: 0,
+    excluded: 0,
+    failed: 0,
+    pending: 0,
+    review: 0,
+  }));
   const items = Array.from({ length: total }, (_, i) => {
     const state: LinkState = i < failing ? 'failed' : 'synced';
     const shard = shards[linkCountShard(String(100_000 + i))];
@@ -103,7 +109,11 @@ describe('a sync-health view reads the same whatever the number of customers', (
       // A table of its own: a view reads every connection of its table.
       const own = await createTestTable();
       const realmId = nextRealm();
-      await new ConnectionStore({ client: localDocumentClient(), name: own }).create(realmId, NOW, `${String(total)} Co`);
+      await new ConnectionStore({ client: localDocumentClient(), name: own }).create(
+        realmId,
+        NOW,
+        `${String(total)} Co`,
+      );
       await seed(own, realmId, total, 20);
       const { table, reads } = countingTable(own);
       const first = await healthReport(sources(table), HealthQuery.parse({ realmId }));
@@ -211,7 +221,12 @@ describe('the per-state counters under concurrent workers', () => {
     expect(await linkCounts(table, realmId)).toEqual(recount);
     for (const state of ['synced', 'excluded', 'failed', 'pending', 'review'] as const) {
       const indexed = (await linksInState(table, realmId, state, 0, 100)).map((l) => l.qboId).sort();
-      expect(indexed).toEqual(all.filter((l) => l.state === state).map((l) => l.qboId).sort());
+      expect(indexed).toEqual(
+        all
+          .filter((l) => l.state === state)
+          .map((l) => l.qboId)
+          .sort(),
+      );
     }
   }, 120_000);
 });
