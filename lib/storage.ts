@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { LISTING_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../functions/store/table-schema';
+import { LINK_STATE_INDEX, LISTING_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../functions/store/table-schema';
 
 export interface StorageProps {
   readonly key: IKey;
@@ -32,6 +32,14 @@ export class Storage extends Construct {
       partitionKey: { name: LISTING_INDEX.partition, type: AttributeType.STRING },
       sortKey: { name: LISTING_INDEX.sort, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+    // A page of one state's customers, newest change first, is a bounded Query (decision 59).
+    this.table.addGlobalSecondaryIndex({
+      indexName: LINK_STATE_INDEX.name,
+      partitionKey: { name: LINK_STATE_INDEX.partition, type: AttributeType.STRING },
+      sortKey: { name: LINK_STATE_INDEX.sort, type: AttributeType.NUMBER },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...LINK_STATE_INDEX.projected],
     });
   }
 }

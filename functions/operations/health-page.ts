@@ -238,6 +238,7 @@ const STYLE = `:root{--fg:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#f8fafc;--
 header{background:#0f172a;color:#fff;padding:.9rem 1.5rem;display:flex;gap:1rem;align-items:baseline;flex-wrap:wrap}header h1{font-size:1.2rem;margin:0}header p{margin:0;color:#cbd5e1}header a{color:#93c5fd}
 main{padding:1rem 1.5rem;max-width:80rem}h2{font-size:1.1rem;margin:1.4rem 0 .6rem}h2 small{color:var(--muted);font-weight:400}h3{font-size:1rem;margin:0 0 .4rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.8rem}.card,.failure{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.7rem .9rem}
+.card{min-width:0}.card table{font-size:.9rem}.card th,.card td{padding:.3rem .3rem}.card thead th{font-size:.75rem}
 table{border-collapse:collapse;margin:.2rem 0 .6rem;width:100%}caption{text-align:left;font-weight:600;padding:.2rem 0}th,td{border-bottom:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top}thead th{font-size:.8rem;color:var(--muted);font-weight:600}
 table.wide{background:var(--card);border:1px solid var(--line)}.num{text-align:right;font-variant-numeric:tabular-nums}.muted,.age,.id{color:var(--muted)}.name{font-weight:500}.what{max-width:28rem;overflow-wrap:anywhere}
 a{color:var(--accent)}a[aria-current]{font-weight:700;text-decoration-thickness:2px}.alert,.alert a{color:var(--bad)}.ok{color:var(--good)}

@@ -2,8 +2,9 @@ import { quickbooksLink } from '../sync/mapping';
 import { AuditLog, type AuditEntry } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
 import { HealthMarks } from '../store/health-marks';
-import type { LinkSummary } from '../store/link-summaries';
+import { linksInState, summariesOf, type LinkSummary } from '../store/link-summaries';
 import { ParkingStore } from '../store/parking-store';
+import { customerPage } from './health-customers';
 import type { FailureGroup, HealthActivity, HealthCustomer, HealthQuery, HealthReport } from './health-report';
 import { qboCallsOf } from './qbo-call-estimate';
 import { statusSnapshot, type StatusSources } from './status';
@@ -18,6 +19,8 @@ const RECENT_SHOWN = 15;
 /** Enough recent entries that a burst of "unchanged" ones still leaves some that say something. */
 const RECENT_READ = 100;
 const EXAMPLES_PER_GROUP = 5;
+/** Failure groups are read from the most recently changed failing and held customers, this many of each (decision 59). */
+const FAILURE_SAMPLE = 1_000;
 
 /** What happened, in one line: the changed fields, the error, or the note. */
 function what(entry: AuditEntry): string {
@@ -114,27 +117,20 @@ function failureGroups(summaries: readonly LinkSummary[]): FailureGroup[] {
   );
 }
 
-function matches(link: LinkSummary, query: HealthQuery): boolean {
-  if (query.state && link.state !== query.state) return false;
-  if (!query.search) return true;
-  const needle = query.search.toLowerCase();
-  return link.qboId === query.search || (link.name?.toLowerCase().includes(needle) ?? false);
-}
-
-/** Failing first, then most recently changed: what an operator looks for first is on page one. */
-const STATE_ORDER: Record<LinkSummary['state'], number> = { failed: 0, review: 1, pending: 2, excluded: 3, synced: 4 };
-
 type SnapshotConnection = Awaited<ReturnType<typeof statusSnapshot>>['connections'][number];
 
 /** One connection's part of the page: counts, failures, last runs, oldest waiting change and 14 days of use. */
-async function connectionHealth(sources: HealthSources, c: SnapshotConnection, summaries: LinkSummary[], now: number) {
+async function connectionHealth(sources: HealthSources, c: SnapshotConnection, now: number) {
   const marks = new HealthMarks(sources.table);
   const parking = new ParkingStore(sources.table);
   const ledger = new BudgetLedger(sources.table);
   const audit = new AuditLog(sources.table, 1);
   const fromDay = new Date(now - (CHART_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
   const today = new Date(now).toISOString().slice(0, 10);
-  const names = new Map(summaries.flatMap((s) => (s.name !== undefined ? [[s.qboId, s.name] as const] : [])));
+  const failing = [
+    ...(await linksInState(sources.table, c.realmId, 'failed', 0, FAILURE_SAMPLE)),
+    ...(await linksInState(sources.table, c.realmId, 'review', 0, FAILURE_SAMPLE)),
+  ];
   const calls = await qboCallsOf(sources.table, c.realmId, now, c.qboCalls.cap, CHART_DAYS);
   const tokens = c.budget ? await ledger.days(c.budget.companyId, fromDay, today) : new Map<string, number>();
   const parkedAt = await Promise.all(
@@ -145,6 +141,11 @@ async function connectionHealth(sources: HealthSources, c: SnapshotConnection, s
     // "Unchanged" and "stale" say only that nothing needed doing: they would crowd out what did happen.
     .filter((e) => e.action !== 'unchanged' && e.action !== 'stale')
     .slice(0, RECENT_SHOWN);
+  const names = await namesOf(
+    sources,
+    c.realmId,
+    recent.map((e) => e.qboId),
+  );
   return {
     realmId: c.realmId,
     ...(c.companyName !== undefined ? { companyName: c.companyName } : {}),
@@ -165,7 +166,7 @@ async function connectionHealth(sources: HealthSources, c: SnapshotConnection, s
       qboCalls,
       pipedriveTokens: tokens.get(day) ?? 0,
     })),
-    failures: failureGroups(summaries),
+    failures: failureGroups(failing),
     recent: recent.map((e) => activity(e, names)),
   };
 }
@@ -175,28 +176,32 @@ async function connectionHealth(sources: HealthSources, c: SnapshotConnection, s
  * snapshot, plus one connection's customers a page at a time (the whole list never leaves the
  * function), failures by category, the last successful runs, and 14 days of tokens and QBO calls.
  */
+/** The names of a few customers, by id (one BatchGet). */
+async function namesOf(
+  sources: HealthSources,
+  realmId: string,
+  qboIds: readonly string[],
+): Promise<Map<string, string>> {
+  const summaries = await summariesOf(sources.table, realmId, qboIds);
+  return new Map(summaries.flatMap((s) => (s.name !== undefined ? [[s.qboId, s.name] as const] : [])));
+}
+
 export async function healthReport(sources: HealthSources, query: HealthQuery): Promise<HealthReport> {
   const now = sources.now();
-  const summariesOf = new Map<string, LinkSummary[]>();
   const snapshot = await statusSnapshot(
     sources,
     query.customerId && query.realmId ? { realmId: query.realmId, qboId: query.customerId } : undefined,
-    (realmId, summaries) => summariesOf.set(realmId, summaries),
   );
   const selected = snapshot.connections.find((c) => c.realmId === query.realmId) ?? snapshot.connections[0];
 
   const connections = [];
-  for (const c of snapshot.connections)
-    connections.push(await connectionHealth(sources, c, summariesOf.get(c.realmId) ?? [], now));
+  for (const c of snapshot.connections) connections.push(await connectionHealth(sources, c, now));
 
-  const all = selected ? (summariesOf.get(selected.realmId) ?? []) : [];
-  const filtered = all
-    .filter((link) => matches(link, query))
-    .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.updatedAt - a.updatedAt);
-  const pages = Math.max(1, Math.ceil(filtered.length / query.pageSize));
-  const page = Math.min(query.page, pages);
+  const listed = selected
+    ? await customerPage(sources.table, selected.realmId, selected.counts, query)
+    : { page: 1, total: 0, rows: [] };
   const apiDomain = selected?.pipedrive?.apiDomain.replace(/\/$/, '');
-  const rows: HealthCustomer[] = filtered.slice((page - 1) * query.pageSize, page * query.pageSize).map((link) => ({
+  const rows: HealthCustomer[] = listed.rows.map((link) => ({
     qboId: link.qboId,
     ...(link.name !== undefined ? { name: link.name } : {}),
     state: link.state,
@@ -206,7 +211,12 @@ export async function healthReport(sources: HealthSources, query: HealthQuery): 
     qboUrl: quickbooksLink(sources.qboAppUrl, selected?.realmId ?? '', link.qboId),
     ...(apiDomain && link.orgId !== undefined ? { pipedriveUrl: `${apiDomain}/organization/${link.orgId}` } : {}),
   }));
-  const names = new Map(all.flatMap((s) => (s.name !== undefined ? [[s.qboId, s.name] as const] : [])));
+  const names = snapshot.customer
+    ? await namesOf(sources, snapshot.customer.realmId, [
+        snapshot.customer.qboId,
+        ...snapshot.customer.timeline.map((e) => e.qboId),
+      ])
+    : new Map<string, string>();
   return {
     at: now,
     connections,
@@ -214,9 +224,9 @@ export async function healthReport(sources: HealthSources, query: HealthQuery): 
     customers: {
       ...(query.state ? { state: query.state } : {}),
       ...(query.search ? { search: query.search } : {}),
-      page,
+      page: listed.page,
       pageSize: query.pageSize,
-      total: filtered.length,
+      total: listed.total,
       rows,
     },
     queues: snapshot.queues,

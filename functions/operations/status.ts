@@ -4,11 +4,11 @@ import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
 import { AuditLog, type AuditEntry } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
-import { type LinkSummary, linkSummaries } from '../store/link-summaries';
+import { linkCounts } from '../store/link-counts';
 import { ParkingStore } from '../store/parking-store';
 import type { Table } from '../store/table';
 import { TokenStore } from '../store/token-store';
-import { type CustomerCounts, noCustomers } from './customer-counts';
+import type { CustomerCounts } from './customer-counts';
 import { DEFAULT_QBO_MONTHLY_CALL_CAP, type QboCallEstimate, qboCallsOf } from './qbo-call-estimate';
 
 export interface StatusSources {
@@ -62,8 +62,6 @@ export interface StatusSnapshot {
 export async function statusSnapshot(
   sources: StatusSources,
   customer?: { realmId: string; qboId: string },
-  /** Called with each connection's customer summaries, read once for the counts (the health page lists them). */
-  onSummaries?: (realmId: string, summaries: LinkSummary[]) => void,
 ): Promise<StatusSnapshot> {
   const now = sources.now();
   const tokens = new TokenStore(sources.table);
@@ -74,10 +72,8 @@ export async function statusSnapshot(
   const day = budgetDay(now);
   const companies = new Map<string, StatusSnapshot['pipedriveCompanies'][number]>();
   for (const connection of await new ConnectionStore(sources.table).list()) {
-    const counts = noCustomers();
-    const summaries = await linkSummaries(sources.table, connection.realmId);
-    for (const link of summaries) counts[link.state]++;
-    onSummaries?.(connection.realmId, summaries);
+    // The per-state counters (decision 59): one read, whatever the number of customers.
+    const counts = await linkCounts(sources.table, connection.realmId);
     const tokenHealth = await tokenHealthOf(tokens, connection.realmId, now);
     const pd = connection.pipedrive;
     let budget: StatusSnapshot['connections'][number]['budget'];

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
+import { startCounting } from './link-counts';
 import { CONNECTION_LISTING, keys, LISTING_INDEX } from './table-schema';
 import { isConditionFailure, type Table } from './table';
 
@@ -70,6 +71,7 @@ export class ConnectionStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      await startCounting(this.table, realmId, now);
       return connection;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

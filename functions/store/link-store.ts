@@ -1,12 +1,10 @@
-import { DeleteCommand, BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { keys, LINK_PREFIX } from './table-schema';
 import { CreateClaimConflict, LinkConflict, type SyncedLink } from '../sync/ports';
+import { LinkState } from './link-state';
+import { deleteLink, writeLinkState } from './link-state-writes';
 import { isConditionFailure, type Table } from './table';
-
-/** `review`: the backfill found several candidate organizations; nothing is written until a person decides. */
-export const LinkState = z.enum(['pending', 'synced', 'failed', 'excluded', 'review']);
-export type LinkState = z.infer<typeof LinkState>;
 
 /** What the connector knows about one QBO customer's Pipedrive counterpart. */
 export const CustomerLink = z.object({
@@ -93,30 +91,31 @@ export class LinkStore {
     claimId: string,
   ): Promise<CustomerLink> {
     try {
-      const result = await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keys.link(realmId, qboId),
+      const written = await writeLinkState(
+        this.table,
+        realmId,
+        qboId,
+        null,
+        'pending',
+        {
           UpdateExpression:
-            'SET realmId = :realm, qboId = :qbo, #state = :pending, pendingSince = :now, claimId = :claim, updatedAt = :now, version = if_not_exists(version, :zero) + :one',
+            'SET realmId = :realm, qboId = :qbo, pendingSince = :now, claimId = :claim, updatedAt = :now, version = if_not_exists(version, :zero) + :one',
           // Staleness is only for liveness (an owner that died): a live but slow owner is fenced out below.
           ConditionExpression:
             'attribute_not_exists(orgId) AND (attribute_not_exists(pendingSince) OR pendingSince < :stale)',
-          ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':realm': realmId,
             ':qbo': qboId,
-            ':pending': 'pending',
             ':now': now,
             ':claim': claimId,
             ':stale': now - staleAfterMs,
             ':zero': 0,
             ':one': 1,
           },
-          ReturnValues: 'ALL_NEW',
-        }),
+        },
+        true,
       );
-      return CustomerLink.parse(result.Attributes);
+      return CustomerLink.parse(written);
     } catch (error) {
       if (isConditionFailure(error)) throw claimConflict(qboId);
       throw error;
@@ -176,14 +175,10 @@ export class LinkStore {
   /** Deletes a first create claim whose create was refused (nothing was made), if it is still this attempt's. */
   async abandonClaim(realmId: string, qboId: string, claimId: string): Promise<void> {
     try {
-      await this.table.client.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: keys.link(realmId, qboId),
-          ConditionExpression: 'claimId = :claim AND attribute_not_exists(orgId)',
-          ExpressionAttributeValues: { ':claim': claimId },
-        }),
-      );
+      await deleteLink(this.table, realmId, qboId, {
+        ConditionExpression: 'claimId = :claim AND attribute_not_exists(orgId)',
+        ExpressionAttributeValues: { ':claim': claimId },
+      });
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -245,33 +240,27 @@ export class LinkStore {
   /** Marks the customer in sync with what was pushed, unless a newer version was already pushed. */
   async markSynced(realmId: string, qboId: string, synced: SyncedLink, now: number): Promise<void> {
     try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keys.link(realmId, qboId),
-          UpdateExpression:
-            'SET realmId = :realm, qboId = :qbo, #state = :synced, orgId = :org, pushed = :pushed, fingerprint = :fp, lastPushedUpdatedTime = :lut, lastPushedUpdatedAtMs = :lutMs, lastPushedSyncToken = :st, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
-            (synced.personId !== undefined ? ', personId = :person' : '') +
-            ' REMOVE pendingSince, pendingOwner, claimId, reason',
-          ConditionExpression: 'attribute_not_exists(lastPushedUpdatedAtMs) OR lastPushedUpdatedAtMs <= :lutMs',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':realm': realmId,
-            ':qbo': qboId,
-            ':synced': 'synced',
-            ':org': synced.orgId,
-            ':pushed': synced.pushed,
-            ':fp': synced.fingerprint,
-            ':lut': synced.lastPushedUpdatedTime,
-            ':lutMs': synced.lastPushedUpdatedAtMs,
-            ':st': synced.lastPushedSyncToken,
-            ':now': now,
-            ':zero': 0,
-            ':one': 1,
-            ...(synced.personId !== undefined ? { ':person': synced.personId } : {}),
-          },
-        }),
-      );
+      await writeLinkState(this.table, realmId, qboId, 'synced', 'synced', {
+        UpdateExpression:
+          'SET realmId = :realm, qboId = :qbo, orgId = :org, pushed = :pushed, fingerprint = :fp, lastPushedUpdatedTime = :lut, lastPushedUpdatedAtMs = :lutMs, lastPushedSyncToken = :st, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
+          (synced.personId !== undefined ? ', personId = :person' : '') +
+          ' REMOVE pendingSince, pendingOwner, claimId, reason',
+        ConditionExpression: 'attribute_not_exists(lastPushedUpdatedAtMs) OR lastPushedUpdatedAtMs <= :lutMs',
+        ExpressionAttributeValues: {
+          ':realm': realmId,
+          ':qbo': qboId,
+          ':org': synced.orgId,
+          ':pushed': synced.pushed,
+          ':fp': synced.fingerprint,
+          ':lut': synced.lastPushedUpdatedTime,
+          ':lutMs': synced.lastPushedUpdatedAtMs,
+          ':st': synced.lastPushedSyncToken,
+          ':now': now,
+          ':zero': 0,
+          ':one': 1,
+          ...(synced.personId !== undefined ? { ':person': synced.personId } : {}),
+        },
+      });
     } catch (error) {
       if (isConditionFailure(error)) throw new LinkConflict(`a newer version of customer ${qboId} was already pushed`);
       throw error;
@@ -280,24 +269,18 @@ export class LinkStore {
 
   /** Points the link at another organization (a merge re-points the survivor at the loser's org). */
   async repoint(realmId: string, qboId: string, orgId: number, now: number): Promise<void> {
-    await this.table.client.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keys.link(realmId, qboId),
-        UpdateExpression:
-          'SET realmId = :realm, qboId = :qbo, orgId = :org, #state = if_not_exists(#state, :pending), updatedAt = :now, version = if_not_exists(version, :zero) + :one REMOVE fingerprint, pushed',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':realm': realmId,
-          ':qbo': qboId,
-          ':org': orgId,
-          ':pending': 'pending',
-          ':now': now,
-          ':zero': 0,
-          ':one': 1,
-        },
-      }),
-    );
+    await writeLinkState(this.table, realmId, qboId, 'synced', (from) => from ?? 'pending', {
+      UpdateExpression:
+        'SET realmId = :realm, qboId = :qbo, orgId = :org, updatedAt = :now, version = if_not_exists(version, :zero) + :one REMOVE fingerprint, pushed',
+      ExpressionAttributeValues: {
+        ':realm': realmId,
+        ':qbo': qboId,
+        ':org': orgId,
+        ':now': now,
+        ':zero': 0,
+        ':one': 1,
+      },
+    });
   }
 
   /** Forgets the organization (it was deleted in Pipedrive), so the next sync creates one again. */
@@ -322,27 +305,21 @@ export class LinkStore {
     now: number,
     mergedInto?: string,
   ): Promise<void> {
-    await this.table.client.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keys.link(realmId, qboId),
-        UpdateExpression:
-          'SET realmId = :realm, qboId = :qbo, #state = :state, reason = :reason, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
-          (mergedInto !== undefined ? ', mergedInto = :merged' : '') +
-          ' REMOVE pendingSince',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':realm': realmId,
-          ':qbo': qboId,
-          ':state': state,
-          ':reason': reason.slice(0, 1000),
-          ':now': now,
-          ':zero': 0,
-          ':one': 1,
-          ...(mergedInto !== undefined ? { ':merged': mergedInto } : {}),
-        },
-      }),
-    );
+    await writeLinkState(this.table, realmId, qboId, state, state, {
+      UpdateExpression:
+        'SET realmId = :realm, qboId = :qbo, reason = :reason, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
+        (mergedInto !== undefined ? ', mergedInto = :merged' : '') +
+        ' REMOVE pendingSince',
+      ExpressionAttributeValues: {
+        ':realm': realmId,
+        ':qbo': qboId,
+        ':reason': reason.slice(0, 1000),
+        ':now': now,
+        ':zero': 0,
+        ':one': 1,
+        ...(mergedInto !== undefined ? { ':merged': mergedInto } : {}),
+      },
+    });
   }
 
   /**
@@ -352,22 +329,12 @@ export class LinkStore {
    */
   async markBehind(realmId: string, qboId: string, reason: string, now: number): Promise<void> {
     try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keys.link(realmId, qboId),
-          UpdateExpression: 'SET #state = :failed, reason = :reason, updatedAt = :now, version = version + :one',
-          ConditionExpression: '#state = :synced',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':failed': 'failed',
-            ':synced': 'synced',
-            ':reason': reason.slice(0, 1000),
-            ':now': now,
-            ':one': 1,
-          },
-        }),
-      );
+      await writeLinkState(this.table, realmId, qboId, 'synced', 'failed', {
+        UpdateExpression: 'SET reason = :reason, updatedAt = :now, version = version + :one',
+        ConditionExpression: '#state = :synced',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':synced': 'synced', ':reason': reason.slice(0, 1000), ':now': now, ':one': 1 },
+      });
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }

@@ -1,7 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { LinkState } from './link-store';
-import { keys, LINK_PREFIX } from './table-schema';
+import { LinkState } from './link-state';
+import { keys, LINK_PREFIX, LINK_STATE_INDEX, linkStatePartition } from './table-schema';
 import type { Table } from './table';
 
 /** What the sync-health page lists of a customer: never the pushed record, only its name. */
@@ -12,6 +12,8 @@ export const LinkSummary = z.object({
   reason: z.string().optional(),
   updatedAt: z.number(),
   name: z.string().optional(),
+  /** Tagged for the state index (every link written since decision 59 is). */
+  indexed: z.boolean().optional(),
 });
 export type LinkSummary = z.infer<typeof LinkSummary>;
 
@@ -21,8 +23,87 @@ const Item = z.object({
   orgId: z.number().int().optional(),
   reason: z.string().optional(),
   updatedAt: z.number(),
+  byState: z.string().optional(),
   pushed: z.object({ organization: z.object({ name: z.string().optional() }).optional() }).optional(),
 });
+
+const PROJECTION = 'qboId, #state, orgId, reason, updatedAt, pushed.organization.#name';
+
+function summaryOf(raw: unknown): LinkSummary {
+  const item = Item.parse(raw);
+  const name = item.pushed?.organization?.name;
+  return {
+    qboId: item.qboId,
+    state: item.state,
+    updatedAt: item.updatedAt,
+    ...(item.orgId !== undefined ? { orgId: item.orgId } : {}),
+    ...(item.reason !== undefined ? { reason: item.reason } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(item.byState !== undefined ? { indexed: true } : {}),
+  };
+}
+
+/**
+ * Links of one state, most recently changed first, from the state index (decision 59): `skip`
+ * then `take` of them, so a page costs reads of `skip + take` index entries, whatever the total.
+ */
+export async function linksInState(
+  table: Table,
+  realmId: string,
+  state: LinkState,
+  skip: number,
+  take: number,
+): Promise<LinkSummary[]> {
+  const out: LinkSummary[] = [];
+  let start: Record<string, unknown> | undefined;
+  let toSkip = skip;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        IndexName: LINK_STATE_INDEX.name,
+        KeyConditionExpression: '#index = :index',
+        ProjectionExpression: PROJECTION,
+        ExpressionAttributeNames: { '#index': LINK_STATE_INDEX.partition, '#state': 'state', '#name': 'name' },
+        ExpressionAttributeValues: { ':index': linkStatePartition(realmId, state) },
+        ScanIndexForward: false,
+        Limit: Math.min(1000, toSkip + take - out.length),
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const raw of page.Items ?? []) {
+      if (toSkip > 0) toSkip--;
+      else if (out.length < take) out.push(summaryOf(raw));
+    }
+    start = page.LastEvaluatedKey;
+  } while (start && out.length < take);
+  return out;
+}
+
+/** The summaries of a few named customers (BatchGet, 100 keys a call); missing ones are left out. */
+export async function summariesOf(table: Table, realmId: string, qboIds: readonly string[]): Promise<LinkSummary[]> {
+  const out: LinkSummary[] = [];
+  const unique = [...new Set(qboIds)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let requested: Record<string, unknown>[] = unique.slice(i, i + 100).map((id) => keys.link(realmId, id));
+    for (let attempt = 0; requested.length > 0 && attempt < 8; attempt++) {
+      const result = await table.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table.name]: {
+              Keys: requested,
+              ProjectionExpression: PROJECTION,
+              ExpressionAttributeNames: { '#state': 'state', '#name': 'name' },
+            },
+          },
+        }),
+      );
+      for (const raw of result.Responses?.[table.name] ?? []) out.push(summaryOf(raw));
+      requested = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
+    }
+  }
+  return out;
+}
 
 /**
  * Every customer link of a connection, projected to the few attributes a listing needs. The ids are
@@ -44,24 +125,13 @@ async function summariesUnder(table: Table, realmId: string, prefix: string): Pr
       new QueryCommand({
         TableName: table.name,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ProjectionExpression: 'qboId, #state, orgId, reason, updatedAt, pushed.organization.#name',
+        ProjectionExpression: `${PROJECTION}, byState`,
         ExpressionAttributeNames: { '#state': 'state', '#name': 'name' },
         ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': prefix },
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    for (const raw of page.Items ?? []) {
-      const item = Item.parse(raw);
-      const name = item.pushed?.organization?.name;
-      out.push({
-        qboId: item.qboId,
-        state: item.state,
-        updatedAt: item.updatedAt,
-        ...(item.orgId !== undefined ? { orgId: item.orgId } : {}),
-        ...(item.reason !== undefined ? { reason: item.reason } : {}),
-        ...(name !== undefined ? { name } : {}),
-      });
-    }
+    for (const raw of page.Items ?? []) out.push(summaryOf(raw));
     start = page.LastEvaluatedKey;
   } while (start);
   return out;

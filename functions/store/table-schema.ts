@@ -6,12 +6,33 @@
 export const TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
 export const LISTING_INDEX = { name: 'listing', partition: 'gsi1pk', sort: 'gsi1sk' } as const;
+/**
+ * Customer links by connection and state, newest change first (decision 59): `byState` is
+ * `LINKSTATE#realm#state`, the sort key the link's `updatedAt`. It projects what a page row shows.
+ */
+export const LINK_STATE_INDEX = {
+  name: 'linksByState',
+  partition: 'byState',
+  sort: 'updatedAt',
+  projected: ['qboId', 'state', 'orgId', 'reason', 'pushed'],
+} as const;
+/** Counter shards: concurrent state changes of different customers seldom meet on one counter item (decision 59). */
+export const LINK_COUNT_SHARDS = 16;
+/** The counter shard a customer's state changes move (a string hash of its id, so always the same one). */
+export function linkCountShard(qboId: string): number {
+  let hash = 0;
+  for (const char of qboId) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) % 1_000_003;
+  return hash % LINK_COUNT_SHARDS;
+}
+export const linkStatePartition = (realmId: string, state: string) => `LINKSTATE#${realmId}#${state}`;
 
 export const keys = {
   connection: (realmId: string) => ({ pk: `CONN#${realmId}`, sk: 'META' }),
   tokens: (realmId: string, provider: string) => ({ pk: `CONN#${realmId}`, sk: `TOKENS#${provider}` }),
   cursor: (realmId: string, name: string) => ({ pk: `CONN#${realmId}`, sk: `CURSOR#${name}` }),
   link: (realmId: string, qboId: string) => ({ pk: `CONN#${realmId}`, sk: `CUSTOMER#${qboId}` }),
+  /** One shard of the connection's customers counted by link state, kept at every state change (decision 59). */
+  linkCounts: (realmId: string, shard: number) => ({ pk: `CONN#${realmId}`, sk: `LINKCOUNTS#${String(shard)}` }),
   lease: (scope: string, name: string) => ({ pk: `LEASE#${scope}`, sk: name }),
   budget: (companyId: string, day: string) => ({ pk: `PIPEDRIVE#${companyId}`, sk: `BUDGET#${day}` }),
   /** The company's Cloudflare block (decision 32). */

@@ -1,7 +1,7 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LISTING_INDEX, TABLE_KEYS } from '../../functions/store/table-schema';
+import { LINK_STATE_INDEX, LISTING_INDEX, TABLE_KEYS } from '../../functions/store/table-schema';
 
-/** Creates the connector's table as the stack defines it (keys, the listing index), on DynamoDB Local. */
+/** Creates the connector's table as the stack defines it (keys, the listing and link-state indexes), on DynamoDB Local. */
 export async function createConnectorTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
@@ -12,6 +12,8 @@ export async function createConnectorTable(client: DynamoDBClient, tableName: st
         { AttributeName: TABLE_KEYS.sort, AttributeType: 'S' },
         { AttributeName: LISTING_INDEX.partition, AttributeType: 'S' },
         { AttributeName: LISTING_INDEX.sort, AttributeType: 'S' },
+        { AttributeName: LINK_STATE_INDEX.partition, AttributeType: 'S' },
+        { AttributeName: LINK_STATE_INDEX.sort, AttributeType: 'N' },
       ],
       KeySchema: [
         { AttributeName: TABLE_KEYS.partition, KeyType: 'HASH' },
@@ -25,6 +27,14 @@ export async function createConnectorTable(client: DynamoDBClient, tableName: st
             { AttributeName: LISTING_INDEX.sort, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: LINK_STATE_INDEX.name,
+          KeySchema: [
+            { AttributeName: LINK_STATE_INDEX.partition, KeyType: 'HASH' },
+            { AttributeName: LINK_STATE_INDEX.sort, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...LINK_STATE_INDEX.projected] },
         },
       ],
     }),

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { recountLinks } from '../../functions/store/link-counts';
+import { linkStatePartition } from '../../functions/store/table-schema';
 import { type LocalStack, startLocalStack } from '../../local/stack/local-stack';
 import { dynamoEndpoint, localDocumentClient } from '../helpers/dynamodb';
 import { sqsEndpoint } from '../helpers/sqs';
@@ -73,7 +75,7 @@ function started(): { stack: LocalStack; browser: Browser } {
 
 /** Reads the counts the page is built from, polling (not sleeping blindly) until the backfill has settled. */
 async function settledCounts(stack: LocalStack, total: number): Promise<Counts> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const snapshot = (await (await fetch(`${stack.url}/health.json`)).json()) as {
       connections: { counts: Counts }[];
@@ -204,19 +206,22 @@ describe('the sync-health page in a browser', () => {
     await page.screenshot({ path: shot, fullPage: true });
     expect((await stat(shot)).size).toBeGreaterThan(10_000);
     await page.close();
-  }, 60_000);
+  }, 120_000);
 
   it('pages 10,000 customers from the server: the browser fetches one page of 50, and the load time is reported', async () => {
     const { stack, browser } = started();
     const { realmId } = await stack.connect();
     const client = localDocumentClient();
     const now = Date.now();
+    const stateOf = (i: number) => (i % 50 === 0 ? 'failed' : 'synced');
     const items = Array.from({ length: 10_000 }, (_, i) => ({
       pk: `CONN#${realmId}`,
       sk: `CUSTOMER#${String(900_000 + i)}`,
       realmId,
       qboId: String(900_000 + i),
-      state: i % 50 === 0 ? 'failed' : 'synced',
+      state: stateOf(i),
+      // Tagged for the state index, as every state write since decision 59 tags a link.
+      byState: linkStatePartition(realmId, stateOf(i)),
       orgId: 500_000 + i,
       ...(i % 50 === 0 ? { reason: 'permanent: a field Pipedrive refused' } : {}),
       // As big as a real link: the pushed record is most of it.
@@ -237,6 +242,8 @@ describe('the sync-health page in a browser', () => {
         requests = left.flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
       }
     }
+    // Written around the store, so counted as links from before the counters are (decision 59): once.
+    await recountLinks({ client, name: stack.tableName }, realmId, now);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const requested: string[] = [];
     page.on('request', (request: { url(): string }) => requested.push(request.url()));
@@ -252,8 +259,18 @@ describe('the sync-health page in a browser', () => {
     expect(requested).toEqual([`${stack.url}/health?state=failed&page=2`]);
     await page.getByRole('table', { name: /^Customers: failing \(page 2 of \d+, \d+ in all\)/ }).waitFor();
     expect(await customerRows(page).count()).toBe(50);
-    console.log(`the page of 10,000 customers: loaded in ${String(loadMs)} ms (server alone ${String(serverMs)} ms)`);
-    // Not yet held to the issue's 1 s: every view reads the 10,000 links for the counts (decision 52).
+    // The first paint an operator sees: the overview, failing first.
+    const overview = Date.now();
+    await page.goto(`${stack.url}/health?realm=${realmId}`);
+    const firstPaintMs = Date.now() - overview;
+    // The connection's own backfill of the sandbox's customers may add a few to the 10,000.
+    await page.getByRole('table', { name: /^Customers \(page 1 of 20\d, 10\d\d\d in all\)/ }).waitFor();
+    expect(await customerRows(page).first().textContent()).toMatch(/Failing/);
+    console.log(
+      `the page of 10,000 customers: first paint ${String(firstPaintMs)} ms; failing, page 2: loaded in ${String(loadMs)} ms (server alone ${String(serverMs)} ms)`,
+    );
+    // Reported, not held to the issue's 1 s here (a loaded CI machine): a view's reads no longer grow
+    // with the customers (decision 59; test/integration/link-counts.test.ts holds that).
     expect(loadMs).toBeGreaterThan(0);
     await page.close();
   }, 120_000);

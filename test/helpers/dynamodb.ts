@@ -11,7 +11,7 @@ export function dynamoEndpoint(): string {
   return endpoint;
 }
 
-function localDynamoClient(): DynamoDBClient {
+export function localDynamoClient(): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: dynamoEndpoint(),
     region: 'us-east-1',

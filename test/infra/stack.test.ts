@@ -6,7 +6,7 @@ import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import * as z from 'zod';
-import { LISTING_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/store/table-schema';
+import { LINK_STATE_INDEX, LISTING_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/store/table-schema';
 import { connectorTemplate } from './synth';
 
 const { stack, template } = connectorTemplate();
@@ -50,7 +50,7 @@ describe('encryption at rest', () => {
 });
 
 describe('table', () => {
-  it('has the key schema, listing index and TTL the functions use', () => {
+  it('has the key schema, listing and link-state indexes and TTL the functions use', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: TABLE_KEYS.partition, KeyType: 'HASH' },
@@ -63,6 +63,14 @@ describe('table', () => {
             { AttributeName: LISTING_INDEX.partition, KeyType: 'HASH' },
             { AttributeName: LISTING_INDEX.sort, KeyType: 'RANGE' },
           ],
+        }),
+        Match.objectLike({
+          IndexName: LINK_STATE_INDEX.name,
+          KeySchema: [
+            { AttributeName: LINK_STATE_INDEX.partition, KeyType: 'HASH' },
+            { AttributeName: LINK_STATE_INDEX.sort, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...LINK_STATE_INDEX.projected] },
         }),
       ],
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },

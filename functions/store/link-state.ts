@@ -1,0 +1,5 @@
+import * as z from 'zod';
+
+/** `review`: the backfill found several candidate organizations; nothing is written until a person decides. */
+export const LinkState = z.enum(['pending', 'synced', 'failed', 'excluded', 'review']);
+export type LinkState = z.infer<typeof LinkState>;
