@@ -152,11 +152,7 @@ export class QuickBooksClient {
     }
   }
 
-  /**
-   * Every invoice with an open balance, a page at a time (the backfill's overdue balances for everyone,
-   * decision 56). Paging moves under concurrent payments; the CDC poll, which starts before this read,
-   * refreshes any customer whose invoices changed meanwhile.
-   */
+  /** Every open invoice, a page at a time (decision 56); the CDC poll, started before, catches payments made meanwhile. */
   async *openInvoicePages(): AsyncGenerator<QboInvoice[]> {
     for (let start = 1; ; start += QBO_PAGE_SIZE) {
       const { rows } = await this.queryPage('Invoice', `WHERE Balance > '0' ORDERBY Id`, start);
