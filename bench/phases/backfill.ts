@@ -54,6 +54,7 @@ export async function measureBackfill(options: {
       realmId,
       {
         customerPages: () => qbo.customerPages(),
+        openInvoicePages: () => qbo.openInvoicePages(),
         organizationPages: () => organizationsWithQuickbooksId(pipedrive, key),
         personPages: () => pipedrive.personPages(),
         repoint: (...args) => links.repoint(...args),

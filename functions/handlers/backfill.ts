@@ -63,6 +63,7 @@ export async function lambdaHandler(
     request.realmId,
     {
       customerPages: () => qbo.customerPages(),
+      openInvoicePages: () => qbo.openInvoicePages(),
       organizationPages: () => organizationsWithQuickbooksId(pipedrive, key),
       personPages: () => pipedrive.personPages(),
       repoint: (...args) => links.repoint(...args),

@@ -72,6 +72,7 @@ export class QuickBooksClient {
   private readonly semaphore: Semaphore;
   private readonly pacer: RateWindow | undefined;
   private termCache: { names: Map<string, string>; until: number } | undefined;
+  private termRead: Promise<Map<string, string>> | undefined;
 
   constructor(
     private readonly config: QuickBooksClientConfig,
@@ -147,6 +148,20 @@ export class QuickBooksClient {
         if (transaction.success) parsed.push(transaction.data);
       }
       if (parsed.length > 0) yield parsed;
+      if (rows.length < QBO_PAGE_SIZE) return;
+    }
+  }
+
+  /** Every open invoice, a page at a time (decision 60); the CDC poll, started before, catches payments made meanwhile. */
+  async *openInvoicePages(): AsyncGenerator<QboInvoice[]> {
+    for (let start = 1; ; start += QBO_PAGE_SIZE) {
+      const { rows } = await this.queryPage('Invoice', `WHERE Balance > '0' ORDERBY Id`, start);
+      const invoices: QboInvoice[] = [];
+      for (const row of rows) {
+        const invoice = QboInvoice.safeParse(row);
+        if (invoice.success) invoices.push(invoice.data);
+      }
+      yield invoices;
       if (rows.length < QBO_PAGE_SIZE) return;
     }
   }
@@ -235,6 +250,14 @@ export class QuickBooksClient {
   /** Term names by id, inactive ones included, cached (terms change rarely). */
   async termNames(): Promise<Map<string, string>> {
     if (this.termCache && this.termCache.until > this.now()) return this.termCache.names;
+    // Single-flight: batches prepared at once share one read.
+    this.termRead ??= this.readTermNames().finally(() => {
+      this.termRead = undefined;
+    });
+    return this.termRead;
+  }
+
+  private async readTermNames(): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     for (const row of await this.queryAll('Term', 'WHERE Active IN (true,false)')) {
       const term = QboTerm.safeParse(row);

@@ -1,5 +1,6 @@
+import { openInvoicesByCustomer } from './open-invoices';
 import { type ExistingOrganization, type MatchRow, matchCustomers, companyDomain } from './matching';
-import type { QboCustomer } from './qbo-entities';
+import type { QboCustomer, QboInvoice } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
 import type { QuickbooksIdentity } from './quickbooks-identity';
 import { type MessageQueue, queued, type SyncMessage, syncMessage } from './sync-message';
@@ -13,6 +14,8 @@ export const BACKFILL_CURSOR_MARGIN_MS = 60_000;
 export interface BackfillDependencies {
   /** Customer pages with the QBO time of each answer (`time`, when QBO sent one). */
   customerPages(): AsyncGenerator<{ customers: QboCustomer[]; time?: string | undefined }>;
+  /** Every invoice with an open balance, a page at a time: the overdue balances of every customer in a few reads (decision 60). */
+  openInvoicePages(): AsyncGenerator<QboInvoice[]>;
   organizationPages(): AsyncGenerator<{ id: number; name: string; quickbooksId: string | undefined }[]>;
   personPages(): AsyncGenerator<
     { org_id?: number | null | undefined; emails?: { value: string }[] | null | undefined }[]
@@ -91,6 +94,9 @@ export async function runBackfill(
     dryRun,
   };
   if (dryRun) return { rows, summary };
+  const openInvoices: QboInvoice[] = [];
+  for await (const page of deps.openInvoicePages()) openInvoices.push(...page);
+  const dueByCustomer = openInvoicesByCustomer(customers, openInvoices);
   const now = deps.now();
   const byId = new Map(customers.map((customer) => [customer.Id, customer]));
   const messages: SyncMessage[] = [];
@@ -107,6 +113,7 @@ export async function runBackfill(
     if (row.action === 'link' && row.orgId !== undefined) await deps.repoint(realmId, row.qboId, row.orgId, now);
     const customer = byId.get(row.qboId);
     if (!customer) continue;
+    const due = dueByCustomer.get(customer.Id);
     messages.push(
       syncMessage({
         realmId,
@@ -115,6 +122,7 @@ export async function runBackfill(
         source: 'backfill',
         eventId: `backfill:${now}:${customer.Id}`,
         record: customer,
+        ...(due ? { openInvoices: due } : {}),
         enqueuedAt: now,
       }),
     );

@@ -6,7 +6,7 @@ import { customerGone, excludeSubCustomer, repointOnMerge, settleMergedLoser } f
 import { mapCustomer, type MappedCustomer } from './mapping-engine';
 import { organizationBody, personBody } from './pipedrive-body';
 import { LinkConflict, type LinkView } from './ports';
-import { type PreparedBatch, prepareBatch } from './prepare-batch';
+import { overdueBalanceOf, type PreparedBatch, prepareBatch } from './prepare-batch';
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
 import {
@@ -273,18 +273,13 @@ export class CustomerSync {
 
   private map(customer: QboCustomer, prepared: PreparedBatch): MappedCustomer {
     const { options } = this.context;
-    const ids =
-      options.subCustomers === 'rollup'
-        ? [customer.Id, ...(prepared.descendants.get(customer.Id) ?? [])]
-        : [customer.Id];
-    const overdue = ids.reduce((sum, id) => sum + (prepared.overdue.get(id) ?? 0), 0);
     const termId = customer.SalesTermRef?.value;
     return mapCustomer(
       customer,
       {
         realmId: this.realmId,
         status: customer.Active ? 'Active' : 'Inactive',
-        overdueBalance: Math.round(overdue * 100) / 100,
+        overdueBalance: overdueBalanceOf(customer, prepared, options.subCustomers),
         paymentTerms: termId ? prepared.terms.get(termId) : undefined,
       },
       options,

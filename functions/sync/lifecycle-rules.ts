@@ -117,7 +117,10 @@ export async function excludeSubCustomer(
   const rollup = context.options.subCustomers === 'rollup';
   const reason = rollup ? `sub-customer: rolls up into customer ${parentId}` : 'sub-customer: skipped by configuration';
   await context.deps.links.markState(context.realmId, customer.Id, 'excluded', reason, context.deps.now());
-  if (rollup) await context.deps.requeue.send([queued(customerWork(message, parentId, context.deps.now()))]);
+  // A backfill sends the parent its own message, with this sub-customer's invoices in it (decision 60).
+  const parentHasItsOwn = message.source === 'backfill' && message.openInvoices !== undefined;
+  if (rollup && !parentHasItsOwn)
+    await context.deps.requeue.send([queued(customerWork(message, parentId, context.deps.now()))]);
   return context.record({
     message,
     qboId: customer.Id,

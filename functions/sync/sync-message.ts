@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from '../shared/zod-mini';
+import { EmbeddedOpenInvoices } from './open-invoices';
 
 export const SyncSource = z.enum(['webhook', 'cdc', 'backfill', 'reconcile', 'replay']);
 export type SyncSource = z.infer<typeof SyncSource>;
@@ -22,6 +23,8 @@ export const SyncMessage = z.object({
   occurredAt: z.optional(z.string()),
   /** A full customer as CDC returned it (validated by the worker like any QBO record). */
   record: z.optional(z.unknown()),
+  /** With a backfill's record: the open invoices behind its overdue balance, read with it (decision 60). */
+  openInvoices: z.optional(EmbeddedOpenInvoices),
   /**
    * Push every mapped field again, whatever was recorded as pushed: an older write of a concurrent
    * attempt may have reached Pipedrive after the newer one it lost the record to (decision 47).

@@ -138,6 +138,7 @@ describe('backfill against both sandboxes', () => {
     const key = h.fields.fieldKeys.quickbooksId ?? '';
     deps = {
       customerPages: () => h.qbo.customerPages(),
+      openInvoicePages: () => h.qbo.openInvoicePages(),
       organizationPages: () => organizationsWithQuickbooksId(h.pipedrive, key),
       personPages: () => h.pipedrive.personPages(),
       repoint: (...args) => h.links.repoint(...args),
