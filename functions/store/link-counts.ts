@@ -1,5 +1,5 @@
 import { BatchGetCommand, BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import {
   keys,
   LINK_COUNT_SHARDS,
@@ -23,12 +23,12 @@ const zero = (): LinkCounts => ({ synced: 0, excluded: 0, failed: 0, pending: 0,
 
 const Shard = z.object({
   /** Set by a recount (or a new connection): a shard only ADDed to since it was first touched is not whole. */
-  countedAt: z.number().optional(),
-  synced: z.number().default(0),
-  excluded: z.number().default(0),
-  failed: z.number().default(0),
-  pending: z.number().default(0),
-  review: z.number().default(0),
+  countedAt: z.optional(z.number()),
+  synced: z._default(z.number(), 0),
+  excluded: z._default(z.number(), 0),
+  failed: z._default(z.number(), 0),
+  pending: z._default(z.number(), 0),
+  review: z._default(z.number(), 0),
 });
 
 /** How many links the recount tags for the state index at once. */

@@ -1,5 +1,5 @@
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { LinkState } from './link-state';
 import { keys, LINK_PREFIX, LINK_STATE_INDEX, linkStatePartition } from './table-schema';
 import type { Table } from './table';
@@ -8,23 +8,23 @@ import type { Table } from './table';
 export const LinkSummary = z.object({
   qboId: z.string(),
   state: LinkState,
-  orgId: z.number().int().optional(),
-  reason: z.string().optional(),
+  orgId: z.optional(z.int()),
+  reason: z.optional(z.string()),
   updatedAt: z.number(),
-  name: z.string().optional(),
+  name: z.optional(z.string()),
   /** Tagged for the state index (every link written since decision 59 is). */
-  indexed: z.boolean().optional(),
+  indexed: z.optional(z.boolean()),
 });
 export type LinkSummary = z.infer<typeof LinkSummary>;
 
 const Item = z.object({
   qboId: z.string(),
   state: LinkState,
-  orgId: z.number().int().optional(),
-  reason: z.string().optional(),
+  orgId: z.optional(z.int()),
+  reason: z.optional(z.string()),
   updatedAt: z.number(),
-  byState: z.string().optional(),
-  pushed: z.object({ organization: z.object({ name: z.string().optional() }).optional() }).optional(),
+  byState: z.optional(z.string()),
+  pushed: z.optional(z.object({ organization: z.optional(z.object({ name: z.optional(z.string()) })) })),
 });
 
 const PROJECTION = 'qboId, #state, orgId, reason, updatedAt, pushed.organization.#name';
