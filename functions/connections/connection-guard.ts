@@ -104,8 +104,8 @@ export class ConnectionGuard {
   }
 
   async releaseParked(realmId: string): Promise<number> {
-    const parked = await this.parking.release(realmId);
-    await this.queue.send(parked.map((message) => released(message, 'unparked', this.now())));
-    return parked.length;
+    return this.parking.releaseTo(realmId, 'reauth', (page) =>
+      this.queue.send(page.map(({ message }) => released(message, 'unparked', this.now()))),
+    );
   }
 }

@@ -20,8 +20,8 @@ export async function releaseBlockedWork(
   if ((await deps.parking.count(connection.realmId, 'blocked')) === 0) return 0;
   const until = (await deps.blocks.blockedUntil(settings.companyId)) ?? 0;
   if (until > deps.now) return 0;
-  const messages = await deps.parking.release(connection.realmId, 'blocked');
   // One event id per block: two polls releasing at once send messages SQS deduplicates.
-  await deps.queue.send(messages.map((message) => released(message, `unblocked-${until}`, deps.now)));
-  return messages.length;
+  return deps.parking.releaseTo(connection.realmId, 'blocked', (page) =>
+    deps.queue.send(page.map(({ message }) => released(message, `unblocked-${until}`, deps.now))),
+  );
 }

@@ -24,9 +24,9 @@ export async function releaseDeferredWork(
   const share = connectorShare(dailyTokenBudget(settings.plan, settings.seats), deps.budgetShare);
   const { spent } = await deps.ledger.spent(settings.companyId, day);
   if (share - spent < Math.max(MIN_ROOM_TOKENS, share / 100)) return 0;
-  const messages = await deps.parking.release(connection.realmId, 'budget');
-  await deps.queue.send(messages.map((message) => released(message, `budget-${day}`, deps.now)));
-  return messages.length;
+  return deps.parking.releaseTo(connection.realmId, 'budget', (page) =>
+    deps.queue.send(page.map(({ message }) => released(message, `budget-${day}`, deps.now))),
+  );
 }
 
 /**
@@ -48,17 +48,17 @@ export async function releaseThrottledWork(
 ): Promise<number> {
   if ((await deps.parking.count(realmId, 'throttle')) === 0) return 0;
   if ((await deps.limiter.blockedUntil(realmId)) > deps.now) return 0;
-  const parked = await deps.parking.releaseParked(realmId, 'throttle');
-  for (const queue of ['changes', 'bulk'] as const) {
-    const messages = parked.filter((entry) => (entry.queue ?? 'bulk') === queue);
-    if (messages.length === 0) continue;
-    await deps.queues[queue].send(
-      messages.map(({ message, parkedAs }) => ({
-        body: message,
-        groupId: groupIdFor(message),
-        deduplicationId: deduplicationIdFor(releasedEventId(message.eventId, `qbo-${parkedAs}`), message.realmId),
-      })),
-    );
-  }
-  return parked.length;
+  return deps.parking.releaseTo(realmId, 'throttle', async (page) => {
+    for (const queue of ['changes', 'bulk'] as const) {
+      const messages = page.filter((entry) => (entry.queue ?? 'bulk') === queue);
+      if (messages.length === 0) continue;
+      await deps.queues[queue].send(
+        messages.map(({ message, parkedAs }) => ({
+          body: message,
+          groupId: groupIdFor(message),
+          deduplicationId: deduplicationIdFor(releasedEventId(message.eventId, `qbo-${parkedAs}`), message.realmId),
+        })),
+      );
+    }
+  });
 }

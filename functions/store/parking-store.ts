@@ -52,45 +52,44 @@ export class ParkingStore {
     );
   }
 
-  /** Takes every parked message of a connection out of the store, oldest first. */
-  async release(realmId: string, lane: ParkingLane = 'reauth'): Promise<SyncMessage[]> {
-    return (await this.releaseParked(realmId, lane)).map((parked) => parked.message);
-  }
-
-  /** As `release`, with where each was parked (two releases racing send the same deduplication id). */
-  async releaseParked(realmId: string, lane: ParkingLane): Promise<ParkedMessage[]> {
-    const out: ParkedMessage[] = [];
+  /**
+   * Hands every parked message of a lane to `send`, a page at a time, oldest first, and deletes a
+   * page only once `send` took it. A send that fails leaves the page parked for the next release; a
+   * delete that fails sends it again later, which the sync absorbs (it is idempotent) and SQS
+   * drops within its 5-minute window when the deduplication id names the parking. Deleting first
+   * lost the page whenever the send failed or the invocation ran out of time between the two.
+   */
+  async releaseTo(realmId: string, lane: ParkingLane, send: (page: ParkedMessage[]) => Promise<void>): Promise<number> {
+    const pk = parkedKey(realmId, '', lane).pk;
+    let released = 0;
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.table.client.send(
         new QueryCommand({
           TableName: this.table.name,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': parkedKey(realmId, '', lane).pk },
+          ExpressionAttributeValues: { ':pk': pk },
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
       const items = (page.Items ?? []).map((item) => Parked.parse(item));
-      for (let i = 0; i < items.length; i += 25) {
-        const chunk = items.slice(i, i + 25);
-        const kept = await this.deleteAll(
-          chunk.map((item) => item.sk),
-          parkedKey(realmId, '', lane).pk,
-        );
-        out.push(
-          ...chunk
-            .filter((item) => !kept.has(item.sk))
-            .map((item) => ({ message: item.message, parkedAs: item.sk, queue: item.queue })),
-        );
+      if (items.length > 0) {
+        await send(items.map((item) => ({ message: item.message, parkedAs: item.sk, queue: item.queue })));
+        for (let i = 0; i < items.length; i += 25)
+          await this.deleteAll(
+            items.slice(i, i + 25).map((item) => item.sk),
+            pk,
+          );
+        released += items.length;
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    return out;
+    return released;
   }
 
   /**
    * Deletes the entries, sending again what DynamoDB left unprocessed a few times; returns the sort
-   * keys still stored. Those stay parked for the next release rather than being sent twice.
+   * keys still stored (they are released again next time).
    */
   private async deleteAll(sortKeys: string[], pk: string): Promise<Set<string>> {
     let requests = sortKeys.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } }));

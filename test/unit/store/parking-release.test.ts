@@ -26,7 +26,7 @@ function parkedItem(n: number) {
 
 const deleteOf = (item: { pk: string; sk: string }) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } });
 
-describe('releasing parked work when DynamoDB leaves deletes unprocessed', () => {
+describe('releasing parked work', () => {
   beforeEach(() => {
     dynamo.reset();
   });
@@ -38,19 +38,38 @@ describe('releasing parked work when DynamoDB leaves deletes unprocessed', () =>
       .on(BatchWriteCommand)
       .resolvesOnce({ UnprocessedItems: { [TABLE]: [deleteOf(items[1] ?? parkedItem(0))] } })
       .resolves({});
-    const released = await new ParkingStore({ client, name: TABLE }).releaseParked('realm-1', 'throttle');
-    expect(released.map((entry) => entry.message.id)).toEqual(['1', '2', '3']);
+    const sent: string[] = [];
+    const count = await new ParkingStore({ client, name: TABLE }).releaseTo('realm-1', 'throttle', (page) => {
+      sent.push(...page.map((entry) => entry.message.id));
+      return Promise.resolve();
+    });
+    expect(sent).toEqual(['1', '2', '3']);
+    expect(count).toBe(3);
     const writes = dynamo.commandCalls(BatchWriteCommand);
     expect(writes).toHaveLength(2);
     expect(writes[1]?.args[0].input.RequestItems?.[TABLE]).toEqual([deleteOf(items[1] ?? parkedItem(0))]);
   });
 
-  it('keeps parked, and does not release, what stays unprocessed', async () => {
-    const items = [1, 2].map(parkedItem);
-    dynamo.on(QueryCommand).resolves({ Items: items });
-    dynamo.on(BatchWriteCommand).resolves({ UnprocessedItems: { [TABLE]: [deleteOf(items[0] ?? parkedItem(0))] } });
-    const released = await new ParkingStore({ client, name: TABLE }).releaseParked('realm-1', 'throttle');
-    expect(released.map((entry) => entry.message.id)).toEqual(['2']);
-    expect(dynamo.commandCalls(BatchWriteCommand).length).toBeGreaterThan(1);
+  it('deletes nothing when the send fails, so the next release sends the page again', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [1, 2].map(parkedItem) });
+    dynamo.on(BatchWriteCommand).resolves({});
+    await expect(
+      new ParkingStore({ client, name: TABLE }).releaseTo('realm-1', 'throttle', () =>
+        Promise.reject(new Error('SQS refused 2 message(s)')),
+      ),
+    ).rejects.toThrow('SQS refused');
+    expect(dynamo.commandCalls(BatchWriteCommand)).toHaveLength(0);
+  });
+
+  it('sends the page before deleting it', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [1, 2].map(parkedItem) });
+    dynamo.on(BatchWriteCommand).resolves({});
+    const order: string[] = [];
+    await new ParkingStore({ client, name: TABLE }).releaseTo('realm-1', 'budget', () => {
+      order.push(`send (${String(dynamo.commandCalls(BatchWriteCommand).length)} deletes so far)`);
+      return Promise.resolve();
+    });
+    expect(order).toEqual(['send (0 deletes so far)']);
+    expect(dynamo.commandCalls(BatchWriteCommand)).toHaveLength(1);
   });
 });
