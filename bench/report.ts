@@ -102,7 +102,7 @@ function backfillResults(backfill: AllFigures['backfill'], naive: AllFigures['na
       unit: 'calls',
       baseline: naivePerCustomer(naive.backfill.usage.qboCalls),
       floor: '10 (paged query)',
-      note: 'paged query + per-batch sub-customer and overdue-invoice queries',
+      note: 'one paged read of the customers and one of the open invoices (decision 60); no per-batch query',
     },
     {
       name: 'Backfill: 429s received (Pipedrive + QBO)',
