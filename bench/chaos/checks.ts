@@ -53,9 +53,15 @@ export function convergence(
   for (const [qboId, mapped] of expected.mapped) {
     const link = links.get(qboId);
     if (link?.state !== 'synced' || link.orgId === undefined) {
+      // Whether the organization is current anyway tells a stale link state from work not done.
+      const linked = link?.orgId === undefined ? undefined : pipedrive.store.organizations.get(link.orgId);
+      const current =
+        linked === undefined
+          ? ''
+          : `; organization ${String(linked.id)}'s name is ${linked.name === mapped.organization.name ? 'current' : 'out of date'}`;
       mismatches.push({
         qboId,
-        problem: `link is ${link?.state ?? 'missing'}${link?.reason ? ` (${link.reason})` : ''}`,
+        problem: `link is ${link?.state ?? 'missing'}${link?.reason ? ` (${link.reason})` : ''}${current}`,
       });
       continue;
     }
