@@ -287,16 +287,20 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
       expect(requests(sandbox()) + sandbox().counters.get('faults')).toBe(before);
     });
 
-    it('a burst 429 is sent again once its pause is over, so the caller sees the answer, not the refusal', async () => {
-      const { client, governor } = await start();
-      const burst = { success: false, error: 'Rate limit has been exceeded', errorCode: 429 };
+    /** Pipedrive's burst refusal on the next `count` organization requests, with a 1 s pause. */
+    const addBurst429s = (count: number) => {
       sandbox().control.addFault({
         path: '^/api/v2/organizations',
         status: 429,
-        body: burst,
+        body: { success: false, error: 'Rate limit has been exceeded', errorCode: 429 },
         headers: { 'retry-after': '1' },
-        count: 2,
+        count,
       });
+    };
+
+    it('a burst 429 is sent again once its pause is over, so the caller sees the answer, not the refusal', async () => {
+      const { client, governor } = await start();
+      addBurst429s(2);
       const created = await client.createOrganization({ name: 'Acme' });
       expect(created.name).toBe('Acme');
       expect(governor.stats.rateLimitedAnswers).toBe(2);
@@ -305,14 +309,7 @@ describe('PipedriveClient against the Pipedrive sandbox', () => {
 
     it('a run of burst 429s longer than the retries is thrown as RateLimitedError', async () => {
       const { client } = await start();
-      const burst = { success: false, error: 'Rate limit has been exceeded', errorCode: 429 };
-      sandbox().control.addFault({
-        path: '^/api/v2/organizations',
-        status: 429,
-        body: burst,
-        headers: { 'retry-after': '1' },
-        count: 4,
-      });
+      addBurst429s(4);
       await expect(client.createOrganization({ name: 'Acme' })).rejects.toMatchObject({
         kind: 'rate-limited',
         code: 'burst',
