@@ -17,7 +17,11 @@ const HINTS: Record<string, string> = {
 };
 
 /** Runs one operation on the operations function and parses its answer with `schema`. */
-export async function operation<T>(target: Target, request: OperationRequestInput, schema: z.ZodType<T>): Promise<T> {
+export async function operation<T>(
+  target: Target,
+  request: OperationRequestInput,
+  schema: z.core.$ZodType<T>,
+): Promise<T> {
   const answer = OperationResponse.safeParse(await target.invoke('operations', request));
   if (!answer.success) throw new CliError(`unexpected answer from the operations function of ${target.description}`);
   if (!answer.data.ok) {
@@ -25,7 +29,7 @@ export async function operation<T>(target: Target, request: OperationRequestInpu
     // One line, as every CLI error: what happened, then what to do.
     throw new CliError(`${answer.data.error.message}${hint ? `. ${hint}` : ''}`);
   }
-  const result = schema.safeParse(answer.data.result);
+  const result = z.safeParse(schema, answer.data.result);
   if (!result.success)
     throw new CliError(`unexpected answer from ${target.description}: ${z.prettifyError(result.error)}`);
   return result.data;
@@ -36,9 +40,9 @@ export async function invoke<T>(
   target: Target,
   name: 'backfill' | 'cdc-poll',
   payload: object,
-  schema: z.ZodType<T>,
+  schema: z.core.$ZodType<T>,
 ): Promise<T> {
-  const result = schema.safeParse(await target.invoke(name, payload));
+  const result = z.safeParse(schema, await target.invoke(name, payload));
   if (!result.success)
     throw new CliError(`unexpected answer from the ${name} function: ${z.prettifyError(result.error)}`);
   return result.data;

@@ -37,7 +37,7 @@ const Status = z.object({
         }),
       ),
       /** `review` is absent from stacks deployed before it was counted. */
-      counts: CustomerCounts.extend({ review: z.number().default(0) }),
+      counts: z.object({ ...CustomerCounts.shape, review: z.number().default(0) }),
       budget: z.object({ spent: z.number(), share: z.number(), realmSpent: z.number().default(0) }).optional(),
       /** Absent from stacks deployed before issue 15. */
       qboCalls: z.object({ today: z.number(), month: z.number(), projected: z.number(), cap: z.number() }).optional(),

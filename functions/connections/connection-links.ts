@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 
 /** 15 minutes: long enough to pass a link to the person who consents, short enough that a leaked one is stale. */
 export const DEFAULT_LINK_TTL_MS = 15 * 60_000;
@@ -11,13 +11,10 @@ export const DEFAULT_LINK_TTL_MS = 15 * 60_000;
 export const LinkClaims = z.strictObject({
   v: z.literal(1),
   provider: z.enum(['quickbooks', 'pipedrive']),
-  realmId: z
-    .string()
-    .regex(/^\d{1,32}$/)
-    .optional(),
+  realmId: z.optional(z.string().check(z.regex(/^\d{1,32}$/))),
   /** Epoch milliseconds after which the link is refused. */
-  exp: z.number().int().positive(),
-  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  exp: z.number().check(z.int(), z.positive()),
+  nonce: z.string().check(z.regex(/^[A-Za-z0-9_-]{16,64}$/)),
   replace: z.boolean(),
 });
 export type LinkClaims = z.infer<typeof LinkClaims>;

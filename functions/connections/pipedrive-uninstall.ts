@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import type { PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import type { ConnectionStore } from '../store/connections';
 import type { Log } from '../shared/log';
@@ -11,10 +11,10 @@ import type { Log } from '../shared/log';
  * (https://pipedrive.readme.io/docs/app-uninstallation). The answer is not read by Pipedrive.
  */
 export const UninstallNotice = z.looseObject({
-  client_id: z.string().optional(),
-  company_id: z.union([z.number().int(), z.string().min(1)]),
-  user_id: z.union([z.number().int(), z.string()]).optional(),
-  timestamp: z.string().optional(),
+  client_id: z.optional(z.string()),
+  company_id: z.union([z.number().check(z.int()), z.string().check(z.minLength(1))]),
+  user_id: z.optional(z.union([z.number().check(z.int()), z.string()])),
+  timestamp: z.optional(z.string()),
 });
 
 export interface UninstallOutcome {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { AuthError, TransientError } from '../shared/errors';
 import { type Log, silentLog } from '../shared/log';
 import type { ConnectionStore } from '../store/connections';
@@ -21,8 +21,12 @@ export interface TokenRefresher {
 
 /** The plaintext inside the KMS ciphertext. */
 const TokenPayload = z.union([
-  z.object({ kind: z.literal('oauth'), accessToken: z.string().min(1), refreshToken: z.string().min(1) }),
-  z.object({ kind: z.literal('api-token'), apiToken: z.string().min(1) }),
+  z.object({
+    kind: z.literal('oauth'),
+    accessToken: z.string().check(z.minLength(1)),
+    refreshToken: z.string().check(z.minLength(1)),
+  }),
+  z.object({ kind: z.literal('api-token'), apiToken: z.string().check(z.minLength(1)) }),
 ]);
 export type TokenPayload = z.infer<typeof TokenPayload>;
 

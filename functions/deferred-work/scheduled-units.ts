@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { TransientError } from '../shared/errors';
 
 /**
@@ -9,9 +9,9 @@ import { TransientError } from '../shared/errors';
  */
 export const ScheduledUnit = z.object({
   mode: z.enum(['poll', 'reconcile']),
-  realmId: z.string().min(1),
+  realmId: z.string().check(z.minLength(1)),
   /** The schedule's time: a duplicate EventBridge delivery yields the same units, which the FIFO queue drops. */
-  scheduledAt: z.string().min(1),
+  scheduledAt: z.string().check(z.minLength(1)),
 });
 export type ScheduledUnit = z.infer<typeof ScheduledUnit>;
 

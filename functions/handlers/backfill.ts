@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { METRICS } from '../shared/metric-names';
 import { logger, metrics } from '../aws/powertools';
 import { SqsMessageQueue } from '../aws/sqs-queue';
@@ -19,7 +19,7 @@ import { organizationsWithQuickbooksId } from '../pipedrive/organizations-with-q
 import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
-const Config = RuntimeConfig.extend({
+const Config = z.extend(RuntimeConfig, {
   ...MappingSettings,
 });
 const config = Config.parse(process.env);
@@ -34,7 +34,7 @@ const bulk = new SqsMessageQueue(
 const clientFactory = clientFactoryFor(config, { waitOutQboThrottling: true });
 
 /** Invoked by the CLI (`ml-connector backfill [--dry-run]`) or after a QBO company is connected. */
-const BackfillRequest = z.object({ realmId: z.string().min(1), dryRun: z.boolean().default(true) });
+const BackfillRequest = z.object({ realmId: z.string().check(z.minLength(1)), dryRun: z._default(z.boolean(), true) });
 
 export async function lambdaHandler(
   event: unknown,

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { errorKind } from '../shared/errors';
 import { METRICS } from '../shared/metric-names';
 import { logger, metrics } from '../aws/powertools';
@@ -28,10 +28,12 @@ import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
 import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
-const config = RuntimeConfig.extend({
-  /** The FIFO queue that feeds this function one connection's poll or reconcile at a time (decision 38). */
-  SCHEDULE_QUEUE_URL: z.string().min(1).optional(),
-}).parse(process.env);
+const config = z
+  .extend(RuntimeConfig, {
+    /** The FIFO queue that feeds this function one connection's poll or reconcile at a time (decision 38). */
+    SCHEDULE_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  })
+  .parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const changes = new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL);
@@ -50,17 +52,20 @@ const limiter = new QboCallLimiter(table);
  * sends) splits it into one unit per connection on the schedule queue; without it (the CLI, a
  * single realm) the connections are worked through in this invocation.
  */
-const ScheduleInput = z
-  .object({
-    mode: z.enum(['poll', 'reconcile']).default('poll'),
-    realmId: z.string().optional(),
-    fanOut: z.boolean().default(false),
-    scheduledAt: z.string().optional(),
-  })
-  .catch({ mode: 'poll', fanOut: false });
+const ScheduleInput = z.catch(
+  z.object({
+    mode: z._default(z.enum(['poll', 'reconcile']), 'poll'),
+    realmId: z.optional(z.string()),
+    fanOut: z._default(z.boolean(), false),
+    scheduledAt: z.optional(z.string()),
+  }),
+  { mode: 'poll', fanOut: false },
+);
 
 /** Units from the schedule queue (an SQS event source). */
-const UnitRecords = z.object({ Records: z.array(z.object({ messageId: z.string(), body: z.string() })).min(1) });
+const UnitRecords = z.object({
+  Records: z.array(z.object({ messageId: z.string(), body: z.string() })).check(z.minLength(1)),
+});
 
 type Outcome = { realmId: string } & ({ poll: PollResult } | { reconcile: ReconcileReport } | { error: string });
 type Mode = 'poll' | 'reconcile';

@@ -4,7 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { escapeHtml } from '../shared/html';
 import { METRICS } from '../shared/metric-names';
 import type { OAuthOutcome } from '../connections/oauth-outcome';
@@ -15,7 +15,7 @@ import { tableNamed } from '../store/table-client';
 import { ConnectionStore } from '../store/connections';
 import { oauthFlowFor, pipedriveOAuthConfig, PipedrivePlanSettings, RuntimeConfig } from './shared/runtime-config';
 
-const config = RuntimeConfig.extend(PipedrivePlanSettings).parse(process.env);
+const config = z.extend(RuntimeConfig, PipedrivePlanSettings).parse(process.env);
 const oauthFlow = oauthFlowFor(
   config,
   new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL),
@@ -23,7 +23,7 @@ const oauthFlow = oauthFlowFor(
 
 const HttpEvent = z.looseObject({
   rawPath: z.string(),
-  queryStringParameters: z.record(z.string(), z.string().optional()).default({}),
+  queryStringParameters: z._default(z.record(z.string(), z.optional(z.string())), {}),
 });
 const Route = z.tuple([z.literal('oauth'), z.enum(['quickbooks', 'pipedrive']), z.enum(['start', 'callback'])]);
 
@@ -47,9 +47,9 @@ function render(outcome: OAuthOutcome): APIGatewayProxyStructuredResultV2 {
 const UninstallEvent = z.looseObject({
   rawPath: z.literal('/oauth/pipedrive/callback'),
   requestContext: z.looseObject({ http: z.looseObject({ method: z.literal('DELETE') }) }),
-  headers: z.record(z.string(), z.string().optional()).default({}),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().default(false),
+  headers: z._default(z.record(z.string(), z.optional(z.string())), {}),
+  body: z.optional(z.string()),
+  isBase64Encoded: z._default(z.boolean(), false),
 });
 
 async function uninstall(event: z.infer<typeof UninstallEvent>): Promise<APIGatewayProxyStructuredResultV2> {

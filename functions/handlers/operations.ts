@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { requireConnection, requireCustomer } from '../operations/known';
 import { ping } from '../operations/ping';
 import { replayCustomer, replaySince } from '../operations/replay';
@@ -33,14 +33,14 @@ import {
 import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
-const Config = RuntimeConfig.extend({
+const Config = z.extend(RuntimeConfig, {
   /** The HTTP API's base URL, for connection links. */
   API_URL: z.url(),
-  CHANGES_DLQ_URL: z.string().min(1).optional(),
-  BULK_DLQ_URL: z.string().min(1).optional(),
+  CHANGES_DLQ_URL: z.optional(z.string().check(z.minLength(1))),
+  BULK_DLQ_URL: z.optional(z.string().check(z.minLength(1))),
   ...PipedrivePlanSettings,
   /** QBO's CorePlus monthly cap, for the health page's projection (config `qboMonthlyCallCap`). */
-  QBO_MONTHLY_CALL_CAP: z.coerce.number().int().positive().default(DEFAULT_QBO_MONTHLY_CALL_CAP),
+  QBO_MONTHLY_CALL_CAP: z._default(z.coerce.number().check(z.int(), z.positive()), DEFAULT_QBO_MONTHLY_CALL_CAP),
   /** Where a person opens a QBO customer (the health page's links). */
   QBO_APP_URL: MappingSettings.QBO_APP_URL,
 });

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { AuthError, errorKind, isConnectorError } from '../shared/errors';
 import { METRICS } from '../shared/metric-names';
 import { log, logger, metrics } from '../aws/powertools';
@@ -26,12 +26,12 @@ import type { PreparedBatch } from '../sync/prepare-batch';
 import type { SyncResult } from '../sync/sync-context';
 import { SyncMessage } from '../sync/sync-message';
 
-const Config = RuntimeConfig.extend({
+const Config = z.extend(RuntimeConfig, {
   ...MappingSettings,
-  MERGE_RULE: z.enum(['merge', 'flag']).default('merge'),
-  AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  MERGE_RULE: z._default(z.enum(['merge', 'flag']), 'merge'),
+  AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.positive()), 90),
   /** A create claim older than this may be taken over (liveness only: a live owner is fenced out, decision 29). */
-  PENDING_STALE_AFTER_MS: z.coerce.number().int().positive().default(120_000),
+  PENDING_STALE_AFTER_MS: z._default(z.coerce.number().check(z.int(), z.positive()), 120_000),
 });
 const config = Config.parse(process.env);
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 
 /**
  * How many of a connection's customers are in each state, and the words for those states: one

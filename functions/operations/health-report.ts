@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { CustomerCounts } from './customer-counts';
 
 /**
@@ -15,22 +15,22 @@ export const HealthActivity = z.object({
   source: z.string(),
   action: z.string(),
   qboId: z.string(),
-  name: z.string().optional(),
-  orgId: z.number().optional(),
-  pipedriveTokens: z.number().default(0),
+  name: z.optional(z.string()),
+  orgId: z.optional(z.number()),
+  pipedriveTokens: z._default(z.number(), 0),
   what: z.string(),
 });
 export type HealthActivity = z.infer<typeof HealthActivity>;
 
 export const HealthCustomer = z.object({
   qboId: z.string(),
-  name: z.string().optional(),
+  name: z.optional(z.string()),
   state: HealthState,
-  orgId: z.number().optional(),
-  reason: z.string().optional(),
+  orgId: z.optional(z.number()),
+  reason: z.optional(z.string()),
   updatedAt: z.number(),
   qboUrl: z.string(),
-  pipedriveUrl: z.string().optional(),
+  pipedriveUrl: z.optional(z.string()),
 });
 export type HealthCustomer = z.infer<typeof HealthCustomer>;
 
@@ -41,7 +41,7 @@ export const FailureGroup = z.object({
   command: z.string(),
   count: z.number(),
   /** A few of the customers, to start with. */
-  examples: z.array(z.object({ qboId: z.string(), name: z.string().optional(), reason: z.string() })),
+  examples: z.array(z.object({ qboId: z.string(), name: z.optional(z.string()), reason: z.string() })),
 });
 export type FailureGroup = z.infer<typeof FailureGroup>;
 
@@ -57,30 +57,30 @@ export type QboCallEstimate = z.infer<typeof QboCallEstimate>;
 
 export const HealthConnection = z.object({
   realmId: z.string(),
-  companyName: z.string().optional(),
+  companyName: z.optional(z.string()),
   status: z.string(),
-  statusReason: z.string().optional(),
-  pipedrive: z.object({ apiDomain: z.string(), plan: z.string(), seats: z.number(), auth: z.string() }).optional(),
+  statusReason: z.optional(z.string()),
+  pipedrive: z.optional(z.object({ apiDomain: z.string(), plan: z.string(), seats: z.number(), auth: z.string() })),
   tokens: z.array(
     z.object({
       provider: z.string(),
-      accessExpiresInMinutes: z.number().nullable(),
-      refreshExpiresInDays: z.number().nullable(),
+      accessExpiresInMinutes: z.nullable(z.number()),
+      refreshExpiresInDays: z.nullable(z.number()),
     }),
   ),
   counts: CustomerCounts,
   parked: z.number(),
   deferredForBudget: z.number(),
   deferredForThrottling: z.number(),
-  budget: z.object({ spent: z.number(), share: z.number(), realmSpent: z.number() }).optional(),
+  budget: z.optional(z.object({ spent: z.number(), share: z.number(), realmSpent: z.number() })),
   qboCalls: QboCallEstimate,
   lastSuccess: z.object({
-    poll: z.number().optional(),
-    webhook: z.number().optional(),
-    reconcile: z.number().optional(),
+    poll: z.optional(z.number()),
+    webhook: z.optional(z.number()),
+    reconcile: z.optional(z.number()),
   }),
   /** When the oldest change held back (parked for a reconnect, the budget, a block or QBO throttling) was parked. */
-  oldestWaitingAt: z.number().optional(),
+  oldestWaitingAt: z.optional(z.number()),
   daily: z.array(z.object({ day: z.string(), pipedriveTokens: z.number(), qboCalls: z.number() })),
   failures: z.array(FailureGroup),
   recent: z.array(HealthActivity),
@@ -91,10 +91,10 @@ export const HealthReport = z.object({
   at: z.number(),
   connections: z.array(HealthConnection),
   /** The connection the customer list and the failures are of (the first one unless asked). */
-  realmId: z.string().optional(),
+  realmId: z.optional(z.string()),
   customers: z.object({
-    state: HealthState.optional(),
-    search: z.string().optional(),
+    state: z.optional(HealthState),
+    search: z.optional(z.string()),
     page: z.number(),
     pageSize: z.number(),
     /** Customers matching the filter (all pages). */
@@ -102,21 +102,18 @@ export const HealthReport = z.object({
     rows: z.array(HealthCustomer),
   }),
   queues: z.array(z.object({ name: z.string(), visible: z.number(), inFlight: z.number() })),
-  customer: z.object({ realmId: z.string(), qboId: z.string(), timeline: z.array(HealthActivity) }).optional(),
+  customer: z.optional(z.object({ realmId: z.string(), qboId: z.string(), timeline: z.array(HealthActivity) })),
 });
 export type HealthReport = z.infer<typeof HealthReport>;
 
 /** What the page asks for: which connection, which customers, which page, whose history. */
 export const HealthQuery = z.object({
-  realmId: z.string().min(1).max(40).optional(),
-  state: HealthState.optional(),
-  search: z.string().max(100).optional(),
-  page: z.number().int().min(1).max(100_000).default(1),
-  pageSize: z.number().int().min(5).max(200).default(50),
-  customerId: z
-    .string()
-    .regex(/^\d{1,20}$/)
-    .optional(),
+  realmId: z.optional(z.string().check(z.minLength(1), z.maxLength(40))),
+  state: z.optional(HealthState),
+  search: z.optional(z.string().check(z.maxLength(100))),
+  page: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 1),
+  pageSize: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(200)), 50),
+  customerId: z.optional(z.string().check(z.regex(/^\d{1,20}$/))),
 });
 export type HealthQuery = z.infer<typeof HealthQuery>;
 

@@ -1,41 +1,36 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { HealthQuery } from './health-report';
 
-const realmId = z.string().min(1).max(40);
-const customerId = z.string().regex(/^\d{1,20}$/, 'a QuickBooks customer id is a number');
+const realmId = z.string().check(z.minLength(1), z.maxLength(40));
+const customerId = z.string().check(z.regex(/^\d{1,20}$/, 'a QuickBooks customer id is a number'));
 
 /** What the operator's CLI asks the operations function (one Lambda invoke per command). */
 export const OperationRequest = z.discriminatedUnion('command', [
   z.object({
     command: z.literal('status'),
-    customer: z.object({ realmId, customerId }).optional(),
+    customer: z.optional(z.object({ realmId, customerId })),
   }),
   /** The sync-health page's data: one connection's customers a page at a time (`ml-connector health`). */
-  HealthQuery.extend({ command: z.literal('health') }),
+  z.extend(HealthQuery, { command: z.literal('health') }),
   z.object({ command: z.literal('ping'), realmId }),
   z.object({
     command: z.literal('connect-url'),
     provider: z.enum(['quickbooks', 'pipedrive']),
-    realmId: realmId.optional(),
+    realmId: z.optional(realmId),
     /** Whether the link may move the connection to another Pipedrive company or realm (decision 39). */
-    replace: z.boolean().default(false),
+    replace: z._default(z.boolean(), false),
     /** How long the link works. */
-    ttlMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .default(15),
+    ttlMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 60)), 15),
   }),
   z.object({
     command: z.literal('connect-api-token'),
     realmId,
-    apiToken: z.string().min(8).max(200),
-    apiDomain: z.url().optional(),
+    apiToken: z.string().check(z.minLength(8), z.maxLength(200)),
+    apiDomain: z.optional(z.url()),
     /** Connect even though another QuickBooks company already writes into that Pipedrive company. */
-    confirmShared: z.boolean().default(false),
+    confirmShared: z._default(z.boolean(), false),
     /** Move the connection to another Pipedrive company (audited and alarmed, decision 39). */
-    replace: z.boolean().default(false),
+    replace: z._default(z.boolean(), false),
   }),
   z.object({ command: z.literal('replay-customer'), realmId, customerId }),
   z.object({
@@ -43,12 +38,12 @@ export const OperationRequest = z.discriminatedUnion('command', [
     realmId,
     since: z.iso.datetime({ offset: true }),
   }),
-  z.object({ command: z.literal('dead-letters'), move: z.boolean().default(false) }),
+  z.object({ command: z.literal('dead-letters'), move: z._default(z.boolean(), false) }),
   z.object({
     command: z.literal('audit'),
     realmId,
     customerId,
-    limit: z.number().int().min(1).max(500).default(100),
+    limit: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(500)), 100),
   }),
 ]);
 export type OperationRequest = z.infer<typeof OperationRequest>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
@@ -288,7 +288,7 @@ export class PipedriveClient {
   }
 
   /** Our own request body, checked before it costs tokens; a failure is the record's fault, so permanent. */
-  private validated<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  private validated<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
       throw new PermanentError(`The ${what} is not valid for Pipedrive: ${problems(parsed.error)}`, {
@@ -321,7 +321,7 @@ export class PipedriveClient {
   /** One operation through the gate; an OAuth 401 refreshes (single-flight) and retries once, then is transient. */
   private async call<T>(
     operation: PipedriveOperation,
-    data: z.ZodType<T>,
+    data: z.ZodMiniType<T>,
     options: CallOptions = {},
   ): Promise<{ data: T; nextCursor: string | null }> {
     const url = this.url(operation, options);
@@ -381,7 +381,7 @@ export class PipedriveClient {
 
   private read<T>(
     operation: PipedriveOperation,
-    data: z.ZodType<T>,
+    data: z.ZodMiniType<T>,
     response: HttpResponse,
   ): { data: T; nextCursor: string | null } {
     const parsed = envelope(data).safeParse(parseJson(response.text));

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 
 /**
  * Request and response shapes of the v2 organization, person and field objects ([SPEC2], [MIG]).
@@ -6,12 +6,12 @@ import * as z from 'zod';
  * caught before it costs tokens.
  */
 
-const text = z
-  .string()
-  .max(255)
-  .refine((value) => value.trim().length > 0, 'must not be empty');
-const id = z.number().int().positive();
-const part = z.string().max(255).optional();
+const text = z.string().check(
+  z.maxLength(255),
+  z.refine((value) => value.trim().length > 0, 'must not be empty'),
+);
+const id = z.number().check(z.int(), z.positive());
+const part = z.optional(z.string().check(z.maxLength(255)));
 
 /**
  * The v2 address as the spec types it: a non-nullable object of strings. Parts left out become null,
@@ -19,7 +19,7 @@ const part = z.string().max(255).optional();
  * whole address (decision 43).
  */
 export const AddressWrite = z.strictObject({
-  value: z.string().max(255),
+  value: z.string().check(z.maxLength(255)),
   street_number: part,
   route: part,
   subpremise: part,
@@ -32,128 +32,127 @@ export const AddressWrite = z.strictObject({
 });
 
 /** Custom-field values by 40-character key; null clears a value. */
-const customFields = z.record(z.string().min(1), z.unknown());
+const customFields = z.record(z.string().check(z.minLength(1)), z.unknown());
 
 const shared = {
-  owner_id: id.optional(),
-  visible_to: z.number().int().optional(),
-  label_ids: z.array(id).optional(),
-  custom_fields: customFields.optional(),
+  owner_id: z.optional(id),
+  visible_to: z.optional(z.number().check(z.int())),
+  label_ids: z.optional(z.array(id)),
+  custom_fields: z.optional(customFields),
 };
 
 export const OrganizationCreate = z.strictObject({
   name: text,
-  address: AddressWrite.optional(),
+  address: z.optional(AddressWrite),
   ...shared,
 });
 export type OrganizationCreate = z.input<typeof OrganizationCreate>;
-export const OrganizationPatch = OrganizationCreate.partial();
+export const OrganizationPatch = z.partial(OrganizationCreate);
 export type OrganizationPatch = z.input<typeof OrganizationPatch>;
 
 /** `emails`/`phones` entries: `label` is a string (default `work`); at most one `primary`. */
 const ContactWrite = z.strictObject({
   value: text,
-  primary: z.boolean().optional(),
-  label: z.string().min(1).optional(),
+  primary: z.optional(z.boolean()),
+  label: z.optional(z.string().check(z.minLength(1))),
 });
 const contacts = z
   .array(ContactWrite)
-  .refine((items) => items.filter((item) => item.primary === true).length <= 1, 'at most one entry may be primary');
+  .check(
+    z.refine((items) => items.filter((item) => item.primary === true).length <= 1, 'at most one entry may be primary'),
+  );
 
 const personFields = {
-  name: text.optional(),
-  first_name: text.optional(),
-  last_name: text.optional(),
+  name: z.optional(text),
+  first_name: z.optional(text),
+  last_name: z.optional(text),
   /** Links the person to an organization. */
-  org_id: id.nullable().optional(),
-  emails: contacts.optional(),
-  phones: contacts.optional(),
+  org_id: z.optional(z.nullable(id)),
+  emails: z.optional(contacts),
+  phones: z.optional(contacts),
   ...shared,
 };
-export const PersonCreate = z
-  .strictObject(personFields)
-  .refine(
+export const PersonCreate = z.strictObject(personFields).check(
+  z.refine(
     (person) => person.name !== undefined || (person.first_name !== undefined && person.last_name !== undefined),
     {
       message: 'name is required (or first_name and last_name)',
       path: ['name'],
     },
-  );
+  ),
+);
 export type PersonCreate = z.input<typeof PersonCreate>;
 export const PersonPatch = z.strictObject(personFields);
 export type PersonPatch = z.input<typeof PersonPatch>;
 
 export const FieldCreate = z.strictObject({
   field_name: text,
-  field_type: z.string().min(1),
-  options: z.array(z.strictObject({ label: text })).optional(),
+  field_type: z.string().check(z.minLength(1)),
+  options: z.optional(z.array(z.strictObject({ label: text }))),
 });
 export type FieldCreate = z.input<typeof FieldCreate>;
 
 const Address = z.looseObject({
-  value: z.string().nullable().optional(),
-  street_number: z.string().nullable().optional(),
-  route: z.string().nullable().optional(),
-  subpremise: z.string().nullable().optional(),
-  sublocality: z.string().nullable().optional(),
-  locality: z.string().nullable().optional(),
-  admin_area_level_1: z.string().nullable().optional(),
-  admin_area_level_2: z.string().nullable().optional(),
-  country: z.string().nullable().optional(),
-  postal_code: z.string().nullable().optional(),
-  formatted_address: z.string().nullable().optional(),
+  value: z.optional(z.nullable(z.string())),
+  street_number: z.optional(z.nullable(z.string())),
+  route: z.optional(z.nullable(z.string())),
+  subpremise: z.optional(z.nullable(z.string())),
+  sublocality: z.optional(z.nullable(z.string())),
+  locality: z.optional(z.nullable(z.string())),
+  admin_area_level_1: z.optional(z.nullable(z.string())),
+  admin_area_level_2: z.optional(z.nullable(z.string())),
+  country: z.optional(z.nullable(z.string())),
+  postal_code: z.optional(z.nullable(z.string())),
+  formatted_address: z.optional(z.nullable(z.string())),
 });
 
 export const PipedriveOrganization = z.looseObject({
-  id: z.number().int(),
+  id: z.number().check(z.int()),
   name: z.string(),
-  owner_id: z.number().int().nullable().optional(),
-  add_time: z.string().nullable().optional(),
-  update_time: z.string().nullable().optional(),
-  is_deleted: z.boolean().default(false),
-  visible_to: z.number().int().nullable().optional(),
-  address: Address.nullable().optional(),
-  label_ids: z.array(z.number()).nullable().optional(),
-  custom_fields: z.record(z.string(), z.unknown()).nullable().optional(),
+  owner_id: z.optional(z.nullable(z.number().check(z.int()))),
+  add_time: z.optional(z.nullable(z.string())),
+  update_time: z.optional(z.nullable(z.string())),
+  is_deleted: z._default(z.boolean(), false),
+  visible_to: z.optional(z.nullable(z.number().check(z.int()))),
+  address: z.optional(z.nullable(Address)),
+  label_ids: z.optional(z.nullable(z.array(z.number()))),
+  custom_fields: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
 });
 export type PipedriveOrganization = z.infer<typeof PipedriveOrganization>;
 
 const ContactValue = z.looseObject({
   value: z.string(),
-  primary: z.boolean().optional(),
-  label: z.string().nullable().optional(),
+  primary: z.optional(z.boolean()),
+  label: z.optional(z.nullable(z.string())),
 });
 
 export const PipedrivePerson = z.looseObject({
-  id: z.number().int(),
+  id: z.number().check(z.int()),
   name: z.string(),
-  first_name: z.string().nullable().optional(),
-  last_name: z.string().nullable().optional(),
-  org_id: z.number().int().nullable().optional(),
-  owner_id: z.number().int().nullable().optional(),
-  emails: z.array(ContactValue).nullable().optional(),
-  phones: z.array(ContactValue).nullable().optional(),
-  add_time: z.string().nullable().optional(),
-  update_time: z.string().nullable().optional(),
-  is_deleted: z.boolean().default(false),
-  custom_fields: z.record(z.string(), z.unknown()).nullable().optional(),
+  first_name: z.optional(z.nullable(z.string())),
+  last_name: z.optional(z.nullable(z.string())),
+  org_id: z.optional(z.nullable(z.number().check(z.int()))),
+  owner_id: z.optional(z.nullable(z.number().check(z.int()))),
+  emails: z.optional(z.nullable(z.array(ContactValue))),
+  phones: z.optional(z.nullable(z.array(ContactValue))),
+  add_time: z.optional(z.nullable(z.string())),
+  update_time: z.optional(z.nullable(z.string())),
+  is_deleted: z._default(z.boolean(), false),
+  custom_fields: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
 });
 export type PipedrivePerson = z.infer<typeof PipedrivePerson>;
 
 /** The v2 field object: `field_code` is the key (40 hex characters for custom fields). */
 export const PipedriveField = z.looseObject({
-  field_code: z.string().min(1),
+  field_code: z.string().check(z.minLength(1)),
   field_name: z.string(),
   field_type: z.string(),
-  is_custom_field: z.boolean().optional(),
-  options: z
-    .array(z.looseObject({ id: z.number().int(), label: z.string() }))
-    .nullable()
-    .optional(),
+  is_custom_field: z.optional(z.boolean()),
+  options: z.optional(z.nullable(z.array(z.looseObject({ id: z.number().check(z.int()), label: z.string() })))),
 });
 export type PipedriveField = z.infer<typeof PipedriveField>;
 
 /** `itemSearch/field` answers `[{ id, name }]`. */
-export const SearchHit = z.looseObject({ id: z.number().int(), name: z.string().nullable().optional() });
+export const SearchHit = z.looseObject({ id: z.number().check(z.int()), name: z.optional(z.nullable(z.string())) });
 
-export const IdOnly = z.looseObject({ id: z.number().int() });
+export const IdOnly = z.looseObject({ id: z.number().check(z.int()) });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import {
   AuthError,
   type ConnectorError,
@@ -25,12 +25,12 @@ const MESSAGE_LIMIT = 300;
 
 /** The documented error envelope and the legacy `errorCode` layout; unknown fields pass. */
 const ErrorBody = z.looseObject({
-  success: z.boolean().optional(),
-  error: z.string().optional(),
-  error_info: z.string().optional(),
-  message: z.string().optional(),
-  code: z.union([z.string(), z.number()]).optional(),
-  errorCode: z.union([z.string(), z.number()]).optional(),
+  success: z.optional(z.boolean()),
+  error: z.optional(z.string()),
+  error_info: z.optional(z.string()),
+  message: z.optional(z.string()),
+  code: z.optional(z.union([z.string(), z.number()])),
+  errorCode: z.optional(z.union([z.string(), z.number()])),
 });
 
 function errorBody(text: string): z.infer<typeof ErrorBody> | undefined {

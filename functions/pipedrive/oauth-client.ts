@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import {
   AuthError,
   type ConnectorErrorDetails,
@@ -31,19 +31,19 @@ export const PIPEDRIVE_REFRESH_TOKEN_TTL_MS = 60 * 86_400_000;
 
 /** The token endpoint's answer (`oauth-token-response.json`); unknown fields pass. */
 const TokenResponse = z.looseObject({
-  access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  refresh_token: z.string().min(1),
-  scope: z.string().optional(),
-  expires_in: z.number().positive(),
-  api_domain: z.string().min(1).optional(),
+  access_token: z.string().check(z.minLength(1)),
+  token_type: z.optional(z.string()),
+  refresh_token: z.string().check(z.minLength(1)),
+  scope: z.optional(z.string()),
+  expires_in: z.number().check(z.positive()),
+  api_domain: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** The layout of OAuth errors is unverified: RFC 6749's `error`, or Pipedrive's message text ([OAUTHSC]). */
 const TokenError = z.looseObject({
-  error: z.string().optional(),
-  error_description: z.string().optional(),
-  message: z.string().optional(),
+  error: z.optional(z.string()),
+  error_description: z.optional(z.string()),
+  message: z.optional(z.string()),
 });
 
 export interface PipedriveTokens {

@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 
 /** Pipedrive's envelope and formats as the client reads and writes them. */
 
-const NextCursor = z.looseObject({ next_cursor: z.string().nullable().optional() });
+const NextCursor = z.looseObject({ next_cursor: z.optional(z.nullable(z.string())) });
 
-export function envelope<T>(data: z.ZodType<T>) {
-  return z.looseObject({ data, additional_data: NextCursor.nullable().optional() });
+export function envelope<T>(data: z.ZodMiniType<T>) {
+  return z.looseObject({ data, additional_data: z.optional(z.nullable(NextCursor)) });
 }
 
-export function problems(error: z.ZodError): string {
+export function problems(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)

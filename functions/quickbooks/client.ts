@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import { type RateLimit, RateWindow } from '../shared/rate-window';
@@ -183,7 +183,7 @@ export class QuickBooksClient {
 
   async countCustomers(where = 'WHERE Active IN (true,false)'): Promise<number> {
     const body = await this.query(`SELECT COUNT(*) FROM Customer ${where}`);
-    return z.number().catch(0).parse(body.totalCount);
+    return z.catch(z.number(), 0).parse(body.totalCount);
   }
 
   /** CDC for customers and the transactions that move their balances (FACTS §3). */

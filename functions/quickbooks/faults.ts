@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { AuthError, type ConnectorError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type HttpResponse, parseJson } from '../shared/http';
 
@@ -6,19 +6,19 @@ import { type HttpResponse, parseJson } from '../shared/http';
 export const QBO_THROTTLE_WAIT_MS = 60_000;
 
 const FaultItem = z.looseObject({
-  Message: z.string().optional(),
-  message: z.string().optional(),
-  Detail: z.string().optional(),
-  detail: z.string().optional(),
-  code: z.union([z.string(), z.number()]).optional(),
+  Message: z.optional(z.string()),
+  message: z.optional(z.string()),
+  Detail: z.optional(z.string()),
+  detail: z.optional(z.string()),
+  code: z.optional(z.union([z.string(), z.number()])),
 });
 /** The standard `Fault.Error[]` shape (validation, throttle) … */
 const UpperFault = z.looseObject({
-  Fault: z.looseObject({ Error: z.array(FaultItem).default([]), type: z.string().optional() }),
+  Fault: z.looseObject({ Error: z._default(z.array(FaultItem), []), type: z.optional(z.string()) }),
 });
 /** … and the lower-case `fault.error[]` of the real 401. */
 const LowerFault = z.looseObject({
-  fault: z.looseObject({ error: z.array(FaultItem).default([]), type: z.string().optional() }),
+  fault: z.looseObject({ error: z._default(z.array(FaultItem), []), type: z.optional(z.string()) }),
 });
 
 export interface QboFault {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import { intuitTid, QBO_THROTTLE_WAIT_MS } from './faults';
@@ -17,15 +17,15 @@ export const QBO_ACCOUNTING_SCOPE = 'com.intuit.quickbooks.accounting';
 
 /** The token endpoint's success body (FACTS §1.5); unknown fields pass. */
 const TokenResponse = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1),
+  access_token: z.string().check(z.minLength(1)),
+  refresh_token: z.string().check(z.minLength(1)),
   token_type: z.string(),
-  expires_in: z.number().positive(),
-  x_refresh_token_expires_in: z.number().positive(),
-  x_refresh_token_hard_expires_in: z.number().positive().optional(),
+  expires_in: z.number().check(z.positive()),
+  x_refresh_token_expires_in: z.number().check(z.positive()),
+  x_refresh_token_hard_expires_in: z.optional(z.number().check(z.positive())),
 });
 
-const TokenError = z.looseObject({ error: z.string(), error_description: z.string().optional() });
+const TokenError = z.looseObject({ error: z.string(), error_description: z.optional(z.string()) });
 
 export interface QuickBooksTokens {
   accessToken: string;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import type { InvalidRecord } from '../sync/ports';
 import type { QboCustomer, QboInvoice, QboPayment } from '../sync/qbo-entities';
 
@@ -6,14 +6,16 @@ import type { QboCustomer, QboInvoice, QboPayment } from '../sync/qbo-entities';
 
 export const QueryResponse = z.looseObject({
   QueryResponse: z.record(z.string(), z.unknown()),
-  time: z.unknown().optional(),
+  time: z.optional(z.unknown()),
 });
 export const CdcResponse = z.looseObject({
-  CDCResponse: z.array(z.looseObject({ QueryResponse: z.array(z.record(z.string(), z.unknown())).default([]) })).min(1),
+  CDCResponse: z
+    .array(z.looseObject({ QueryResponse: z._default(z.array(z.record(z.string(), z.unknown())), []) }))
+    .check(z.minLength(1)),
   time: z.string(),
 });
 export const CompanyInfoResponse = z.looseObject({
-  CompanyInfo: z.looseObject({ CompanyName: z.string(), Country: z.string().optional() }),
+  CompanyInfo: z.looseObject({ CompanyName: z.string(), Country: z.optional(z.string()) }),
 });
 export const EntityArray = z.array(z.unknown());
 
@@ -34,6 +36,6 @@ export function idOf(value: unknown): string | undefined {
   return parsed.success ? parsed.data.Id : undefined;
 }
 
-export function problemsOf(error: z.ZodError): string[] {
+export function problemsOf(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
 }

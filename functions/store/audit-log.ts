@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { activityListing, keys, LISTING_INDEX, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, type Table } from './table';
 
@@ -27,14 +27,14 @@ export const AuditEntry = z.object({
   source: AuditSource,
   action: AuditAction,
   /** Field → [before, after] of the mapped payload. */
-  diff: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])).optional(),
-  orgId: z.number().optional(),
-  personId: z.number().optional(),
-  pipedriveTokens: z.number().default(0),
-  qboUpdatedTime: z.string().optional(),
-  eventId: z.string().optional(),
-  error: z.object({ kind: z.string(), message: z.string() }).optional(),
-  note: z.string().optional(),
+  diff: z.optional(z.record(z.string(), z.tuple([z.unknown(), z.unknown()]))),
+  orgId: z.optional(z.number()),
+  personId: z.optional(z.number()),
+  pipedriveTokens: z._default(z.number(), 0),
+  qboUpdatedTime: z.optional(z.string()),
+  eventId: z.optional(z.string()),
+  error: z.optional(z.object({ kind: z.string(), message: z.string() })),
+  note: z.optional(z.string()),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 export type NewAuditEntry = Omit<z.input<typeof AuditEntry>, 'id'>;
@@ -45,7 +45,7 @@ export interface AuditPage {
   next?: string;
 }
 
-const PageKey = z.object({ pk: z.string(), sk: z.string() }).catchall(z.string());
+const PageKey = z.catchall(z.object({ pk: z.string(), sk: z.string() }), z.string());
 
 /** Orders entries written in the same millisecond by this process in the order they were written. */
 let sequence = 0;

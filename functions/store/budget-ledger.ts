@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { keys, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, isConditionFailure, type Table } from './table';
 
@@ -72,7 +72,7 @@ export class BudgetLedger {
     );
     const out = new Map<string, number>();
     for (const item of result.Items ?? []) {
-      const day = z.object({ sk: z.string(), spent: z.number().default(0) }).safeParse(item);
+      const day = z.object({ sk: z.string(), spent: z._default(z.number(), 0) }).safeParse(item);
       if (day.success) out.set(day.data.sk.slice('BUDGET#'.length), day.data.spent);
     }
     return out;
@@ -99,7 +99,9 @@ export class BudgetLedger {
     const result = await this.table.client.send(
       new GetCommand({ TableName: this.table.name, Key: keys.budget(companyId, day), ConsistentRead: true }),
     );
-    const item = z.object({ spent: z.number().default(0), calls: z.number().default(0) }).parse(result.Item ?? {});
+    const item = z
+      .object({ spent: z._default(z.number(), 0), calls: z._default(z.number(), 0) })
+      .parse(result.Item ?? {});
     const byRealm: Record<string, number> = {};
     for (const [name, value] of Object.entries(result.Item ?? {}))
       if (name.startsWith(REALM_PREFIX) && typeof value === 'number') byRealm[name.slice(REALM_PREFIX.length)] = value;

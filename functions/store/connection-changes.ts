@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { keys } from './table-schema';
 import type { Table } from './table';
 
@@ -12,7 +12,7 @@ export const ConnectionChange = z.object({
   from: z.string(),
   to: z.string(),
   /** The nonce of the `--replace` link that allowed it (the operator minted it). */
-  linkNonce: z.string().optional(),
+  linkNonce: z.optional(z.string()),
 });
 export type ConnectionChange = z.infer<typeof ConnectionChange>;
 

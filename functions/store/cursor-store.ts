@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { keys } from './table-schema';
 import { isConditionFailure, type Table } from './table';
 
@@ -8,9 +8,9 @@ export const Cursor = z.object({
   changedSince: z.string(),
   changedSinceMs: z.number(),
   /** Every change at or before this time was read by a paged query: the poll's overlap stops here. */
-  readThroughMs: z.number().optional(),
+  readThroughMs: z.optional(z.number()),
   lastRunAt: z.number(),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
 });
 export type Cursor = z.infer<typeof Cursor>;
 

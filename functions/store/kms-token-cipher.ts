@@ -1,5 +1,5 @@
 import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { AuthError, TransientError } from '../shared/errors';
 import type { TokenCipher, TokenCipherContext } from './token-cipher';
 
@@ -23,7 +23,7 @@ export class TransientTokenCipherError extends TransientError {}
 
 const AwsErrorShape = z.object({
   name: z.string(),
-  $metadata: z.object({ httpStatusCode: z.number().optional(), requestId: z.string().optional() }).optional(),
+  $metadata: z.optional(z.object({ httpStatusCode: z.optional(z.number()), requestId: z.optional(z.string()) })),
 });
 
 /** The TokenCipher on AWS KMS: one KMS call per operation, the context as KMS EncryptionContext. */

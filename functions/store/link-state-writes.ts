@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { LinkState } from './link-state';
 import { keys, linkCountShard, LINK_STATE_INDEX, linkStatePartition } from './table-schema';
 import { isConditionFailure, type Table } from './table';
@@ -177,7 +177,7 @@ function stateAtFailure(error: unknown): Present | undefined {
     'CancellationReasons' in error && Array.isArray(error.CancellationReasons) ? error.CancellationReasons : [];
   const carrier: unknown = 'Item' in error ? error : reasons[0];
   if (typeof carrier !== 'object' || carrier === null || !('Item' in carrier)) return undefined;
-  const item = z.object({ state: z.object({ S: LinkState }).optional() }).safeParse(carrier.Item);
+  const item = z.object({ state: z.optional(z.object({ S: LinkState })) }).safeParse(carrier.Item);
   if (!item.success) return undefined;
   return item.data.state?.S ?? null;
 }

@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { keys, LINK_PREFIX } from './table-schema';
 import { CreateClaimConflict, LinkConflict, type SyncedLink } from '../sync/ports';
 import { LinkState } from './link-state';
@@ -11,31 +11,31 @@ export const CustomerLink = z.object({
   realmId: z.string(),
   qboId: z.string(),
   state: LinkState,
-  orgId: z.number().int().optional(),
-  personId: z.number().int().optional(),
+  orgId: z.optional(z.number().check(z.int())),
+  personId: z.optional(z.number().check(z.int())),
   /** Hash of the last payload pushed; an equal hash means nothing to write. */
-  fingerprint: z.string().optional(),
+  fingerprint: z.optional(z.string()),
   /** QBO `MetaData.LastUpdatedTime` and `SyncToken` of the last pushed version, to refuse older data. */
-  lastPushedUpdatedTime: z.string().optional(),
-  lastPushedUpdatedAtMs: z.number().optional(),
-  lastPushedSyncToken: z.string().optional(),
+  lastPushedUpdatedTime: z.optional(z.string()),
+  lastPushedUpdatedAtMs: z.optional(z.number()),
+  lastPushedSyncToken: z.optional(z.string()),
   /** The mapped payload last pushed (our field names), to diff and to patch only what changed. */
-  pushed: z.unknown().optional(),
+  pushed: z.optional(z.unknown()),
   /** When the live create claim was made; a stale claim may be taken over (liveness only, decision 29). */
-  pendingSince: z.number().optional(),
+  pendingSince: z.optional(z.number()),
   /** Written by versions before decision 29 (the claiming message's event id); such a link may hide a created organization. */
-  pendingOwner: z.string().optional(),
+  pendingOwner: z.optional(z.string()),
   /** The fencing token of the live create claim: only its holder may announce a create or record an organization. */
-  claimId: z.string().optional(),
+  claimId: z.optional(z.string()),
   /** When the earliest create whose outcome is unknown was sent (kept until an organization is recorded). */
-  createAttemptedAt: z.number().optional(),
+  createAttemptedAt: z.optional(z.number()),
   /** Organizations a superseded attempt made and gave up: never to be linked, deleted in Pipedrive. */
-  strayOrgIds: z.set(z.number().int()).optional(),
+  strayOrgIds: z.optional(z.set(z.number().check(z.int()))),
   /** The customer this one was merged into. */
-  mergedInto: z.string().optional(),
-  reason: z.string().optional(),
+  mergedInto: z.optional(z.string()),
+  reason: z.optional(z.string()),
   updatedAt: z.number(),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
 });
 export type CustomerLink = z.infer<typeof CustomerLink>;
 

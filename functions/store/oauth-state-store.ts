@@ -1,5 +1,5 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { keys, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, isConditionFailure, type Table } from './table';
 
@@ -10,11 +10,11 @@ const StoredState = z.object({
   provider: OAuthProvider,
   createdAt: z.number(),
   /** The realm the connection link was minted for (always, for Pipedrive). */
-  realmId: z.string().optional(),
+  realmId: z.optional(z.string()),
   /** Whether the link may change what the connection is tied to (decision 39). */
-  replace: z.boolean().optional(),
+  replace: z.optional(z.boolean()),
   /** The link's nonce, recorded with any change it makes. */
-  linkNonce: z.string().optional(),
+  linkNonce: z.optional(z.string()),
 });
 export type StoredState = z.infer<typeof StoredState>;
 

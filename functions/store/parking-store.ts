@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { SyncMessage } from '../sync/sync-message';
 import { type ParkingLane, parkedKey, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, type Table } from './table';
@@ -10,7 +10,7 @@ export type ParkedQueue = z.infer<typeof ParkedQueue>;
 const UnprocessedKey = z.object({ pk: z.string(), sk: z.string() });
 /** DynamoDB may leave some of a batch write unprocessed under load: it is sent again this often at most. */
 const UNPROCESSED_ATTEMPTS = 4;
-const Parked = z.object({ pk: z.string(), sk: z.string(), message: SyncMessage, queue: ParkedQueue.optional() });
+const Parked = z.object({ pk: z.string(), sk: z.string(), message: SyncMessage, queue: z.optional(ParkedQueue) });
 
 /** A parked message, with where it was parked (its sort key: time and message id) and the queue it came from. */
 export interface ParkedMessage {

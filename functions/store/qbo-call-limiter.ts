@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { keys, TTL_ATTRIBUTE } from './table-schema';
 import { epochSeconds, isConditionFailure, type Table } from './table';
 
@@ -50,7 +50,7 @@ function qboUsageIncrement(tableName: string, realmId: string, now: number) {
   };
 }
 
-const Count = z.object({ sk: z.string(), calls: z.number().default(0) });
+const Count = z.object({ sk: z.string(), calls: z._default(z.number(), 0) });
 const Block = z.object({ blockedUntil: z.number() });
 
 /** A bucket's condition failed, or another transaction wrote it at the same moment: both mean "ask again". */

@@ -1,9 +1,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { keys } from './table-schema';
 import type { Table } from './table';
 
-const Day = z.object({ sk: z.string(), calls: z.number().default(0) });
+const Day = z.object({ sk: z.string(), calls: z._default(z.number(), 0) });
 
 /**
  * The metered QBO calls of a company per UTC day, counted by the shared call limiter as it admits

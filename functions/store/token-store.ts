@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { keys } from './table-schema';
 import { isConditionFailure, type Table } from './table';
 
@@ -9,13 +9,13 @@ export type TokenProviderName = 'quickbooks' | 'pipedrive';
 export const StoredTokens = z.object({
   ciphertext: z.string(),
   /** Epoch ms; absent for credentials that do not expire (a Pipedrive API token). */
-  accessTokenExpiresAt: z.number().optional(),
-  refreshTokenExpiresAt: z.number().optional(),
-  version: z.number().int(),
+  accessTokenExpiresAt: z.optional(z.number()),
+  refreshTokenExpiresAt: z.optional(z.number()),
+  version: z.number().check(z.int()),
   updatedAt: z.number(),
-  lastRefreshAt: z.number().optional(),
-  leaseOwner: z.string().optional(),
-  leaseUntil: z.number().optional(),
+  lastRefreshAt: z.optional(z.number()),
+  leaseOwner: z.optional(z.string()),
+  leaseUntil: z.optional(z.number()),
 });
 export type StoredTokens = z.infer<typeof StoredTokens>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import { MAPPING_VERSION } from './mapping';
 import type { MappedCustomer } from './mapping-engine';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 import { type Entity, MAPPED_FIELD_TYPES } from './mapping-catalog';
 import { checkField } from './mapping-document-checks';
 
@@ -12,25 +12,27 @@ const Scalar = z.union([z.string(), z.number()]);
 
 const CustomField = z.strictObject({
   /** The field name users see in Pipedrive. */
-  name: z.string().trim().min(1).max(255),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
   type: z.enum(MAPPED_FIELD_TYPES),
   /** Option labels, for enum and set fields. */
-  options: z.array(z.string().trim().min(1).max(255)).min(1).optional(),
+  options: z.optional(z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(255))).check(z.minLength(1))),
 });
 
 const FieldMapping = z.strictObject({
-  custom: CustomField.optional(),
+  custom: z.optional(CustomField),
   /** A QBO Customer path (`WebAddr.URI`) or a value the connector derives (`$openBalance`). */
-  from: z.string().optional(),
+  from: z.optional(z.string()),
   /** The non-empty values of several sources, joined. */
-  join: z.strictObject({ from: z.array(z.string()).min(1), separator: z.string().default(' ') }).optional(),
+  join: z.optional(
+    z.strictObject({ from: z.array(z.string()).check(z.minLength(1)), separator: z._default(z.string(), ' ') }),
+  ),
   /** Text with `{Path}` placeholders, e.g. `{GivenName} {FamilyName}`. */
-  template: z.string().optional(),
-  constant: Scalar.optional(),
+  template: z.optional(z.string()),
+  constant: z.optional(Scalar),
   /** Maps a value to another (an enum option, usually); a value not listed becomes empty. */
-  lookup: z.record(z.string(), Scalar).optional(),
+  lookup: z.optional(z.record(z.string(), Scalar)),
   /** The value when the mapped one is empty. */
-  default: Scalar.optional(),
+  default: z.optional(Scalar),
 });
 export type FieldMapping = z.infer<typeof FieldMapping>;
 
@@ -39,33 +41,39 @@ const VISIBILITY = [1, 3, 5, 7] as const;
 
 /** Set on records the connector creates only; an existing record keeps its owner, visibility and labels. */
 const OnCreate = z.strictObject({
-  owner_id: z.number().int().positive().optional(),
-  visible_to: z
-    .number()
-    .refine((level) => VISIBILITY.some((allowed) => allowed === level), `must be one of ${VISIBILITY.join(', ')}`)
-    .optional(),
-  label_ids: z.array(z.number().int().positive()).optional(),
+  owner_id: z.optional(z.number().check(z.int(), z.positive())),
+  visible_to: z.optional(
+    z
+      .number()
+      .check(
+        z.refine((level) => VISIBILITY.some((allowed) => allowed === level), `must be one of ${VISIBILITY.join(', ')}`),
+      ),
+  ),
+  label_ids: z.optional(z.array(z.number().check(z.int(), z.positive()))),
 });
 export type OnCreate = z.infer<typeof OnCreate>;
 
-const FieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name is letters, digits and _');
+const FieldName = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name is letters, digits and _'));
 
 /** The fields are checked as a whole, so their problems are reported even when a sibling section has some. */
 const Fields = (entity: Entity) =>
-  z.record(FieldName, FieldMapping).superRefine((fields, context) => {
-    if (!('name' in fields)) context.addIssue({ code: 'custom', path: [], message: 'maps no name' });
-    for (const [name, field] of Object.entries(fields))
-      for (const problem of checkField(entity, name, field))
-        context.addIssue({ code: 'custom', path: [name, ...problem.path], message: problem.message });
-  });
+  z.record(FieldName, FieldMapping).check(
+    z.superRefine((fields, context) => {
+      if (!('name' in fields)) context.addIssue({ code: 'custom', path: [], message: 'maps no name' });
+      for (const [name, field] of Object.entries(fields))
+        for (const problem of checkField(entity, name, field))
+          context.addIssue({ code: 'custom', path: [name, ...problem.path], message: problem.message });
+    }),
+  );
 
-const EntityMapping = (entity: Entity) => z.strictObject({ fields: Fields(entity), onCreate: OnCreate.default({}) });
+const EntityMapping = (entity: Entity) =>
+  z.strictObject({ fields: Fields(entity), onCreate: z._default(OnCreate, {}) });
 
 export const MappingDocument = z.strictObject({
   version: z.literal(1),
   organization: EntityMapping('organization'),
   /** null: no person is made for the primary contact. */
-  person: EntityMapping('person').nullable(),
+  person: z.nullable(EntityMapping('person')),
 });
 export type MappingDocument = z.infer<typeof MappingDocument>;
 export type MappingDocumentInput = z.input<typeof MappingDocument>;

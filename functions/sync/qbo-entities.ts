@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from '../shared/zod-mini';
 
 /**
  * QBO entities as the connector reads them. Lenient on purpose (FACTS §0.10): unknown fields pass
  * through, and a malformed optional field (`Lat: "INVALID"`, a number where a string was expected)
  * is dropped rather than failing the record. Only what identifies and orders a record is strict.
  */
-const optionalString = z.string().optional().catch(undefined);
-const optionalNumber = z.number().optional().catch(undefined);
-const optionalBoolean = z.boolean().optional().catch(undefined);
+const optionalString = z.catch(z.optional(z.string()), undefined);
+const optionalNumber = z.catch(z.optional(z.number()), undefined);
+const optionalBoolean = z.catch(z.optional(z.boolean()), undefined);
 
 export const QboRef = z.looseObject({ value: z.string(), name: optionalString });
 export type QboRef = z.infer<typeof QboRef>;
@@ -33,13 +33,13 @@ export const QboMetaData = z.looseObject({
   LastUpdatedTime: z.string(),
 });
 
-const optionalRef = QboRef.optional().catch(undefined);
-const optionalAddress = QboAddress.optional().catch(undefined);
-const optionalEmail = z.looseObject({ Address: optionalString }).optional().catch(undefined);
-const optionalPhone = z.looseObject({ FreeFormNumber: optionalString }).optional().catch(undefined);
+const optionalRef = z.catch(z.optional(QboRef), undefined);
+const optionalAddress = z.catch(z.optional(QboAddress), undefined);
+const optionalEmail = z.catch(z.optional(z.looseObject({ Address: optionalString })), undefined);
+const optionalPhone = z.catch(z.optional(z.looseObject({ FreeFormNumber: optionalString })), undefined);
 
 export const QboCustomer = z.looseObject({
-  Id: z.string().min(1),
+  Id: z.string().check(z.minLength(1)),
   SyncToken: z.string(),
   MetaData: QboMetaData,
   DisplayName: z.string(),
@@ -50,7 +50,7 @@ export const QboCustomer = z.looseObject({
   FamilyName: optionalString,
   Suffix: optionalString,
   FullyQualifiedName: optionalString,
-  Active: z.boolean().catch(true),
+  Active: z.catch(z.boolean(), true),
   Job: optionalBoolean,
   Level: optionalNumber,
   ParentRef: optionalRef,
@@ -64,7 +64,7 @@ export const QboCustomer = z.looseObject({
   Mobile: optionalPhone,
   AlternatePhone: optionalPhone,
   Fax: optionalPhone,
-  WebAddr: z.looseObject({ URI: optionalString }).optional().catch(undefined),
+  WebAddr: z.catch(z.optional(z.looseObject({ URI: optionalString })), undefined),
   BillAddr: optionalAddress,
   ShipAddr: optionalAddress,
   Notes: optionalString,
@@ -73,26 +73,26 @@ export type QboCustomer = z.infer<typeof QboCustomer>;
 
 /** What CDC returns for a deleted entity (a merged-away customer): only its id and time. */
 export const QboDeletedEntity = z.looseObject({
-  Id: z.string().min(1),
+  Id: z.string().check(z.minLength(1)),
   status: z.literal('Deleted'),
   MetaData: QboMetaData,
 });
 export type QboDeletedEntity = z.infer<typeof QboDeletedEntity>;
 
 export const QboTerm = z.looseObject({
-  Id: z.string().min(1),
+  Id: z.string().check(z.minLength(1)),
   Name: z.string(),
-  Active: z.boolean().catch(true),
+  Active: z.catch(z.boolean(), true),
   DueDays: optionalNumber,
 });
 export type QboTerm = z.infer<typeof QboTerm>;
 
 export const QboInvoice = z.looseObject({
-  Id: z.string().min(1),
+  Id: z.string().check(z.minLength(1)),
   SyncToken: optionalString,
-  MetaData: QboMetaData.optional().catch(undefined),
+  MetaData: z.catch(z.optional(QboMetaData), undefined),
   CustomerRef: QboRef,
-  Balance: z.number().catch(0),
+  Balance: z.catch(z.number(), 0),
   TotalAmt: optionalNumber,
   DueDate: optionalString,
   TxnDate: optionalString,
@@ -100,8 +100,8 @@ export const QboInvoice = z.looseObject({
 export type QboInvoice = z.infer<typeof QboInvoice>;
 
 export const QboPayment = z.looseObject({
-  Id: z.string().min(1),
-  MetaData: QboMetaData.optional().catch(undefined),
+  Id: z.string().check(z.minLength(1)),
+  MetaData: z.catch(z.optional(QboMetaData), undefined),
   CustomerRef: QboRef,
   TotalAmt: optionalNumber,
 });

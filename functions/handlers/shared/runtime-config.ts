@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { KMSClient } from '@aws-sdk/client-kms';
-import * as z from 'zod';
+import * as z from '../../shared/zod-mini';
 import type { PipedriveOAuthConfig } from '../../pipedrive/oauth-client';
 import { ConnectionClientFactory } from '../../connections/connection-clients';
 import type { QuickBooksOAuthConfig } from '../../quickbooks/oauth-client';
@@ -19,51 +19,51 @@ import { KmsTokenCipher } from '../../store/kms-token-cipher';
 
 /** The configuration every function that talks to QBO and Pipedrive shares, parsed once per container. */
 export const RuntimeConfig = z.object({
-  TABLE_NAME: z.string().min(1),
-  CHANGES_QUEUE_URL: z.string().min(1),
-  BULK_QUEUE_URL: z.string().min(1).optional(),
-  KMS_KEY_ID: z.string().min(1),
-  QBO_API_BASE_URL: z.url().default('https://quickbooks.api.intuit.com'),
-  QBO_AUTHORIZE_URL: z.url().default('https://appcenter.intuit.com/connect/oauth2'),
-  QBO_TOKEN_URL: z.url().default('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'),
-  QBO_REVOKE_URL: z.url().default('https://developer.api.intuit.com/v2/oauth2/tokens/revoke'),
-  QBO_CLIENT_ID: z.string().min(1),
+  TABLE_NAME: z.string().check(z.minLength(1)),
+  CHANGES_QUEUE_URL: z.string().check(z.minLength(1)),
+  BULK_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  KMS_KEY_ID: z.string().check(z.minLength(1)),
+  QBO_API_BASE_URL: z._default(z.url(), 'https://quickbooks.api.intuit.com'),
+  QBO_AUTHORIZE_URL: z._default(z.url(), 'https://appcenter.intuit.com/connect/oauth2'),
+  QBO_TOKEN_URL: z._default(z.url(), 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'),
+  QBO_REVOKE_URL: z._default(z.url(), 'https://developer.api.intuit.com/v2/oauth2/tokens/revoke'),
+  QBO_CLIENT_ID: z.string().check(z.minLength(1)),
   QBO_REDIRECT_URI: z.url(),
-  PIPEDRIVE_CLIENT_ID: z.string().min(1).optional(),
-  PIPEDRIVE_REDIRECT_URI: z.url().optional(),
-  PIPEDRIVE_AUTHORIZE_URL: z.url().optional(),
-  PIPEDRIVE_TOKEN_URL: z.url().optional(),
+  PIPEDRIVE_CLIENT_ID: z.optional(z.string().check(z.minLength(1))),
+  PIPEDRIVE_REDIRECT_URI: z.optional(z.url()),
+  PIPEDRIVE_AUTHORIZE_URL: z.optional(z.url()),
+  PIPEDRIVE_TOKEN_URL: z.optional(z.url()),
   /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
-  PIPEDRIVE_ALLOW_HOSTS: z.string().default(''),
+  PIPEDRIVE_ALLOW_HOSTS: z._default(z.string(), ''),
   /** Where API-token v1 calls go (decision 45); only the local stack changes it, to the sandbox's API-token host. */
-  PIPEDRIVE_API_TOKEN_HOST: z.url().optional(),
-  BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  PIPEDRIVE_API_TOKEN_HOST: z.optional(z.url()),
+  BUDGET_SHARE: z._default(z.coerce.number().check(z.gt(0), z.maximum(1)), 0.5),
   /** How long Pipedrive's Cloudflare 403 stops every call to the company (decision 32). */
-  PIPEDRIVE_BLOCK_MINUTES: z.coerce.number().positive().max(1440).default(60),
-  HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  PIPEDRIVE_BLOCK_MINUTES: z._default(z.coerce.number().check(z.positive(), z.maximum(1440)), 60),
+  HTTP_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.positive()), 10_000),
   /** Shortens the wait after a QBO 429 (a local run that compresses time sets it; 1 in a deployment). */
-  QBO_THROTTLE_WAIT_SCALE: z.coerce.number().positive().max(1).default(1),
+  QBO_THROTTLE_WAIT_SCALE: z._default(z.coerce.number().check(z.positive(), z.maximum(1)), 1),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
 
 /** How customers map (the worker and the backfill must agree): `RuntimeConfig.extend(MappingSettings)`. */
 export const MappingSettings = {
-  SUB_CUSTOMERS: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
-  QBO_APP_URL: z.url().default('https://app.qbo.intuit.com'),
-  HOME_CURRENCY: z.string().length(3).default('USD'),
+  SUB_CUSTOMERS: z._default(z.enum(['rollup', 'separate', 'skip']), 'rollup'),
+  QBO_APP_URL: z._default(z.url(), 'https://app.qbo.intuit.com'),
+  HOME_CURRENCY: z._default(z.string().check(z.length(3)), 'USD'),
 };
 
 /** The mapping options those settings give. */
-export function mappingOptions(config: z.infer<z.ZodObject<typeof MappingSettings>>): MappingOptions {
+export function mappingOptions(config: z.infer<z.ZodMiniObject<typeof MappingSettings>>): MappingOptions {
   return { subCustomers: config.SUB_CUSTOMERS, qboAppUrl: config.QBO_APP_URL, homeCurrency: config.HOME_CURRENCY };
 }
 
 /** The Pipedrive plan a new connection starts with (the functions that connect accounts). */
 export const PipedrivePlanSettings = {
   PIPEDRIVE_PLAN: z._default(PipedrivePlan, 'growth'),
-  PIPEDRIVE_SEATS: z.coerce.number().int().positive().default(1),
+  PIPEDRIVE_SEATS: z._default(z.coerce.number().check(z.int(), z.positive()), 1),
 };
-type OAuthFlowConfig = RuntimeConfig & z.infer<z.ZodObject<typeof PipedrivePlanSettings>>;
+type OAuthFlowConfig = RuntimeConfig & z.infer<z.ZodMiniObject<typeof PipedrivePlanSettings>>;
 
 export function allowedPipedriveHosts(config: RuntimeConfig): string[] {
   return config.PIPEDRIVE_ALLOW_HOSTS.split(',')
