@@ -33,20 +33,36 @@ export default tseslint.config(
     },
   },
   {
-    // Decision 56: a named `z` (or the default) keeps all of zod, every locale, in a Lambda bundle;
+    // Decision 58: a named `z` (or the default) keeps all of zod, every locale, in a Lambda bundle;
     // zod/mini only through functions/shared/zod-mini.ts, which gives it English messages.
     rules: {
       'no-restricted-syntax': [
         'error',
         {
-          selector: "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier, ImportDefaultSpecifier)",
-          message: "Use import * as z from 'zod' (decision 58).",
+          selector:
+            'ImportDeclaration[source.value=/^zod$|zod-mini$/] > :matches(ImportSpecifier, ImportDefaultSpecifier)',
+          message: "Use import * as z from 'zod', or from functions/shared/zod-mini.ts (decision 58).",
         },
       ],
       'no-restricted-imports': [
         'error',
         {
           paths: [
+            { name: 'zod/mini', message: 'Import functions/shared/zod-mini.ts: English messages (decision 58).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Lambda code parses with zod/mini: one classic schema in a bundle costs ≈60–100 KB (decision 58).
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'zod', message: 'Lambda code imports functions/shared/zod-mini.ts (decision 58).' },
             { name: 'zod/mini', message: 'Import functions/shared/zod-mini.ts: English messages (decision 58).' },
           ],
         },
