@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as z from 'zod';
 import { startLocalStack } from '../../local/stack/local-stack';
@@ -6,6 +7,7 @@ import { ConnectionStore } from '../../functions/store/connections';
 import { LinkStore } from '../../functions/store/link-store';
 import { startCpuLoad } from './cpu-load';
 import { ParkingStore } from '../../functions/store/parking-store';
+import { dailyTokenBudget } from '../../functions/pipedrive/plans';
 import { convergence, duplicates, leakedSecrets, type LinkRow, type Mismatch } from './checks';
 import { expectedCustomers } from './expected';
 import { CHAOS_HTTP_TIMEOUT_MS, CHAOS_PENDING_STALE_AFTER_MS, injectFaults } from './faults';
@@ -37,6 +39,13 @@ export interface ChaosOptions {
   throttling?: Omit<ThrottlingOptions, 'realmId'>;
   /** Progress lines for the person watching (never captured). */
   progress?: (line: string) => void;
+  /**
+   * Seats of the sandbox's Pipedrive company (growth plan), so the connector's share of the daily
+   * token budget covers the run: work deferred to the next budget day is decision 27's, tested on its own.
+   */
+  pipedriveSeats?: number;
+  /** Where to keep the handlers' captured log (JSON lines), to follow one customer's messages afterwards. */
+  logFile?: string;
 }
 
 const ScheduleAnswer = z.object({
@@ -87,6 +96,8 @@ export interface ChaosReport {
     secrets: { ok: boolean; scanned: number; leaked: string[] };
     deadLetters: { ok: boolean; count: number; causedByRateLimits: number; messages: DeadLetterReport[] };
     quiet: { ok: boolean; timedOut: string[] };
+    /** Nothing waits for the next Pipedrive budget day: the run's budget was large enough for it. */
+    budget: { ok: boolean; parked: number; tokensSpent: number; dailyBudget: number };
   };
 }
 
@@ -130,6 +141,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const slowdown =
     Math.round(Math.min(8, Math.max(1, ((loadavg()[0] ?? 0) + (options.cpuLoad ?? 0)) / cpus().length)) * 10) / 10;
   const quietTimeoutMs = (options.quietTimeoutMs ?? 600_000) * slowdown;
+  const seats = options.pipedriveSeats ?? 1;
   const phases: Record<string, number> = {};
   let phaseStart = Date.now();
   const phase = (name: string) => {
@@ -155,6 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const stack = await startLocalStack({
     qboSeedCount: options.customers,
+    pipedriveSeats: seats,
     pollIntervalMs: 20_000,
     visibilityTimeoutSeconds: Math.round(30 * slowdown),
     retryTimeScale: 1 / 30,
@@ -257,11 +270,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const mismatched = new Set(inSync.mismatches.map((m) => m.qboId));
 
     const output = capture.text();
+    if (options.logFile) writeFileSync(options.logFile, output);
     const secrets = knownSecrets(stack);
     const store = stack.pipedrive.store;
     const leaked = leakedSecrets(output, secrets);
 
     const reasons = explainRetries(output);
+    const parkedForBudget = await new ParkingStore(table).count(realmId, 'budget');
+    const tokens = {
+      tokensSpent: Object.values(stack.pipedrive.budget.ledger()).reduce((sum, spent) => sum + spent, 0),
+      dailyBudget: dailyTokenBudget('growth', seats),
+    };
     const dead = await deadLetterReports(stack, sqs, table, { company, reasons, mismatched });
 
     const qboCounters = stack.qbo.state.counters;
@@ -310,6 +329,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           messages: dead,
         },
         quiet: { ok: timedOut.length === 0, timedOut },
+        budget: { ok: parkedForBudget === 0, parked: parkedForBudget, ...tokens },
       },
     };
     report.ok = Object.values(report.checks).every((check) => check.ok);

@@ -43,6 +43,7 @@ export function formatReport(report: ChaosReport): string {
         }${letter.explained ? '' : ' — NOT an injected fault'}${letter.audited ? '' : ' — NO audit entry'}${letter.rateLimited ? ' — a RATE LIMIT spent a receive' : ''}`,
     ),
     `  [${mark(checks.quiet.ok)}] the pipeline went quiet after each phase${checks.quiet.timedOut.length > 0 ? `; timed out: ${checks.quiet.timedOut.join(', ')}` : ''}`,
+    `  [${mark(checks.budget.ok)}] nothing waits for the next Pipedrive budget day: ${checks.budget.parked} message(s) parked for it; the run spent ${checks.budget.tokensSpent} tokens of the company's ${checks.budget.dailyBudget} a day`,
   ];
   return lines.join('\n');
 }
@@ -71,6 +72,7 @@ export function summaryJson(report: ChaosReport): string {
         causedByRateLimits: checks.deadLetters.causedByRateLimits,
       },
       quiet: { ok: checks.quiet.ok },
+      budget: { ok: checks.budget.ok, parked: checks.budget.parked, tokensSpent: checks.budget.tokensSpent },
     },
   });
 }

@@ -1,10 +1,10 @@
 /**
  * `npm run chaos [-- --customers N] [--cpu-load N] [--latency MS] [--throttle-minutes M
- * --throttle-per-minute R --throttle-backlog B]`: 2,000 customers through the real connector on the
+ * --throttle-per-minute R --throttle-backlog B] [--pipedrive-seats S] [--log FILE]`: 2,000 customers through the real connector on the
  * local stack under every fault at once (see faults.ts), then QBO throttled to 120/min for 10 minutes
  * with 1,500 renames waiting (throttling.ts), then the checks of issues #8 and #13. `--cpu-load N`
  * runs N busy-loop processes beside it and `--latency MS` adds that much to every request to both
- * sandboxes. Prints a readable report
+ * sandboxes; `--log FILE` keeps the handlers' log there. Prints a readable report
  * and, last, one JSON line; exits 0 only if every check holds.
  */
 import { writeSync } from 'node:fs';
@@ -25,6 +25,13 @@ function bounded(name: string, max: number): number {
   if (!Number.isInteger(value) || value < 0 || value > max)
     throw new Error(`--${name} takes a whole number from 0 to ${max}`);
   return value;
+}
+
+/** `--log FILE`: where the handlers' captured log is kept. */
+function logFile(): { logFile?: string } {
+  const index = process.argv.indexOf('--log');
+  const file = index >= 0 ? process.argv[index + 1] : undefined;
+  return file === undefined ? {} : { logFile: file };
 }
 
 // Straight to the terminal: the run captures process.stdout to scan the handlers' logs.
@@ -54,6 +61,9 @@ async function main(): Promise<void> {
       durationMs: argument('throttle-minutes', 10) * 60_000,
       backlog: argument('throttle-backlog', Math.max(1500, Math.ceil(customers * 0.75))),
     },
+    // Enough seats that the connector's half of the daily budget covers the run (about 25 tokens a customer).
+    pipedriveSeats: argument('pipedrive-seats', Math.max(1, Math.ceil((customers * 25) / 30_000))),
+    ...logFile(),
     progress: (line) => {
       say(`  ${line}`);
     },

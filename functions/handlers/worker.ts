@@ -159,6 +159,9 @@ async function carryOut(action: FailureAction, message: SyncMessage, record: SQS
       logger.warn('held until the Pipedrive block lifts');
       return;
     case 'defer-budget':
+      // Marked first, as a throttled deferral is (deferThrottled): the customer reads as waiting, with where.
+      if (message.kind === 'customer')
+        await links.markBehind(message.realmId, message.id, `deferred: ${describe(error)}`, Date.now());
       await parking.park(message, record.messageId, Date.now(), 'budget');
       metrics.addMetric(METRICS.deferredForBudget, MetricUnit.Count, 1);
       logger.info('deferred to the next Pipedrive budget day');
@@ -181,6 +184,12 @@ async function retryLater(message: SyncMessage, record: SQSRecord, error: unknow
     retryInSeconds: delay,
     error: error instanceof Error ? error.message : 'unknown',
   });
+  // Best effort: the failure being retried is what the batch reports, not a failed state write. Marked
+  // before the message can come back (a short delay), so the mark never follows the retry's own sync.
+  if (message.kind === 'customer')
+    await links
+      .markBehind(message.realmId, message.id, `${errorKind(error)}: ${describe(error)} (will retry)`, Date.now())
+      .catch(() => undefined);
   await sqs
     .send(
       new ChangeMessageVisibilityCommand({
@@ -190,11 +199,6 @@ async function retryLater(message: SyncMessage, record: SQSRecord, error: unknow
       }),
     )
     .catch(() => undefined);
-  // Best effort: the failure being retried is what the batch reports, not a failed state write.
-  if (message.kind === 'customer')
-    await links
-      .markBehind(message.realmId, message.id, `${errorKind(error)}: ${describe(error)} (will retry)`, Date.now())
-      .catch(() => undefined);
 }
 
 function receiveCount(record: SQSRecord): number {
@@ -233,9 +237,11 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
  * the throttling costs no receive. Its customer reads as failing, not as in sync with an old version.
  */
 async function deferThrottled(message: SyncMessage, record: SQSRecord, error: unknown): Promise<void> {
-  await parking.park(message, record.messageId, Date.now(), 'throttle', queueOf(record));
+  // Marked before it is parked: once parked, another container may release and sync it at once, and a
+  // mark written after that sync would say `failed` with no work left to clear it.
   if (message.kind === 'customer')
     await links.markBehind(message.realmId, message.id, `deferred: ${describe(error)}`, Date.now());
+  await parking.park(message, record.messageId, Date.now(), 'throttle', queueOf(record));
   metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
   metrics.addMetric(METRICS.deferredForRateLimit, MetricUnit.Count, 1);
   logger.info('deferred until the rate limit passes', { error: describe(error) });

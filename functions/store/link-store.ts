@@ -323,17 +323,24 @@ export class LinkStore {
   }
 
   /**
-   * A change to a synced customer could not be pushed yet (deferred or failing): the link says
-   * `failed` with the reason until a sync marks it `synced` again, so nobody reads an old version
-   * as in sync. Pending claims, exclusions and reviews are left as they are.
+   * A change to a customer could not be pushed yet (deferred or failing): the link says `failed` with
+   * the reason until a sync marks it `synced` again, so nobody reads an old version as in sync. A link
+   * already `failed` takes the newer reason (work deferred twice says where it waits now). Pending
+   * claims, exclusions and reviews are left as they are.
    */
   async markBehind(realmId: string, qboId: string, reason: string, now: number): Promise<void> {
     try {
       await writeLinkState(this.table, realmId, qboId, 'synced', 'failed', {
         UpdateExpression: 'SET reason = :reason, updatedAt = :now, version = version + :one',
-        ConditionExpression: '#state = :synced',
+        ConditionExpression: '#state = :synced OR #state = :failed',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':synced': 'synced', ':reason': reason.slice(0, 1000), ':now': now, ':one': 1 },
+        ExpressionAttributeValues: {
+          ':synced': 'synced',
+          ':failed': 'failed',
+          ':reason': reason.slice(0, 1000),
+          ':now': now,
+          ':one': 1,
+        },
       });
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

@@ -63,5 +63,8 @@ export function handlerEnvironment(sources: EnvironmentSources): Record<string, 
     PIPEDRIVE_ALLOW_HOSTS: [pdInfo.apiBaseUrl, pdInfo.apiTokenBaseUrl].map((url) => new URL(url).host).join(','),
     // API-token v1 calls go where the SDK sends them: the sandbox's `api.pipedrive.com` (decision 45).
     PIPEDRIVE_API_TOKEN_HOST: pdInfo.apiTokenBaseUrl,
+    // The deployment's settings describe the Pipedrive company it connects to, as an operator's would.
+    PIPEDRIVE_PLAN: pdInfo.plan,
+    PIPEDRIVE_SEATS: String(pdInfo.seats),
   };
 }

@@ -40,6 +40,11 @@ export interface LocalStackOptions {
    * default true), so sequential clients meet QBO's 10/s throttle as they would live, not at 0 ms.
    */
   sandboxLatency?: boolean;
+  /**
+   * Seats of the sandbox's Pipedrive company (growth plan; 1 by default): its daily token budget, which
+   * the functions are configured with as a deployment would be.
+   */
+  pipedriveSeats?: number;
   /** How long Pipedrive's Cloudflare 403 stops every call (the stack's `pipedriveBlockMinutes`, default 60). */
   pipedriveBlockMinutes?: number;
 }
@@ -111,7 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     ...(options.pipedriveSandboxPort !== undefined ? { port: options.pipedriveSandboxPort } : {}),
     latency: options.sandboxLatency === false ? false : REALISTIC_LATENCY.pipedrive,
     plan: 'growth',
-    seats: 1,
+    seats: options.pipedriveSeats ?? 1,
     oauth: {
       clientId: 'pd-local-client',
       clientSecret: 'pd-local-secret',

@@ -203,6 +203,25 @@ describe('LinkStore', () => {
     expect((await links.get('r1', '44'))?.lastPushedUpdatedAtMs).toBe(T0 + 5000);
   });
 
+  it('marks a customer behind: synced and failed links take the newest reason, claims and exclusions stay', async () => {
+    const links = new LinkStore(table);
+    await links.markSynced('r3', '1', synced(T0), T0);
+    await links.markBehind('r3', '1', 'deferred: QuickBooks throttled', T0 + 1);
+    expect(await links.get('r3', '1')).toMatchObject({ state: 'failed', reason: 'deferred: QuickBooks throttled' });
+    // Deferred again, now for another reason: the link says where the work waits now.
+    await links.markBehind('r3', '1', 'deferred: the Pipedrive token budget is used up', T0 + 2);
+    expect(await links.get('r3', '1')).toMatchObject({
+      state: 'failed',
+      reason: 'deferred: the Pipedrive token budget is used up',
+    });
+
+    await links.markState('r3', '2', 'excluded', 'a sub-customer', T0);
+    await links.claimCreate('r3', '3', T0, 60_000, 'claim');
+    for (const id of ['2', '3']) await links.markBehind('r3', id, 'deferred: anything', T0 + 3);
+    expect(await links.get('r3', '2')).toMatchObject({ state: 'excluded', reason: 'a sub-customer' });
+    expect(await links.get('r3', '3')).toMatchObject({ state: 'pending' });
+  });
+
   it('reads many links at once and lists a connection page by page', async () => {
     const links = new LinkStore(table);
     await Promise.all(

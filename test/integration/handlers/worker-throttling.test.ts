@@ -1,7 +1,10 @@
 import { DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SqsMessageQueue } from '../../../functions/aws/sqs-queue';
+import { releaseThrottledWork } from '../../../functions/deferred-work/deferred-work';
 import { AuditLog } from '../../../functions/store/audit-log';
+import { BudgetLedger } from '../../../functions/store/budget-ledger';
+import { ConnectionStore } from '../../../functions/store/connections';
 import { LinkStore } from '../../../functions/store/link-store';
 import { ParkingStore } from '../../../functions/store/parking-store';
 import { QboCallLimiter } from '../../../functions/store/qbo-call-limiter';
@@ -118,6 +121,51 @@ describe('worker Lambda under QBO throttling', () => {
     expect(orgNames()).toEqual(expect.arrayContaining(['After Rename Co', 'Queued Meanwhile Co', 'Flowing Again Co']));
     expect(orgNames()).not.toContain('Before Rename Co');
     expect(await new LinkStore(table).get(realm, id)).toMatchObject({ state: 'synced' });
+  });
+
+  it("says where a customer's work waits now: deferred by QBO, then by a spent Pipedrive budget", async () => {
+    const links = new LinkStore(table);
+    const parking = new ParkingStore(table);
+    const id = await createCustomer('Waits Twice Co');
+    await new SqsMessageQueue(sqs, queueUrl).send([queued(message(id))]);
+    expect((await run()).response.batchItemFailures).toEqual([]);
+    await rename(id, 'Waits Twice Co Renamed');
+    qbo.state.faults.add({
+      path: '^/v3/',
+      status: 429,
+      body: THROTTLE_XML,
+      headers: { 'content-type': 'application/xml' },
+      count: 1,
+    });
+    await new SqsMessageQueue(sqs, queueUrl).send([queued(message(id))]);
+    expect((await run()).response.batchItemFailures).toEqual([]);
+    expect((await links.get(realm, id))?.reason).toMatch(/^deferred: QuickBooks throttled/);
+
+    // QBO takes calls again and the work is released, but the connector's share of today's tokens is spent.
+    await blockEnds();
+    const queue = new SqsMessageQueue(sqs, queueUrl);
+    await releaseThrottledWork(realm, {
+      parking,
+      limiter: new QboCallLimiter(table),
+      queues: { changes: queue, bulk: queue },
+      now: Date.now(),
+    });
+    const companyId = (await new ConnectionStore(table).get(realm))?.pipedrive?.companyId ?? '';
+    const day = new Date().toISOString().slice(0, 10);
+    const ledger = new BudgetLedger(table);
+    await ledger.record(companyId, day, 30_000, Date.now());
+    try {
+      expect((await run()).response.batchItemFailures).toEqual([]);
+      expect(await parking.count(realm, 'budget')).toBe(1);
+      const link = await links.get(realm, id);
+      expect(link?.state).toBe('failed');
+      expect(link?.reason).toMatch(/^deferred: .*Pipedrive token budget/);
+      expect(orgNames()).toContain('Waits Twice Co');
+    } finally {
+      // The spend is gone and the parked work dropped, so the other tests start with room.
+      await ledger.record(companyId, day, -30_000, Date.now());
+      await parking.releaseTo(realm, 'budget', () => Promise.resolve());
+    }
   });
 
   it('audits why a message goes to the dead-letter queue on its last receive, and shows its customer failing', async () => {
