@@ -14,6 +14,7 @@ import {
   PipedriveField,
   PipedriveOrganization,
   PipedrivePerson,
+  PipedriveUser,
   SearchHit,
 } from './entities';
 import { classifyPipedriveResponse } from './faults';
@@ -263,6 +264,9 @@ export class PipedriveClient {
   /** Who the credential belongs to and which company it writes into (`ml-connector ping`). */
   async currentUser(): Promise<PipedriveCurrentUser> {
     return (await this.call(OPERATIONS.currentUser, PipedriveCurrentUser)).data;
+  }
+  async listUsers(): Promise<PipedriveUser[]> {
+    return (await this.call(OPERATIONS.listUsers, z.array(PipedriveUser))).data;
   }
 
   async createOrganizationField(input: FieldCreate): Promise<PipedriveField> {
