@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { HealthQuery } from './health-report';
 
 const realmId = z.string().min(1).max(40);
+/** Who applied a mapping, as the CLI knows them (the OS user, or `ML_CONNECTOR_OPERATOR`). */
+const operator = z.string().trim().min(1).max(100);
 const customerId = z.string().regex(/^\d{1,20}$/, 'a QuickBooks customer id is a number');
 
 /** What the operator's CLI asks the operations function (one Lambda invoke per command). */
@@ -44,6 +46,16 @@ export const OperationRequest = z.discriminatedUnion('command', [
     since: z.iso.datetime({ offset: true }),
   }),
   z.object({ command: z.literal('dead-letters'), move: z.boolean().default(false) }),
+  /** A mapping document's text (JSON) as the operator wrote it: validated by the function, one line per problem. */
+  z.object({ command: z.literal('mapping-plan'), realmId, document: z.string().max(200_000) }),
+  z.object({ command: z.literal('mapping-apply'), realmId, document: z.string().max(200_000), by: operator }),
+  z.object({ command: z.literal('mapping-show'), realmId, version: z.number().int().positive().optional() }),
+  z.object({
+    command: z.literal('mapping-rollback'),
+    realmId,
+    to: z.number().int().positive().optional(),
+    by: operator,
+  }),
   z.object({
     command: z.literal('audit'),
     realmId,

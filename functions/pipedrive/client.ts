@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
-import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
+import type { DeclaredField } from '../sync/pipedrive-fields';
 import { assertPipedriveApiDomain } from './api-domain';
 import { type EnsuredFields, type EnsureOptions, ensureCustomFields, type StoredFields } from './custom-fields';
 import {
@@ -276,7 +276,7 @@ export class PipedriveClient {
 
   /** The custom fields the connector keeps: created when missing, keys returned for the connection to store. */
   ensureCustomFields(
-    definitions: readonly CustomFieldDefinition[],
+    definitions: readonly DeclaredField[],
     stored: StoredFields,
     options: EnsureOptions = {},
   ): Promise<EnsuredFields> {

@@ -36,9 +36,9 @@ const CurrentItem = VersionItem.extend({
 });
 
 /** Another apply or rollback moved the pointer between our read and our write. */
-export class MappingVersionConflict extends Error {
+export class MappingVersionConflict extends PermanentError {
   constructor(realmId: string) {
-    super(`the mapping of ${realmId} changed meanwhile; plan again`);
+    super(`the mapping of ${realmId} changed meanwhile; plan again`, { system: 'aws', code: 'mapping_conflict' });
     this.name = 'MappingVersionConflict';
   }
 }

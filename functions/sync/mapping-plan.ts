@@ -99,20 +99,22 @@ export function planMapping(
 /**
  * The plan from what each linked customer's records hold (the link's pushed payload, as the worker
  * compares) and how the new document maps it now: what an apply will write, call by call (decision 62).
- * Creating fields lists the company's fields once first (custom-fields.ts), so that is priced too.
+ * Creating fields lists the company's fields once first (custom-fields.ts), so that is priced too;
+ * the caller may name the fields to create (those the connection has no key for).
  */
 export function planPairs(
   oldDoc: MappingDocument,
   newDoc: MappingDocument,
   pairs: readonly MappedPair[],
   costs: MappingCallCosts,
+  fieldsToCreate: string[] = newCustomFields(oldDoc, newDoc),
 ): MappingPlan {
   const plan: MappingPlan = {
     organizationsChanged: 0,
     personsChanged: 0,
     personsCreated: 0,
     fieldChanges: {},
-    fieldsToCreate: newCustomFields(oldDoc, newDoc),
+    fieldsToCreate,
     tokens: 0,
     rows: [],
   };
