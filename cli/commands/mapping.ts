@@ -100,8 +100,13 @@ async function writeCsv(io: Io, plan: Plan, csv: string | undefined): Promise<vo
   io.err(`Plan rows written to ${file}.`);
 }
 
-async function plan(target: Target, io: Io, realmId: string, options: MappingOptions): Promise<number> {
-  const document = await documentText(options.file);
+async function plan(
+  target: Target,
+  io: Io,
+  realmId: string,
+  options: MappingOptions,
+  document: string,
+): Promise<number> {
   const answer = await operation(target, { command: 'mapping-plan', realmId, document }, z.union([Plan, Invalid]));
   if (!('tokens' in answer) || answer.refusals.length > 0) return refused(io, answer.refusals);
   if (options.json) io.out(JSON.stringify({ ...answer, csv: undefined }));
@@ -110,8 +115,13 @@ async function plan(target: Target, io: Io, realmId: string, options: MappingOpt
   return 0;
 }
 
-async function apply(target: Target, io: Io, realmId: string, options: MappingOptions): Promise<number> {
-  const document = await documentText(options.file);
+async function apply(
+  target: Target,
+  io: Io,
+  realmId: string,
+  options: MappingOptions,
+  document: string,
+): Promise<number> {
   const answer = await operation(
     target,
     { command: 'mapping-apply', realmId, document, by: operatorOf(options.env) },
@@ -176,9 +186,10 @@ async function show(target: Target, io: Io, realmId: string, options: MappingOpt
 
 /** `ml-connector mapping plan|apply|show|rollback` (decision 62). */
 export async function mappingCommand(target: Target, io: Io, options: MappingOptions): Promise<number> {
-  const run = { plan, apply, show, rollback }[options.action ?? ''];
-  if (!run) throw new CliError(USAGE);
-  if (options.action === 'plan' || options.action === 'apply') await documentText(options.file);
+  const { action } = options;
+  if (action !== 'plan' && action !== 'apply' && action !== 'show' && action !== 'rollback') throw new CliError(USAGE);
+  // The file is read before anything is asked of the stack.
+  const document = action === 'plan' || action === 'apply' ? await documentText(options.file) : '';
   const realmId = await resolveRealm(target, options.realm);
-  return run(target, io, realmId, options);
+  return { plan, apply, show, rollback }[action](target, io, realmId, options, document);
 }

@@ -81,8 +81,9 @@ const mappingDeps: MappingDeps = {
   mappings,
   syncedLinks: (realmId) => syncedLinks(table, realmId),
   clients: async (realmId) => (await clientFactory()).forRealm(realmId),
-  mapNow: (realmId, clients, document, ids) =>
-    new CustomerSync(
+  mapNow: async (realmId, document, ids) => {
+    const clients = await (await clientFactory()).forRealm(realmId);
+    return new CustomerSync(
       realmId,
       {
         qbo: clients.qbo,
@@ -96,8 +97,12 @@ const mappingDeps: MappingDeps = {
       },
       // Only the mapping is used: nothing is written, so the merge rule and claim timing do not matter.
       { ...mappingOptions(config), mergeRule: 'flag', pendingStaleAfterMs: 120_000, mapping: document },
-    ).mapNow(ids),
-  ensureFields: async (clients, definitions) => (await clientFactory()).ensureDeclaredFields(clients, definitions),
+    ).mapNow(ids);
+  },
+  ensureFields: async (realmId, definitions) => {
+    const factory = await clientFactory();
+    return factory.ensureDeclaredFields(await factory.forRealm(realmId), definitions);
+  },
   queue: bulk,
   budgetShare: config.BUDGET_SHARE,
   now: Date.now,

@@ -1,7 +1,8 @@
-import type { ConnectionClients } from '../connections/connection-clients';
+import type { PipedriveClient } from '../pipedrive/client';
 import { OPERATIONS } from '../pipedrive/operations';
 import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
 import { PermanentError } from '../shared/errors';
+import type { Connection } from '../store/connections';
 import type { CurrentMapping, MappingStore, MappingVersion } from '../store/mapping-store';
 import type { SyncedLink } from '../store/synced-links';
 import { DEFAULT_MAPPING } from '../sync/default-mapping';
@@ -12,20 +13,21 @@ import { type CompanyFacts, mappingRefusals } from '../sync/mapping-refusals';
 import { type DeclaredField, declaredOrganizationFields } from '../sync/pipedrive-fields';
 import { type MessageQueue, queued, syncMessage } from '../sync/sync-message';
 
+/** What the mapping commands use of a connection's clients (connection-clients.ts builds them). */
+export interface MappingClients {
+  connection: Connection;
+  pipedrive: Pick<PipedriveClient, 'listOrganizationFields' | 'listUsers' | 'tokensSpent'>;
+}
+
 /** What the mapping commands need; the operations handler wires the real ones. */
 export interface MappingDeps {
   mappings: MappingStore;
   syncedLinks: (realmId: string) => Promise<SyncedLink[]>;
-  clients: (realmId: string) => Promise<ConnectionClients>;
+  clients: (realmId: string) => Promise<MappingClients>;
   /** How the customers `ids` map now by `document` (CustomerSync.mapNow): reads QBO, writes nothing. */
-  mapNow: (
-    realmId: string,
-    clients: ConnectionClients,
-    document: MappingDocument,
-    ids: readonly string[],
-  ) => Promise<Map<string, MappedCustomer>>;
+  mapNow: (realmId: string, document: MappingDocument, ids: readonly string[]) => Promise<Map<string, MappedCustomer>>;
   /** Makes sure the document's organization fields exist (under the company's fields lease), stores their keys, returns the tokens spent. */
-  ensureFields: (clients: ConnectionClients, definitions: readonly DeclaredField[]) => Promise<number>;
+  ensureFields: (realmId: string, definitions: readonly DeclaredField[]) => Promise<number>;
   /** The bulk queue: an apply's resync waits behind nothing realtime (decision 62). */
   queue: MessageQueue;
   budgetShare: number;
@@ -65,7 +67,7 @@ export interface MappingPlanReport {
   csv: string;
 }
 
-async function companyFacts(clients: ConnectionClients, document: MappingDocument): Promise<CompanyFacts> {
+async function companyFacts(clients: MappingClients, document: MappingDocument): Promise<CompanyFacts> {
   const fields = await clients.pipedrive.listOrganizationFields();
   const owners = [document.organization.onCreate.owner_id, document.person?.onCreate.owner_id];
   let activeUserIds = new Set<number>();
@@ -109,7 +111,6 @@ export async function planMappingChange(
       const chunk = links.slice(start, start + READ_CHUNK);
       const mapped = await deps.mapNow(
         realmId,
-        clients,
         document,
         chunk.map((link) => link.qboId),
       );
@@ -190,7 +191,7 @@ export async function applyMapping(
 ): Promise<MappingApplied> {
   const { report, current } = await planMappingChange(realmId, document, deps);
   if (report.refusals.length > 0) return { plan: report, enqueued: 0, applyTokens: report.planTokens };
-  const fieldTokens = await deps.ensureFields(await deps.clients(realmId), declaredOrganizationFields(document));
+  const fieldTokens = await deps.ensureFields(realmId, declaredOrganizationFields(document));
   let latest = current?.latest ?? 0;
   if (latest === 0) latest = (await deps.mappings.put(realmId, DEFAULT_MAPPING, by, deps.now(), 0)).version;
   const stored = await deps.mappings.put(realmId, document, by, deps.now(), latest);
@@ -221,10 +222,7 @@ export async function rollbackMapping(
     throw new PermanentError(`there is no mapping version ${target} (1–${current.latest})`, { system: 'aws' });
   const { report } = await planMappingChange(realmId, version.document, deps);
   if (report.refusals.length > 0) return { plan: report, enqueued: 0, applyTokens: report.planTokens };
-  const fieldTokens = await deps.ensureFields(
-    await deps.clients(realmId),
-    declaredOrganizationFields(version.document),
-  );
+  const fieldTokens = await deps.ensureFields(realmId, declaredOrganizationFields(version.document));
   const moved = await deps.mappings.rollback(realmId, version, by, deps.now(), current);
   await enqueueChanged(realmId, moved.version, report.changed, deps);
   return {

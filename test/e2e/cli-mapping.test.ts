@@ -121,13 +121,15 @@ describe('a mapping change on the local stack', () => {
       'the rollback to drain',
     );
     expect(spent() - beforeRollback - rollback.plan.planTokens).toBe(rollback.plan.tokens);
-    // Nothing changes once more: the same document plans to zero.
+    // Planning the website again counts the same organizations, and creates no field: its key is kept.
     const again = JSON.parse((await cli('mapping', 'plan', file, '--json')).out) as PlanJson;
     expect(again.organizationsChanged).toBe(plan.organizationsChanged);
+    expect(again.fieldsToCreate).toEqual([]);
+    expect(again.tokens).toBe(plan.organizationsChanged * 5);
   }, 150_000);
 
-  it('refuses a document that does not validate or writes a field the connector does not own, one line each', async () => {
-    const { cli } = running;
+  it('refuses a document that does not validate, writes a field it does not own or names no user, one line each', async () => {
+    const { cli, stack } = running;
     const bad = join(mkdtempSync(join(tmpdir(), 'ml-connector-mapping-')), 'bad.json');
     writeFileSync(
       bad,
@@ -152,5 +154,30 @@ describe('a mapping change on the local stack', () => {
     const owner = await cli('mapping', 'plan', bad);
     expect(owner.code).toBe(1);
     expect(owner.err).toContain('organization.onCreate.owner_id: 99 is not an active Pipedrive user');
+
+    // A field someone made by hand in Pipedrive is not the connector's to write.
+    const made = await fetch(`${stack.pipedrive.describe().apiBaseUrl}/api/v2/organizationFields`, {
+      method: 'POST',
+      headers: { 'x-api-token': stack.pipedrive.describe().apiToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ field_name: 'Hand-made', field_type: 'varchar' }),
+    });
+    expect(made.status).toBe(200);
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ...DEFAULT_MAPPING_INPUT,
+        organization: {
+          fields: {
+            ...DEFAULT_MAPPING_INPUT.organization.fields,
+            handMade: { custom: { name: 'Hand-made', type: 'varchar' }, from: 'WebAddr.URI' },
+          },
+        },
+      }),
+    );
+    const notOwned = await cli('mapping', 'apply', bad);
+    expect(notOwned.code).toBe(1);
+    expect(notOwned.err).toContain(
+      'organization.fields.handMade.custom.name: the Pipedrive field "Hand-made" exists and the connector does not own it',
+    );
   }, 60_000);
 });
