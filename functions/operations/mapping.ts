@@ -1,7 +1,7 @@
 import type { PipedriveClient } from '../pipedrive/client';
 import { OPERATIONS } from '../pipedrive/operations';
 import { connectorShare, dailyTokenBudget } from '../pipedrive/plans';
-import { PermanentError } from '../shared/errors';
+import { isConnectorError, PermanentError } from '../shared/errors';
 import type { Connection } from '../store/connections';
 import type { CurrentMapping, MappingStore, MappingVersion } from '../store/mapping-store';
 import type { SyncedLink } from '../store/synced-links';
@@ -73,10 +73,14 @@ async function companyFacts(clients: MappingClients, document: MappingDocument):
   let activeUserIds = new Set<number>();
   if (owners.some((owner) => owner !== undefined)) {
     const users = await clients.pipedrive.listUsers().catch((error: unknown) => {
-      // An OAuth app without `users:read` cannot list users: the owner stays unchecked, so it is refused.
+      // An OAuth app without `users:read` is refused the list (403): the owner stays unchecked, so it is refused.
+      if (!isConnectorError(error) || error.status !== 403) throw error;
       throw new PermanentError(
-        `cannot check onCreate.owner_id: Pipedrive would not list the users (${error instanceof Error ? error.message : 'unknown error'})`,
-        { system: 'pipedrive', code: 'users_unreadable' },
+        `cannot check onCreate.owner_id: Pipedrive would not list the users (${error.message})`,
+        {
+          system: 'pipedrive',
+          code: 'users_unreadable',
+        },
       );
     });
     activeUserIds = new Set(users.filter((user) => user.active_flag).map((user) => user.id));
