@@ -23,11 +23,13 @@ export const OPTIONS = {
   dlq: { type: 'boolean', default: false },
   list: { type: 'boolean', default: false },
   limit: { type: 'string' },
+  version: { type: 'string' },
+  to: { type: 'string' },
   yes: { type: 'boolean', short: 'y', default: false },
 } as const;
 
 /** The options that take a count. */
-const NUMBERS = new Set(['expires-in', 'wait-seconds', 'limit']);
+const NUMBERS = new Set(['expires-in', 'wait-seconds', 'limit', 'version', 'to']);
 const VALUE_OPTIONS = new Set(
   Object.entries(OPTIONS)
     .filter(([, option]) => option.type === 'string')

@@ -14,6 +14,10 @@ Commands:
   replay --since TIME           push every customer QBO changed since TIME (ISO 8601)
   replay --dlq [--list]         move dead-lettered messages back to their queue (--list: only show them)
   audit CUSTOMER_ID             a customer's sync history, newest first
+  mapping plan FILE             what a mapping document would change in Pipedrive, and its token cost
+  mapping apply FILE            use a mapping document; resync only the customers it changes
+  mapping show [--version N]    the mapping versions, and one document (the current by default)
+  mapping rollback [--to N]     go back to an earlier mapping version (default: the one before)
 
 Target (default: the local stack started by \`npm start\`):
   --stack NAME                  a deployed stack; its outputs are read with your AWS credentials
@@ -103,5 +107,28 @@ what was last pushed to Pipedrive and queues the missing, outdated and failed on
 
 A customer's link (organization, person, last pushed version) and its sync history, newest first:
 what changed, which fields, the Pipedrive tokens spent, errors.
+`,
+  mapping: `Usage: ml-connector mapping plan FILE | apply FILE | show [--version N] | rollback [--to N]
+
+What goes where in Pipedrive is a mapping document (README "The mapping document"); each
+connection keeps every version it used.
+
+  plan FILE        validate FILE and check it against Pipedrive (fields the connector does not own
+                   or that were deleted, the owner); print per field how many organizations and
+                   persons change, the custom fields it will create, the Pipedrive tokens it will
+                   spend and how many days of the connector's budget share that is. Writes the
+                   changing customers to a CSV. Nothing is written to Pipedrive.
+  apply FILE       the same plan, then create the fields, store the document as the next version
+                   and queue only the changed customers on the bulk queue (within the budget).
+  show             the versions (stderr) and the current document (stdout, to edit and plan).
+  rollback         make an earlier version current again and resync what it changes back.
+
+Options:
+  --csv FILE|-     where plan writes its rows (default ml-connector-mapping-plan-REALM-TIME.csv;
+                   - prints the CSV instead of the table)
+  --version N      show: that version's document
+  --to N           rollback: that version (default: the one before the current)
+  --realm ID       the QuickBooks company (needed only when several are connected)
+  --json           machine-readable output
 `,
 };

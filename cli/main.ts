@@ -3,6 +3,7 @@ import { backfillCommand } from './commands/backfill';
 import { auditCommand } from './commands/audit';
 import { connectCommand } from './commands/connect';
 import { healthCommand } from './commands/health';
+import { mappingCommand } from './commands/mapping';
 import { pingCommand } from './commands/ping';
 import { reconcileCommand } from './commands/reconcile';
 import { replayCommand } from './commands/replay';
@@ -74,6 +75,17 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
       dlq: values.dlq,
       list: values.list,
       json: values.json,
+    }),
+  mapping: ({ target, io, values, rest, env }) =>
+    mappingCommand(target, io, {
+      action: rest[0],
+      file: rest[1],
+      ...(values.realm !== undefined ? { realm: values.realm } : {}),
+      ...(values.version !== undefined ? { version: positiveInteger(values.version, 'version', 1) } : {}),
+      ...(values.to !== undefined ? { to: positiveInteger(values.to, 'to', 1) } : {}),
+      ...(values.csv !== undefined ? { csv: values.csv } : {}),
+      json: values.json,
+      env: env.env ?? process.env,
     }),
   audit: ({ target, io, values, rest }) =>
     auditCommand(target, io, {

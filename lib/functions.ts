@@ -151,6 +151,8 @@ export class ConnectorFunctions extends Construct {
     this.operations = this.nodeFunction('operations', props, {
       ...runtime,
       API_URL: props.apiUrl,
+      // A mapping plan maps customers as the worker does (decision 62).
+      SUB_CUSTOMERS: config.subCustomers,
       PIPEDRIVE_PLAN: config.pipedrivePlan,
       PIPEDRIVE_SEATS: String(config.pipedriveSeats),
       OAUTH_START_TOKEN_SECRET_ARN: secrets.OAUTH_START_TOKEN.secretArn,

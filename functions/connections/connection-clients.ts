@@ -13,7 +13,7 @@ import { NeedsReauthError } from './token-lifecycle';
 import { TokenLifecycles } from './token-lifecycles';
 import { TokenStore } from '../store/token-store';
 import type { FieldKeys } from '../sync/pipedrive-body';
-import { CUSTOM_FIELDS } from '../sync/pipedrive-fields';
+import { CUSTOM_FIELDS, type DeclaredField } from '../sync/pipedrive-fields';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { bareIdOwner } from '../sync/quickbooks-identity';
 import { TransientError } from '../shared/errors';
@@ -151,6 +151,18 @@ export class ConnectionClientFactory {
     return bareIdOwner(await this.connections.list(), companyId) === connection.realmId;
   }
 
+  /**
+   * Makes sure the organization fields a mapping document declares exist, as on first use (under the
+   * company's fields lease), and stores their keys: a mapping apply (decision 62). Returns the tokens spent.
+   */
+  async ensureDeclaredFields(clients: ConnectionClients, definitions: readonly DeclaredField[]): Promise<number> {
+    const companyId = clients.connection.pipedrive?.companyId;
+    if (companyId === undefined) return 0;
+    const before = clients.pipedrive.tokensSpent;
+    await this.ensureFields(clients.connection, companyId, clients.pipedrive, definitions);
+    return clients.pipedrive.tokensSpent - before;
+  }
+
   /** Only the Pipedrive client, without touching custom fields (`ml-connector ping` reads, never writes). */
   async pipedrive(realmId: string): Promise<{ connection: Connection; pipedrive: PipedriveClient }> {
     const connection = await this.connections.get(realmId);
@@ -217,9 +229,10 @@ export class ConnectionClientFactory {
     connection: Connection,
     companyId: string,
     pipedrive: PipedriveClient,
+    definitions: readonly DeclaredField[] = CUSTOM_FIELDS,
   ): Promise<FieldKeys> {
     const stored = { fieldKeys: connection.fieldKeys, fieldOptions: connection.fieldOptions };
-    const complete = CUSTOM_FIELDS.every(
+    const complete = definitions.every(
       (field) =>
         connection.fieldKeys[field.id] !== undefined &&
         (field.options === undefined || connection.fieldOptions[field.id] !== undefined),
@@ -234,7 +247,7 @@ export class ConnectionClientFactory {
       });
     }
     try {
-      const ensured = await pipedrive.ensureCustomFields(CUSTOM_FIELDS, stored);
+      const ensured = await pipedrive.ensureCustomFields(definitions, stored);
       await this.connections.setFields(connection.realmId, ensured.fieldKeys, ensured.fieldOptions, this.now());
       return { fieldKeys: ensured.fieldKeys, fieldOptions: ensured.fieldOptions };
     } finally {

@@ -6,6 +6,7 @@ import * as z from '../shared/zod-mini';
 import { requireConnection, requireCustomer } from '../operations/known';
 import { ping } from '../operations/ping';
 import { replayCustomer, replaySince } from '../operations/replay';
+import { applyMapping, type MappingDeps, planMappingChange, rollbackMapping, showMapping } from '../operations/mapping';
 import { OperationRequest, type OperationResponse } from '../operations/requests';
 import { healthReport } from '../operations/health';
 import { DEFAULT_QBO_MONTHLY_CALL_CAP } from '../operations/qbo-call-estimate';
@@ -22,10 +23,15 @@ import { AuditLog } from '../store/audit-log';
 import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
 import { LinkStore } from '../store/link-store';
+import { MappingStore } from '../store/mapping-store';
+import { syncedLinks } from '../store/synced-links';
+import { CustomerSync } from '../sync/customer-sync';
+import { parseMappingJson } from '../sync/mapping-document';
 import { NeedsReauthError } from '../connections/token-lifecycle';
 import {
   clientFactoryFor,
   MappingSettings,
+  mappingOptions,
   oauthFlowFor,
   PipedrivePlanSettings,
   RuntimeConfig,
@@ -41,8 +47,8 @@ const Config = z.extend(RuntimeConfig, {
   ...PipedrivePlanSettings,
   /** QBO's CorePlus monthly cap, for the health page's projection (config `qboMonthlyCallCap`). */
   QBO_MONTHLY_CALL_CAP: z._default(z.coerce.number().check(z.int(), z.positive()), DEFAULT_QBO_MONTHLY_CALL_CAP),
-  /** Where a person opens a QBO customer (the health page's links). */
-  QBO_APP_URL: MappingSettings.QBO_APP_URL,
+  /** How customers map, as the worker maps them: a mapping plan must price what the worker will write. */
+  ...MappingSettings,
 });
 const config = Config.parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -67,6 +73,46 @@ const oauthFlow = oauthFlowFor(config, changes);
 
 const connections = new ConnectionStore(table);
 const links = new LinkStore(table);
+const mappings = new MappingStore(table);
+const audit = new AuditLog(table, 1);
+
+/** The mapping commands' dependencies (decision 62): the plan reads QBO as the worker's batch does. */
+const mappingDeps: MappingDeps = {
+  mappings,
+  syncedLinks: (realmId) => syncedLinks(table, realmId),
+  clients: async (realmId) => (await clientFactory()).forRealm(realmId),
+  mapNow: async (realmId, document, ids) => {
+    const clients = await (await clientFactory()).forRealm(realmId);
+    return new CustomerSync(
+      realmId,
+      {
+        qbo: clients.qbo,
+        pipedrive: clients.pipedrive,
+        links,
+        audit,
+        requeue: bulk,
+        fields: clients.fields,
+        ownsBareIds: clients.ownsBareIds,
+        now: Date.now,
+      },
+      // Only the mapping is used: nothing is written, so the merge rule and claim timing do not matter.
+      { ...mappingOptions(config), mergeRule: 'flag', pendingStaleAfterMs: 120_000, mapping: document },
+    ).mapNow(ids);
+  },
+  ensureFields: async (realmId, definitions) => {
+    const factory = await clientFactory();
+    return factory.ensureDeclaredFields(await factory.forRealm(realmId), definitions);
+  },
+  queue: bulk,
+  budgetShare: config.BUDGET_SHARE,
+  now: Date.now,
+};
+
+/** A plan or apply of a document's text: one refusal line per problem when it does not validate. */
+function parsedDocument(text: string) {
+  const parsed = parseMappingJson(text);
+  return parsed.ok ? { document: parsed.document } : { refusals: parsed.errors };
+}
 /** For commands about one customer: the link, else one QBO read. */
 const customerLookup = (realmId: string) => ({
   linked: async (customerId: string) => (await links.get(realmId, customerId)) !== undefined,
@@ -112,8 +158,7 @@ async function customerAudit(request: Extract<OperationRequest, { command: 'audi
           lastPushedUpdatedTime: link.lastPushedUpdatedTime,
         }
       : null,
-    entries: (await new AuditLog(table, 1).history(request.realmId, request.customerId, { limit: request.limit }))
-      .entries,
+    entries: (await audit.history(request.realmId, request.customerId, { limit: request.limit })).entries,
   };
 }
 
@@ -171,10 +216,24 @@ async function run(request: OperationRequest): Promise<unknown> {
       return { messages: await drainDeadLetters(sqs, deadLetterQueues, { move: request.move }) };
     case 'audit':
       return customerAudit(request);
+    case 'mapping-plan': {
+      const parsed = parsedDocument(request.document);
+      if (!parsed.document) return parsed;
+      return (await planMappingChange(request.realmId, parsed.document, mappingDeps)).report;
+    }
+    case 'mapping-apply': {
+      const parsed = parsedDocument(request.document);
+      if (!parsed.document) return parsed;
+      return applyMapping(request.realmId, parsed.document, request.by, mappingDeps);
+    }
+    case 'mapping-show':
+      return showMapping(request.realmId, request.version, mappings);
+    case 'mapping-rollback':
+      return rollbackMapping(request.realmId, request.to, request.by, mappingDeps);
   }
 }
 
-/** Invoked by the operator's CLI (`ml-connector status|ping|connect|replay|audit`), never by the public. */
+/** Invoked by the operator's CLI (`ml-connector status|ping|connect|replay|audit|mapping`), never by the public. */
 export async function lambdaHandler(event: unknown): Promise<OperationResponse> {
   const parsed = OperationRequest.safeParse(event);
   if (!parsed.success) return { ok: false, error: { kind: 'bad-request', message: z.prettifyError(parsed.error) } };

@@ -19,6 +19,7 @@ import { AuditLog } from '../store/audit-log';
 import { ConnectionStore } from '../store/connections';
 import { HealthMarks } from '../store/health-marks';
 import { LinkStore } from '../store/link-store';
+import { MappingStore } from '../store/mapping-store';
 import { type ParkedQueue, ParkingStore } from '../store/parking-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { CustomerSync } from '../sync/customer-sync';
@@ -43,6 +44,7 @@ const healthMarks = new HealthMarks(table);
 const audit = new AuditLog(table, config.AUDIT_RETENTION_DAYS);
 const parking = new ParkingStore(table);
 const connections = new ConnectionStore(table);
+const mappings = new MappingStore(table);
 const clientFactory = clientFactoryFor(config);
 const limiter = new QboCallLimiter(table);
 const queues: Record<ParkedQueue, SqsMessageQueue> = {
@@ -207,6 +209,10 @@ function receiveCount(record: SQSRecord): number {
 
 async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queueUrl: string): Promise<RealmWork> {
   const clients = await (await clientFactory()).forRealm(realmId);
+  // The connection's mapping document, read once per batch and realm (one consistent GetItem, not one per
+  // message): a batch after an apply maps by the new version at once, which a per-container cache would
+  // delay, leaving the apply's messages to compare against the old document (decision 62).
+  const mapping = await mappings.current(realmId);
   const sync = new CustomerSync(
     realmId,
     {
@@ -224,6 +230,7 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
       ...mappingOptions(config),
       mergeRule: config.MERGE_RULE,
       pendingStaleAfterMs: config.PENDING_STALE_AFTER_MS,
+      ...(mapping ? { mapping: mapping.document } : {}),
     },
   );
   const qboCallsBefore = clients.qbo.calls;

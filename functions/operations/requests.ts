@@ -2,6 +2,8 @@ import * as z from '../shared/zod-mini';
 import { HealthQuery } from './health-report';
 
 const realmId = z.string().check(z.minLength(1), z.maxLength(40));
+/** Who applied a mapping, as the CLI knows them (the OS user, or `ML_CONNECTOR_OPERATOR`). */
+const operator = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
 const customerId = z.string().check(z.regex(/^\d{1,20}$/, 'a QuickBooks customer id is a number'));
 
 /** What the operator's CLI asks the operations function (one Lambda invoke per command). */
@@ -39,6 +41,21 @@ export const OperationRequest = z.discriminatedUnion('command', [
     since: z.iso.datetime({ offset: true }),
   }),
   z.object({ command: z.literal('dead-letters'), move: z._default(z.boolean(), false) }),
+  /** A mapping document's text (JSON) as the operator wrote it: validated by the function, one line per problem. */
+  z.object({ command: z.literal('mapping-plan'), realmId, document: z.string().check(z.maxLength(200_000)) }),
+  z.object({
+    command: z.literal('mapping-apply'),
+    realmId,
+    document: z.string().check(z.maxLength(200_000)),
+    by: operator,
+  }),
+  z.object({ command: z.literal('mapping-show'), realmId, version: z.optional(z.number().check(z.int(), z.positive())) }),
+  z.object({
+    command: z.literal('mapping-rollback'),
+    realmId,
+    to: z.optional(z.number().check(z.int(), z.positive())),
+    by: operator,
+  }),
   z.object({
     command: z.literal('audit'),
     realmId,

@@ -1,7 +1,7 @@
 import * as z from '../shared/zod-mini';
 import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
-import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
+import type { DeclaredField } from '../sync/pipedrive-fields';
 import { assertPipedriveApiDomain } from './api-domain';
 import { type EnsuredFields, type EnsureOptions, ensureCustomFields, type StoredFields } from './custom-fields';
 import {
@@ -14,6 +14,7 @@ import {
   PipedriveField,
   PipedriveOrganization,
   PipedrivePerson,
+  PipedriveUser,
   SearchHit,
 } from './entities';
 import { classifyPipedriveResponse } from './faults';
@@ -264,6 +265,9 @@ export class PipedriveClient {
   async currentUser(): Promise<PipedriveCurrentUser> {
     return (await this.call(OPERATIONS.currentUser, PipedriveCurrentUser)).data;
   }
+  async listUsers(): Promise<PipedriveUser[]> {
+    return (await this.call(OPERATIONS.listUsers, z.array(PipedriveUser))).data;
+  }
 
   async createOrganizationField(input: FieldCreate): Promise<PipedriveField> {
     const body = this.validated(FieldCreate, input, 'field');
@@ -272,7 +276,7 @@ export class PipedriveClient {
 
   /** The custom fields the connector keeps: created when missing, keys returned for the connection to store. */
   ensureCustomFields(
-    definitions: readonly CustomFieldDefinition[],
+    definitions: readonly DeclaredField[],
     stored: StoredFields,
     options: EnsureOptions = {},
   ): Promise<EnsuredFields> {

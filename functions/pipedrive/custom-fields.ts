@@ -1,6 +1,6 @@
 import { PermanentError } from '../shared/errors';
 import { type Log, silentLog } from '../shared/log';
-import type { CustomFieldDefinition } from '../sync/pipedrive-fields';
+import type { DeclaredField } from '../sync/pipedrive-fields';
 import type { FieldCreate, PipedriveField } from './entities';
 
 /** What the connection stores: Pipedrive keys by our field id, enum option ids by field id then label. */
@@ -30,7 +30,7 @@ export interface EnsureOptions {
 }
 
 /** Every key stored, and the option map of every enum (a label Pipedrive lacks does not force a new listing). */
-function isComplete(definitions: readonly CustomFieldDefinition[], stored: StoredFields): boolean {
+function isComplete(definitions: readonly DeclaredField[], stored: StoredFields): boolean {
   return definitions.every(
     (definition) =>
       stored.fieldKeys[definition.id] !== undefined &&
@@ -38,7 +38,7 @@ function isComplete(definitions: readonly CustomFieldDefinition[], stored: Store
   );
 }
 
-function pick(definitions: readonly CustomFieldDefinition[], stored: StoredFields): EnsuredFields {
+function pick(definitions: readonly DeclaredField[], stored: StoredFields): EnsuredFields {
   const out: EnsuredFields = { fieldKeys: {}, fieldOptions: {}, created: [] };
   for (const definition of definitions) {
     const key = stored.fieldKeys[definition.id];
@@ -61,7 +61,7 @@ function pick(definitions: readonly CustomFieldDefinition[], stored: StoredField
  */
 export async function ensureCustomFields(
   api: OrganizationFieldApi,
-  definitions: readonly CustomFieldDefinition[],
+  definitions: readonly DeclaredField[],
   stored: StoredFields,
   options: EnsureOptions = {},
 ): Promise<EnsuredFields> {

@@ -156,3 +156,10 @@ export type PipedriveField = z.infer<typeof PipedriveField>;
 export const SearchHit = z.looseObject({ id: z.number().check(z.int()), name: z.optional(z.nullable(z.string())) });
 
 export const IdOnly = z.looseObject({ id: z.number().check(z.int()) });
+
+/**
+ * A user of `GET /v1/users` (20 tokens; OAuth needs the `users:read` scope), as the mapping plan reads
+ * it: who may own the records the connector creates.
+ */
+export const PipedriveUser = z.looseObject({ id: z.number(), active_flag: z.boolean() });
+export type PipedriveUser = z.infer<typeof PipedriveUser>;

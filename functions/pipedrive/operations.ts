@@ -60,4 +60,5 @@ export const OPERATIONS = {
   listOrganizationFields: pipedriveOperation('v2', 'GET /organizationFields'),
   createOrganizationField: pipedriveOperation('v2', 'POST /organizationFields'),
   currentUser: pipedriveOperation('v1', 'GET /users/me'),
+  listUsers: pipedriveOperation('v1', 'GET /users'),
 } as const;

@@ -19,6 +19,7 @@ export const TOKEN_COSTS = {
   },
   v1: {
     'PUT /organizations/{id}/merge': 40,
+    'GET /users': 20,
     'GET /users/me': 2,
   },
 } as const;

@@ -49,6 +49,13 @@ export const keys = {
   qboUsage: (realmId: string, day: string) => ({ pk: `QBOUSAGE#${realmId}`, sk: `DAY#${day}` }),
   /** When a poll, a webhook change or a reconcile of the connection last succeeded (the sync-health page). */
   healthMark: (realmId: string, kind: string) => ({ pk: `HEALTH#${realmId}`, sk: kind }),
+  /** The connection's mapping in use: a copy of the current version's document and its number (decision 62). */
+  mappingCurrent: (realmId: string) => ({ pk: `MAPPING#${realmId}`, sk: 'CURRENT' }),
+  /** One stored mapping version, never deleted (zero-padded so they sort by number). */
+  mappingVersion: (realmId: string, version: number) => ({
+    pk: `MAPPING#${realmId}`,
+    sk: `V#${String(version).padStart(6, '0')}`,
+  }),
 } as const;
 
 /** The only attributes the webhook's role may read (lib/functions.ts, decision 41): keys and the realm id. */

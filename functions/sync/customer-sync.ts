@@ -17,7 +17,7 @@ import {
   type SyncOutcome,
   type SyncResult,
 } from './sync-context';
-import { customerWork, queued, repushWork, type SyncMessage } from './sync-message';
+import { customerWork, queued, repushWork, type SyncMessage, syncMessage } from './sync-message';
 
 /** What one customer's write works from: the mapped customer, its fingerprint and what was pushed before. */
 interface Push {
@@ -70,6 +70,32 @@ export class CustomerSync {
   /** Reads, in as few QBO calls as possible, everything the batch's messages need. */
   prepare(messages: readonly SyncMessage[]): Promise<PreparedBatch> {
     return prepareBatch(this.context, messages);
+  }
+
+  /**
+   * How the customers `ids` map now by this sync's document, read from QBO as a batch of their
+   * messages would be (a mapping plan, decision 62). A customer QBO no longer has, one that fails
+   * validation and an excluded sub-customer are left out: their sync writes no mapped payload.
+   */
+  async mapNow(ids: readonly string[]): Promise<Map<string, MappedCustomer>> {
+    const now = this.deps.now();
+    const messages = ids.map((id) =>
+      syncMessage({
+        realmId: this.realmId,
+        kind: 'customer',
+        id,
+        source: 'reconcile',
+        eventId: `plan:${id}`,
+        enqueuedAt: now,
+      }),
+    );
+    const prepared = await this.prepare(messages);
+    const out = new Map<string, MappedCustomer>();
+    for (const [id, customer] of prepared.customers) {
+      if (customer.Job && customer.ParentRef && this.context.options.subCustomers !== 'separate') continue;
+      out.set(id, this.map(customer, prepared));
+    }
+    return out;
   }
 
   /** Brings one message's customer up to date in Pipedrive. */

@@ -171,7 +171,7 @@ export function matchCustomers(
 /** Cells a spreadsheet would read as a formula (OWASP "CSV injection"): a customer's name is untrusted. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-function csvCell(value: string | number | undefined): string {
+export function csvCell(value: string | number | undefined): string {
   if (value === undefined) return '';
   const text = String(value);
   // Names and other text starting like a formula get a leading quote and are quoted; numbers stay numbers.

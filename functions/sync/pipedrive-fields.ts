@@ -1,3 +1,6 @@
+import type { MappedFieldType } from './mapping-catalog';
+import type { MappingDocument } from './mapping-document';
+
 /**
  * The organization custom fields the connector keeps in Pipedrive (docs/architecture.md#mapping, decision 36). It creates the
  * missing ones on first use and stores their 40-character keys (and enum option ids) on the connection.
@@ -28,3 +31,27 @@ export const CUSTOM_FIELDS: readonly CustomFieldDefinition[] = [
   { id: 'quickbooksStatus', name: 'QuickBooks status', type: 'enum', options: QUICKBOOKS_STATUS_OPTIONS },
   { id: 'quickbooksLink', name: 'QuickBooks link', type: 'varchar' },
 ];
+
+/** An organization custom field a mapping document declares, by its field name (decision 62). */
+export interface DeclaredField {
+  id: string;
+  name: string;
+  type: MappedFieldType;
+  options?: readonly string[];
+}
+
+/** The organization custom fields a document declares: what an apply makes sure exist. */
+export function declaredOrganizationFields(document: MappingDocument): DeclaredField[] {
+  return Object.entries(document.organization.fields).flatMap(([id, field]) =>
+    field.custom
+      ? [
+          {
+            id,
+            name: field.custom.name,
+            type: field.custom.type,
+            ...(field.custom.options ? { options: field.custom.options } : {}),
+          },
+        ]
+      : [],
+  );
+}

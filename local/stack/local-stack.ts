@@ -121,7 +121,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       clientId: 'pd-local-client',
       clientSecret: 'pd-local-secret',
       redirectUris: [redirectUri(front.url, 'pipedrive')],
-      scope: 'base contacts:full search:read contact-fields:full',
+      // users:read lets a mapping plan check the owner a document sets (decision 62).
+      scope: 'base contacts:full search:read contact-fields:full users:read',
     },
   });
   const storage = await createStorage(

@@ -135,7 +135,13 @@ describe('connecting with the CLI', () => {
     expect(await oneLine('audit', '1', '--limit')).toContain('--limit needs a value');
     expect(await oneLine('status', '--verbose')).toContain("Unknown option '--verbose'");
     expect(await oneLine('status', '--json=yes')).toContain('--json takes no value');
-    for (const command of ['connect', 'ping', 'status', 'backfill', 'reconcile', 'replay', 'audit']) {
+    expect(await oneLine('mapping', 'edit')).toContain('Usage: ml-connector mapping plan FILE');
+    expect(await oneLine('mapping', 'plan')).toContain("Name the mapping document's file");
+    expect(await oneLine('mapping', 'plan', '/nonexistent/mapping.json')).toContain(
+      'cannot read /nonexistent/mapping.json',
+    );
+    expect(await oneLine('mapping', 'rollback', '--to', 'two')).toContain('--to takes a positive whole number');
+    for (const command of ['connect', 'ping', 'status', 'backfill', 'reconcile', 'replay', 'audit', 'mapping']) {
       const help = await cli(command, '--help');
       expect(help.code).toBe(0);
       expect(help.out).toContain(`Usage: ml-connector ${command}`);

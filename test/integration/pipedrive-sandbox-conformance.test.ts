@@ -77,6 +77,7 @@ async function scriptedSession(): Promise<void> {
   await api.get(`/api/v2/itemSearch/field?term=qbo-Blue%20Harbor&entity_type=organization&field=${qboId}&match=exact`);
 
   await api.get('/api/v1/users/me');
+  await api.get('/api/v1/users');
   await api.put(`/api/v1/organizations/${third}/merge`, { merge_with_id: second });
   await api.delete(`/api/v2/organizations/${second}`);
   await api.delete(`/api/v2/persons/${person.body.data.id}`);

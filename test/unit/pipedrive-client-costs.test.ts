@@ -49,6 +49,8 @@ describe('the runtime token-cost table', () => {
       listOrganizationFields: 10,
       createOrganizationField: 5,
       currentUser: 2,
+      // A v1 list (FACTS: List entities, v1).
+      listUsers: 20,
     });
   });
 

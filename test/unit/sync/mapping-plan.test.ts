@@ -4,7 +4,8 @@ import { TOKEN_COSTS } from '../../../functions/pipedrive/token-costs.generated'
 import { DEFAULT_MAPPING, DEFAULT_MAPPING_INPUT } from '../../../functions/sync/default-mapping';
 import type { MappingOptions } from '../../../functions/sync/mapping';
 import { type MappingDocumentInput, MappingDocument } from '../../../functions/sync/mapping-document';
-import { type MappingCallCosts, planMapping } from '../../../functions/sync/mapping-plan';
+import { type MappingCallCosts, mappingPlanCsv, planMapping, planPairs } from '../../../functions/sync/mapping-plan';
+import { mapCustomer } from '../../../functions/sync/mapping-engine';
 import { QboCustomer } from '../../../functions/sync/qbo-entities';
 
 const OPTIONS: MappingOptions = {
@@ -49,6 +50,7 @@ describe('planning a mapping change', () => {
       fieldChanges: {},
       fieldsToCreate: [],
       tokens: 0,
+      rows: [],
     });
   });
 
@@ -64,6 +66,7 @@ describe('planning a mapping change', () => {
       fieldChanges: { 'organization.website': withUri },
       fieldsToCreate: ['organization.website'],
       tokens: withUri * 5 + 5,
+      rows: [],
     });
   });
 
@@ -98,5 +101,34 @@ describe('planning a mapping change', () => {
     expect(
       planMapping(DEFAULT_MAPPING, doc({ ...DEFAULT_MAPPING_INPUT, person: null }), LINKED, OPTIONS, COSTS).tokens,
     ).toBe(0);
+  });
+
+  it('plans from what each link pushed: one row per changing customer, the field listing priced, and a CSV', () => {
+    const mapCustomerOf = (customer: QboCustomer, document: MappingDocument) =>
+      mapCustomer(
+        customer,
+        { realmId: '9130', status: 'Active', overdueBalance: 0, paymentTerms: undefined },
+        OPTIONS,
+        document,
+      );
+    const pairs = customers.map((customer, index) => {
+      const before = mapCustomerOf(customer, DEFAULT_MAPPING);
+      return {
+        before,
+        after: mapCustomerOf(customer, withWebsite),
+        hasPerson: before.person !== null,
+        qboId: customer.Id,
+        orgId: 100 + index,
+      };
+    });
+    const plan = planPairs(DEFAULT_MAPPING, withWebsite, pairs, { ...COSTS, listOrganizationFields: 10 });
+    const withUri = customers.filter((c) => (c.WebAddr?.URI ?? '').trim() !== '');
+    expect(plan.tokens).toBe(withUri.length * 5 + 5 + 10);
+    expect(plan.rows.map((row) => row.qboId)).toEqual(withUri.map((c) => c.Id));
+    expect(plan.rows[0]).toMatchObject({ organizationFields: ['website'], personFields: [], person: 'none' });
+    const csv = mappingPlanCsv(plan.rows).trimEnd().split('\n');
+    expect(csv[0]).toBe('qbo_id,org_id,organization,organization_fields,person_fields,person');
+    expect(csv).toHaveLength(withUri.length + 1);
+    expect(csv[1]).toContain(',website,,none');
   });
 });
