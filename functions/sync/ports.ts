@@ -81,6 +81,8 @@ export interface LinkView {
   createAttemptedAt?: number | undefined;
   strayOrgIds?: ReadonlySet<number> | undefined;
   mergedInto?: string | undefined;
+  /** Why the customer is failed, excluded or held (e.g. "deleted in Pipedrive", decision 63). */
+  reason?: string | undefined;
 }
 
 /** What a successful push records on the link. */
@@ -142,7 +144,8 @@ export interface AuditRecord {
   qboId: string;
   at: number;
   source: 'webhook' | 'cdc' | 'backfill' | 'reconcile' | 'replay';
-  action: 'created' | 'updated' | 'unchanged' | 'stale' | 'excluded' | 'failed' | 'merged' | 'matched' | 'held';
+  action:
+    'created' | 'updated' | 'unchanged' | 'stale' | 'excluded' | 'failed' | 'merged' | 'matched' | 'held' | 'found';
   diff?: Record<string, [unknown, unknown]>;
   orgId?: number;
   personId?: number;
