@@ -60,6 +60,8 @@ export interface PipedriveWriter {
   deleteOrganization(id: number): Promise<unknown>;
   /** Merges organization `id` into `mergeWithId` (which survives). */
   mergeOrganizations(id: number, mergeWithId: number): Promise<unknown>;
+  /** A person's current organization (a merge moves persons to the survivor, decision 63). */
+  getPerson(id: number): Promise<{ org_id?: number | null | undefined }>;
   createPerson(input: PersonBody): Promise<{ id: number }>;
   updatePerson(id: number, patch: Partial<PersonBody>): Promise<unknown>;
   /** Tokens spent so far by this client (by the specs' x-token-cost). */
