@@ -24,6 +24,7 @@ export const OPTIONS = {
   list: { type: 'boolean', default: false },
   limit: { type: 'string' },
   yes: { type: 'boolean', short: 'y', default: false },
+  pipedrive: { type: 'boolean', default: false },
 } as const;
 
 /** The options that take a count. */

@@ -135,6 +135,8 @@ export class ConnectorFunctions extends Construct {
     });
     this.cdcPoll = this.nodeFunction('cdcPoll', props, {
       ...runtime,
+      // The Pipedrive-side reconcile audits what it does (decision 63), kept as long as the worker's entries.
+      AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
       SCHEDULE_QUEUE_URL: queues.schedule.queue.queueUrl,
     });
     this.oauth = this.nodeFunction('oauth', props, {

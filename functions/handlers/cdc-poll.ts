@@ -24,11 +24,17 @@ import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { pollChanges, type PollResult } from '../sync/change-capture';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
-import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+import { AuditLog } from '../store/audit-log';
+import { listedOrganizations, listedPersons } from '../pipedrive/listed-records';
+import { DEFAULT_MAPPING } from '../sync/default-mapping';
+import { reconcilePipedrive, type PipedriveReconcileReport } from '../sync/pipedrive-reconcile';
+import { clientFactoryFor, PipedriveRuleSettings, pipedriveRules, RuntimeConfig } from './shared/runtime-config';
 import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
 const config = RuntimeConfig.extend({
+  ...PipedriveRuleSettings,
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   /** The FIFO queue that feeds this function one connection's poll or reconcile at a time (decision 38). */
   SCHEDULE_QUEUE_URL: z.string().min(1).optional(),
 }).parse(process.env);
@@ -52,7 +58,7 @@ const limiter = new QboCallLimiter(table);
  */
 const ScheduleInput = z
   .object({
-    mode: z.enum(['poll', 'reconcile']).default('poll'),
+    mode: z.enum(['poll', 'reconcile', 'pipedrive-reconcile']).default('poll'),
     realmId: z.string().optional(),
     fanOut: z.boolean().default(false),
     scheduledAt: z.string().optional(),
@@ -62,8 +68,15 @@ const ScheduleInput = z
 /** Units from the schedule queue (an SQS event source). */
 const UnitRecords = z.object({ Records: z.array(z.object({ messageId: z.string(), body: z.string() })).min(1) });
 
-type Outcome = { realmId: string } & ({ poll: PollResult } | { reconcile: ReconcileReport } | { error: string });
-type Mode = 'poll' | 'reconcile';
+/** The Pipedrive side of a reconcile, or why it could not run (the QBO side's report stands either way). */
+type PipedriveSide = { pipedrive: PipedriveReconcileReport } | { pipedriveError: string } | object;
+type Outcome = { realmId: string } & (
+  | { poll: PollResult }
+  | ({ reconcile: ReconcileReport } & PipedriveSide)
+  | { pipedrive: PipedriveReconcileReport }
+  | { error: string }
+);
+type Mode = 'poll' | 'reconcile' | 'pipedrive-reconcile';
 
 export async function lambdaHandler(
   event: unknown,
@@ -163,6 +176,8 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
       });
       metrics.addMetric(METRICS.enqueued, MetricUnit.Count, poll.enqueued);
       outcome = { realmId, poll };
+    } else if (mode === 'pipedrive-reconcile') {
+      outcome = { realmId, pipedrive: await reconcileFromPipedrive(realmId) };
     } else {
       const report = await reconcile(realmId, {
         customerPages: () => qbo.customerPages(),
@@ -172,10 +187,20 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
       });
       metrics.addMetric(METRICS.enqueued, MetricUnit.Count, report.enqueued);
       logger.info('daily reconcile', { realmId, ...report });
-      outcome = { realmId, reconcile: report };
+      // The daily run also reconciles from the Pipedrive side (decision 63); its failure leaves the QBO side's report.
+      const pipedrive = await reconcileFromPipedrive(realmId).then(
+        (side) => ({ pipedrive: side }),
+        (error: unknown) => {
+          logger.error('Pipedrive-side reconcile failed', { realmId, kind: errorKind(error) });
+          return { pipedriveError: errorKind(error) };
+        },
+      );
+      outcome = { realmId, reconcile: report, ...pipedrive };
     }
     metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, qbo.calls);
-    await new HealthMarks(table).mark(realmId, mode, Date.now()).catch(() => undefined);
+    // The health page's "last reconcile" is the daily run's, which includes the Pipedrive side.
+    if (mode !== 'pipedrive-reconcile')
+      await new HealthMarks(table).mark(realmId, mode, Date.now()).catch(() => undefined);
     return outcome;
   } catch (error) {
     const kind = errorKind(error);
@@ -187,6 +212,38 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
     });
     return { realmId, error: kind };
   }
+}
+
+/**
+ * The reconcile from the Pipedrive side (decision 63): the company's organizations and persons are
+ * listed through the connection's client and its budget governor, compared with the links, and the
+ * rules applied; what must be written goes to the bulk queue.
+ */
+async function reconcileFromPipedrive(realmId: string): Promise<PipedriveReconcileReport> {
+  const { pipedrive, fields, ownsBareIds } = await (await clientFactory()).forRealm(realmId);
+  const document = DEFAULT_MAPPING;
+  const customFieldKeys = Object.entries(document.organization.fields).flatMap(([name, field]) => {
+    const key = field.custom ? fields.fieldKeys[name] : undefined;
+    return key === undefined ? [] : [key];
+  });
+  const links = new LinkStore(table);
+  const report = await reconcilePipedrive(realmId, {
+    organizationPages: () => listedOrganizations(pipedrive, customFieldKeys),
+    personPages: () => listedPersons(pipedrive),
+    linkPages: (r) => links.list(r),
+    identity: { realmId, ownsBareIds },
+    fields,
+    document,
+    tokensSpent: () => pipedrive.tokensSpent,
+    links,
+    audit: new AuditLog(table, config.AUDIT_RETENTION_DAYS),
+    queue: bulk,
+    now: Date.now,
+    rules: pipedriveRules(config),
+  });
+  metrics.addMetric(METRICS.pipedriveTokens, MetricUnit.Count, report.pipedriveTokens);
+  logger.info('Pipedrive-side reconcile', { realmId, ...report });
+  return report;
 }
 
 // The invocation's deadline bounds the waits inside it (decision 34).

@@ -9,7 +9,14 @@ import * as z from 'zod';
 import { AuthError, errorKind, isConnectorError } from '../shared/errors';
 import { METRICS } from '../shared/metric-names';
 import { log, logger, metrics } from '../aws/powertools';
-import { clientFactoryFor, MappingSettings, mappingOptions, RuntimeConfig } from './shared/runtime-config';
+import {
+  clientFactoryFor,
+  MappingSettings,
+  mappingOptions,
+  PipedriveRuleSettings,
+  pipedriveRules,
+  RuntimeConfig,
+} from './shared/runtime-config';
 import { releaseThrottledWork } from '../deferred-work/deferred-work';
 import { withDeadline } from '../shared/invocation-deadline';
 import { failureAction, type FailureAction, isLastReceive } from '../shared/failure-policy';
@@ -28,6 +35,7 @@ import { SyncMessage } from '../sync/sync-message';
 
 const Config = RuntimeConfig.extend({
   ...MappingSettings,
+  ...PipedriveRuleSettings,
   MERGE_RULE: z.enum(['merge', 'flag']).default('merge'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   /** A create claim older than this may be taken over (liveness only: a live owner is fenced out, decision 29). */
@@ -220,6 +228,7 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
       ...mappingOptions(config),
       mergeRule: config.MERGE_RULE,
       pendingStaleAfterMs: config.PENDING_STALE_AFTER_MS,
+      pipedriveRules: pipedriveRules(config),
     },
   );
   const qboCallsBefore = clients.qbo.calls;
