@@ -196,6 +196,10 @@ export class CustomerSync {
       },
       now(),
     );
+    // Held with its organization (a copied QuickBooks ID, decision 63): written, but still held until a
+    // person resolves it; the operator's backfill or replay decides again.
+    if (link?.state === 'review' && link.orgId === orgId && source !== 'backfill' && source !== 'replay')
+      await this.deps.links.markState(this.realmId, customer.Id, 'review', link.reason ?? 'held for review', now());
     return await this.context.record({
       ...base,
       action,

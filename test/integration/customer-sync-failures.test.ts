@@ -246,6 +246,22 @@ describe('CustomerSync against both sandboxes and DynamoDB Local: failures, reco
     expect(await link(mine.Id)).toMatchObject({ state: 'review', orgId: loser });
   });
 
+  it('keeps writing a customer held with its organization (a copied QuickBooks ID), and keeps it held', async () => {
+    const customer = await create({ DisplayName: 'Held Co' });
+    await h.run([h.message(customer.Id)]);
+    const orgId = liveOrgs()[0]?.id ?? 0;
+    await h.links.markState(realm(), customer.Id, 'review', 'organizations 1, 2 carry this QuickBooks ID', Date.now());
+    await renameInQbo(customer.Id, 'Held Company');
+    const [result] = await h.run([h.message(customer.Id)]);
+    expect(result?.action).toBe('updated');
+    expect(liveOrgs().map((org) => [org.id, org.name])).toEqual([[orgId, 'Held Company']]);
+    expect(await link(customer.Id)).toMatchObject({
+      state: 'review',
+      orgId,
+      reason: 'organizations 1, 2 carry this QuickBooks ID',
+    });
+  });
+
   it("pushes every mapped field again on an operator's replay, even when nothing changed in QBO", async () => {
     const customer = await create({ DisplayName: 'Handmade Edits Ltd' });
     await h.run([h.message(customer.Id)]);
