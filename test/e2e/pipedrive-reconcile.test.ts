@@ -164,6 +164,12 @@ describe('the Pipedrive-side reconcile on the local stack', () => {
     ).toEqual([original.copied, copy].sort());
     expect(carrying(deleted)).toEqual([]);
     expect(carrying(mergedIntoOther)).toEqual([]);
+    // A second run finds only what still waits for a person, in words, and changes nothing.
+    const second = await cli('reconcile', '--pipedrive');
+    expect(second.code).toBe(0);
+    const found = /Found in Pipedrive: (.*)/.exec(second.out)?.[1]?.split(', ').sort();
+    expect(found).toEqual(['1 QuickBooks ID on several organizations', '1 merged away']);
+    expect(second.out).toContain('Re-linked 0, excluded 0, held for review 2, queued for a rewrite 0');
     // No duplicate was created anywhere.
     expect(live().length).toBe(organizationsBefore);
     conformance.expectConforming();
