@@ -26,6 +26,7 @@ export const OPTIONS = {
   version: { type: 'string' },
   to: { type: 'string' },
   yes: { type: 'boolean', short: 'y', default: false },
+  pipedrive: { type: 'boolean', default: false },
 } as const;
 
 /** The options that take a count. */

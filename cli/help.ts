@@ -10,6 +10,7 @@ Commands:
   health [--open]               serve the sync-health page on 127.0.0.1 (Ctrl-C to stop)
   backfill [--dry-run]          match QBO customers to Pipedrive organizations and sync them
   reconcile                     compare every QBO customer with what was pushed; queue the differences
+  reconcile --pipedrive         compare Pipedrive's organizations with what was pushed (merges, deletions, edits)
   replay --customer ID          push one customer again (every mapped field)
   replay --since TIME           push every customer QBO changed since TIME (ISO 8601)
   replay --dlq [--list]         move dead-lettered messages back to their queue (--list: only show them)
@@ -90,10 +91,16 @@ Options:
   --wait-seconds N       how long to follow it (default 900)
   --realm ID             the QuickBooks company
 `,
-  reconcile: `Usage: ml-connector reconcile [--realm ID] [--json]
+  reconcile: `Usage: ml-connector reconcile [--pipedrive] [--realm ID] [--json]
 
 Runs the daily reconcile now: reads every QuickBooks customer (pages of 1,000), compares it with
-what was last pushed to Pipedrive and queues the missing, outdated and failed ones.
+what was last pushed to Pipedrive and queues the missing, outdated and failed ones. It then
+reconciles from the Pipedrive side too.
+
+  --pipedrive            only the Pipedrive side: lists the company's organizations and persons
+                         (10 tokens per 500) and compares them with what was pushed. A merged
+                         organization is followed, a deleted one excluded, hand edits rewritten,
+                         a QuickBooks ID carried twice held for review (see the audit trail).
 `,
   replay: `Usage: ml-connector replay --customer ID | --since TIME | --dlq [--list]
 

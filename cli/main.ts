@@ -66,7 +66,11 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
       json: values.json,
     }),
   reconcile: ({ target, io, values }) =>
-    reconcileCommand(target, io, { ...(values.realm !== undefined ? { realm: values.realm } : {}), json: values.json }),
+    reconcileCommand(target, io, {
+      ...(values.realm !== undefined ? { realm: values.realm } : {}),
+      json: values.json,
+      pipedrive: values.pipedrive,
+    }),
   replay: ({ target, io, values }) =>
     replayCommand(target, io, {
       ...(values.realm !== undefined ? { realm: values.realm } : {}),

@@ -127,14 +127,24 @@ export class ConnectorFunctions extends Construct {
     secrets.WEBHOOK_VERIFIER_TOKENS.grantRead(this.webhook);
 
     const runtime = runtimeEnvironment(props);
+    // The worker and the reconcile apply the same rules to what reps do in Pipedrive (decision 63).
+    const pipedriveRules = {
+      PIPEDRIVE_DELETED_RULE: config.pipedriveDeletedRule,
+      PIPEDRIVE_DRIFT_RULE: config.pipedriveDriftRule,
+      PIPEDRIVE_PERSON_RULE: config.pipedrivePersonRule,
+    };
     this.worker = this.nodeFunction('worker', props, {
       ...runtime,
       SUB_CUSTOMERS: config.subCustomers,
       MERGE_RULE: config.mergeRule,
       AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
+      ...pipedriveRules,
     });
     this.cdcPoll = this.nodeFunction('cdcPoll', props, {
       ...runtime,
+      // The Pipedrive-side reconcile audits what it does (decision 63), kept as long as the worker's entries.
+      AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
+      ...pipedriveRules,
       SCHEDULE_QUEUE_URL: queues.schedule.queue.queueUrl,
     });
     this.oauth = this.nodeFunction('oauth', props, {

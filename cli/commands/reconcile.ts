@@ -24,10 +24,45 @@ const Reconcile = z.object({
           enqueued: z.number(),
         })
         .optional(),
+      pipedrive: z
+        .object({
+          organizations: z.number(),
+          links: z.number(),
+          findings: z.record(z.string(), z.number()),
+          relinked: z.number(),
+          excluded: z.number(),
+          held: z.number(),
+          repushed: z.number(),
+          reported: z.number(),
+          pipedriveTokens: z.number(),
+        })
+        .optional(),
+      pipedriveError: z.string().optional(),
       error: z.string().optional(),
     }),
   ),
 });
+type PipedriveSide = NonNullable<z.infer<typeof Reconcile>['connections'][number]['pipedrive']>;
+
+const FINDING_WORDS: Record<string, string> = {
+  merged: 'merged away',
+  deleted: 'deleted',
+  drift: 'edited by hand',
+  duplicateIdentity: 'QuickBooks ID on several organizations',
+  identityChanged: 'QuickBooks ID changed or cleared',
+  personDeleted: 'person deleted',
+  personMoved: 'person moved',
+};
+
+/** The Pipedrive side's report, in words (decision 63). */
+function pipedriveLines(report: PipedriveSide): string[] {
+  const found = Object.entries(report.findings).map(([kind, count]) => `${count} ${FINDING_WORDS[kind] ?? kind}`);
+  return [
+    `  Pipedrive organizations: ${report.organizations} (${report.pipedriveTokens} tokens)`,
+    `  Found in Pipedrive: ${found.length > 0 ? found.join(', ') : 'nothing'}`,
+    `  Re-linked ${report.relinked}, excluded ${report.excluded}, held for review ${report.held}, queued for a rewrite ${report.repushed}, reported only ${report.reported}.`,
+  ];
+}
 type ReconcileReport = NonNullable<z.infer<typeof Reconcile>['connections'][number]['reconcile']>;
 
 /** Why customers were queued, in words; the parts that are zero are left out. */
@@ -50,13 +85,16 @@ function queuedFor(report: ReconcileReport): string {
 export async function reconcileCommand(
   target: Target,
   io: Io,
-  options: { realm?: string; json: boolean },
+  options: { realm?: string; json: boolean; pipedrive?: boolean },
 ): Promise<number> {
-  io.err(`Reconciling on ${target.description}…`);
+  io.err(`Reconciling${options.pipedrive ? ' from the Pipedrive side' : ''} on ${target.description}…`);
   const report = await invoke(
     target,
     'cdc-poll',
-    { mode: 'reconcile', ...(options.realm ? { realmId: options.realm } : {}) },
+    {
+      mode: options.pipedrive ? 'pipedrive-reconcile' : 'reconcile',
+      ...(options.realm ? { realmId: options.realm } : {}),
+    },
     Reconcile,
   );
   const status = await fetchStatus(target);
@@ -74,8 +112,10 @@ export async function reconcileCommand(
         if (c.counts) lines.push(`  Customers: ${customerCounts(c.counts)}`);
         lines.push(`  ${queuedFor(c.reconcile)}`);
       }
+      if (c.pipedrive) lines.push(...pipedriveLines(c.pipedrive));
+      if (c.pipedriveError) lines.push(`  Pipedrive-side reconcile failed: ${c.pipedriveError}`);
       if (c.error) lines.push(`  Reconcile failed: ${c.error}`);
       io.out(lines.join('\n'));
     }
-  return report.connections.some((c) => c.error !== undefined) ? 1 : 0;
+  return report.connections.some((c) => c.error !== undefined || c.pipedriveError !== undefined) ? 1 : 0;
 }

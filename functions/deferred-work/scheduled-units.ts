@@ -8,7 +8,8 @@ import { TransientError } from '../shared/errors';
  * by one invocation of the poll function fed by the schedule queue.
  */
 export const ScheduledUnit = z.object({
-  mode: z.enum(['poll', 'reconcile']),
+  /** `reconcile` runs both sides; `pipedrive-reconcile` the Pipedrive side only (decision 63). */
+  mode: z.enum(['poll', 'reconcile', 'pipedrive-reconcile']),
   realmId: z.string().check(z.minLength(1)),
   /** The schedule's time: a duplicate EventBridge delivery yields the same units, which the FIFO queue drops. */
   scheduledAt: z.string().check(z.minLength(1)),

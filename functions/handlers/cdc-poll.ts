@@ -24,12 +24,18 @@ import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { pollChanges, type PollResult } from '../sync/change-capture';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
-import { clientFactoryFor, RuntimeConfig } from './shared/runtime-config';
+import { AuditLog } from '../store/audit-log';
+import { listedOrganizations, listedPersons } from '../pipedrive/listed-records';
+import { DEFAULT_MAPPING } from '../sync/default-mapping';
+import { reconcilePipedrive, type PipedriveReconcileReport } from '../sync/pipedrive-reconcile';
+import { clientFactoryFor, PipedriveRuleSettings, pipedriveRules, RuntimeConfig } from './shared/runtime-config';
 import { withDeadline } from '../shared/invocation-deadline';
 import type { Context } from 'aws-lambda';
 
 const config = z
   .extend(RuntimeConfig, {
+    ...PipedriveRuleSettings,
+    AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.positive()), 90),
     /** The FIFO queue that feeds this function one connection's poll or reconcile at a time (decision 38). */
     SCHEDULE_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
   })
@@ -54,7 +60,7 @@ const limiter = new QboCallLimiter(table);
  */
 const ScheduleInput = z.catch(
   z.object({
-    mode: z._default(z.enum(['poll', 'reconcile']), 'poll'),
+    mode: z._default(z.enum(['poll', 'reconcile', 'pipedrive-reconcile']), 'poll'),
     realmId: z.optional(z.string()),
     fanOut: z._default(z.boolean(), false),
     scheduledAt: z.optional(z.string()),
@@ -67,8 +73,15 @@ const UnitRecords = z.object({
   Records: z.array(z.object({ messageId: z.string(), body: z.string() })).check(z.minLength(1)),
 });
 
-type Outcome = { realmId: string } & ({ poll: PollResult } | { reconcile: ReconcileReport } | { error: string });
-type Mode = 'poll' | 'reconcile';
+/** The Pipedrive side of a reconcile, or why it could not run (the QBO side's report stands either way). */
+type PipedriveSide = { pipedrive: PipedriveReconcileReport } | { pipedriveError: string } | object;
+type Outcome = { realmId: string } & (
+  | { poll: PollResult }
+  | ({ reconcile: ReconcileReport } & PipedriveSide)
+  | { pipedrive: PipedriveReconcileReport }
+  | { error: string }
+);
+type Mode = 'poll' | 'reconcile' | 'pipedrive-reconcile';
 
 export async function lambdaHandler(
   event: unknown,
@@ -168,6 +181,8 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
       });
       metrics.addMetric(METRICS.enqueued, MetricUnit.Count, poll.enqueued);
       outcome = { realmId, poll };
+    } else if (mode === 'pipedrive-reconcile') {
+      outcome = { realmId, pipedrive: await reconcileFromPipedrive(realmId) };
     } else {
       const report = await reconcile(realmId, {
         customerPages: () => qbo.customerPages(),
@@ -177,10 +192,20 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
       });
       metrics.addMetric(METRICS.enqueued, MetricUnit.Count, report.enqueued);
       logger.info('daily reconcile', { realmId, ...report });
-      outcome = { realmId, reconcile: report };
+      // The daily run also reconciles from the Pipedrive side (decision 63); its failure leaves the QBO side's report.
+      const pipedrive = await reconcileFromPipedrive(realmId).then(
+        (side) => ({ pipedrive: side }),
+        (error: unknown) => {
+          logger.error('Pipedrive-side reconcile failed', { realmId, kind: errorKind(error) });
+          return { pipedriveError: errorKind(error) };
+        },
+      );
+      outcome = { realmId, reconcile: report, ...pipedrive };
     }
     metrics.addMetric(METRICS.qboCalls, MetricUnit.Count, qbo.calls);
-    await new HealthMarks(table).mark(realmId, mode, Date.now()).catch(() => undefined);
+    // The health page's "last reconcile" is the daily run's, which includes the Pipedrive side.
+    if (mode !== 'pipedrive-reconcile')
+      await new HealthMarks(table).mark(realmId, mode, Date.now()).catch(() => undefined);
     return outcome;
   } catch (error) {
     const kind = errorKind(error);
@@ -192,6 +217,38 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
     });
     return { realmId, error: kind };
   }
+}
+
+/**
+ * The reconcile from the Pipedrive side (decision 63): the company's organizations and persons are
+ * listed through the connection's client and its budget governor, compared with the links, and the
+ * rules applied; what must be written goes to the bulk queue.
+ */
+async function reconcileFromPipedrive(realmId: string): Promise<PipedriveReconcileReport> {
+  const { pipedrive, fields, ownsBareIds } = await (await clientFactory()).forRealm(realmId);
+  const document = DEFAULT_MAPPING;
+  const customFieldKeys = Object.entries(document.organization.fields).flatMap(([name, field]) => {
+    const key = field.custom ? fields.fieldKeys[name] : undefined;
+    return key === undefined ? [] : [key];
+  });
+  const links = new LinkStore(table);
+  const report = await reconcilePipedrive(realmId, {
+    organizationPages: () => listedOrganizations(pipedrive, customFieldKeys),
+    personPages: () => listedPersons(pipedrive),
+    linkPages: (r) => links.list(r),
+    identity: { realmId, ownsBareIds },
+    fields,
+    document,
+    tokensSpent: () => pipedrive.tokensSpent,
+    links,
+    audit: new AuditLog(table, config.AUDIT_RETENTION_DAYS),
+    queue: bulk,
+    now: Date.now,
+    rules: pipedriveRules(config),
+  });
+  metrics.addMetric(METRICS.pipedriveTokens, MetricUnit.Count, report.pipedriveTokens);
+  logger.info('Pipedrive-side reconcile', { realmId, ...report });
+  return report;
 }
 
 // The invocation's deadline bounds the waits inside it (decision 34).

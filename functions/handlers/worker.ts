@@ -9,7 +9,14 @@ import * as z from '../shared/zod-mini';
 import { AuthError, errorKind, isConnectorError } from '../shared/errors';
 import { METRICS } from '../shared/metric-names';
 import { log, logger, metrics } from '../aws/powertools';
-import { clientFactoryFor, MappingSettings, mappingOptions, RuntimeConfig } from './shared/runtime-config';
+import {
+  clientFactoryFor,
+  MappingSettings,
+  mappingOptions,
+  PipedriveRuleSettings,
+  pipedriveRules,
+  RuntimeConfig,
+} from './shared/runtime-config';
 import { releaseThrottledWork } from '../deferred-work/deferred-work';
 import { withDeadline } from '../shared/invocation-deadline';
 import { failureAction, type FailureAction, isLastReceive } from '../shared/failure-policy';
@@ -29,6 +36,7 @@ import { SyncMessage } from '../sync/sync-message';
 
 const Config = z.extend(RuntimeConfig, {
   ...MappingSettings,
+  ...PipedriveRuleSettings,
   MERGE_RULE: z._default(z.enum(['merge', 'flag']), 'merge'),
   AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.positive()), 90),
   /** A create claim older than this may be taken over (liveness only: a live owner is fenced out, decision 29). */
@@ -231,6 +239,7 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
       mergeRule: config.MERGE_RULE,
       pendingStaleAfterMs: config.PENDING_STALE_AFTER_MS,
       ...(mapping ? { mapping: mapping.document } : {}),
+      pipedriveRules: pipedriveRules(config),
     },
   );
   const qboCallsBefore = clients.qbo.calls;

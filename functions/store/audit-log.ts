@@ -16,6 +16,8 @@ export const AuditAction = z.enum([
   'matched',
   /** Not written: held for a person's review (several candidate organizations). */
   'held',
+  /** Not written by itself: a difference the Pipedrive-side reconcile found (decision 63); the note says what follows. */
+  'found',
 ]);
 
 /** One attempt to sync one customer: what triggered it, what happened, what it cost. Never a token or a whole record. */

@@ -46,6 +46,14 @@ export interface BackfillSummary {
   dryRun: boolean;
 }
 
+/** What a person must do about a customer held for review. */
+function reviewReason(row: MatchRow): string {
+  const candidates = (row.candidates ?? []).join(', ');
+  return row.method === 'quickbooks-id'
+    ? `organizations ${candidates} carry this customer's QuickBooks ID: clear it on the copies or merge them in Pipedrive, then run the backfill again`
+    : `several organizations match (${candidates}): merge them in Pipedrive or set the QuickBooks ID on the right one, then run the backfill again`;
+}
+
 /**
  * The first sync of a connection: list the existing organizations once (pages of 500) and their
  * persons, match every QBO customer (see matching.ts), and, unless it is a dry run, point the matched
@@ -102,12 +110,7 @@ export async function runBackfill(
   const messages: SyncMessage[] = [];
   for (const row of rows) {
     if (row.action === 'review') {
-      await deps.holdForReview(
-        realmId,
-        row.qboId,
-        `several organizations match (${(row.candidates ?? []).join(', ')}): merge them in Pipedrive or set the QuickBooks ID on the right one, then run the backfill again`,
-        now,
-      );
+      await deps.holdForReview(realmId, row.qboId, reviewReason(row), now);
       continue;
     }
     if (row.action === 'link' && row.orgId !== undefined) await deps.repoint(realmId, row.qboId, row.orgId, now);

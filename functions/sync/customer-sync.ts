@@ -6,6 +6,8 @@ import { customerGone, excludeSubCustomer, repointOnMerge, settleMergedLoser } f
 import { mapCustomer, type MappedCustomer } from './mapping-engine';
 import { organizationBody, personBody } from './pipedrive-body';
 import { LinkConflict, type LinkView } from './ports';
+import { type GoneOutcome, organizationGone } from './organization-gone';
+import { DELETED_IN_PIPEDRIVE } from './pipedrive-rules';
 import { overdueBalanceOf, type PreparedBatch, prepareBatch } from './prepare-batch';
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
@@ -143,6 +145,9 @@ export class CustomerSync {
         tokens: spent(),
         note: 'an older version than the one already pushed',
       });
+    // A rep deleted its organization and the rule respects that (decision 63): only a replay creates it again.
+    if (link?.state === 'excluded' && link.reason === DELETED_IN_PIPEDRIVE && message.source !== 'replay')
+      return this.context.record({ ...base, action: 'excluded', tokens: spent(), note: DELETED_IN_PIPEDRIVE });
     const mapped = this.map(customer, prepared);
     const print = fingerprint(mapped);
     // An operator's replay pushes every mapped field again (e.g. after someone edited the org by hand).
@@ -170,7 +175,17 @@ export class CustomerSync {
     const { now } = this.deps;
     // A superseded attempt that died between giving its organization up and deleting it.
     for (const stray of link?.strayOrgIds ?? []) await deleteStray(this.context, customer.Id, stray);
-    let { orgId, note } = await this.updateOrganization(push);
+    const updated = await this.updateOrganization(push);
+    if ('settled' in updated)
+      return await this.context.record({
+        ...base,
+        action: updated.settled,
+        tokens: spent(),
+        ...(link?.orgId !== undefined ? { orgId: link.orgId } : {}),
+        note: updated.note,
+      });
+    let { orgId } = updated;
+    let note = 'note' in updated ? updated.note : undefined;
     let action: 'created' | 'updated' = 'updated';
     let personId = orgId === undefined ? undefined : link?.personId;
     // A customer the backfill could not match unambiguously: a webhook or the reconcile must not create a
@@ -207,6 +222,10 @@ export class CustomerSync {
       },
       now(),
     );
+    // Held with its organization (a copied QuickBooks ID, decision 63): written, but still held until a
+    // person resolves it; the operator's backfill or replay decides again.
+    if (link?.state === 'review' && link.orgId === orgId && source !== 'backfill' && source !== 'replay')
+      await this.deps.links.markState(this.realmId, customer.Id, 'review', link.reason ?? 'held for review', now());
     return await this.context.record({
       ...base,
       action,
@@ -220,11 +239,12 @@ export class CustomerSync {
   }
 
   /**
-   * Updates the linked organization when its mapped fields changed. One deleted in Pipedrive by a
-   * person is forgotten: QBO is the source of truth, so the organization is created again.
+   * Updates the linked organization when its mapped fields changed. One a rep merged away is
+   * followed to the survivor, one deleted is respected (or created again), never a silent duplicate
+   * (organization-gone.ts, decision 63).
    */
-  private async updateOrganization(push: Push): Promise<{ orgId: number | undefined; note?: string }> {
-    const { customer, link, mapped, pushedBefore } = push;
+  private async updateOrganization(push: Push): Promise<GoneOutcome | { orgId: number | undefined }> {
+    const { link, mapped, pushedBefore } = push;
     const orgId = link?.orgId;
     if (orgId === undefined) return { orgId };
     if (pushedBefore !== undefined && canonicalJson(pushedBefore.organization) === canonicalJson(mapped.organization))
@@ -236,9 +256,8 @@ export class CustomerSync {
       );
       return { orgId };
     } catch (error) {
-      if (!isMissing(error)) throw error;
-      await this.deps.links.forgetOrganization(this.realmId, customer.Id, this.deps.now());
-      return { orgId: undefined, note: 'the organization had been deleted in Pipedrive; created again' };
+      if (!isMissing(error) || !link) throw error;
+      return organizationGone(this.context, push.message, { ...link, orgId }, mapped);
     }
   }
 

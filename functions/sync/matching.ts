@@ -70,19 +70,47 @@ export function companyDomain(email: string): string | undefined {
 
 /** The existing organizations by this realm's QuickBooks ID, by normalised name and by e-mail domain. */
 function indexOrganizations(organizations: readonly ExistingOrganization[], identity: QuickbooksIdentity) {
-  const byQuickbooksId = new Map<string, ExistingOrganization>();
+  const byQuickbooksId = new Map<string, ExistingOrganization[]>();
   const byName = new Map<string, ExistingOrganization[]>();
   const byDomain = new Map<string, ExistingOrganization[]>();
   for (const org of organizations) {
     const own = ownCustomerId(org.quickbooksId, identity);
-    // A qualified id wins over a bare one left on another organization before the upgrade.
-    const held = own === undefined ? undefined : byQuickbooksId.get(own);
-    if (own !== undefined && (!held || (isBare(held) && !isBare(org)))) byQuickbooksId.set(own, org);
+    // A qualified id wins over a bare one left on another organization before the upgrade; two of a
+    // kind are a copy (a rep's, decision 63), for a person to resolve.
+    const held = own === undefined ? [] : (byQuickbooksId.get(own) ?? []);
+    const [first] = held;
+    if (own === undefined) {
+      // Another realm's identity, or none.
+    } else if (!first || (isBare(first) && !isBare(org))) byQuickbooksId.set(own, [org]);
+    else if (isBare(first) === isBare(org)) byQuickbooksId.set(own, [...held, org]);
     const name = normaliseName(org.name);
     if (name) byName.set(name, [...(byName.get(name) ?? []), org]);
     for (const domain of org.emailDomains) byDomain.set(domain, [...(byDomain.get(domain) ?? []), org]);
   }
   return { byQuickbooksId, byName, byDomain };
+}
+
+/** A match by QuickBooks ID; one carried by several organizations is a copy, never the last (or first) listed. */
+function identityRow(qboId: string, customer: string, carriers: readonly ExistingOrganization[]): MatchRow {
+  const [org] = carriers;
+  if (carriers.length > 1 || !org)
+    return {
+      qboId,
+      customer,
+      method: 'quickbooks-id',
+      confidence: 0.5,
+      action: 'review',
+      candidates: carriers.map((candidate) => candidate.id),
+    };
+  return {
+    qboId,
+    customer,
+    method: 'quickbooks-id',
+    confidence: 1,
+    orgId: org.id,
+    organization: org.name,
+    action: 'link',
+  };
 }
 
 /**
@@ -105,19 +133,13 @@ export function matchCustomers(
   const pending: QboCustomer[] = [];
   // Exact QuickBooks IDs first, so a later fuzzy match can never take an organization that is already someone's.
   for (const customer of customers) {
-    const org = byQuickbooksId.get(customer.Id);
-    if (org) {
-      claimed.add(org.id);
-      rows.push({
-        qboId: customer.Id,
-        customer: nameOf(customer),
-        method: 'quickbooks-id',
-        confidence: 1,
-        orgId: org.id,
-        organization: org.name,
-        action: 'link',
-      });
-    } else pending.push(customer);
+    const carriers = byQuickbooksId.get(customer.Id) ?? [];
+    const [org] = carriers;
+    if (!org) pending.push(customer);
+    else {
+      for (const carrier of carriers) claimed.add(carrier.id);
+      rows.push(identityRow(customer.Id, nameOf(customer), carriers));
+    }
   }
   for (const customer of pending) {
     const name = nameOf(customer);

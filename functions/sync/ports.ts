@@ -60,6 +60,8 @@ export interface PipedriveWriter {
   deleteOrganization(id: number): Promise<unknown>;
   /** Merges organization `id` into `mergeWithId` (which survives). */
   mergeOrganizations(id: number, mergeWithId: number): Promise<unknown>;
+  /** A person's current organization (a merge moves persons to the survivor, decision 63). */
+  getPerson(id: number): Promise<{ org_id?: number | null | undefined }>;
   createPerson(input: PersonBody): Promise<{ id: number }>;
   updatePerson(id: number, patch: Partial<PersonBody>): Promise<unknown>;
   /** Tokens spent so far by this client (by the specs' x-token-cost). */
@@ -81,6 +83,8 @@ export interface LinkView {
   createAttemptedAt?: number | undefined;
   strayOrgIds?: ReadonlySet<number> | undefined;
   mergedInto?: string | undefined;
+  /** Why the customer is failed, excluded or held (e.g. "deleted in Pipedrive", decision 63). */
+  reason?: string | undefined;
 }
 
 /** What a successful push records on the link. */
@@ -142,7 +146,8 @@ export interface AuditRecord {
   qboId: string;
   at: number;
   source: 'webhook' | 'cdc' | 'backfill' | 'reconcile' | 'replay';
-  action: 'created' | 'updated' | 'unchanged' | 'stale' | 'excluded' | 'failed' | 'merged' | 'matched' | 'held';
+  action:
+    'created' | 'updated' | 'unchanged' | 'stale' | 'excluded' | 'failed' | 'merged' | 'matched' | 'held' | 'found';
   diff?: Record<string, [unknown, unknown]>;
   orgId?: number;
   personId?: number;

@@ -4,6 +4,7 @@ import { DEFAULT_MAPPING } from './default-mapping';
 import type { MappingOptions } from './mapping';
 import type { MappingDocument } from './mapping-document';
 import type { FieldKeys } from './pipedrive-body';
+import type { PipedriveRules } from './pipedrive-rules';
 import type { AuditRecord, AuditTrail, LinkRepository, PipedriveWriter, QuickBooksReader } from './ports';
 import type { MessageQueue, SyncMessage } from './sync-message';
 
@@ -17,6 +18,8 @@ export interface SyncOptions extends MappingOptions {
   pendingStaleAfterMs: number;
   /** The connection's mapping document (decision 57); the default one when absent. */
   mapping?: MappingDocument;
+  /** What is done about a rep's deletions, merges and edits (decision 63); the safe defaults when absent. */
+  pipedriveRules?: PipedriveRules;
 }
 
 export interface SyncDependencies {

@@ -65,6 +65,25 @@ describe('first-sync matching', () => {
     );
     expect(matchReportCsv(rows)).toContain('3,Twin,review,name,0.45,,,12 13');
   });
+  it('holds a QuickBooks ID carried by two organizations for review, whatever their order (decision 63)', () => {
+    const customer = {
+      Id: '51',
+      SyncToken: '0',
+      MetaData: { LastUpdatedTime: 'x' },
+      DisplayName: 'Acme',
+      Active: true,
+    };
+    const org = (id: number, name: string) => ({ id, name, quickbooksId: 'r1:51', emailDomains: new Set<string>() });
+    for (const organizations of [
+      [org(10, 'Acme'), org(89, 'Acme (copy)')],
+      [org(89, 'Acme (copy)'), org(10, 'Acme')],
+    ]) {
+      const [row] = matchCustomers([customer], organizations, () => 'Acme', { realmId: 'r1', ownsBareIds: false });
+      expect(row).toMatchObject({ action: 'review', method: 'quickbooks-id' });
+      expect(row?.orgId).toBeUndefined();
+      expect([...(row?.candidates ?? [])].sort()).toEqual([10, 89]);
+    }
+  });
 });
 
 describe('matching with several QuickBooks companies in one Pipedrive company (decision 35)', () => {

@@ -170,21 +170,96 @@ describe('CustomerSync against both sandboxes and DynamoDB Local: failures, reco
     expect(liveOrgs()).toHaveLength(1);
   });
 
-  it('recreates an organization someone deleted in Pipedrive', async () => {
+  const deleteInPipedrive = (orgId: number) =>
+    fetch(`${harness().pipedriveSandbox.describe().apiBaseUrl}/api/v2/organizations/${orgId}`, {
+      method: 'DELETE',
+      headers: { 'x-api-token': harness().pipedriveSandbox.describe().apiToken },
+    });
+  const renameInQbo = (id: string, CompanyName: string) =>
+    control(harness().qboSandbox, 'PATCH', `/realms/${realm()}/customers/${id}`, { CompanyName });
+
+  it('respects an organization a rep deleted: the customer is excluded, nothing is created (decision 63)', async () => {
+    const customer = await create({ DisplayName: 'Phoenix Co' });
+    await h.run([h.message(customer.Id)]);
+    await deleteInPipedrive(liveOrgs()[0]?.id ?? 0);
+    await renameInQbo(customer.Id, 'Phoenix Company');
+    const [result] = await h.run([h.message(customer.Id)]);
+    expect(result?.action).toBe('excluded');
+    expect(liveOrgs()).toHaveLength(0);
+    expect(await link(customer.Id)).toMatchObject({ state: 'excluded', reason: 'deleted in Pipedrive' });
+    // The next change costs nothing and still creates nothing.
+    await renameInQbo(customer.Id, 'Phoenix Company 2');
+    const [again] = await h.run([h.message(customer.Id)]);
+    expect(again).toMatchObject({ action: 'excluded', tokens: 0 });
+    expect(liveOrgs()).toHaveLength(0);
+  });
+
+  it('creates a deleted organization again on an operator’s replay, or under the rule recreate', async () => {
     const customer = await create({ DisplayName: 'Phoenix Co' });
     await h.run([h.message(customer.Id)]);
     const first = liveOrgs()[0]?.id ?? 0;
-    await fetch(`${h.pipedriveSandbox.describe().apiBaseUrl}/api/v2/organizations/${first}`, {
-      method: 'DELETE',
-      headers: { 'x-api-token': h.pipedriveSandbox.describe().apiToken },
-    });
-    await control(h.qboSandbox, 'PATCH', `/realms/${realm()}/customers/${customer.Id}`, {
-      CompanyName: 'Phoenix Company',
-    });
-    const [result] = await h.run([h.message(customer.Id)]);
-    expect(result?.action).toBe('created');
+    await deleteInPipedrive(first);
+    await h.run([h.message(customer.Id)]);
+    const [replayed] = await h.run([h.message(customer.Id, { source: 'replay', eventId: 'replay-1' })]);
+    expect(replayed?.action).toBe('created');
     expect(liveOrgs()).toHaveLength(1);
-    expect(liveOrgs()[0]?.id).not.toBe(first);
+    const second = liveOrgs()[0]?.id ?? 0;
+    expect(second).not.toBe(first);
+    await deleteInPipedrive(second);
+    await renameInQbo(customer.Id, 'Phoenix Company');
+    const [recreated] = await h.run([h.message(customer.Id)], {
+      pipedriveRules: { deleted: 'recreate', drift: 'rewrite', persons: 'report' },
+    });
+    expect(recreated?.action).toBe('created');
+    expect(liveOrgs()).toHaveLength(1);
+  });
+
+  it('follows a rep’s merge into an organization with no identity of its own, and creates no duplicate', async () => {
+    const customer = await create({
+      DisplayName: 'Merged Away Ltd',
+      PrimaryEmailAddr: { Address: 'a@merged.example' },
+    });
+    await h.run([h.message(customer.Id)]);
+    const loser = liveOrgs()[0]?.id ?? 0;
+    const survivor = (await h.pipedrive.createOrganization({ name: 'Merged Away (sales)', custom_fields: {} })).id;
+    await h.pipedrive.mergeOrganizations(loser, survivor);
+    await renameInQbo(customer.Id, 'Merged Away Limited');
+    const [result] = await h.run([h.message(customer.Id)]);
+    expect(result?.action).toBe('updated');
+    expect(liveOrgs().map((org) => org.id)).toEqual([survivor]);
+    expect(liveOrgs()[0]?.name).toBe('Merged Away Limited');
+    expect(await link(customer.Id)).toMatchObject({ state: 'synced', orgId: survivor });
+    expect([...h.pipedriveSandbox.store.persons.values()].filter((p) => !p.is_deleted)).toHaveLength(1);
+  });
+
+  it('holds a customer whose organization was merged into another customer’s for review, creating nothing', async () => {
+    const mine = await create({ DisplayName: 'Loser Co', PrimaryEmailAddr: { Address: 'a@loser.example' } });
+    const theirs = await create({ DisplayName: 'Winner Co' });
+    await h.run([h.message(mine.Id), h.message(theirs.Id)]);
+    const loser = (await link(mine.Id))?.orgId ?? 0;
+    const survivor = (await link(theirs.Id))?.orgId ?? 0;
+    await h.pipedrive.mergeOrganizations(loser, survivor);
+    await renameInQbo(mine.Id, 'Loser Company');
+    const [result] = await h.run([h.message(mine.Id)]);
+    expect(result?.action).toBe('held');
+    expect(liveOrgs().map((org) => org.id)).toEqual([survivor]);
+    expect(await link(mine.Id)).toMatchObject({ state: 'review', orgId: loser });
+  });
+
+  it('keeps writing a customer held with its organization (a copied QuickBooks ID), and keeps it held', async () => {
+    const customer = await create({ DisplayName: 'Held Co' });
+    await h.run([h.message(customer.Id)]);
+    const orgId = liveOrgs()[0]?.id ?? 0;
+    await h.links.markState(realm(), customer.Id, 'review', 'organizations 1, 2 carry this QuickBooks ID', Date.now());
+    await renameInQbo(customer.Id, 'Held Company');
+    const [result] = await h.run([h.message(customer.Id)]);
+    expect(result?.action).toBe('updated');
+    expect(liveOrgs().map((org) => [org.id, org.name])).toEqual([[orgId, 'Held Company']]);
+    expect(await link(customer.Id)).toMatchObject({
+      state: 'review',
+      orgId,
+      reason: 'organizations 1, 2 carry this QuickBooks ID',
+    });
   });
 
   it("pushes every mapped field again on an operator's replay, even when nothing changed in QBO", async () => {

@@ -13,6 +13,7 @@ import { linkSigningKey, readSecret } from '../../aws/secrets';
 import { OAuthFlow } from '../../connections/oauth-flow';
 import { PipedrivePlan } from '../../store/connections';
 import type { MappingOptions } from '../../sync/mapping';
+import type { PipedriveRules } from '../../sync/pipedrive-rules';
 import type { MessageQueue } from '../../sync/sync-message';
 import { tableNamed } from '../../store/table-client';
 import { KmsTokenCipher } from '../../store/kms-token-cipher';
@@ -56,6 +57,21 @@ export const MappingSettings = {
 /** The mapping options those settings give. */
 export function mappingOptions(config: z.infer<z.ZodMiniObject<typeof MappingSettings>>): MappingOptions {
   return { subCustomers: config.SUB_CUSTOMERS, qboAppUrl: config.QBO_APP_URL, homeCurrency: config.HOME_CURRENCY };
+}
+
+/** What is done about a rep's deletions, edits and moved persons (decision 63): the worker and the reconcile agree. */
+export const PipedriveRuleSettings = {
+  PIPEDRIVE_DELETED_RULE: z._default(z.enum(['exclude', 'recreate']), 'exclude'),
+  PIPEDRIVE_DRIFT_RULE: z._default(z.enum(['rewrite', 'report']), 'rewrite'),
+  PIPEDRIVE_PERSON_RULE: z._default(z.enum(['report', 'restore']), 'report'),
+};
+
+export function pipedriveRules(config: z.infer<z.ZodMiniObject<typeof PipedriveRuleSettings>>): PipedriveRules {
+  return {
+    deleted: config.PIPEDRIVE_DELETED_RULE,
+    drift: config.PIPEDRIVE_DRIFT_RULE,
+    persons: config.PIPEDRIVE_PERSON_RULE,
+  };
 }
 
 /** The Pipedrive plan a new connection starts with (the functions that connect accounts). */

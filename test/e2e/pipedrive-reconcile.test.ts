@@ -1,0 +1,177 @@
+import { AuditLog } from '../../functions/store/audit-log';
+import { LinkStore } from '../../functions/store/link-store';
+import { tableNamed } from '../../functions/store/table-client';
+import { control } from '../helpers/quickbooks-sandbox';
+import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
+import { startCliStack } from './cli-stack';
+
+const conformance = guardPipedriveConformance();
+
+type Started = Awaited<ReturnType<typeof startCliStack>>;
+
+/** Waits until `condition` holds, looking again as soon as the event loop is free; fails after `timeoutMs`. */
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Issue 19's findings 1–4, made by hand in Pipedrive as a sales rep would, then the Pipedrive-side reconcile (decision 63). */
+describe('the Pipedrive-side reconcile on the local stack', () => {
+  let started: Started;
+  beforeAll(async () => {
+    started = await startCliStack(1);
+  }, 60_000);
+  afterAll(() => started.stack.close());
+
+  it('follows a merge, respects a deletion, rewrites a hand edit and holds a copied QuickBooks ID without moving the link', async () => {
+    const { stack, cli } = started;
+    const realm = stack.qbo.describe().realmId;
+    const customer = async (name: string) => {
+      const result = await control(stack.qbo, 'POST', `/realms/${realm}/customers`, {
+        DisplayName: name,
+        CompanyName: name,
+        PrimaryEmailAddr: { Address: `ap@${name.toLowerCase().replace(/[^a-z]/g, '')}.example` },
+        BillAddr: { Line1: '1 Original Way', City: 'Springfield', CountrySubDivisionCode: 'IL', PostalCode: '62701' },
+      });
+      return (result.body as { Customer: { Id: string } }).Customer.Id;
+    };
+    const mergedAway = await customer('Merged Away Co');
+    const mergedIntoOther = await customer('Merged Into Other Co');
+    const survivorOwner = await customer('Survivor Owner Co');
+    const deleted = await customer('Deleted By Rep Co');
+    const edited = await customer('Edited By Hand Co');
+    const copied = await customer('Copied Id Co');
+    await stack.connect();
+    const backfill = await cli('backfill', '--wait-seconds', '90');
+    expect(backfill.code).toBe(0);
+
+    const links = new LinkStore(tableNamed(stack.tableName));
+    const audit = new AuditLog(tableNamed(stack.tableName), 90);
+    const key = (name: string) =>
+      stack.pipedrive.store.customFields('organization').find((field) => field.field_name === name)?.field_code ?? '';
+    const identity = (id: string) => `${realm}:${id}`;
+    const live = () => [...stack.pipedrive.store.organizations.values()].filter((org) => !org.is_deleted);
+    const carrying = (id: string) => live().filter((org) => org.custom_fields[key('QuickBooks ID')] === identity(id));
+    const orgOf = async (id: string) => {
+      const orgId = (await links.get(realm, id))?.orgId;
+      if (orgId === undefined) throw new Error(`customer ${id} has no organization`);
+      return orgId;
+    };
+    for (const id of [mergedAway, mergedIntoOther, survivorOwner, deleted, edited, copied])
+      await until(async () => (await links.get(realm, id))?.state === 'synced', `customer ${id} synced`);
+    const original = {
+      mergedAway: await orgOf(mergedAway),
+      mergedIntoOther: await orgOf(mergedIntoOther),
+      survivorOwner: await orgOf(survivorOwner),
+      deleted: await orgOf(deleted),
+      edited: await orgOf(edited),
+      copied: await orgOf(copied),
+    };
+    const editedBefore = stack.pipedrive.store.organization(original.edited);
+    const addressBefore = editedBefore?.address?.value;
+    const balanceBefore = editedBefore?.custom_fields[key('Open balance')];
+
+    // What reps do in Pipedrive (as users, with the company's API token).
+    const { apiBaseUrl, apiToken } = stack.pipedrive.describe();
+    const rep = async (method: string, path: string, body?: object) => {
+      const response = await fetch(`${apiBaseUrl}${path}`, {
+        method,
+        headers: { 'x-api-token': apiToken, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { data: { id: number } };
+    };
+    // 1. Merges: into an organization of the rep's with no QuickBooks ID, and into another customer's.
+    const salesOrg = (await rep('POST', '/api/v2/organizations', { name: 'Merged Away (sales team)' })).data.id;
+    await rep('PUT', `/api/v1/organizations/${original.mergedAway}/merge`, { merge_with_id: salesOrg });
+    await rep('PUT', `/api/v1/organizations/${original.mergedIntoOther}/merge`, {
+      merge_with_id: original.survivorOwner,
+    });
+    // 2. A deletion.
+    await rep('DELETE', `/api/v2/organizations/${original.deleted}`);
+    // 3. Hand edits to owned fields: the address and the open balance.
+    await rep('PATCH', `/api/v2/organizations/${original.edited}`, {
+      address: { value: '9 Hand Edit Road' },
+      custom_fields: { [key('Open balance')]: { value: 1.23, currency: 'USD' } },
+    });
+    // 4. A copied QuickBooks ID on a new organization.
+    const copy = (
+      await rep('POST', '/api/v2/organizations', {
+        name: 'Copied Id Co (rep copy)',
+        custom_fields: { [key('QuickBooks ID')]: identity(copied) },
+      })
+    ).data.id;
+    const organizationsBefore = live().length;
+
+    const reconciled = await cli('reconcile', '--pipedrive', '--json');
+    expect(reconciled.code).toBe(0);
+    const report = (JSON.parse(reconciled.out) as { connections: { pipedrive?: Record<string, unknown> }[] })
+      .connections[0]?.pipedrive;
+    expect(report).toMatchObject({
+      findings: { merged: 2, deleted: 1, drift: 1, duplicateIdentity: 1 },
+      relinked: 1,
+      excluded: 1,
+      held: 2,
+    });
+    // Listing 7 organizations and the persons: one page each, 10 tokens a page.
+    expect(report?.pipedriveTokens).toBe(20);
+
+    // The merge into the rep's organization is followed: re-linked and written there, nothing created.
+    await until(
+      () => stack.pipedrive.store.organization(salesOrg)?.name === 'Merged Away Co',
+      'the survivor written with the merged customer',
+    );
+    expect(carrying(mergedAway).map((org) => org.id)).toEqual([salesOrg]);
+    expect(await links.get(realm, mergedAway)).toMatchObject({ orgId: salesOrg });
+    // The merge into another customer's organization is held for review, never recreated.
+    expect(await links.get(realm, mergedIntoOther)).toMatchObject({ state: 'review', orgId: original.mergedIntoOther });
+    expect(carrying(survivorOwner).map((org) => org.id)).toEqual([original.survivorOwner]);
+    // The deletion is respected.
+    expect(await links.get(realm, deleted)).toMatchObject({ state: 'excluded', reason: 'deleted in Pipedrive' });
+    // The hand edit is rewritten.
+    await until(
+      () => stack.pipedrive.store.organization(original.edited)?.address?.value === addressBefore,
+      'the edited address rewritten',
+    );
+    expect(stack.pipedrive.store.organization(original.edited)?.custom_fields[key('Open balance')]).toEqual(
+      balanceBefore,
+    );
+    // The copied id is held and the link not moved.
+    expect(await links.get(realm, copied)).toMatchObject({ state: 'review', orgId: original.copied });
+
+    // A QBO change to the deleted customer creates nothing; the backfill the README suggests for
+    // review rows moves no link either.
+    await control(stack.qbo, 'PATCH', `/realms/${realm}/customers/${deleted}`, { CompanyName: 'Deleted By Rep Co 2' });
+    await until(
+      async () =>
+        (await audit.history(realm, deleted, { limit: 5 })).entries.some(
+          (entry) =>
+            entry.source !== 'backfill' && entry.action === 'excluded' && entry.note === 'deleted in Pipedrive',
+        ),
+      'the change to the deleted customer seen and left alone',
+    );
+    const again = await cli('backfill', '--wait-seconds', '90');
+    expect(again.code).toBe(0);
+    expect(await links.get(realm, copied)).toMatchObject({ orgId: original.copied });
+    expect(
+      carrying(copied)
+        .map((org) => org.id)
+        .sort(),
+    ).toEqual([original.copied, copy].sort());
+    expect(carrying(deleted)).toEqual([]);
+    expect(carrying(mergedIntoOther)).toEqual([]);
+    // A second run finds only what still waits for a person, in words, and changes nothing.
+    const second = await cli('reconcile', '--pipedrive');
+    expect(second.code).toBe(0);
+    const found = /Found in Pipedrive: (.*)/.exec(second.out)?.[1]?.split(', ').sort();
+    expect(found).toEqual(['1 QuickBooks ID on several organizations', '1 merged away']);
+    expect(second.out).toContain('Re-linked 0, excluded 0, held for review 2, queued for a rewrite 0');
+    // No duplicate was created anywhere.
+    expect(live().length).toBe(organizationsBefore);
+    conformance.expectConforming();
+  }, 240_000);
+});
