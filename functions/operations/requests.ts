@@ -49,7 +49,11 @@ export const OperationRequest = z.discriminatedUnion('command', [
     document: z.string().check(z.maxLength(200_000)),
     by: operator,
   }),
-  z.object({ command: z.literal('mapping-show'), realmId, version: z.optional(z.number().check(z.int(), z.positive())) }),
+  z.object({
+    command: z.literal('mapping-show'),
+    realmId,
+    version: z.optional(z.number().check(z.int(), z.positive())),
+  }),
   z.object({
     command: z.literal('mapping-rollback'),
     realmId,
