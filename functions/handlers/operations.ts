@@ -25,7 +25,8 @@ import { ConnectionStore } from '../store/connections';
 import { LinkStore } from '../store/link-store';
 import { MappingStore } from '../store/mapping-store';
 import { syncedLinks } from '../store/synced-links';
-import { CustomerSync } from '../sync/customer-sync';
+import { mapCustomersNow } from '../sync/map-now';
+import { SyncContext } from '../sync/sync-context';
 import { parseMappingJson } from '../sync/mapping-document';
 import { NeedsReauthError } from '../connections/token-lifecycle';
 import {
@@ -83,7 +84,7 @@ const mappingDeps: MappingDeps = {
   clients: async (realmId) => (await clientFactory()).forRealm(realmId),
   mapNow: async (realmId, document, ids) => {
     const clients = await (await clientFactory()).forRealm(realmId);
-    return new CustomerSync(
+    const context = new SyncContext(
       realmId,
       {
         qbo: clients.qbo,
@@ -97,7 +98,8 @@ const mappingDeps: MappingDeps = {
       },
       // Only the mapping is used: nothing is written, so the merge rule and claim timing do not matter.
       { ...mappingOptions(config), mergeRule: 'flag', pendingStaleAfterMs: 120_000, mapping: document },
-    ).mapNow(ids);
+    );
+    return mapCustomersNow(context, ids);
   },
   ensureFields: async (realmId, definitions) => {
     const factory = await clientFactory();

@@ -24,7 +24,7 @@ export interface MappingDeps {
   mappings: MappingStore;
   syncedLinks: (realmId: string) => Promise<SyncedLink[]>;
   clients: (realmId: string) => Promise<MappingClients>;
-  /** How the customers `ids` map now by `document` (CustomerSync.mapNow): reads QBO, writes nothing. */
+  /** How the customers `ids` map now by `document` (map-now.ts): reads QBO, writes nothing. */
   mapNow: (realmId: string, document: MappingDocument, ids: readonly string[]) => Promise<Map<string, MappedCustomer>>;
   /** Makes sure the document's organization fields exist (under the company's fields lease), stores their keys, returns the tokens spent. */
   ensureFields: (realmId: string, definitions: readonly DeclaredField[]) => Promise<number>;

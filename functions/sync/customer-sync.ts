@@ -3,12 +3,13 @@ import { canonicalJson } from './canonical-json';
 import { createOrRecover, deleteStray } from './create-or-recover';
 import { diffMapped, fingerprint, type PushedPayload, PushedPayloadSchema } from './fingerprint';
 import { customerGone, excludeSubCustomer, repointOnMerge, settleMergedLoser } from './lifecycle-rules';
-import { mapCustomer, type MappedCustomer } from './mapping-engine';
+import type { MappedCustomer } from './mapping-engine';
+import { mapPrepared } from './map-now';
 import { organizationBody, personBody } from './pipedrive-body';
 import { LinkConflict, type LinkView } from './ports';
 import { type GoneOutcome, organizationGone } from './organization-gone';
 import { DELETED_IN_PIPEDRIVE } from './pipedrive-rules';
-import { overdueBalanceOf, type PreparedBatch, prepareBatch } from './prepare-batch';
+import { type PreparedBatch, prepareBatch } from './prepare-batch';
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
 import {
@@ -19,7 +20,7 @@ import {
   type SyncOutcome,
   type SyncResult,
 } from './sync-context';
-import { customerWork, queued, repushWork, type SyncMessage, syncMessage } from './sync-message';
+import { customerWork, queued, repushWork, type SyncMessage } from './sync-message';
 
 /** What one customer's write works from: the mapped customer, its fingerprint and what was pushed before. */
 interface Push {
@@ -72,32 +73,6 @@ export class CustomerSync {
   /** Reads, in as few QBO calls as possible, everything the batch's messages need. */
   prepare(messages: readonly SyncMessage[]): Promise<PreparedBatch> {
     return prepareBatch(this.context, messages);
-  }
-
-  /**
-   * How the customers `ids` map now by this sync's document, read from QBO as a batch of their
-   * messages would be (a mapping plan, decision 62). A customer QBO no longer has, one that fails
-   * validation and an excluded sub-customer are left out: their sync writes no mapped payload.
-   */
-  async mapNow(ids: readonly string[]): Promise<Map<string, MappedCustomer>> {
-    const now = this.deps.now();
-    const messages = ids.map((id) =>
-      syncMessage({
-        realmId: this.realmId,
-        kind: 'customer',
-        id,
-        source: 'reconcile',
-        eventId: `plan:${id}`,
-        enqueuedAt: now,
-      }),
-    );
-    const prepared = await this.prepare(messages);
-    const out = new Map<string, MappedCustomer>();
-    for (const [id, customer] of prepared.customers) {
-      if (customer.Job && customer.ParentRef && this.context.options.subCustomers !== 'separate') continue;
-      out.set(id, this.map(customer, prepared));
-    }
-    return out;
   }
 
   /** Brings one message's customer up to date in Pipedrive. */
@@ -317,18 +292,6 @@ export class CustomerSync {
   }
 
   private map(customer: QboCustomer, prepared: PreparedBatch): MappedCustomer {
-    const { options } = this.context;
-    const termId = customer.SalesTermRef?.value;
-    return mapCustomer(
-      customer,
-      {
-        realmId: this.realmId,
-        status: customer.Active ? 'Active' : 'Inactive',
-        overdueBalance: overdueBalanceOf(customer, prepared, options.subCustomers),
-        paymentTerms: termId ? prepared.terms.get(termId) : undefined,
-      },
-      options,
-      this.context.mapping,
-    );
+    return mapPrepared(this.context, customer, prepared);
   }
 }
