@@ -25,7 +25,7 @@ export const ConnectorConfig = z.object({
   pipedriveBlockMinutes: ContextNumber.pipe(z.number().positive().max(1440)).default(60),
   subCustomers: z.enum(['rollup', 'separate', 'skip']).default('rollup'),
   mergeRule: z.enum(['merge', 'flag']).default('merge'),
-  /** What is done about a rep's deletions, hand edits and moved persons in Pipedrive (decision 63). */
+  /** What is done about a rep's deletions, hand edits and moved persons in Pipedrive (decision 62). */
   pipedriveDeletedRule: z.enum(['exclude', 'recreate']).default('exclude'),
   pipedriveDriftRule: z.enum(['rewrite', 'report']).default('rewrite'),
   pipedrivePersonRule: z.enum(['report', 'restore']).default('report'),

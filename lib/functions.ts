@@ -127,7 +127,7 @@ export class ConnectorFunctions extends Construct {
     secrets.WEBHOOK_VERIFIER_TOKENS.grantRead(this.webhook);
 
     const runtime = runtimeEnvironment(props);
-    // The worker and the reconcile apply the same rules to what reps do in Pipedrive (decision 63).
+    // The worker and the reconcile apply the same rules to what reps do in Pipedrive (decision 62).
     const pipedriveRules = {
       PIPEDRIVE_DELETED_RULE: config.pipedriveDeletedRule,
       PIPEDRIVE_DRIFT_RULE: config.pipedriveDriftRule,
@@ -142,7 +142,7 @@ export class ConnectorFunctions extends Construct {
     });
     this.cdcPoll = this.nodeFunction('cdcPoll', props, {
       ...runtime,
-      // The Pipedrive-side reconcile audits what it does (decision 63), kept as long as the worker's entries.
+      // The Pipedrive-side reconcile audits what it does (decision 62), kept as long as the worker's entries.
       AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
       ...pipedriveRules,
       SCHEDULE_QUEUE_URL: queues.schedule.queue.queueUrl,
@@ -161,7 +161,7 @@ export class ConnectorFunctions extends Construct {
     this.operations = this.nodeFunction('operations', props, {
       ...runtime,
       API_URL: props.apiUrl,
-      // A mapping plan maps customers as the worker does (decision 62).
+      // A mapping plan maps customers as the worker does (decision 61).
       SUB_CUSTOMERS: config.subCustomers,
       PIPEDRIVE_PLAN: config.pipedrivePlan,
       PIPEDRIVE_SEATS: String(config.pipedriveSeats),

@@ -184,7 +184,7 @@ async function show(target: Target, io: Io, realmId: string, options: MappingOpt
   return 0;
 }
 
-/** `ml-connector mapping plan|apply|show|rollback` (decision 62). */
+/** `ml-connector mapping plan|apply|show|rollback` (decision 61). */
 export async function mappingCommand(target: Target, io: Io, options: MappingOptions): Promise<number> {
   const { action } = options;
   if (action !== 'plan' && action !== 'apply' && action !== 'show' && action !== 'rollback') throw new CliError(USAGE);

@@ -54,7 +54,7 @@ const FINDING_WORDS: Record<string, string> = {
   personMoved: 'person moved',
 };
 
-/** The Pipedrive side's report, in words (decision 63). */
+/** The Pipedrive side's report, in words (decision 62). */
 function pipedriveLines(report: PipedriveSide): string[] {
   const found = Object.entries(report.findings).map(([kind, count]) => `${count} ${FINDING_WORDS[kind] ?? kind}`);
   return [

@@ -153,7 +153,7 @@ export class ConnectionClientFactory {
 
   /**
    * Makes sure the organization fields a mapping document declares exist, as on first use (under the
-   * company's fields lease), and stores their keys: a mapping apply (decision 62). Returns the tokens spent.
+   * company's fields lease), and stores their keys: a mapping apply (decision 61). Returns the tokens spent.
    */
   async ensureDeclaredFields(clients: ConnectionClients, definitions: readonly DeclaredField[]): Promise<number> {
     const companyId = clients.connection.pipedrive?.companyId;

@@ -8,7 +8,7 @@ import { TransientError } from '../shared/errors';
  * by one invocation of the poll function fed by the schedule queue.
  */
 export const ScheduledUnit = z.object({
-  /** `reconcile` runs both sides; `pipedrive-reconcile` the Pipedrive side only (decision 63). */
+  /** `reconcile` runs both sides; `pipedrive-reconcile` the Pipedrive side only (decision 62). */
   mode: z.enum(['poll', 'reconcile', 'pipedrive-reconcile']),
   realmId: z.string().check(z.minLength(1)),
   /** The schedule's time: a duplicate EventBridge delivery yields the same units, which the FIFO queue drops. */

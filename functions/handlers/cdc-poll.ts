@@ -192,7 +192,7 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
       });
       metrics.addMetric(METRICS.enqueued, MetricUnit.Count, report.enqueued);
       logger.info('daily reconcile', { realmId, ...report });
-      // The daily run also reconciles from the Pipedrive side (decision 63); its failure leaves the QBO side's report.
+      // The daily run also reconciles from the Pipedrive side (decision 62); its failure leaves the QBO side's report.
       const pipedrive = await reconcileFromPipedrive(realmId).then(
         (side) => ({ pipedrive: side }),
         (error: unknown) => {
@@ -220,7 +220,7 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
 }
 
 /**
- * The reconcile from the Pipedrive side (decision 63): the company's organizations and persons are
+ * The reconcile from the Pipedrive side (decision 62): the company's organizations and persons are
  * listed through the connection's client and its budget governor, compared with the links, and the
  * rules applied; what must be written goes to the bulk queue.
  */

@@ -77,7 +77,7 @@ const links = new LinkStore(table);
 const mappings = new MappingStore(table);
 const audit = new AuditLog(table, 1);
 
-/** The mapping commands' dependencies (decision 62): the plan reads QBO as the worker's batch does. */
+/** The mapping commands' dependencies (decision 61): the plan reads QBO as the worker's batch does. */
 const mappingDeps: MappingDeps = {
   mappings,
   syncedLinks: (realmId) => syncedLinks(table, realmId),

@@ -219,7 +219,7 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
   const clients = await (await clientFactory()).forRealm(realmId);
   // The connection's mapping document, read once per batch and realm (one consistent GetItem, not one per
   // message): a batch after an apply maps by the new version at once, which a per-container cache would
-  // delay, leaving the apply's messages to compare against the old document (decision 62).
+  // delay, leaving the apply's messages to compare against the old document (decision 61).
   const mapping = await mappings.current(realmId);
   const sync = new CustomerSync(
     realmId,

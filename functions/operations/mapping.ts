@@ -28,7 +28,7 @@ export interface MappingDeps {
   mapNow: (realmId: string, document: MappingDocument, ids: readonly string[]) => Promise<Map<string, MappedCustomer>>;
   /** Makes sure the document's organization fields exist (under the company's fields lease), stores their keys, returns the tokens spent. */
   ensureFields: (realmId: string, definitions: readonly DeclaredField[]) => Promise<number>;
-  /** The bulk queue: an apply's resync waits behind nothing realtime (decision 62). */
+  /** The bulk queue: an apply's resync waits behind nothing realtime (decision 61). */
   queue: MessageQueue;
   budgetShare: number;
   now: () => number;
@@ -96,7 +96,7 @@ async function companyFacts(clients: MappingClients, document: MappingDocument):
 
 /**
  * What moving the connection from its current document to `document` writes in Pipedrive and costs
- * (decision 62): each synced link's pushed payload against how the new document maps the customer
+ * (decision 61): each synced link's pushed payload against how the new document maps the customer
  * now, as the worker will compare them. A document that may not be applied gets its refusals only.
  */
 export async function planMappingChange(

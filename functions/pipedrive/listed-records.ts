@@ -8,7 +8,7 @@ const MAX_CUSTOM_FIELD_KEYS = 15;
 /**
  * Every organization of the company with the given custom fields, a page of 500 at a time (10 tokens
  * a page, through the client and its budget governor): what the Pipedrive-side reconcile compares
- * (decision 63). Deleted ones are passed on as such if the list ever includes them.
+ * (decision 62). Deleted ones are passed on as such if the list ever includes them.
  */
 export async function* listedOrganizations(
   pipedrive: Pick<PipedriveClient, 'organizationPages'>,

@@ -16,7 +16,7 @@ export const AuditAction = z.enum([
   'matched',
   /** Not written: held for a person's review (several candidate organizations). */
   'held',
-  /** Not written by itself: a difference the Pipedrive-side reconcile found (decision 63); the note says what follows. */
+  /** Not written by itself: a difference the Pipedrive-side reconcile found (decision 62); the note says what follows. */
   'found',
 ]);
 

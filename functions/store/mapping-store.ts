@@ -6,7 +6,7 @@ import { type MappingDocument, parseMappingDocument } from '../sync/mapping-docu
 import { keys } from './table-schema';
 import { isConditionFailure, type Table } from './table';
 
-/** One stored version of a connection's mapping document (decision 62). */
+/** One stored version of a connection's mapping document (decision 61). */
 export interface MappingVersion {
   version: number;
   document: MappingDocument;
@@ -59,7 +59,7 @@ function isTransactionConflict(error: unknown): boolean {
 }
 
 /**
- * Mapping documents per connection (decision 62): every version is kept as its own item
+ * Mapping documents per connection (decision 61): every version is kept as its own item
  * (`MAPPING#<realmId>` / `V#<n>`), and `CURRENT` holds a copy of the one in use with its number, so
  * the worker reads the current document with one GetItem. Versions are never deleted; a rollback
  * moves the pointer.

@@ -24,7 +24,7 @@ const Item = z.object({
 });
 
 /**
- * Every synced link of a connection with its organization (decision 62): one Query of the
+ * Every synced link of a connection with its organization (decision 61): one Query of the
  * connection's link items, a page at a time, filtered to `synced`. A plan reads them all once.
  */
 export async function syncedLinks(table: Table, realmId: string): Promise<SyncedLink[]> {

@@ -49,7 +49,7 @@ export const keys = {
   qboUsage: (realmId: string, day: string) => ({ pk: `QBOUSAGE#${realmId}`, sk: `DAY#${day}` }),
   /** When a poll, a webhook change or a reconcile of the connection last succeeded (the sync-health page). */
   healthMark: (realmId: string, kind: string) => ({ pk: `HEALTH#${realmId}`, sk: kind }),
-  /** The connection's mapping in use: a copy of the current version's document and its number (decision 62). */
+  /** The connection's mapping in use: a copy of the current version's document and its number (decision 61). */
   mappingCurrent: (realmId: string) => ({ pk: `MAPPING#${realmId}`, sk: 'CURRENT' }),
   /** One stored mapping version, never deleted (zero-padded so they sort by number). */
   mappingVersion: (realmId: string, version: number) => ({

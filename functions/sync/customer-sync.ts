@@ -120,7 +120,7 @@ export class CustomerSync {
         tokens: spent(),
         note: 'an older version than the one already pushed',
       });
-    // A rep deleted its organization and the rule respects that (decision 63): only a replay creates it again.
+    // A rep deleted its organization and the rule respects that (decision 62): only a replay creates it again.
     if (link?.state === 'excluded' && link.reason === DELETED_IN_PIPEDRIVE && message.source !== 'replay')
       return this.context.record({ ...base, action: 'excluded', tokens: spent(), note: DELETED_IN_PIPEDRIVE });
     const mapped = this.map(customer, prepared);
@@ -197,7 +197,7 @@ export class CustomerSync {
       },
       now(),
     );
-    // Held with its organization (a copied QuickBooks ID, decision 63): written, but still held until a
+    // Held with its organization (a copied QuickBooks ID, decision 62): written, but still held until a
     // person resolves it; the operator's backfill or replay decides again.
     if (link?.state === 'review' && link.orgId === orgId && source !== 'backfill' && source !== 'replay')
       await this.deps.links.markState(this.realmId, customer.Id, 'review', link.reason ?? 'held for review', now());
@@ -216,7 +216,7 @@ export class CustomerSync {
   /**
    * Updates the linked organization when its mapped fields changed. One a rep merged away is
    * followed to the survivor, one deleted is respected (or created again), never a silent duplicate
-   * (organization-gone.ts, decision 63).
+   * (organization-gone.ts, decision 62).
    */
   private async updateOrganization(push: Push): Promise<GoneOutcome | { orgId: number | undefined }> {
     const { link, mapped, pushedBefore } = push;

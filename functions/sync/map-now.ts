@@ -23,7 +23,7 @@ export function mapPrepared(context: SyncContext, customer: QboCustomer, prepare
 
 /**
  * How the customers `ids` map now by the context's document, read from QBO as a batch of their
- * messages would be (a mapping plan, decision 62); nothing is written. A customer QBO no longer has,
+ * messages would be (a mapping plan, decision 61); nothing is written. A customer QBO no longer has,
  * one that fails validation and an excluded sub-customer are left out: their sync writes no mapped
  * payload. Apart from CustomerSync, so the operations function does not bundle the whole sync.
  */

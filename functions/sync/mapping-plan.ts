@@ -98,7 +98,7 @@ export function planMapping(
 
 /**
  * The plan from what each linked customer's records hold (the link's pushed payload, as the worker
- * compares) and how the new document maps it now: what an apply will write, call by call (decision 62).
+ * compares) and how the new document maps it now: what an apply will write, call by call (decision 61).
  * Creating fields lists the company's fields once first (custom-fields.ts), so that is priced too;
  * the caller may name the fields to create (those the connection has no key for).
  */

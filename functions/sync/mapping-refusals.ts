@@ -45,7 +45,7 @@ function organizationFieldRefusals(document: MappingDocument, facts: CompanyFact
 
 /**
  * Why a document may not be applied to this Pipedrive company, one line per problem naming its path
- * (decision 62): a custom field the connector does not own or that was deleted in Pipedrive, a
+ * (decision 61): a custom field the connector does not own or that was deleted in Pipedrive, a
  * person custom field (the connector creates organization fields only), an owner who is not an
  * active user. Pure: the caller reads the facts.
  */

@@ -76,7 +76,7 @@ function indexOrganizations(organizations: readonly ExistingOrganization[], iden
   for (const org of organizations) {
     const own = ownCustomerId(org.quickbooksId, identity);
     // A qualified id wins over a bare one left on another organization before the upgrade; two of a
-    // kind are a copy (a rep's, decision 63), for a person to resolve.
+    // kind are a copy (a rep's, decision 62), for a person to resolve.
     const held = own === undefined ? [] : (byQuickbooksId.get(own) ?? []);
     const [first] = held;
     if (own === undefined) {

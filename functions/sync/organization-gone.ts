@@ -9,7 +9,7 @@ import type { SyncMessage } from './sync-message';
 /** How far Pipedrive's clock may be behind QBO's when listing what changed since the last push. */
 const CLOCK_SKEW_MARGIN_MS = 5 * 60_000;
 
-/** What the worker does once the linked organization answers "not found" (decision 63). */
+/** What the worker does once the linked organization answers "not found" (decision 62). */
 export type GoneOutcome =
   { orgId: number; note: string } | { orgId: undefined; note: string } | { settled: 'excluded' | 'held'; note: string };
 

@@ -8,7 +8,7 @@ export interface ListedOrganization {
   name: string;
   address?: { value?: string | null | undefined } | null | undefined;
   customFields: Readonly<Record<string, unknown>>;
-  /** Whether list answers include deleted organizations is unverified (decision 63): when they do, they say so here. */
+  /** Whether list answers include deleted organizations is unverified (decision 62): when they do, they say so here. */
   isDeleted?: boolean | undefined;
   /** Not in the v2 spec; read when present (the sandbox's state, a future API), never relied on. */
   mergedIntoId?: number | null | undefined;
@@ -75,7 +75,7 @@ function sameMoney(pushed: unknown, current: unknown): boolean {
 
 /**
  * The organization fields the connector owns (every field of the mapping document) whose value in
- * Pipedrive is no longer what was last pushed: hand edits (decision 63). `pushed` is the recorded
+ * Pipedrive is no longer what was last pushed: hand edits (decision 62). `pushed` is the recorded
  * mapped organization (our field names, enum labels); the listing holds Pipedrive keys and option ids.
  * A field whose key is unknown, or which the listing did not include, is not judged.
  * The QuickBooks ID is left out: a changed identity is its own finding.

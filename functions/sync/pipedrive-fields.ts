@@ -32,7 +32,7 @@ export const CUSTOM_FIELDS: readonly CustomFieldDefinition[] = [
   { id: 'quickbooksLink', name: 'QuickBooks link', type: 'varchar' },
 ];
 
-/** An organization custom field a mapping document declares, by its field name (decision 62). */
+/** An organization custom field a mapping document declares, by its field name (decision 61). */
 export interface DeclaredField {
   id: string;
   name: string;

@@ -14,10 +14,10 @@ export interface ListedPerson {
 
 export type ReconcileLinkView = Pick<LinkView, 'qboId' | 'state' | 'orgId' | 'personId' | 'pushed'>;
 
-/** How a merge was told from a deletion (the v2 API does not expose `merged_into_id`; decision 63). */
+/** How a merge was told from a deletion (the v2 API does not expose `merged_into_id`; decision 62). */
 export type MergeEvidence = 'merged_into_id' | 'identity' | 'person';
 
-/** What the Pipedrive-side reconcile found (decision 63). */
+/** What the Pipedrive-side reconcile found (decision 62). */
 export type PipedriveFinding =
   | {
       kind: 'merged';
@@ -51,7 +51,7 @@ function identityValue(org: ListedOrganization, fields: FieldKeys): string | und
 }
 
 /**
- * Compares the company's organizations with the links and what was last pushed (decision 63). Pure:
+ * Compares the company's organizations with the links and what was last pushed (decision 62). Pure:
  * the caller lists, this judges. A linked organization absent from the listing (or listed deleted) was
  * deleted or merged away; as the v2 API shows no `merged_into_id`, a merge is also told by the one
  * live organization now carrying the customer's identity, or by the linked person's new organization

@@ -31,7 +31,7 @@ export interface PipedriveReconcileReport extends RuleOutcome {
 }
 
 /**
- * The reconcile from the Pipedrive side (decision 63, docs/architecture.md#flows): lists the company's
+ * The reconcile from the Pipedrive side (decision 62, docs/architecture.md#flows): lists the company's
  * organizations (and the linked persons) once, compares them with the links and what was last
  * pushed, and applies the rules to what differs. Writes go through the bulk queue as repushes.
  */

@@ -6,7 +6,7 @@ import { type MessageQueue, queued, type SyncMessage, syncMessage } from './sync
 export const DELETED_IN_PIPEDRIVE = 'deleted in Pipedrive';
 
 /**
- * What the connector does about each kind of finding (decision 63). A merge is always followed (never
+ * What the connector does about each kind of finding (decision 62). A merge is always followed (never
  * recreated) and a duplicate identity always held; the rest is configurable.
  */
 export interface PipedriveRules {

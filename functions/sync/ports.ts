@@ -60,7 +60,7 @@ export interface PipedriveWriter {
   deleteOrganization(id: number): Promise<unknown>;
   /** Merges organization `id` into `mergeWithId` (which survives). */
   mergeOrganizations(id: number, mergeWithId: number): Promise<unknown>;
-  /** A person's current organization (a merge moves persons to the survivor, decision 63). */
+  /** A person's current organization (a merge moves persons to the survivor, decision 62). */
   getPerson(id: number): Promise<{ org_id?: number | null | undefined }>;
   createPerson(input: PersonBody): Promise<{ id: number }>;
   updatePerson(id: number, patch: Partial<PersonBody>): Promise<unknown>;
@@ -83,7 +83,7 @@ export interface LinkView {
   createAttemptedAt?: number | undefined;
   strayOrgIds?: ReadonlySet<number> | undefined;
   mergedInto?: string | undefined;
-  /** Why the customer is failed, excluded or held (e.g. "deleted in Pipedrive", decision 63). */
+  /** Why the customer is failed, excluded or held (e.g. "deleted in Pipedrive", decision 62). */
   reason?: string | undefined;
 }
 

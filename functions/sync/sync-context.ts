@@ -18,7 +18,7 @@ export interface SyncOptions extends MappingOptions {
   pendingStaleAfterMs: number;
   /** The connection's mapping document (decision 57); the default one when absent. */
   mapping?: MappingDocument;
-  /** What is done about a rep's deletions, merges and edits (decision 63); the safe defaults when absent. */
+  /** What is done about a rep's deletions, merges and edits (decision 62); the safe defaults when absent. */
   pipedriveRules?: PipedriveRules;
 }
 

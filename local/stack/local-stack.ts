@@ -121,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       clientId: 'pd-local-client',
       clientSecret: 'pd-local-secret',
       redirectUris: [redirectUri(front.url, 'pipedrive')],
-      // users:read lets a mapping plan check the owner a document sets (decision 62).
+      // users:read lets a mapping plan check the owner a document sets (decision 61).
       scope: 'base contacts:full search:read contact-fields:full users:read',
     },
   });

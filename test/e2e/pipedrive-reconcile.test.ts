@@ -18,7 +18,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-/** Issue 19's findings 1–4, made by hand in Pipedrive as a sales rep would, then the Pipedrive-side reconcile (decision 63). */
+/** Issue 19's findings 1–4, made by hand in Pipedrive as a sales rep would, then the Pipedrive-side reconcile (decision 62). */
 describe('the Pipedrive-side reconcile on the local stack', () => {
   let started: Started;
   beforeAll(async () => {

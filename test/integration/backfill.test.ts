@@ -65,7 +65,7 @@ describe('first-sync matching', () => {
     );
     expect(matchReportCsv(rows)).toContain('3,Twin,review,name,0.45,,,12 13');
   });
-  it('holds a QuickBooks ID carried by two organizations for review, whatever their order (decision 63)', () => {
+  it('holds a QuickBooks ID carried by two organizations for review, whatever their order (decision 62)', () => {
     const customer = {
       Id: '51',
       SyncToken: '0',

@@ -178,7 +178,7 @@ describe('CustomerSync against both sandboxes and DynamoDB Local: failures, reco
   const renameInQbo = (id: string, CompanyName: string) =>
     control(harness().qboSandbox, 'PATCH', `/realms/${realm()}/customers/${id}`, { CompanyName });
 
-  it('respects an organization a rep deleted: the customer is excluded, nothing is created (decision 63)', async () => {
+  it('respects an organization a rep deleted: the customer is excluded, nothing is created (decision 62)', async () => {
     const customer = await create({ DisplayName: 'Phoenix Co' });
     await h.run([h.message(customer.Id)]);
     await deleteInPipedrive(liveOrgs()[0]?.id ?? 0);

@@ -59,7 +59,7 @@ export function mappingOptions(config: z.infer<z.ZodMiniObject<typeof MappingSet
   return { subCustomers: config.SUB_CUSTOMERS, qboAppUrl: config.QBO_APP_URL, homeCurrency: config.HOME_CURRENCY };
 }
 
-/** What is done about a rep's deletions, edits and moved persons (decision 63): the worker and the reconcile agree. */
+/** What is done about a rep's deletions, edits and moved persons (decision 62): the worker and the reconcile agree. */
 export const PipedriveRuleSettings = {
   PIPEDRIVE_DELETED_RULE: z._default(z.enum(['exclude', 'recreate']), 'exclude'),
   PIPEDRIVE_DRIFT_RULE: z._default(z.enum(['rewrite', 'report']), 'rewrite'),

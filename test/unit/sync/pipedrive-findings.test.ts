@@ -70,7 +70,7 @@ function find(input: Partial<FindingInput> & Pick<FindingInput, 'organizations' 
 
 const persons = (...list: ListedPerson[]) => new Map(list.map((person) => [person.id, person]));
 
-describe('the Pipedrive-side reconcile findings (decision 63)', () => {
+describe('the Pipedrive-side reconcile findings (decision 62)', () => {
   it('finds nothing when every linked organization is as pushed', () => {
     expect(
       find({ organizations: [listed(10, '34'), listed(35, '30')], links: [link('34', 10), link('30', 35)] }),

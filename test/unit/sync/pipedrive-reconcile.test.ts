@@ -55,7 +55,7 @@ const org = (id: number, qboId?: string): ListedOrganization => ({
   customFields: { k_qbo: qboId === undefined ? null : `${REALM}:${qboId}` },
 });
 
-describe('reconcilePipedrive (decision 63)', () => {
+describe('reconcilePipedrive (decision 62)', () => {
   it('lists 10,000 organizations in 20 pages of 500 (200 tokens) and no person when no link has one', async () => {
     const organizations = Array.from({ length: 10_000 }, (_, i) => org(i + 1, String(i + 1)));
     const links = organizations.map((o) => ({ qboId: String(o.id), state: 'synced' as const, orgId: o.id }));

@@ -31,7 +31,7 @@ function harness(rules: PipedriveRules = DEFAULT_PIPEDRIVE_RULES) {
   return { calls, audit, run, repushed };
 }
 
-describe('the rules for what the Pipedrive-side reconcile found (decision 63)', () => {
+describe('the rules for what the Pipedrive-side reconcile found (decision 62)', () => {
   it('re-links a customer whose organization was merged into an unowned one, and repushes it', async () => {
     const h = harness();
     const outcome = await h.run([{ kind: 'merged', qboId: '30', orgId: 35, survivorId: 12, evidence: 'identity' }]);
