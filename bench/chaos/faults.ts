@@ -28,12 +28,16 @@ export interface InjectedFaults {
 
 /**
  * Everything goes wrong at once (issue #8): 5 % 5xx, resets and timeouts from both sandboxes, 429
- * bursts, QBO access tokens that die after 100 calls and refresh tokens that rotate on every refresh
+ * bursts, QBO access tokens that die after `accessTokenMaxUses` calls (100, fewer in a small run) and
+ * refresh tokens that rotate on every refresh
  * with the old one dead at once, Pipedrive 401s, 30 % of webhooks dropped plus duplicates and
  * reordering, and creates whose answer is lost after Pipedrive made the organization (a Lambda
  * that died between the POST and the link write).
  */
-export function injectFaults(stack: LocalStack, options: { latencyMs?: number } = {}): InjectedFaults {
+export function injectFaults(
+  stack: LocalStack,
+  options: { latencyMs?: number; accessTokenMaxUses?: number } = {},
+): InjectedFaults {
   const qbo = stack.qbo.state;
   const pipedrive = stack.pipedrive;
   const api = '^/v3/';
@@ -126,7 +130,12 @@ export function injectFaults(stack: LocalStack, options: { latencyMs?: number } 
   const bursts = setInterval(burst, BURST_EVERY_MS);
   bursts.unref();
 
-  qbo.oauth.options = { ...qbo.oauth.options, accessTokenMaxUses: 100, rotationPeriodMs: 0, supersededGraceMs: 0 };
+  qbo.oauth.options = {
+    ...qbo.oauth.options,
+    accessTokenMaxUses: options.accessTokenMaxUses ?? 100,
+    rotationPeriodMs: 0,
+    supersededGraceMs: 0,
+  };
   qbo.webhooks.configure({
     dropProbability: 0.3,
     duplicateProbability: 0.2,
