@@ -17,6 +17,7 @@ import {
   pipedriveRules,
   RuntimeConfig,
 } from './shared/runtime-config';
+import { deferWork } from '../deferred-work/defer-work';
 import { releaseThrottledWork } from '../deferred-work/deferred-work';
 import { withDeadline } from '../shared/invocation-deadline';
 import { failureAction, type FailureAction, isLastReceive } from '../shared/failure-policy';
@@ -169,10 +170,12 @@ async function carryOut(action: FailureAction, message: SyncMessage, record: SQS
       logger.warn('held until the Pipedrive block lifts');
       return;
     case 'defer-budget':
-      // Marked first, as a throttled deferral is (deferThrottled): the customer reads as waiting, with where.
-      if (message.kind === 'customer')
-        await links.markBehind(message.realmId, message.id, `deferred: ${describe(error)}`, Date.now());
-      await parking.park(message, record.messageId, Date.now(), 'budget');
+      await deferWork(
+        message,
+        record.messageId,
+        { lane: 'budget', reason: `deferred: ${describe(error)}` },
+        { links, parking, now: Date.now() },
+      );
       metrics.addMetric(METRICS.deferredForBudget, MetricUnit.Count, 1);
       logger.info('deferred to the next Pipedrive budget day');
       return;
@@ -253,11 +256,12 @@ async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queue
  * the throttling costs no receive. Its customer reads as failing, not as in sync with an old version.
  */
 async function deferThrottled(message: SyncMessage, record: SQSRecord, error: unknown): Promise<void> {
-  // Marked before it is parked: once parked, another container may release and sync it at once, and a
-  // mark written after that sync would say `failed` with no work left to clear it.
-  if (message.kind === 'customer')
-    await links.markBehind(message.realmId, message.id, `deferred: ${describe(error)}`, Date.now());
-  await parking.park(message, record.messageId, Date.now(), 'throttle', queueOf(record));
+  await deferWork(
+    message,
+    record.messageId,
+    { lane: 'throttle', queue: queueOf(record), reason: `deferred: ${describe(error)}` },
+    { links, parking, now: Date.now() },
+  );
   metrics.addMetric(retryMetric(error), MetricUnit.Count, 1);
   metrics.addMetric(METRICS.deferredForRateLimit, MetricUnit.Count, 1);
   logger.info('deferred until the rate limit passes', { error: describe(error) });
