@@ -128,12 +128,22 @@ async function apply(
     z.union([Applied, Invalid]),
   );
   if (!('plan' in answer)) return refused(io, answer.refusals);
+  return printApplied(io, answer, options, (version) => `Mapping v${version} is in use`);
+}
+
+/** An apply's or a rollback's outcome: its refusals, or the plan it carried out and what it queued. */
+function printApplied(
+  io: Io,
+  answer: z.infer<typeof Applied>,
+  options: MappingOptions,
+  headline: (version: string) => string,
+): number {
   if (answer.plan.refusals.length > 0) return refused(io, answer.plan.refusals);
   if (options.json) io.out(JSON.stringify({ ...answer, plan: { ...answer.plan, csv: undefined } }));
   else {
     printPlan(io, answer.plan);
     io.out(
-      `\nMapping v${answer.version ?? '?'} is in use; ${answer.enqueued} customer(s) queued on the bulk queue. Follow them with \`ml-connector status\`.`,
+      `\n${headline(String(answer.version ?? '?'))}; ${answer.enqueued} customer(s) queued on the bulk queue. Follow them with \`ml-connector status\`.`,
     );
   }
   return 0;
@@ -150,15 +160,7 @@ async function rollback(target: Target, io: Io, realmId: string, options: Mappin
     },
     Applied,
   );
-  if (answer.plan.refusals.length > 0) return refused(io, answer.plan.refusals);
-  if (options.json) io.out(JSON.stringify({ ...answer, plan: { ...answer.plan, csv: undefined } }));
-  else {
-    printPlan(io, answer.plan);
-    io.out(
-      `\nRolled back to mapping v${answer.version ?? '?'}; ${answer.enqueued} customer(s) queued on the bulk queue.`,
-    );
-  }
-  return 0;
+  return printApplied(io, answer, options, (version) => `Rolled back to mapping v${version}`);
 }
 
 async function show(target: Target, io: Io, realmId: string, options: MappingOptions): Promise<number> {

@@ -194,11 +194,27 @@ export async function applyMapping(
   deps: MappingDeps,
 ): Promise<MappingApplied> {
   const { report, current } = await planMappingChange(realmId, document, deps);
+  return storeAndResync(realmId, document, report, deps, async () => {
+    let latest = current?.latest ?? 0;
+    if (latest === 0) latest = (await deps.mappings.put(realmId, DEFAULT_MAPPING, by, deps.now(), 0)).version;
+    return deps.mappings.put(realmId, document, by, deps.now(), latest);
+  });
+}
+
+/**
+ * The tail an apply and a rollback share: a refused plan changes nothing; otherwise the document's
+ * fields are made to exist, `store` makes it current, and the customers it changes are queued.
+ */
+async function storeAndResync(
+  realmId: string,
+  document: MappingDocument,
+  report: MappingPlanReport,
+  deps: MappingDeps,
+  store: () => Promise<{ version: number }>,
+): Promise<MappingApplied> {
   if (report.refusals.length > 0) return { plan: report, enqueued: 0, applyTokens: report.planTokens };
   const fieldTokens = await deps.ensureFields(realmId, declaredOrganizationFields(document));
-  let latest = current?.latest ?? 0;
-  if (latest === 0) latest = (await deps.mappings.put(realmId, DEFAULT_MAPPING, by, deps.now(), 0)).version;
-  const stored = await deps.mappings.put(realmId, document, by, deps.now(), latest);
+  const stored = await store();
   await enqueueChanged(realmId, stored.version, report.changed, deps);
   return {
     plan: report,
@@ -225,16 +241,9 @@ export async function rollbackMapping(
   if (!version)
     throw new PermanentError(`there is no mapping version ${target} (1–${current.latest})`, { system: 'aws' });
   const { report } = await planMappingChange(realmId, version.document, deps);
-  if (report.refusals.length > 0) return { plan: report, enqueued: 0, applyTokens: report.planTokens };
-  const fieldTokens = await deps.ensureFields(realmId, declaredOrganizationFields(version.document));
-  const moved = await deps.mappings.rollback(realmId, version, by, deps.now(), current);
-  await enqueueChanged(realmId, moved.version, report.changed, deps);
-  return {
-    plan: report,
-    version: moved.version,
-    enqueued: report.changed.length,
-    applyTokens: report.planTokens + fieldTokens,
-  };
+  return storeAndResync(realmId, version.document, report, deps, () =>
+    deps.mappings.rollback(realmId, version, by, deps.now(), current),
+  );
 }
 
 function versionSummary(version: MappingVersion, current: number) {

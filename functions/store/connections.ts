@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { startCounting } from './link-counts';
 import { CONNECTION_LISTING, keys, LISTING_INDEX } from './table-schema';
-import { isConditionFailure, type Table } from './table';
+import { isConditionFailure, queryPages, type Table } from './table';
 
 export const ConnectionStatus = z.enum(['active', 'needs_reauth', 'paused']);
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
@@ -155,22 +155,14 @@ export class ConnectionStore {
 
   /** The connection items of the listing index, page by page; only `projection` of each when given. */
   private async *listing(projection?: string): AsyncGenerator<Record<string, unknown>> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: LISTING_INDEX.name,
-          KeyConditionExpression: '#pk = :pk',
-          ...(projection !== undefined ? { ProjectionExpression: projection } : {}),
-          ExpressionAttributeNames: { '#pk': LISTING_INDEX.partition },
-          ExpressionAttributeValues: { ':pk': CONNECTION_LISTING },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      yield* page.Items ?? [];
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = queryPages(this.table, {
+      IndexName: LISTING_INDEX.name,
+      KeyConditionExpression: '#pk = :pk',
+      ...(projection !== undefined ? { ProjectionExpression: projection } : {}),
+      ExpressionAttributeNames: { '#pk': LISTING_INDEX.partition },
+      ExpressionAttributeValues: { ':pk': CONNECTION_LISTING },
+    });
+    for await (const page of pages) yield* page;
   }
 
   /** Whether a connection exists, reading only its realm id (as realmIds). */

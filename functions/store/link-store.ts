@@ -1,10 +1,10 @@
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { keys, LINK_PREFIX } from './table-schema';
 import { CreateClaimConflict, LinkConflict, type SyncedLink } from '../sync/ports';
 import { LinkState } from './link-state';
 import { deleteLink, writeLinkState } from './link-state-writes';
-import { isConditionFailure, type Table } from './table';
+import { isConditionFailure, queryPages, type Table } from './table';
 
 /** What the connector knows about one QBO customer's Pipedrive counterpart. */
 export const CustomerLink = z.object({
@@ -349,20 +349,11 @@ export class LinkStore {
 
   /** Every link of a connection, a page at a time. */
   async *list(realmId: string, pageSize = 500): AsyncGenerator<CustomerLink[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': LINK_PREFIX },
-          Limit: pageSize,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      const links = (page.Items ?? []).map((item) => CustomerLink.parse(item));
-      if (links.length > 0) yield links;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = queryPages(this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': LINK_PREFIX },
+      Limit: pageSize,
+    });
+    for await (const page of pages) yield page.map((item) => CustomerLink.parse(item));
   }
 }

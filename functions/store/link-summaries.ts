@@ -2,7 +2,7 @@ import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { LinkState } from './link-state';
 import { keys, LINK_PREFIX, LINK_STATE_INDEX, linkStatePartition } from './table-schema';
-import type { Table } from './table';
+import { queryPages, type Table } from './table';
 
 /** What the sync-health page lists of a customer: never the pushed record, only its name. */
 export const LinkSummary = z.object({
@@ -119,20 +119,12 @@ export async function linkSummaries(table: Table, realmId: string): Promise<Link
 
 async function summariesUnder(table: Table, realmId: string, prefix: string): Promise<LinkSummary[]> {
   const out: LinkSummary[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ProjectionExpression: `${PROJECTION}, byState`,
-        ExpressionAttributeNames: { '#state': 'state', '#name': 'name' },
-        ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': prefix },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const raw of page.Items ?? []) out.push(summaryOf(raw));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const pages = queryPages(table, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ProjectionExpression: `${PROJECTION}, byState`,
+    ExpressionAttributeNames: { '#state': 'state', '#name': 'name' },
+    ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': prefix },
+  });
+  for await (const page of pages) for (const raw of page) out.push(summaryOf(raw));
   return out;
 }

@@ -1,10 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { PermanentError } from '../shared/errors';
 import { canonicalJson } from '../sync/canonical-json';
 import { type MappingDocument, parseMappingDocument } from '../sync/mapping-document';
 import { keys } from './table-schema';
-import { isConditionFailure, type Table } from './table';
+import { isConditionFailure, queryPages, type Table } from './table';
 
 /** One stored version of a connection's mapping document (decision 61). */
 export interface MappingVersion {
@@ -89,22 +89,15 @@ export class MappingStore {
   /** Every stored version, oldest first. */
   async list(realmId: string): Promise<MappingVersion[]> {
     const out: MappingVersion[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.mappingCurrent(realmId).pk, ':prefix': 'V#' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const raw of page.Items ?? []) {
+    const pages = queryPages(this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.mappingCurrent(realmId).pk, ':prefix': 'V#' },
+    });
+    for await (const page of pages)
+      for (const raw of page) {
         const item = VersionItem.parse(raw);
         out.push({ ...item, document: documentOf(realmId, item.version, item.document) });
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
     return out;
   }
 

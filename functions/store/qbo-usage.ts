@@ -1,7 +1,6 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { keys } from './table-schema';
-import type { Table } from './table';
+import { queryPages, type Table } from './table';
 
 const Day = z.object({ sk: z.string(), calls: z._default(z.number(), 0) });
 
@@ -15,26 +14,19 @@ export class QboUsage {
   /** Calls per day from `fromDay` to `toDay` (both `yyyy-mm-dd`, inclusive); days without calls are absent. */
   async days(realmId: string, fromDay: string, toDay: string): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': keys.qboUsage(realmId, fromDay).pk,
-            ':from': keys.qboUsage(realmId, fromDay).sk,
-            ':to': keys.qboUsage(realmId, toDay).sk,
-          },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
+    const pages = queryPages(this.table, {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': keys.qboUsage(realmId, fromDay).pk,
+        ':from': keys.qboUsage(realmId, fromDay).sk,
+        ':to': keys.qboUsage(realmId, toDay).sk,
+      },
+    });
+    for await (const page of pages)
+      for (const item of page) {
         const day = Day.safeParse(item);
         if (day.success) out.set(day.data.sk.slice('DAY#'.length), day.data.calls);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
     return out;
   }
 }

@@ -1,7 +1,6 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { keys, LINK_PREFIX } from './table-schema';
-import type { Table } from './table';
+import { queryPages, type Table } from './table';
 
 /** A customer in sync with its organization: what a mapping plan compares the new document against. */
 export interface SyncedLink {
@@ -29,20 +28,15 @@ const Item = z.object({
  */
 export async function syncedLinks(table: Table, realmId: string): Promise<SyncedLink[]> {
   const out: SyncedLink[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        FilterExpression: '#state = :synced AND attribute_exists(orgId)',
-        ProjectionExpression: 'qboId, orgId, personId, pushed',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': LINK_PREFIX, ':synced': 'synced' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const raw of page.Items ?? []) {
+  const pages = queryPages(table, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: '#state = :synced AND attribute_exists(orgId)',
+    ProjectionExpression: 'qboId, orgId, personId, pushed',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: { ':pk': keys.connection(realmId).pk, ':prefix': LINK_PREFIX, ':synced': 'synced' },
+  });
+  for await (const page of pages)
+    for (const raw of page) {
       const item = Item.parse(raw);
       const pushed = Pushed.safeParse(item.pushed);
       out.push({
@@ -52,7 +46,5 @@ export async function syncedLinks(table: Table, realmId: string): Promise<Synced
         ...(pushed.success ? { pushed: pushed.data } : {}),
       });
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
   return out;
 }
