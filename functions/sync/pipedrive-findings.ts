@@ -12,7 +12,10 @@ export interface ListedPerson {
   isDeleted?: boolean | undefined;
 }
 
-export type ReconcileLinkView = Pick<LinkView, 'qboId' | 'state' | 'orgId' | 'personId' | 'pushed' | 'orgOwner'>;
+export type ReconcileLinkView = Pick<
+  LinkView,
+  'qboId' | 'state' | 'orgId' | 'personId' | 'pushed' | 'orgOwner' | 'reason'
+>;
 
 /** How a merge was told from a deletion (the v2 API does not expose `merged_into_id`; decision 62). */
 export type MergeEvidence = 'merged_into_id' | 'identity' | 'person';

@@ -167,6 +167,24 @@ describe('the Pipedrive-side reconcile on the local stack', () => {
     // The copied id is held and the link not moved.
     expect(await links.get(realm, copied)).toMatchObject({ state: 'review', orgId: original.copied });
 
+    // Operators see each finding with its customers and the command that resolves it (decision 64).
+    const status = (await cli('status')).out;
+    expect(status).toContain('Found in Pipedrive (reconcile of ');
+    expect(status).toContain(
+      `Deleted in Pipedrive: excluded: 1: ${deleted} (organization ${original.deleted} deleted)`,
+    );
+    expect(status).toContain(
+      `Merged in Pipedrive: followed: 2: ${mergedAway} (organization ${original.mergedAway} merged into ${salesOrg}); ${mergedIntoOther} (organization ${original.mergedIntoOther} merged into ${original.survivorOwner} (customer ${survivorOwner}))`,
+    );
+    expect(status).toContain(`One QuickBooks ID on several organizations: held for review: 1: ${copied}`);
+    expect(status).toContain(`Edited by hand in Pipedrive: rewritten: 1: ${edited} (edited: `);
+    expect(status).toContain('resolve: ml-connector replay --customer ID --recreate');
+    // A replay of the deleted customer from a script asks for --recreate and queues nothing.
+    const replay = await cli('replay', '--customer', deleted);
+    expect(replay.code).toBe(1);
+    expect(replay.err).toContain('--recreate');
+    expect(replay.out).not.toContain('queued');
+
     // A QBO change to the deleted customer creates nothing; the backfill the README suggests for
     // review rows moves no link either.
     await control(stack.qbo, 'PATCH', `/realms/${realm}/customers/${deleted}`, { CompanyName: 'Deleted By Rep Co 2' });
