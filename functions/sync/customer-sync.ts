@@ -221,7 +221,14 @@ export class CustomerSync {
     );
     // Held with its organization (a copied QuickBooks ID, decision 62): written, but still held until a
     // person resolves it; the operator's backfill or replay decides again.
-    if (link?.state === 'review' && link.orgId === orgId && source !== 'backfill' && source !== 'replay')
+    // (Not a "merged into" link, decision 64: one held by an older version is released once it follows.)
+    if (
+      link?.state === 'review' &&
+      link.orgId === orgId &&
+      link.orgOwner === undefined &&
+      source !== 'backfill' &&
+      source !== 'replay'
+    )
       await this.deps.links.markState(this.realmId, customer.Id, 'review', link.reason ?? 'held for review', now());
     return await this.context.record({
       ...base,

@@ -122,7 +122,10 @@ function goneFinding(
   ownerOf: ReadonlyMap<number, string>,
 ): PipedriveFinding {
   const merged = (survivorId: number, evidence: MergeEvidence): PipedriveFinding => {
-    const owner = ownerOf.get(survivorId);
+    // A "merged into" link whose survivor was merged on (decision 64): by its person it followed its
+    // owner's organization there, which stays the owner's unless another customer's link says otherwise.
+    const followed = link.orgOwner !== undefined && evidence !== 'identity' ? link.orgOwner : undefined;
+    const owner = ownerOf.get(survivorId) ?? followed;
     return {
       kind: 'merged',
       qboId: link.qboId,

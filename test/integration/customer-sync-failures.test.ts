@@ -272,6 +272,46 @@ describe('CustomerSync against both sandboxes and DynamoDB Local: failures, reco
     expect(h.pipedriveSandbox.store.organization(survivor)?.name).toBe('Winner Co');
   });
 
+  it('makes a "merged into" link the organization’s own once QBO merges its owner into that customer (decision 64)', async () => {
+    const mine = await create({ DisplayName: 'Guest Co', PrimaryEmailAddr: { Address: 'a@guest.example' } });
+    const theirs = await create({ DisplayName: 'Owner Co' });
+    await h.run([h.message(mine.Id), h.message(theirs.Id)]);
+    const loser = (await link(mine.Id))?.orgId ?? 0;
+    const survivor = (await link(theirs.Id))?.orgId ?? 0;
+    await h.pipedrive.mergeOrganizations(loser, survivor);
+    await renameInQbo(mine.Id, 'Guest Company');
+    await h.run([h.message(mine.Id)]);
+    expect(await link(mine.Id)).toMatchObject({ orgId: survivor, orgOwner: theirs.Id });
+    // Now QuickBooks merges the owner into the guest: the organization becomes the guest's own, and is written.
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/customers/${theirs.Id}/merge`, { into: mine.Id });
+    await h.run([h.message(mine.Id, { operation: 'Merge', deletedId: theirs.Id })]);
+    expect(await link(mine.Id)).toMatchObject({ state: 'synced', orgId: survivor });
+    expect(await link(mine.Id)).not.toHaveProperty('orgOwner');
+    expect(await link(theirs.Id)).toMatchObject({ state: 'excluded', mergedInto: mine.Id });
+    expect(liveOrgs().map((org) => [org.id, org.name])).toEqual([[survivor, 'Guest Company']]);
+    expect(custom(survivor, 'quickbooksId')).toBe(`${realm()}:${mine.Id}`);
+  });
+
+  it('leaves the owner’s organization alone when QBO merges away or loses a customer on it (decision 64)', async () => {
+    const guest = await create({ DisplayName: 'Guest Two Co', PrimaryEmailAddr: { Address: 'a@guest2.example' } });
+    const owner = await create({ DisplayName: 'Owner Two Co' });
+    const elsewhere = await create({ DisplayName: 'Elsewhere Co' });
+    await h.run([h.message(guest.Id), h.message(owner.Id), h.message(elsewhere.Id)]);
+    const survivor = (await link(owner.Id))?.orgId ?? 0;
+    await h.pipedrive.mergeOrganizations((await link(guest.Id))?.orgId ?? 0, survivor);
+    await renameInQbo(guest.Id, 'Guest Two Company');
+    await h.run([h.message(guest.Id)]);
+    const before = h.pipedriveSandbox.store.organization(survivor);
+    // QuickBooks merges the guest into a third customer: the owner's organization is neither merged nor flagged.
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/customers/${guest.Id}/merge`, { into: elsewhere.Id });
+    await h.run([h.message(elsewhere.Id, { operation: 'Merge', deletedId: guest.Id })]);
+    expect(await link(guest.Id)).toMatchObject({ state: 'excluded', mergedInto: elsewhere.Id });
+    expect(h.pipedriveSandbox.store.organization(survivor)).toMatchObject({
+      name: 'Owner Two Co',
+      custom_fields: before?.custom_fields,
+    });
+  });
+
   it('keeps writing a customer held with its organization (a copied QuickBooks ID), and keeps it held', async () => {
     const customer = await create({ DisplayName: 'Held Co' });
     await h.run([h.message(customer.Id)]);

@@ -123,6 +123,24 @@ describe('the Pipedrive-side reconcile findings (decision 62)', () => {
     ).toEqual([{ kind: 'merged', qboId: '30', orgId: 35, survivorId: 10, evidence: 'person', survivorOwner: '34' }]);
   });
 
+  it('keeps a "merged into" link with its owner when the survivor is merged on (decision 64)', () => {
+    // 30 is on 34's organization 10; a rep merges 10 into 12, a rep's organization with an identity of its own.
+    const guest: ReconcileLinkView = { ...link('30', 10, 501), orgOwner: '34' };
+    const [finding] = find({
+      organizations: [listed(12, '77')],
+      links: [guest],
+      persons: persons({ id: 501, orgId: 12 }),
+    });
+    expect(finding).toEqual({
+      kind: 'merged',
+      qboId: '30',
+      orgId: 10,
+      survivorId: 12,
+      evidence: 'person',
+      survivorOwner: '34',
+    });
+  });
+
   it('tells a merge by merged_into_id when the listing shows the deleted organization', () => {
     const findings = find({
       organizations: [listed(10, '34'), listed(35, '30', { isDeleted: true, mergedIntoId: 10 })],
