@@ -10,6 +10,7 @@ import { measureBundles } from './phases/bundles';
 import { cliStartResults, measureCliStart } from './phases/cli-start';
 import { measureOnLocalStack } from './phases/local-stack';
 import { measureNaive } from './phases/naive';
+import { measurePipedriveReconcile, pipedriveReconcileResults } from './phases/pipedrive-reconcile';
 import { measureRealms, type RealmsFigures } from './phases/realms';
 import { buildResults, realmResults } from './report';
 import { resultsTable, writeResults } from './shared/results';
@@ -23,7 +24,9 @@ const STEADY = 20;
 const REALMS = { realms: 200, customersPerRealm: 20, concurrency: 10, editedRealms: 50 };
 /** How many times `ml-connector --help` and `node -e 0` are each timed. */
 const CLI_START_RUNS = 10;
-/** `BENCH_PHASE=realms npm run bench` (or `cli`) runs only that phase (results in bench/results/<phase>.json). */
+/** The Pipedrive-side reconcile's company (decision 62; its floor is 200 tokens for 20 pages of 500). */
+const PIPEDRIVE_RECONCILE_ORGANIZATIONS = 10_000;
+/** `BENCH_PHASE=realms npm run bench` (or `cli`, `pipedrive-reconcile`) runs only that phase (results in bench/results/<phase>.json). */
 const ONLY = process.env.BENCH_PHASE;
 
 async function measureManyRealms(dynamoEndpoint: string, log: (line: string) => void): Promise<RealmsFigures> {
@@ -31,6 +34,13 @@ async function measureManyRealms(dynamoEndpoint: string, log: (line: string) => 
     `${REALMS.realms} realms: one poll round and one reconcile round, one unit per realm, ${REALMS.concurrency} at once`,
   );
   return measureRealms({ dynamoEndpoint, ...REALMS, log });
+}
+
+function measureReconcileFromPipedrive(dynamoEndpoint: string, log: (line: string) => void) {
+  log(
+    `Pipedrive-side reconcile of ${PIPEDRIVE_RECONCILE_ORGANIZATIONS.toLocaleString('en-US')} linked organizations (tokens, through the client and budget governor)`,
+  );
+  return measurePipedriveReconcile({ dynamoEndpoint, organizations: PIPEDRIVE_RECONCILE_ORGANIZATIONS });
 }
 
 async function main(): Promise<void> {
@@ -46,6 +56,13 @@ async function main(): Promise<void> {
   }
   const dynamo = await startDynamoDbLocal({ timeoutMs: 90_000 });
   try {
+    if (ONLY === 'pipedrive-reconcile') {
+      const results = pipedriveReconcileResults(await measureReconcileFromPipedrive(dynamo.endpoint, log));
+      writeResults(join(__dirname, 'results', 'pipedrive-reconcile.json'), results);
+      console.log(resultsTable(results));
+      console.log(`\nReal time for the phase: ${Math.round((Date.now() - started) / 1000)} s.`);
+      return;
+    }
     if (ONLY === 'realms') {
       const results = realmResults(await measureManyRealms(dynamo.endpoint, log));
       writeResults(join(__dirname, 'results', 'realms.json'), results);
@@ -79,11 +96,13 @@ async function main(): Promise<void> {
     });
     log(`backfill queue: ${JSON.stringify(backfill.queue)}; tokens per day ${JSON.stringify(backfill.tokensPerDay)}`);
     const realms = await measureManyRealms(dynamo.endpoint, log);
+    const fromPipedrive = await measureReconcileFromPipedrive(dynamo.endpoint, log);
     log(`the CLI's start: \`ml-connector --help\` against \`node -e 0\`, ${CLI_START_RUNS} runs each`);
     const cliStart = await measureCliStart(CLI_START_RUNS);
     const results = [
       ...buildResults({ stack, naive, backfill, bundles }),
       ...realmResults(realms),
+      ...pipedriveReconcileResults(fromPipedrive),
       ...cliStartResults(cliStart),
     ];
     writeResults(join(__dirname, 'results', 'latest.json'), results);

@@ -27,6 +27,7 @@ export const OPTIONS = {
   to: { type: 'string' },
   yes: { type: 'boolean', short: 'y', default: false },
   pipedrive: { type: 'boolean', default: false },
+  recreate: { type: 'boolean', default: false },
 } as const;
 
 /** The options that take a count. */

@@ -11,7 +11,7 @@ Commands:
   backfill [--dry-run]          match QBO customers to Pipedrive organizations and sync them
   reconcile                     compare every QBO customer with what was pushed; queue the differences
   reconcile --pipedrive         compare Pipedrive's organizations with what was pushed (merges, deletions, edits)
-  replay --customer ID          push one customer again (every mapped field)
+  replay --customer ID          push one customer again (every mapped field; --recreate: a new organization)
   replay --since TIME           push every customer QBO changed since TIME (ISO 8601)
   replay --dlq [--list]         move dead-lettered messages back to their queue (--list: only show them)
   audit CUSTOMER_ID             a customer's sync history, newest first
@@ -102,9 +102,12 @@ reconciles from the Pipedrive side too.
                          organization is followed, a deleted one excluded, hand edits rewritten,
                          a QuickBooks ID carried twice held for review (see the audit trail).
 `,
-  replay: `Usage: ml-connector replay --customer ID | --since TIME | --dlq [--list]
+  replay: `Usage: ml-connector replay --customer ID [--recreate] | --since TIME | --dlq [--list]
 
   --customer ID          push this customer again, every mapped field (repairs hand edits in Pipedrive)
+  --recreate             with --customer: create its organization again when a rep deleted it, or give
+                         it its own again when a rep merged it into another customer's (asked at a
+                         terminal; without it a script is refused)
   --since TIME           push every customer QuickBooks changed since TIME (e.g. 2026-11-20T08:00:00Z)
   --dlq                  move the dead-lettered messages back to their queue
   --list                 with --dlq: only list them (customer, source, receive count)

@@ -71,7 +71,7 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
       json: values.json,
       pipedrive: values.pipedrive,
     }),
-  replay: ({ target, io, values }) =>
+  replay: ({ target, io, values, env }) =>
     replayCommand(target, io, {
       ...(values.realm !== undefined ? { realm: values.realm } : {}),
       ...(values.customer !== undefined ? { customer: values.customer } : {}),
@@ -79,6 +79,8 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
       dlq: values.dlq,
       list: values.list,
       json: values.json,
+      recreate: values.recreate,
+      ...(env.confirm ? { confirm: env.confirm } : {}),
     }),
   mapping: ({ target, io, values, rest, env }) =>
     mappingCommand(target, io, {

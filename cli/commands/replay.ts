@@ -11,7 +11,16 @@ export interface ReplayOptions {
   dlq: boolean;
   list: boolean;
   json: boolean;
+  /** With `customer`: create an organization again where a rep deleted or merged it away (decision 64). */
+  recreate: boolean;
+  /** Asks a yes/no question at a terminal (absent in scripts: `--recreate` answers instead). */
+  confirm?: (question: string) => Promise<boolean>;
 }
+
+const Replayed = z.union([
+  z.object({ enqueued: z.literal(0), needsRecreate: z.string() }),
+  z.object({ enqueued: z.number() }),
+]);
 
 const DeadLetters = z.object({
   messages: z.array(
@@ -59,11 +68,23 @@ export async function replayCommand(target: Target, io: Io, options: ReplayOptio
     );
   const realmId = await resolveRealm(target, options.realm);
   if (options.customer !== undefined) {
-    await operation(
-      target,
-      { command: 'replay-customer', realmId, customerId: options.customer },
-      z.object({ enqueued: z.number() }),
-    );
+    const request = { command: 'replay-customer' as const, realmId, customerId: options.customer };
+    let replayed = await operation(target, { ...request, recreate: options.recreate }, Replayed);
+    if ('needsRecreate' in replayed) {
+      // Never silently: a rep did this on purpose (decision 64). Default no.
+      const question = `Customer ${options.customer}: ${replayed.needsRecreate}; a replay creates an organization for it again.`;
+      io.err(question);
+      if (!options.confirm || !io.interactive) {
+        io.err(`Nothing queued. Run the command again with --recreate to create it again.`);
+        return 1;
+      }
+      if (!(await options.confirm('Recreate? [y/N] '))) {
+        io.err('Nothing queued.');
+        return 1;
+      }
+      replayed = await operation(target, { ...request, recreate: true }, Replayed);
+      if ('needsRecreate' in replayed) throw new CliError('The replay was not confirmed.');
+    }
     io.out(
       `Customer ${options.customer} queued; every mapped field will be pushed again. Follow it with \`ml-connector audit ${options.customer}\`.`,
     );

@@ -41,6 +41,20 @@ const Status = z.object({
       budget: z.object({ spent: z.number(), share: z.number(), realmSpent: z.number().default(0) }).optional(),
       /** Absent from stacks deployed before issue 15. */
       qboCalls: z.object({ today: z.number(), month: z.number(), projected: z.number(), cap: z.number() }).optional(),
+      /** Absent before the first Pipedrive-side reconcile, and from stacks deployed before decision 64. */
+      pipedriveFindings: z
+        .object({
+          at: z.number(),
+          groups: z.array(
+            z.object({
+              title: z.string(),
+              command: z.string(),
+              count: z.number(),
+              examples: z.array(z.object({ qboId: z.string(), what: z.string() })),
+            }),
+          ),
+        })
+        .optional(),
       recent: z.array(AuditEntryView),
     }),
   ),
@@ -68,6 +82,24 @@ export function what(entry: AuditEntryView): string {
   if (entry.error) return `${entry.error.kind}: ${entry.error.message}`;
   if (entry.diff) return Object.keys(entry.diff).join(', ');
   return entry.note ?? '';
+}
+
+/** What the last Pipedrive-side reconcile found, a line a group with its customers and the command that resolves it. */
+function printPipedriveFindings(
+  io: Io,
+  findings: NonNullable<Status['connections'][number]['pipedriveFindings']>,
+): void {
+  if (findings.groups.length === 0) {
+    io.out(`  Found in Pipedrive (reconcile of ${time(findings.at)}): nothing`);
+    return;
+  }
+  io.out(`  Found in Pipedrive (reconcile of ${time(findings.at)}):`);
+  for (const group of findings.groups) {
+    const named = group.examples.map((e) => `${e.qboId} (${e.what})`).join('; ');
+    const more = group.count > group.examples.length ? `; and ${group.count - group.examples.length} more` : '';
+    io.out(`    ${group.title}: ${group.count}: ${named}${more}`);
+    io.out(`      resolve: ${group.command}`);
+  }
 }
 
 export async function statusCommand(target: Target, io: Io, json: boolean): Promise<number> {
@@ -99,6 +131,7 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
         io.out(
           `  ${t.provider} token: access ${t.accessExpiresInMinutes === null ? 'does not expire' : `expires in ${t.accessExpiresInMinutes} min`}${t.refreshExpiresInDays === null ? '' : `, refresh in ${t.refreshExpiresInDays} days`}`,
         );
+      if (c.pipedriveFindings) printPipedriveFindings(io, c.pipedriveFindings);
       if (c.recent.length > 0) {
         io.out('  Recent activity:');
         io.out(

@@ -21,6 +21,7 @@ import { HealthMarks } from '../store/health-marks';
 import { LinkStore } from '../store/link-store';
 import { ParkingStore } from '../store/parking-store';
 import { PipedriveBlockStore } from '../store/pipedrive-block-store';
+import { PipedriveFindingsStore } from '../store/pipedrive-findings-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { pollChanges, type PollResult } from '../sync/change-capture';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
@@ -245,6 +246,7 @@ async function reconcileFromPipedrive(realmId: string): Promise<PipedriveReconci
     queue: bulk,
     now: Date.now,
     rules: pipedriveRules(config),
+    findingsSummary: new PipedriveFindingsStore(table),
   });
   metrics.addMetric(METRICS.pipedriveTokens, MetricUnit.Count, report.pipedriveTokens);
   logger.info('Pipedrive-side reconcile', { realmId, ...report });

@@ -207,7 +207,11 @@ async function run(request: OperationRequest): Promise<unknown> {
       );
     case 'replay-customer':
       await requireCustomer(request.realmId, request.customerId, customerLookup(request.realmId));
-      return replayCustomer(request.realmId, request.customerId, { queue: changes, now: Date.now });
+      return replayCustomer(request.realmId, request.customerId, request.recreate, {
+        queue: changes,
+        now: Date.now,
+        links,
+      });
     case 'replay-since':
       return replaySince(request.realmId, request.since, {
         qbo: await (await clientFactory()).quickbooks(request.realmId),

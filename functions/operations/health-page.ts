@@ -180,6 +180,22 @@ function failureSection(groups: readonly FailureGroup[], realmId: string, ctx: C
   return `<section aria-labelledby="failures-h"><h2 id="failures-h">Failures by category</h2><div class="grid">${cards}</div></section>`;
 }
 
+/** What the last Pipedrive-side reconcile found, each group with the command that resolves it (decision 64). */
+function pipedriveFindingsSection(c: HealthConnection, ctx: Context): string {
+  const summary = c.pipedriveFindings;
+  if (!summary) return '';
+  const heading = `<h2 id="pipedrive-findings-h">Found in Pipedrive <small>reconcile of ${time(summary.at, ctx)}</small></h2>`;
+  if (summary.groups.length === 0)
+    return `<section aria-labelledby="pipedrive-findings-h">${heading}<p class="ok">Every linked organization is as the connector wrote it.</p></section>`;
+  const cards = summary.groups
+    .map(
+      (g) =>
+        `<article class="failure" aria-labelledby="pipedrive-${escape(g.group)}"><h3 id="pipedrive-${escape(g.group)}">${escape(g.title)} <span class="count">${escape(g.count)}</span></h3><p>${escape(g.advice)}</p><p class="command">Run: <code>${escape(g.command)}</code></p><ul>${g.examples.map((e) => `<li>${historyLink(ctx, c.realmId, e.qboId, undefined)}: <span class="what">${escape(e.what)}</span></li>`).join('')}</ul></article>`,
+    )
+    .join('');
+  return `<section aria-labelledby="pipedrive-findings-h">${heading}<div class="grid">${cards}</div></section>`;
+}
+
 function customersSection(c: HealthConnection, ctx: Context): string {
   const { customers } = ctx.report;
   const pages = Math.max(1, Math.ceil(customers.total / customers.pageSize));
@@ -280,7 +296,7 @@ export function renderHealthPage(report: HealthReport, options: RenderOptions = 
       ? `<nav aria-label="Connections"><p>Other connections: ${others.map((c) => `<a href="${escape(`${ctx.path}?realm=${encodeURIComponent(c.realmId)}`)}">${escape(c.companyName ?? c.realmId)} (realm ${escape(c.realmId)}, ${escape(c.counts.failed)} failing)</a>`).join(' · ')}</p></nav>`
       : '';
   const body = selected
-    ? `${connectionSection(selected, ctx)}${nav}${failureSection(selected.failures, selected.realmId, ctx)}${customersSection(selected, ctx)}<section aria-labelledby="recent-h"><h2 id="recent-h">Recent changes</h2>${activityTable('Recent changes (newest first, unchanged ones left out)', selected.recent, selected.realmId, ctx)}</section>`
+    ? `${connectionSection(selected, ctx)}${nav}${failureSection(selected.failures, selected.realmId, ctx)}${pipedriveFindingsSection(selected, ctx)}${customersSection(selected, ctx)}<section aria-labelledby="recent-h"><h2 id="recent-h">Recent changes</h2>${activityTable('Recent changes (newest first, unchanged ones left out)', selected.recent, selected.realmId, ctx)}</section>`
     : '<p>No connection yet: run <code>ml-connector connect quickbooks</code>.</p>';
   const title = `${report.customer ? `Customer ${report.customer.qboId} · ` : ''}ml-connector · sync health`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="refresh" content="${String(REFRESH_SECONDS)}"><title>${escape(title)}</title><style>${STYLE}</style></head>

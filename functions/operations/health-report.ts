@@ -1,4 +1,5 @@
 import * as z from '../shared/zod-mini';
+import { PipedriveFindingsSummary } from '../sync/pipedrive-findings-summary';
 import { CustomerCounts } from './customer-counts';
 
 /**
@@ -83,6 +84,8 @@ export const HealthConnection = z.object({
   oldestWaitingAt: z.optional(z.number()),
   daily: z.array(z.object({ day: z.string(), pipedriveTokens: z.number(), qboCalls: z.number() })),
   failures: z.array(FailureGroup),
+  /** What the last Pipedrive-side reconcile found (decision 64); absent before its first run. */
+  pipedriveFindings: z.optional(PipedriveFindingsSummary),
   recent: z.array(HealthActivity),
 });
 export type HealthConnection = z.infer<typeof HealthConnection>;

@@ -167,6 +167,7 @@ async function connectionHealth(sources: HealthSources, c: SnapshotConnection, n
       pipedriveTokens: tokens.get(day) ?? 0,
     })),
     failures: failureGroups(failing),
+    ...(c.pipedriveFindings ? { pipedriveFindings: c.pipedriveFindings } : {}),
     recent: recent.map((e) => activity(e, names)),
   };
 }

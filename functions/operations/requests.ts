@@ -34,7 +34,13 @@ export const OperationRequest = z.discriminatedUnion('command', [
     /** Move the connection to another Pipedrive company (audited and alarmed, decision 39). */
     replace: z._default(z.boolean(), false),
   }),
-  z.object({ command: z.literal('replay-customer'), realmId, customerId }),
+  z.object({
+    command: z.literal('replay-customer'),
+    realmId,
+    customerId,
+    /** Confirmed: create an organization again for a customer whose own a rep deleted or merged away (decision 64). */
+    recreate: z._default(z.boolean(), false),
+  }),
   z.object({
     command: z.literal('replay-since'),
     realmId,

@@ -6,6 +6,8 @@ import { BudgetLedger } from '../store/budget-ledger';
 import { ConnectionStore } from '../store/connections';
 import { linkCounts } from '../store/link-counts';
 import { ParkingStore } from '../store/parking-store';
+import { PipedriveFindingsStore } from '../store/pipedrive-findings-store';
+import type { PipedriveFindingsSummary } from '../sync/pipedrive-findings-summary';
 import type { Table } from '../store/table';
 import { TokenStore } from '../store/token-store';
 import type { CustomerCounts } from './customer-counts';
@@ -44,6 +46,8 @@ export interface StatusSnapshot {
     budget: { companyId: string; spent: number; share: number; realmSpent: number } | undefined;
     /** Metered QBO calls today and this month, and the month's projection against the cap (issue 15). */
     qboCalls: QboCallEstimate;
+    /** What the last Pipedrive-side reconcile found, each group with the command that resolves it (decision 64). */
+    pipedriveFindings: PipedriveFindingsSummary | undefined;
     recent: AuditEntry[];
   }[];
   /** Each Pipedrive company once, with its budget and every realm's part of today's spend. */
@@ -68,6 +72,7 @@ export async function statusSnapshot(
   const audit = new AuditLog(sources.table, 1);
   const ledger = new BudgetLedger(sources.table);
   const parking = new ParkingStore(sources.table);
+  const findings = new PipedriveFindingsStore(sources.table);
   const connections = [];
   const day = budgetDay(now);
   const companies = new Map<string, StatusSnapshot['pipedriveCompanies'][number]>();
@@ -113,6 +118,7 @@ export async function statusSnapshot(
           1,
         )
       ).estimate,
+      pipedriveFindings: await findings.read(connection.realmId),
       recent: (await audit.recent(connection.realmId, { limit: 15 })).entries,
     });
   }

@@ -33,6 +33,8 @@ export const CustomerLink = z.object({
   strayOrgIds: z.optional(z.set(z.number().check(z.int()))),
   /** The customer this one was merged into. */
   mergedInto: z.optional(z.string()),
+  /** The customer whose organization `orgId` is, when a rep merged this customer's into it (decision 64). */
+  orgOwner: z.optional(z.string()),
   reason: z.optional(z.string()),
   updatedAt: z.number(),
   version: z.number().check(z.int()),
@@ -267,11 +269,17 @@ export class LinkStore {
     }
   }
 
-  /** Points the link at another organization (a merge re-points the survivor at the loser's org). */
-  async repoint(realmId: string, qboId: string, orgId: number, now: number): Promise<void> {
+  /**
+   * Points the link at another organization (a merge re-points the survivor at the loser's org). With
+   * `orgOwner` the organization is that other customer's (decision 64); without, it is this one's own.
+   */
+  async repoint(realmId: string, qboId: string, orgId: number, now: number, orgOwner?: string): Promise<void> {
     await writeLinkState(this.table, realmId, qboId, 'synced', (from) => from ?? 'pending', {
       UpdateExpression:
-        'SET realmId = :realm, qboId = :qbo, orgId = :org, updatedAt = :now, version = if_not_exists(version, :zero) + :one REMOVE fingerprint, pushed',
+        'SET realmId = :realm, qboId = :qbo, orgId = :org, updatedAt = :now, version = if_not_exists(version, :zero) + :one' +
+        (orgOwner !== undefined
+          ? ', orgOwner = :owner REMOVE fingerprint, pushed'
+          : ' REMOVE fingerprint, pushed, orgOwner'),
       ExpressionAttributeValues: {
         ':realm': realmId,
         ':qbo': qboId,
@@ -279,18 +287,24 @@ export class LinkStore {
         ':now': now,
         ':zero': 0,
         ':one': 1,
+        ...(orgOwner !== undefined ? { ':owner': orgOwner } : {}),
       },
     });
   }
 
-  /** Forgets the organization (it was deleted in Pipedrive), so the next sync creates one again. */
-  async forgetOrganization(realmId: string, qboId: string, now: number): Promise<void> {
+  /**
+   * Forgets the organization (it was deleted in Pipedrive, or it is another customer's a rep merged
+   * this one's into), so the next sync creates one again. `keepPerson`: the person still lives (on
+   * the other customer's organization) and moves to the new one.
+   */
+  async forgetOrganization(realmId: string, qboId: string, now: number, keepPerson = false): Promise<void> {
     await this.table.client.send(
       new UpdateCommand({
         TableName: this.table.name,
         Key: keys.link(realmId, qboId),
         UpdateExpression:
-          'SET updatedAt = :now, version = version + :one REMOVE orgId, personId, fingerprint, pushed, pendingSince',
+          'SET updatedAt = :now, version = version + :one REMOVE orgId, fingerprint, pushed, pendingSince, orgOwner' +
+          (keepPerson ? '' : ', personId'),
         ExpressionAttributeValues: { ':now': now, ':one': 1 },
       }),
     );

@@ -49,6 +49,8 @@ export const keys = {
   qboUsage: (realmId: string, day: string) => ({ pk: `QBOUSAGE#${realmId}`, sk: `DAY#${day}` }),
   /** When a poll, a webhook change or a reconcile of the connection last succeeded (the sync-health page). */
   healthMark: (realmId: string, kind: string) => ({ pk: `HEALTH#${realmId}`, sk: kind }),
+  /** What the last Pipedrive-side reconcile found, grouped for operators (decision 64). */
+  pipedriveFindings: (realmId: string) => ({ pk: `HEALTH#${realmId}`, sk: 'PIPEDRIVE-FINDINGS' }),
   /** The connection's mapping in use: a copy of the current version's document and its number (decision 61). */
   mappingCurrent: (realmId: string) => ({ pk: `MAPPING#${realmId}`, sk: 'CURRENT' }),
   /** One stored mapping version, never deleted (zero-padded so they sort by number). */

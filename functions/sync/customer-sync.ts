@@ -107,10 +107,11 @@ export class CustomerSync {
   private async syncCustomer(
     message: SyncMessage,
     customer: QboCustomer,
-    link: LinkView | undefined,
+    current: LinkView | undefined,
     prepared: PreparedBatch,
     spent: () => number,
   ): Promise<SyncResult> {
+    let link = current;
     const updatedAt = parseQboTime(customer.MetaData.LastUpdatedTime);
     const base = { message, qboId: customer.Id, qboUpdatedTime: customer.MetaData.LastUpdatedTime };
     if (link?.lastPushedUpdatedAtMs !== undefined && updatedAt < link.lastPushedUpdatedAtMs)
@@ -120,9 +121,20 @@ export class CustomerSync {
         tokens: spent(),
         note: 'an older version than the one already pushed',
       });
-    // A rep deleted its organization and the rule respects that (decision 62): only a replay creates it again.
-    if (link?.state === 'excluded' && link.reason === DELETED_IN_PIPEDRIVE && message.source !== 'replay')
-      return this.context.record({ ...base, action: 'excluded', tokens: spent(), note: DELETED_IN_PIPEDRIVE });
+    // A rep deleted its organization and the rule respects that (decision 62): only an operator's replay
+    // that confirmed it creates one again (decision 64).
+    const recreate = message.source === 'replay' && message.recreate === true;
+    if (link?.state === 'excluded' && link.reason === DELETED_IN_PIPEDRIVE && !recreate)
+      return this.context.record({
+        ...base,
+        action: 'excluded',
+        tokens: spent(),
+        note:
+          message.source === 'replay'
+            ? `${DELETED_IN_PIPEDRIVE}; not created again (\`ml-connector replay --customer ${customer.Id} --recreate\` does)`
+            : DELETED_IN_PIPEDRIVE,
+      });
+    if (recreate && link?.orgOwner !== undefined) link = await this.leaveSharedOrganization(link);
     const mapped = this.map(customer, prepared);
     const print = fingerprint(mapped);
     // An operator's replay pushes every mapped field again (e.g. after someone edited the org by hand).
@@ -142,6 +154,15 @@ export class CustomerSync {
     } catch (error) {
       return this.settleFailure(base, customer.Id, error, spent);
     }
+  }
+
+  /**
+   * The operator's undo of a "merged into" link (decision 64): the customer gets its own organization
+   * again; its person moves there from the other customer's.
+   */
+  private async leaveSharedOrganization(link: LinkView): Promise<LinkView> {
+    await this.deps.links.forgetOrganization(this.realmId, link.qboId, this.deps.now(), true);
+    return { ...link, orgId: undefined, orgOwner: undefined, pushed: undefined, fingerprint: undefined };
   }
 
   /** Writes the organization (updated, created or recovered) and person, then records the link as synced. */
@@ -178,7 +199,8 @@ export class CustomerSync {
       orgId = created.orgId;
       action = created.recovered ? 'updated' : 'created';
       note ??= created.recovered ? 'found the organization an interrupted attempt had created' : undefined;
-      personId = undefined;
+      // Only a customer leaving another customer's organization (decision 64) still has its person.
+      personId = link?.orgId === undefined ? link?.personId : undefined;
     }
     personId = await this.syncPerson(mapped, push.pushedBefore, orgId, personId);
     const updatedAt = parseQboTime(customer.MetaData.LastUpdatedTime);
@@ -199,7 +221,14 @@ export class CustomerSync {
     );
     // Held with its organization (a copied QuickBooks ID, decision 62): written, but still held until a
     // person resolves it; the operator's backfill or replay decides again.
-    if (link?.state === 'review' && link.orgId === orgId && source !== 'backfill' && source !== 'replay')
+    // (Not a "merged into" link, decision 64: one held by an older version is released once it follows.)
+    if (
+      link?.state === 'review' &&
+      link.orgId === orgId &&
+      link.orgOwner === undefined &&
+      source !== 'backfill' &&
+      source !== 'replay'
+    )
       await this.deps.links.markState(this.realmId, customer.Id, 'review', link.reason ?? 'held for review', now());
     return await this.context.record({
       ...base,
@@ -222,6 +251,12 @@ export class CustomerSync {
     const { link, mapped, pushedBefore } = push;
     const orgId = link?.orgId;
     if (orgId === undefined) return { orgId };
+    // Another customer's organization, a rep merged this one's into: its fields are that customer's (decision 64).
+    if (link?.orgOwner !== undefined)
+      return {
+        orgId,
+        note: `organization fields not written: ${orgId} is customer ${link.orgOwner}'s (merged in Pipedrive); \`ml-connector replay --customer ${link.qboId} --recreate\` gives this customer its own`,
+      };
     if (pushedBefore !== undefined && canonicalJson(pushedBefore.organization) === canonicalJson(mapped.organization))
       return { orgId };
     try {

@@ -18,8 +18,22 @@ export async function repointOnMerge(
 ): Promise<void> {
   const loser = links.get(loserId);
   const survivor = links.get(survivorId);
+  // The survivor was merged in Pipedrive into the loser's organization (decision 64): now it is its own.
+  if (survivor?.orgOwner === loserId && survivor.orgId !== undefined && survivor.orgId === loser?.orgId) {
+    await context.deps.links.repoint(context.realmId, survivorId, survivor.orgId, context.deps.now());
+    await context.deps.links.markState(
+      context.realmId,
+      loserId,
+      'excluded',
+      `merged into customer ${survivorId}; its organization now belongs to it`,
+      context.deps.now(),
+      survivorId,
+    );
+    return;
+  }
   if (survivor?.orgId === undefined && loser?.orgId !== undefined) {
-    await context.deps.links.repoint(context.realmId, survivorId, loser.orgId, context.deps.now());
+    // A loser on another customer's organization (decision 64) hands the survivor that link as it is.
+    await context.deps.links.repoint(context.realmId, survivorId, loser.orgId, context.deps.now(), loser.orgOwner);
     await context.deps.links.markState(
       context.realmId,
       loserId,
@@ -47,6 +61,11 @@ export async function settleMergedLoser(
     return;
   }
   if (loser.orgId === survivor?.orgId) return;
+  // The loser was on another customer's organization (decision 64): that one is left alone.
+  if (loser.orgOwner !== undefined) {
+    await markMerged(context, loserId, survivorId);
+    return;
+  }
   if (context.options.mergeRule === 'merge' && survivor?.orgId !== undefined) {
     try {
       await context.deps.pipedrive.mergeOrganizations(loser.orgId, survivor.orgId);
@@ -87,7 +106,9 @@ export async function customerGone(
   link: LinkView | undefined,
   spent: () => number,
 ): Promise<SyncResult> {
-  if (link?.orgId !== undefined && link.state !== 'excluded') await context.flagStatus(link.orgId, 'Merged');
+  // Not another customer's organization (a "merged into" link, decision 64): that one stays as its owner has it.
+  if (link?.orgId !== undefined && link.state !== 'excluded' && link.orgOwner === undefined)
+    await context.flagStatus(link.orgId, 'Merged');
   if (link && link.state !== 'excluded')
     await context.deps.links.markState(
       context.realmId,

@@ -12,7 +12,10 @@ export interface ListedPerson {
   isDeleted?: boolean | undefined;
 }
 
-export type ReconcileLinkView = Pick<LinkView, 'qboId' | 'state' | 'orgId' | 'personId' | 'pushed'>;
+export type ReconcileLinkView = Pick<
+  LinkView,
+  'qboId' | 'state' | 'orgId' | 'personId' | 'pushed' | 'orgOwner' | 'reason'
+>;
 
 /** How a merge was told from a deletion (the v2 API does not expose `merged_into_id`; decision 62). */
 export type MergeEvidence = 'merged_into_id' | 'identity' | 'person';
@@ -68,8 +71,10 @@ export function findPipedriveDifferences(input: FindingInput): PipedriveFinding[
     if (own !== undefined) carrying.set(own, [...(carrying.get(own) ?? []), org.id]);
   }
   const ownerOf = new Map<number, string>();
+  // A "merged into" link (decision 64) points at another customer's organization: it owns nothing.
   for (const link of input.links)
-    if (link.orgId !== undefined && link.state !== 'excluded') ownerOf.set(link.orgId, link.qboId);
+    if (link.orgId !== undefined && link.state !== 'excluded' && link.orgOwner === undefined)
+      ownerOf.set(link.orgId, link.qboId);
 
   const findings: PipedriveFinding[] = [];
   for (const link of input.links) {
@@ -83,6 +88,12 @@ export function findPipedriveDifferences(input: FindingInput): PipedriveFinding[
       findings.push(goneFinding(link, orgId, gone.get(orgId), carriers, live, input.persons, ownerOf));
       continue;
     }
+    const personFinding = personDifference(link, orgId, input.persons);
+    // The organization's identity and fields are its owner's, judged on the owner's link (decision 64).
+    if (link.orgOwner !== undefined) {
+      if (personFinding) findings.push(personFinding);
+      continue;
+    }
     const found = identityValue(org, fields);
     if (fields.fieldKeys.quickbooksId !== undefined && ownCustomerId(found, identity) !== link.qboId)
       findings.push({ kind: 'identityChanged', qboId: link.qboId, orgId, found });
@@ -91,7 +102,6 @@ export function findPipedriveDifferences(input: FindingInput): PipedriveFinding[
       const drifted = driftedFields(pushed.data.organization, org, fields, input.document);
       if (drifted.length > 0) findings.push({ kind: 'drift', qboId: link.qboId, orgId, fields: drifted });
     }
-    const personFinding = personDifference(link, orgId, input.persons);
     if (personFinding) findings.push(personFinding);
   }
   // An identity on several organizations none of which is linked (the customer was never synced, or is excluded).
@@ -112,7 +122,10 @@ function goneFinding(
   ownerOf: ReadonlyMap<number, string>,
 ): PipedriveFinding {
   const merged = (survivorId: number, evidence: MergeEvidence): PipedriveFinding => {
-    const owner = ownerOf.get(survivorId);
+    // A "merged into" link whose survivor was merged on (decision 64): by its person it followed its
+    // owner's organization there, which stays the owner's unless another customer's link says otherwise.
+    const followed = link.orgOwner !== undefined && evidence !== 'identity' ? link.orgOwner : undefined;
+    const owner = ownerOf.get(survivorId) ?? followed;
     return {
       kind: 'merged',
       qboId: link.qboId,

@@ -7,6 +7,7 @@ import {
   type PipedriveFinding,
   type ReconcileLinkView,
 } from './pipedrive-findings';
+import { type PipedriveFindingsSummary, summarizePipedriveFindings } from './pipedrive-findings-summary';
 import { applyPipedriveRules, type RuleDependencies, type RuleOutcome } from './pipedrive-rules';
 import type { QuickbooksIdentity } from './quickbooks-identity';
 
@@ -21,6 +22,8 @@ export interface PipedriveReconcileDependencies extends RuleDependencies {
   document: MappingDocument;
   /** Pipedrive tokens spent so far by the client these pages come from. */
   tokensSpent(): number;
+  /** Where operators' `status` and health page read the findings from (decision 64). */
+  findingsSummary?: { save(realmId: string, summary: PipedriveFindingsSummary): Promise<unknown> };
 }
 
 export interface PipedriveReconcileReport extends RuleOutcome {
@@ -62,6 +65,7 @@ export async function reconcilePipedrive(
   const counts: Partial<Record<PipedriveFinding['kind'], number>> = {};
   for (const finding of findings) counts[finding.kind] = (counts[finding.kind] ?? 0) + 1;
   const outcome = await applyPipedriveRules(realmId, findings, deps);
+  await deps.findingsSummary?.save(realmId, summarizePipedriveFindings(findings, links, deps.rules, deps.now()));
   return {
     organizations: organizations.length,
     links: links.length,

@@ -7,7 +7,8 @@ export const DELETED_IN_PIPEDRIVE = 'deleted in Pipedrive';
 
 /**
  * What the connector does about each kind of finding (decision 62). A merge is always followed (never
- * recreated) and a duplicate identity always held; the rest is configurable.
+ * recreated; into another customer's organization as a "merged into" link, decision 64) and a
+ * duplicate identity always held; the rest is configurable.
  */
 export interface PipedriveRules {
   /** `exclude`: respect the rep's deletion; `recreate`: QBO is the source of truth, create it again. */
@@ -152,6 +153,20 @@ async function applyOne(
   }
 }
 
+/**
+ * What the link, status and audit say of a customer whose organization a rep merged into another
+ * customer's (decision 64), with the command that gives it its own organization again.
+ */
+export function mergedIntoOtherNote(
+  qboId: string,
+  orgId: number,
+  survivorId: number,
+  owner: string,
+  evidence?: string,
+): string {
+  return `organization ${orgId} was merged in Pipedrive into ${survivorId} (customer ${owner})${evidence ? ` (told by ${evidence})` : ''}; re-linked there: its fields stay customer ${owner}'s, this customer's person is kept; \`ml-connector replay --customer ${qboId} --recreate\` gives it its own organization again`;
+}
+
 /** A linked organization merged away or deleted: followed, held, excluded or recreated. */
 async function goneStep(
   realmId: string,
@@ -162,25 +177,19 @@ async function goneStep(
 ): Promise<Step> {
   const { links, rules } = deps;
   if (finding.kind === 'merged') {
-    if (finding.survivorOwner !== undefined) {
-      // Two customers on one organization would overwrite each other: a person decides (never recreated).
-      await links.markState(
-        realmId,
-        finding.qboId,
-        'review',
-        `merged in Pipedrive into organization ${finding.survivorId}, which is customer ${finding.survivorOwner}'s: merge the customers in QuickBooks too, or set this customer's QuickBooks ID on an organization of its own and run the backfill again`,
-        now,
-      );
-      outcome.held++;
-      return { action: 'held', orgId: finding.orgId, note: `merged into ${finding.survivorId}, another customer's` };
-    }
-    await links.repoint(realmId, finding.qboId, finding.survivorId, now);
+    // Into another customer's organization: followed too, as a "merged into" link (decision 64). The
+    // survivor keeps its owner's fields and identity; this customer's person is kept there.
+    const owner = finding.survivorOwner;
+    await links.repoint(realmId, finding.qboId, finding.survivorId, now, owner);
     outcome.relinked++;
     return {
       action: 'merged',
       orgId: finding.survivorId,
       repush: true,
-      note: `organization ${finding.orgId} was merged in Pipedrive into ${finding.survivorId} (told by ${finding.evidence}); re-linked`,
+      note:
+        owner === undefined
+          ? `organization ${finding.orgId} was merged in Pipedrive into ${finding.survivorId} (told by ${finding.evidence}); re-linked`
+          : mergedIntoOtherNote(finding.qboId, finding.orgId, finding.survivorId, owner, finding.evidence),
     };
   }
   if (rules.deleted === 'recreate') {
@@ -197,6 +206,6 @@ async function goneStep(
   return {
     action: 'excluded',
     orgId: finding.orgId,
-    note: `organization ${finding.orgId} was ${DELETED_IN_PIPEDRIVE}; the customer is excluded (ml-connector replay recreates it)`,
+    note: `organization ${finding.orgId} was ${DELETED_IN_PIPEDRIVE}; the customer is excluded (\`ml-connector replay --customer ${finding.qboId} --recreate\` creates it again)`,
   };
 }

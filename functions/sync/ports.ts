@@ -62,6 +62,11 @@ export interface PipedriveWriter {
   mergeOrganizations(id: number, mergeWithId: number): Promise<unknown>;
   /** A person's current organization (a merge moves persons to the survivor, decision 62). */
   getPerson(id: number): Promise<{ org_id?: number | null | undefined }>;
+  /** One organization with the given custom fields (to tell whose a merge's survivor is, decision 64). */
+  getOrganization(
+    id: number,
+    options: { customFieldKeys?: readonly string[] },
+  ): Promise<{ custom_fields?: Record<string, unknown> | null | undefined }>;
   createPerson(input: PersonBody): Promise<{ id: number }>;
   updatePerson(id: number, patch: Partial<PersonBody>): Promise<unknown>;
   /** Tokens spent so far by this client (by the specs' x-token-cost). */
@@ -83,6 +88,12 @@ export interface LinkView {
   createAttemptedAt?: number | undefined;
   strayOrgIds?: ReadonlySet<number> | undefined;
   mergedInto?: string | undefined;
+  /**
+   * The customer whose organization `orgId` is: a rep merged this customer's organization into it
+   * (decision 64). Its fields are that customer's and never written for this one; only this
+   * customer's person is kept there.
+   */
+  orgOwner?: string | undefined;
   /** Why the customer is failed, excluded or held (e.g. "deleted in Pipedrive", decision 62). */
   reason?: string | undefined;
 }
@@ -137,8 +148,10 @@ export interface LinkRepository {
     now: number,
     mergedInto?: string,
   ): Promise<void>;
-  repoint(realmId: string, qboId: string, orgId: number, now: number): Promise<void>;
-  forgetOrganization(realmId: string, qboId: string, now: number): Promise<void>;
+  /** `orgOwner`: the organization is another customer's (a rep merged this one's into it, decision 64). */
+  repoint(realmId: string, qboId: string, orgId: number, now: number, orgOwner?: string): Promise<void>;
+  /** `keepPerson`: the person lives on (on another customer's organization) and moves to the new one. */
+  forgetOrganization(realmId: string, qboId: string, now: number, keepPerson?: boolean): Promise<void>;
 }
 
 export interface AuditRecord {

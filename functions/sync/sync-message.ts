@@ -30,6 +30,11 @@ export const SyncMessage = z.object({
    * attempt may have reached Pipedrive after the newer one it lost the record to (decision 47).
    */
   repush: z.optional(z.boolean()),
+  /**
+   * An operator's replay that confirmed creating an organization again for a customer whose own a rep
+   * deleted or merged into another customer's (decision 64); without it nothing is recreated.
+   */
+  recreate: z.optional(z.boolean()),
   /** Epoch ms the message was enqueued (sync lag starts here when QBO gives no time). */
   enqueuedAt: z.number(),
 });

@@ -113,9 +113,9 @@ describe('the Pipedrive-side reconcile on the local stack', () => {
       .connections[0]?.pipedrive;
     expect(report).toMatchObject({
       findings: { merged: 2, deleted: 1, drift: 1, duplicateIdentity: 1 },
-      relinked: 1,
+      relinked: 2,
       excluded: 1,
-      held: 2,
+      held: 1,
     });
     // Listing 7 organizations and the persons: one page each, 10 tokens a page.
     expect(report?.pipedriveTokens).toBe(20);
@@ -127,9 +127,33 @@ describe('the Pipedrive-side reconcile on the local stack', () => {
     );
     expect(carrying(mergedAway).map((org) => org.id)).toEqual([salesOrg]);
     expect(await links.get(realm, mergedAway)).toMatchObject({ orgId: salesOrg });
-    // The merge into another customer's organization is held for review, never recreated.
-    expect(await links.get(realm, mergedIntoOther)).toMatchObject({ state: 'review', orgId: original.mergedIntoOther });
+    // The merge into another customer's organization is followed as a "merged into" link (decision 64):
+    // the survivor stays the other customer's, the merged customer's person is kept there.
+    const survivorBefore = stack.pipedrive.store.organization(original.survivorOwner);
+    await until(
+      async () => (await links.get(realm, mergedIntoOther))?.pushed !== undefined,
+      'the merged customer repushed onto the survivor',
+    );
+    const guest = await links.get(realm, mergedIntoOther);
+    expect(guest).toMatchObject({ state: 'synced', orgId: original.survivorOwner, orgOwner: survivorOwner });
+    expect(stack.pipedrive.store.persons.get(guest?.personId ?? 0)).toMatchObject({ org_id: original.survivorOwner });
     expect(carrying(survivorOwner).map((org) => org.id)).toEqual([original.survivorOwner]);
+    // A QBO change to the merged customer creates no organization and leaves the other customer's fields alone.
+    await control(stack.qbo, 'PATCH', `/realms/${realm}/customers/${mergedIntoOther}`, {
+      CompanyName: 'Merged Into Other Co 2',
+      BillAddr: { Line1: '2 Changed Way', City: 'Springfield', CountrySubDivisionCode: 'IL', PostalCode: '62701' },
+    });
+    await until(
+      async () =>
+        (await audit.history(realm, mergedIntoOther, { limit: 5 })).entries.some(
+          (entry) => entry.source !== 'reconcile' && entry.note?.startsWith('organization fields not written') === true,
+        ),
+      'the change to the merged customer written to its person only',
+    );
+    const survivorAfter = stack.pipedrive.store.organization(original.survivorOwner);
+    expect(survivorAfter?.name).toBe('Survivor Owner Co');
+    expect(survivorAfter?.address).toEqual(survivorBefore?.address);
+    expect(survivorAfter?.custom_fields).toEqual(survivorBefore?.custom_fields);
     // The deletion is respected.
     expect(await links.get(realm, deleted)).toMatchObject({ state: 'excluded', reason: 'deleted in Pipedrive' });
     // The hand edit is rewritten.
@@ -142,6 +166,24 @@ describe('the Pipedrive-side reconcile on the local stack', () => {
     );
     // The copied id is held and the link not moved.
     expect(await links.get(realm, copied)).toMatchObject({ state: 'review', orgId: original.copied });
+
+    // Operators see each finding with its customers and the command that resolves it (decision 64).
+    const status = (await cli('status')).out;
+    expect(status).toContain('Found in Pipedrive (reconcile of ');
+    expect(status).toContain(
+      `Deleted in Pipedrive: excluded: 1: ${deleted} (organization ${original.deleted} deleted)`,
+    );
+    expect(status).toContain(
+      `Merged in Pipedrive: followed: 2: ${mergedAway} (organization ${original.mergedAway} merged into ${salesOrg}); ${mergedIntoOther} (organization ${original.mergedIntoOther} merged into ${original.survivorOwner} (customer ${survivorOwner}))`,
+    );
+    expect(status).toContain(`One QuickBooks ID on several organizations: held for review: 1: ${copied}`);
+    expect(status).toContain(`Edited by hand in Pipedrive: rewritten: 1: ${edited} (edited: `);
+    expect(status).toContain('resolve: ml-connector replay --customer ID --recreate');
+    // A replay of the deleted customer from a script asks for --recreate and queues nothing.
+    const replay = await cli('replay', '--customer', deleted);
+    expect(replay.code).toBe(1);
+    expect(replay.err).toContain('--recreate');
+    expect(replay.out).not.toContain('queued');
 
     // A QBO change to the deleted customer creates nothing; the backfill the README suggests for
     // review rows moves no link either.
@@ -168,10 +210,14 @@ describe('the Pipedrive-side reconcile on the local stack', () => {
     const second = await cli('reconcile', '--pipedrive');
     expect(second.code).toBe(0);
     const found = /Found in Pipedrive: (.*)/.exec(second.out)?.[1]?.split(', ').sort();
-    expect(found).toEqual(['1 QuickBooks ID on several organizations', '1 merged away']);
-    expect(second.out).toContain('Re-linked 0, excluded 0, held for review 2, queued for a rewrite 0');
-    // No duplicate was created anywhere.
+    expect(found).toEqual(['1 QuickBooks ID on several organizations']);
+    expect(second.out).toContain('Re-linked 0, excluded 0, held for review 1, queued for a rewrite 0');
+    // No duplicate was created anywhere, and the merged customer's contact was not copied.
     expect(live().length).toBe(organizationsBefore);
+    const contacts = [...stack.pipedrive.store.persons.values()].filter(
+      (person) => !person.is_deleted && person.emails.some((email) => email.value === 'ap@mergedintootherco.example'),
+    );
+    expect(contacts.map((person) => person.org_id)).toEqual([original.survivorOwner]);
     conformance.expectConforming();
   }, 240_000);
 });

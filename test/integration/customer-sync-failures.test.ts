@@ -4,7 +4,7 @@ import type { SyncHarness } from '../helpers/sync-harness';
 import { useCustomerSyncHarness } from './customer-sync-harness';
 
 describe('CustomerSync against both sandboxes and DynamoDB Local: failures, recovery, replay and audit', () => {
-  const { harness, realm, create, liveOrgs, link, sunnyCustomer } = useCustomerSyncHarness();
+  const { harness, realm, create, liveOrgs, custom, link, sunnyCustomer } = useCustomerSyncHarness();
   let h: SyncHarness;
   beforeEach(() => {
     h = harness();
@@ -194,13 +194,17 @@ describe('CustomerSync against both sandboxes and DynamoDB Local: failures, reco
     expect(liveOrgs()).toHaveLength(0);
   });
 
-  it('creates a deleted organization again on an operator’s replay, or under the rule recreate', async () => {
+  it('creates a deleted organization again only on a replay with --recreate, or under the rule recreate', async () => {
     const customer = await create({ DisplayName: 'Phoenix Co' });
     await h.run([h.message(customer.Id)]);
     const first = liveOrgs()[0]?.id ?? 0;
     await deleteInPipedrive(first);
     await h.run([h.message(customer.Id)]);
-    const [replayed] = await h.run([h.message(customer.Id, { source: 'replay', eventId: 'replay-1' })]);
+    // A plain replay (e.g. `replay --since`) does not silently recreate it (decision 64).
+    const [plain] = await h.run([h.message(customer.Id, { source: 'replay', eventId: 'replay-0' })]);
+    expect(plain).toMatchObject({ action: 'excluded' });
+    expect(liveOrgs()).toHaveLength(0);
+    const [replayed] = await h.run([h.message(customer.Id, { source: 'replay', eventId: 'replay-1', recreate: true })]);
     expect(replayed?.action).toBe('created');
     expect(liveOrgs()).toHaveLength(1);
     const second = liveOrgs()[0]?.id ?? 0;
@@ -232,18 +236,80 @@ describe('CustomerSync against both sandboxes and DynamoDB Local: failures, reco
     expect([...h.pipedriveSandbox.store.persons.values()].filter((p) => !p.is_deleted)).toHaveLength(1);
   });
 
-  it('holds a customer whose organization was merged into another customer’s for review, creating nothing', async () => {
+  it('follows a merge into another customer’s organization without writing its fields; --recreate undoes it (decision 64)', async () => {
     const mine = await create({ DisplayName: 'Loser Co', PrimaryEmailAddr: { Address: 'a@loser.example' } });
     const theirs = await create({ DisplayName: 'Winner Co' });
     await h.run([h.message(mine.Id), h.message(theirs.Id)]);
     const loser = (await link(mine.Id))?.orgId ?? 0;
     const survivor = (await link(theirs.Id))?.orgId ?? 0;
+    const person = (await link(mine.Id))?.personId;
     await h.pipedrive.mergeOrganizations(loser, survivor);
     await renameInQbo(mine.Id, 'Loser Company');
     const [result] = await h.run([h.message(mine.Id)]);
-    expect(result?.action).toBe('held');
-    expect(liveOrgs().map((org) => org.id)).toEqual([survivor]);
-    expect(await link(mine.Id)).toMatchObject({ state: 'review', orgId: loser });
+    expect(result?.action).toBe('updated');
+    expect(await link(mine.Id)).toMatchObject({
+      state: 'synced',
+      orgId: survivor,
+      orgOwner: theirs.Id,
+      personId: person,
+    });
+    // Nothing created, and the survivor is still the other customer's, with its name and identity.
+    expect(liveOrgs().map((org) => [org.id, org.name])).toEqual([[survivor, 'Winner Co']]);
+    expect(custom(survivor, 'quickbooksId')).toBe(`${realm()}:${theirs.Id}`);
+    expect(h.pipedriveSandbox.store.persons.get(person ?? 0)).toMatchObject({ org_id: survivor, is_deleted: false });
+    // A later change is the person's only: no organization write, no create.
+    await renameInQbo(mine.Id, 'Loser Company 2');
+    const [later] = await h.run([h.message(mine.Id)]);
+    expect(later?.action).toBe('updated');
+    expect(liveOrgs().map((org) => [org.id, org.name])).toEqual([[survivor, 'Winner Co']]);
+    // The operator's confirmed replay gives the customer its own organization again; its person moves there.
+    const [undone] = await h.run([h.message(mine.Id, { source: 'replay', eventId: 'replay-own', recreate: true })]);
+    expect(undone?.action).toBe('created');
+    const own = (await link(mine.Id))?.orgId ?? 0;
+    expect(own).not.toBe(survivor);
+    expect(await link(mine.Id)).not.toHaveProperty('orgOwner');
+    expect(h.pipedriveSandbox.store.persons.get(person ?? 0)).toMatchObject({ org_id: own });
+    expect(h.pipedriveSandbox.store.organization(survivor)?.name).toBe('Winner Co');
+  });
+
+  it('makes a "merged into" link the organization’s own once QBO merges its owner into that customer (decision 64)', async () => {
+    const mine = await create({ DisplayName: 'Guest Co', PrimaryEmailAddr: { Address: 'a@guest.example' } });
+    const theirs = await create({ DisplayName: 'Owner Co' });
+    await h.run([h.message(mine.Id), h.message(theirs.Id)]);
+    const loser = (await link(mine.Id))?.orgId ?? 0;
+    const survivor = (await link(theirs.Id))?.orgId ?? 0;
+    await h.pipedrive.mergeOrganizations(loser, survivor);
+    await renameInQbo(mine.Id, 'Guest Company');
+    await h.run([h.message(mine.Id)]);
+    expect(await link(mine.Id)).toMatchObject({ orgId: survivor, orgOwner: theirs.Id });
+    // Now QuickBooks merges the owner into the guest: the organization becomes the guest's own, and is written.
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/customers/${theirs.Id}/merge`, { into: mine.Id });
+    await h.run([h.message(mine.Id, { operation: 'Merge', deletedId: theirs.Id })]);
+    expect(await link(mine.Id)).toMatchObject({ state: 'synced', orgId: survivor });
+    expect(await link(mine.Id)).not.toHaveProperty('orgOwner');
+    expect(await link(theirs.Id)).toMatchObject({ state: 'excluded', mergedInto: mine.Id });
+    expect(liveOrgs().map((org) => [org.id, org.name])).toEqual([[survivor, 'Guest Company']]);
+    expect(custom(survivor, 'quickbooksId')).toBe(`${realm()}:${mine.Id}`);
+  });
+
+  it('leaves the owner’s organization alone when QBO merges away or loses a customer on it (decision 64)', async () => {
+    const guest = await create({ DisplayName: 'Guest Two Co', PrimaryEmailAddr: { Address: 'a@guest2.example' } });
+    const owner = await create({ DisplayName: 'Owner Two Co' });
+    const elsewhere = await create({ DisplayName: 'Elsewhere Co' });
+    await h.run([h.message(guest.Id), h.message(owner.Id), h.message(elsewhere.Id)]);
+    const survivor = (await link(owner.Id))?.orgId ?? 0;
+    await h.pipedrive.mergeOrganizations((await link(guest.Id))?.orgId ?? 0, survivor);
+    await renameInQbo(guest.Id, 'Guest Two Company');
+    await h.run([h.message(guest.Id)]);
+    const before = h.pipedriveSandbox.store.organization(survivor);
+    // QuickBooks merges the guest into a third customer: the owner's organization is neither merged nor flagged.
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/customers/${guest.Id}/merge`, { into: elsewhere.Id });
+    await h.run([h.message(elsewhere.Id, { operation: 'Merge', deletedId: guest.Id })]);
+    expect(await link(guest.Id)).toMatchObject({ state: 'excluded', mergedInto: elsewhere.Id });
+    expect(h.pipedriveSandbox.store.organization(survivor)).toMatchObject({
+      name: 'Owner Two Co',
+      custom_fields: before?.custom_fields,
+    });
   });
 
   it('keeps writing a customer held with its organization (a copied QuickBooks ID), and keeps it held', async () => {

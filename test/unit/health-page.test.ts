@@ -1,4 +1,6 @@
 import { relativeAge, renderHealthPage, tokenState } from '../../functions/operations/health-page';
+import { summarizePipedriveFindings } from '../../functions/sync/pipedrive-findings-summary';
+import { DEFAULT_PIPEDRIVE_RULES } from '../../functions/sync/pipedrive-rules';
 import { healthReport } from '../helpers/health-report';
 
 const render = (...args: Parameters<typeof healthReport>) =>
@@ -57,6 +59,38 @@ describe('the sync-health page', () => {
     expect(html).not.toContain('<field>');
     expect(html).not.toContain('<Name>');
     expect(render({}, { failures: [] })).toContain('No customer is failing or held for review.');
+  });
+
+  it('shows what the Pipedrive-side reconcile found, each group with the command that resolves it (decision 64)', () => {
+    const at = Date.UTC(2026, 11, 2, 11, 0, 0);
+    const html = render(
+      {},
+      {
+        pipedriveFindings: summarizePipedriveFindings(
+          [
+            { kind: 'deleted', qboId: '40', orgId: 45 },
+            { kind: 'merged', qboId: '30', orgId: 35, survivorId: 10, evidence: 'person', survivorOwner: '34' },
+            { kind: 'duplicateIdentity', qboId: '51', orgIds: [56, 89], linkedOrgId: 56 },
+          ],
+          [],
+          DEFAULT_PIPEDRIVE_RULES,
+          at,
+        ),
+      },
+    );
+    expect(html).toContain(
+      '<h2 id="pipedrive-findings-h">Found in Pipedrive <small>reconcile of <time datetime="2026-12-02T11:00:00.000Z"',
+    );
+    expect(html).toContain('Deleted in Pipedrive: excluded <span class="count">1</span>');
+    expect(html).toContain('Merged in Pipedrive: followed <span class="count">1</span>');
+    expect(html).toContain('<code>ml-connector replay --customer ID --recreate</code>');
+    expect(html).toContain('<code>ml-connector reconcile --pipedrive</code>');
+    expect(html).toContain('organization 35 merged into 10 (customer 34)');
+    expect(render({}, { pipedriveFindings: { at, groups: [] } })).toContain(
+      'Every linked organization is as the connector wrote it.',
+    );
+    // Before the first run, nothing is said.
+    expect(render()).not.toContain('Found in Pipedrive');
   });
 
   it('pages the customer list and keeps the filter in the page links', () => {

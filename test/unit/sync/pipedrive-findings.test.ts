@@ -88,6 +88,59 @@ describe('the Pipedrive-side reconcile findings (decision 62)', () => {
     ]);
   });
 
+  it('judges a "merged into" link by its person only: the organization is its owner’s (decision 64)', () => {
+    // Customer 30 follows the survivor 10, customer 34's: 34's identity and fields there are no drift of 30's.
+    const guest: ReconcileLinkView = { ...link('30', 10, 501), orgOwner: '34' };
+    expect(
+      find({
+        organizations: [listed(10, '34')],
+        links: [guest, link('34', 10)],
+        persons: persons({ id: 501, orgId: 10 }),
+      }),
+    ).toEqual([]);
+    // The owner keeps its own findings (an edit to 10 is 34's drift); the guest's moved person is still found.
+    expect(
+      find({
+        organizations: [listed(10, '34', { name: 'Edited' })],
+        links: [guest, link('34', 10)],
+        persons: persons({ id: 501, orgId: 77 }),
+      }),
+    ).toEqual([
+      { kind: 'personMoved', qboId: '30', orgId: 10, personId: 501, movedTo: 77 },
+      { kind: 'drift', qboId: '34', orgId: 10, fields: ['name'] },
+    ]);
+  });
+
+  it('names the owner of a survivor, never a customer merged into it before (decision 64)', () => {
+    const guest: ReconcileLinkView = { ...link('31', 10), orgOwner: '34' };
+    // Listed after the owner's, the guest's link must not make 31 the survivor's owner.
+    expect(
+      find({
+        organizations: [listed(10, '34')],
+        links: [link('34', 10), link('30', 35, 502), guest],
+        persons: persons({ id: 502, orgId: 10 }),
+      }),
+    ).toEqual([{ kind: 'merged', qboId: '30', orgId: 35, survivorId: 10, evidence: 'person', survivorOwner: '34' }]);
+  });
+
+  it('keeps a "merged into" link with its owner when the survivor is merged on (decision 64)', () => {
+    // 30 is on 34's organization 10; a rep merges 10 into 12, a rep's organization with an identity of its own.
+    const guest: ReconcileLinkView = { ...link('30', 10, 501), orgOwner: '34' };
+    const [finding] = find({
+      organizations: [listed(12, '77')],
+      links: [guest],
+      persons: persons({ id: 501, orgId: 12 }),
+    });
+    expect(finding).toEqual({
+      kind: 'merged',
+      qboId: '30',
+      orgId: 10,
+      survivorId: 12,
+      evidence: 'person',
+      survivorOwner: '34',
+    });
+  });
+
   it('tells a merge by merged_into_id when the listing shows the deleted organization', () => {
     const findings = find({
       organizations: [listed(10, '34'), listed(35, '30', { isDeleted: true, mergedIntoId: 10 })],

@@ -1,4 +1,5 @@
 import { DEFAULT_MAPPING } from '../../../functions/sync/default-mapping';
+import type { PipedriveFindingsSummary } from '../../../functions/sync/pipedrive-findings-summary';
 import type { ListedOrganization } from '../../../functions/sync/pipedrive-drift';
 import type { ListedPerson, ReconcileLinkView } from '../../../functions/sync/pipedrive-findings';
 import { reconcilePipedrive } from '../../../functions/sync/pipedrive-reconcile';
@@ -25,6 +26,7 @@ function run(organizations: ListedOrganization[], persons: ListedPerson[], links
   let personPagesRead = 0;
   const audit: AuditRecord[] = [];
   const sent: QueuedMessage[] = [];
+  const summaries: [string, PipedriveFindingsSummary][] = [];
   const report = reconcilePipedrive(REALM, {
     organizationPages: pages(organizations, 500, charge),
     personPages: pages(persons, 500, () => {
@@ -45,8 +47,9 @@ function run(organizations: ListedOrganization[], persons: ListedPerson[], links
     queue: { send: (messages) => Promise.resolve(void sent.push(...messages)) },
     now: () => Date.UTC(2026, 11, 2),
     rules: DEFAULT_PIPEDRIVE_RULES,
+    findingsSummary: { save: (realmId, summary) => Promise.resolve(summaries.push([realmId, summary])) },
   });
-  return { report, personPagesRead: () => personPagesRead, audit, sent };
+  return { report, personPagesRead: () => personPagesRead, audit, sent, summaries };
 }
 
 const org = (id: number, qboId?: string): ListedOrganization => ({
@@ -65,7 +68,7 @@ describe('reconcilePipedrive (decision 62)', () => {
   });
 
   it('counts the findings by kind, applies the rules and audits each', async () => {
-    const { report, audit, sent } = run(
+    const { report, audit, sent, summaries } = run(
       [org(10, '34'), org(89, '34'), org(12)],
       [{ id: 500, orgId: 12 }],
       [
@@ -85,5 +88,15 @@ describe('reconcilePipedrive (decision 62)', () => {
       ['30', 'merged'],
     ]);
     expect(sent.map((message) => message.body.id)).toEqual(['30']);
+    // What operators see: one summary per run, grouped, with the command that resolves each (decision 64).
+    expect(summaries.map(([realmId, summary]) => [realmId, summary.groups.map((g) => [g.group, g.count])])).toEqual([
+      [
+        REALM,
+        [
+          ['merged', 1],
+          ['duplicateIdentity', 1],
+        ],
+      ],
+    ]);
   });
 });

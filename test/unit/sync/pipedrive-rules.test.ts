@@ -35,18 +35,24 @@ describe('the rules for what the Pipedrive-side reconcile found (decision 62)', 
   it('re-links a customer whose organization was merged into an unowned one, and repushes it', async () => {
     const h = harness();
     const outcome = await h.run([{ kind: 'merged', qboId: '30', orgId: 35, survivorId: 12, evidence: 'identity' }]);
-    expect(h.calls).toEqual([['repoint', '9130', '30', 12, NOW]]);
+    expect(h.calls).toEqual([['repoint', '9130', '30', 12, NOW, undefined]]);
     expect(h.repushed()).toEqual([['30', true, 'reconcile']]);
     expect(outcome).toMatchObject({ relinked: 1, repushed: 1 });
     expect(h.audit[0]).toMatchObject({ action: 'merged', orgId: 12, source: 'reconcile' });
   });
 
-  it('holds, and never recreates, a customer merged into another customer’s organization', async () => {
+  it('follows a merge into another customer’s organization as a "merged into" link, never recreating (decision 64)', async () => {
     const h = harness();
-    await h.run([{ kind: 'merged', qboId: '30', orgId: 35, survivorId: 10, evidence: 'person', survivorOwner: '34' }]);
-    expect(h.calls).toEqual([['markState', '9130', '30', 'review', expect.stringContaining('customer 34'), NOW]]);
-    expect(h.repushed()).toEqual([]);
-    expect(h.audit[0]).toMatchObject({ action: 'held' });
+    const outcome = await h.run([
+      { kind: 'merged', qboId: '30', orgId: 35, survivorId: 10, evidence: 'person', survivorOwner: '34' },
+    ]);
+    // The link names the survivor's owner, so the worker writes only the person there.
+    expect(h.calls).toEqual([['repoint', '9130', '30', 10, NOW, '34']]);
+    expect(h.repushed()).toEqual([['30', true, 'reconcile']]);
+    expect(outcome).toMatchObject({ relinked: 1, held: 0, repushed: 1 });
+    expect(h.audit[0]).toMatchObject({ action: 'merged', orgId: 10 });
+    expect(h.audit[0]?.note).toContain('merged in Pipedrive into 10 (customer 34)');
+    expect(h.audit[0]?.note).toContain('ml-connector replay --customer 30 --recreate');
   });
 
   it('respects a deletion by default: the customer is excluded, nothing is queued', async () => {
@@ -55,6 +61,7 @@ describe('the rules for what the Pipedrive-side reconcile found (decision 62)', 
     expect(h.calls).toEqual([['markState', '9130', '30', 'excluded', DELETED_IN_PIPEDRIVE, NOW]]);
     expect(h.repushed()).toEqual([]);
     expect(h.audit[0]).toMatchObject({ action: 'excluded', orgId: 35 });
+    expect(h.audit[0]?.note).toContain('ml-connector replay --customer 30 --recreate');
   });
 
   it('recreates a deleted organization under the rule recreate', async () => {
