@@ -29,6 +29,18 @@ export const Connection = z.object({
       companyNumber: z.optional(z.int()),
     }),
   ),
+  /**
+   * The Pipedrive organization webhook registered at connect (decision 63): its id, to remove it, and
+   * what verifies its HTTP Basic auth (a salted hash; the password itself is never stored).
+   */
+  pipedriveWebhook: z.optional(
+    z.object({
+      id: z.int(),
+      user: z.string(),
+      salt: z.string(),
+      hash: z.string(),
+    }),
+  ),
   /** Custom-field keys created in Pipedrive, by our field name. */
   fieldKeys: z._default(z.record(z.string(), z.string()), {}),
   /** Option ids of enum custom fields, by field name then option label. */
@@ -113,6 +125,25 @@ export class ConnectionStore {
     );
   }
 
+  /** Records the registered webhook (decision 63), or forgets it (`undefined`): its deliveries then get 401. */
+  async setPipedriveWebhook(
+    realmId: string,
+    webhook: NonNullable<Connection['pipedriveWebhook']> | undefined,
+    now: number,
+  ): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.connection(realmId),
+        UpdateExpression: webhook
+          ? 'SET pipedriveWebhook = :webhook, updatedAt = :now'
+          : 'SET updatedAt = :now REMOVE pipedriveWebhook',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: webhook ? { ':webhook': webhook, ':now': now } : { ':now': now },
+      }),
+    );
+  }
+
   /** Records custom-field keys and enum option ids (merged into what is stored). */
   async setFields(
     realmId: string,
@@ -174,6 +205,23 @@ export class ConnectionStore {
   }
 
   /** Whether a connection exists, reading only its realm id (as realmIds). */
+  /**
+   * Only what verifies the connection's Pipedrive webhook (decision 63): the webhook function may read
+   * no other attribute (decision 41).
+   */
+  async webhookCredentials(realmId: string): Promise<Connection['pipedriveWebhook']> {
+    const result = await this.table.client.send(
+      new GetCommand({
+        TableName: this.table.name,
+        Key: keys.connection(realmId),
+        ProjectionExpression: 'pipedriveWebhook',
+        ConsistentRead: true,
+      }),
+    );
+    const parsed = Connection.shape.pipedriveWebhook.safeParse(result.Item?.pipedriveWebhook);
+    return parsed.success ? parsed.data : undefined;
+  }
+
   async exists(realmId: string): Promise<boolean> {
     const result = await this.table.client.send(
       new GetCommand({
