@@ -13,6 +13,8 @@ export interface EnvironmentSources {
   startToken: string;
   retryTimeScale?: number;
   pipedriveBlockMinutes?: number;
+  /** Whether `connect pipedrive` registers the organization webhook (decision 63). */
+  pipedriveWebhooks?: boolean;
 }
 
 export const redirectUri = (frontUrl: string, provider: 'quickbooks' | 'pipedrive') =>
@@ -32,6 +34,7 @@ export function handlerEnvironment(sources: EnvironmentSources): Record<string, 
     // The scheduled functions' wait after a QBO 429 is compressed like the queue's retry delays.
     QBO_THROTTLE_WAIT_SCALE: String(sources.retryTimeScale ?? 1),
     PIPEDRIVE_BLOCK_MINUTES: String(sources.pipedriveBlockMinutes ?? 60),
+    PIPEDRIVE_WEBHOOKS: sources.pipedriveWebhooks ? 'on' : 'off',
     AWS_ENDPOINT_URL_KMS: emulators.kms.url,
     POWERTOOLS_SERVICE_NAME: 'ml-connector-local',
     POWERTOOLS_METRICS_NAMESPACE: 'MlConnectorLocal',
