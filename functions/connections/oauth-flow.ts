@@ -18,7 +18,7 @@ import { verifyLinkToken } from './connection-links';
 import { ConnectionGuard, type SharingRealm } from './connection-guard';
 import { type OAuthOutcome, page } from './oauth-outcome';
 import type { Log } from '../shared/log';
-import { type WebhookRegistration, webhookSentence } from './pipedrive-webhooks';
+import type { WebhookRegistration } from './pipedrive-webhooks';
 
 /** How long a used authorization code's hash is kept: far beyond any code's life (Intuit's: minutes). */
 const CODE_MARK_TTL_MS = 24 * 3_600_000;
@@ -303,7 +303,7 @@ export class OAuthFlow {
     return page(
       200,
       'Pipedrive is connected',
-      `Customers of QuickBooks company ${realmId} will appear in ${companyId}.${webhookSentence(webhook)}${
+      `Customers of QuickBooks company ${realmId} will appear in ${companyId}.${webhook && !webhook.registered ? ` No Pipedrive webhook: ${webhook.reason}.` : ''}${
         sharedWith.length > 0
           ? ` This Pipedrive company also receives the customers of QuickBooks ${sharedWith.map((r) => r.companyName ?? r.realmId).join(', ')}: each keeps its own organizations, and they share one daily budget.`
           : ''

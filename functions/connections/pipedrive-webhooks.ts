@@ -1,5 +1,5 @@
 import type { PipedriveClient } from '../pipedrive/client';
-import { isConnectorError } from '../shared/errors';
+import { errorKind, isConnectorError } from '../shared/errors';
 import type { Log } from '../shared/log';
 import type { ConnectionStore } from '../store/connections';
 import { newWebhookCredentials } from './pipedrive-webhook-credentials';
@@ -36,12 +36,10 @@ export async function registerOrganizationWebhook(
       httpAuthPassword: credentials.password,
     });
     await deps.connections.setPipedriveWebhook(realmId, { id: webhookId, ...credentials.stored }, deps.now());
-    deps.log.info('Pipedrive webhook registered', { realmId, webhookId });
     return { registered: true, webhookId };
   } catch (error) {
-    const kind = isConnectorError(error) ? error.kind : 'unknown';
-    deps.log.warn('Pipedrive webhook not registered; the daily reconcile covers it', { realmId, kind });
-    return { registered: false, reason: isConnectorError(error) ? error.message : 'Pipedrive did not accept it' };
+    deps.log.warn('Pipedrive webhook refused', { realmId, kind: errorKind(error) });
+    return { registered: false, reason: isConnectorError(error) ? error.message : 'refused' };
   }
 }
 
@@ -58,25 +56,12 @@ export async function removeOrganizationWebhook(
   const webhook = (await deps.connections.get(realmId))?.pipedriveWebhook;
   if (!webhook) return false;
   await deps.connections.setPipedriveWebhook(realmId, undefined, deps.now());
-  if (!deps.pipedrive) return false;
-  try {
-    await deps.pipedrive.deleteWebhook(webhook.id);
-    deps.log.info('Pipedrive webhook removed', { realmId, webhookId: webhook.id });
-    return true;
-  } catch (error) {
-    deps.log.warn('Pipedrive webhook could not be removed; its deliveries now get 401', {
-      realmId,
-      webhookId: webhook.id,
-      kind: isConnectorError(error) ? error.kind : 'unknown',
-    });
-    return false;
-  }
-}
-
-/** The sentence `connect pipedrive` adds about the webhook. */
-export function webhookSentence(registration: WebhookRegistration | undefined): string {
-  if (!registration) return '';
-  return registration.registered
-    ? ' Pipedrive sends organization changes, deletions and merges here as they happen.'
-    : ` Pipedrive's webhook could not be registered (${registration.reason}): the daily Pipedrive-side reconcile covers deletions, merges and hand edits.`;
+  const deleted = deps.pipedrive?.deleteWebhook(webhook.id).then(
+    () => true,
+    (error: unknown) => {
+      deps.log.warn('Pipedrive webhook not removed', { realmId, kind: errorKind(error) });
+      return false;
+    },
+  );
+  return (await deleted) ?? false;
 }

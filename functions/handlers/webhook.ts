@@ -12,6 +12,7 @@ import { SqsMessageQueue } from '../aws/sqs-queue';
 import { tableNamed } from '../store/table-client';
 import { acceptWebhook } from '../quickbooks/webhook-intake';
 import { ConnectionStore } from '../store/connections';
+import { storedWebhookCredentials } from '../store/webhook-credentials';
 import { acceptPipedriveWebhook } from '../connections/pipedrive-webhook-intake';
 
 /** Configuration, parsed once per container. */
@@ -27,7 +28,8 @@ const Config = z.object({
 const config = Config.parse(process.env);
 // The queue URL is a path on the resolved endpoint (AWS_ENDPOINT_URL_SQS locally), not an endpoint of its own.
 const queue = new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL);
-const connections = new ConnectionStore(tableNamed(config.TABLE_NAME));
+const table = tableNamed(config.TABLE_NAME);
+const connections = new ConnectionStore(table);
 
 /** API Gateway HTTP API (payload 2.0): only what the handler reads. */
 const HttpEvent = z.looseObject({
@@ -107,7 +109,7 @@ async function pipedriveWebhook(
   const outcome = await acceptPipedriveWebhook(
     { realmId, authorization, body: body.toString('utf8') },
     {
-      credentialsOf: (realm) => (realm === '' ? Promise.resolve(undefined) : connections.webhookCredentials(realm)),
+      credentialsOf: (realm) => (realm === '' ? Promise.resolve(undefined) : storedWebhookCredentials(table, realm)),
       queue,
       now: Date.now,
       maxBodyBytes: config.MAX_WEBHOOK_BYTES,

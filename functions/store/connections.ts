@@ -205,23 +205,6 @@ export class ConnectionStore {
   }
 
   /** Whether a connection exists, reading only its realm id (as realmIds). */
-  /**
-   * Only what verifies the connection's Pipedrive webhook (decision 63): the webhook function may read
-   * no other attribute (decision 41).
-   */
-  async webhookCredentials(realmId: string): Promise<Connection['pipedriveWebhook']> {
-    const result = await this.table.client.send(
-      new GetCommand({
-        TableName: this.table.name,
-        Key: keys.connection(realmId),
-        ProjectionExpression: 'pipedriveWebhook',
-        ConsistentRead: true,
-      }),
-    );
-    const parsed = Connection.shape.pipedriveWebhook.safeParse(result.Item?.pipedriveWebhook);
-    return parsed.success ? parsed.data : undefined;
-  }
-
   async exists(realmId: string): Promise<boolean> {
     const result = await this.table.client.send(
       new GetCommand({

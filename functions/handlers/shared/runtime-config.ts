@@ -224,7 +224,7 @@ function webhookRegistration(config: RuntimeConfig): Pick<FlowConfig, 'registerW
   return {
     registerWebhook: async (realmId) => {
       const pipedrive = await (await clients()).pipedriveOnly(realmId);
-      if (!pipedrive) return { registered: false, reason: 'no Pipedrive company' };
+      if (!pipedrive) return { registered: false, reason: 'not connected' };
       return registerOrganizationWebhook(realmId, `${base}${encodeURIComponent(realmId)}`, {
         connections: new ConnectionStore(tableNamed(config.TABLE_NAME)),
         pipedrive,
