@@ -27,7 +27,7 @@ describe('Pipedrive webhooks on the local stack', () => {
   }, 60_000);
   afterAll(() => started.stack.close());
 
-  it('follows a merge, respects a deletion and rewrites a hand edit as they happen; the uninstall stops the webhook', async () => {
+  it('follows a merge, respects a deletion and rewrites a hand edit as they happen; a reconnect replaces the webhook, the uninstall stops it', async () => {
     const { stack, cli } = started;
     const realm = stack.qbo.describe().realmId;
     const customer = async (name: string) => {
@@ -130,6 +130,13 @@ describe('Pipedrive webhooks on the local stack', () => {
     // Nothing was created again, and no reconcile ran.
     await stack.pipedrive.webhooks.settled();
     expect(live().length).toBe(organizationsAfterRep);
+
+    // A reconnect replaces the webhook: the old one is deleted (`DELETE /v1/webhooks/{id}`), one remains.
+    await stack.connect();
+    const replaced = [...stack.pipedrive.webhooks.subscriptions.values()];
+    expect(replaced.map((webhook) => webhook.id)).not.toContain(webhooks[0]?.id);
+    expect(replaced).toHaveLength(1);
+    expect((await new ConnectionStore(table).get(realm))?.pipedriveWebhook?.id).toBe(replaced[0]?.id);
 
     // The app is uninstalled: the webhook's credentials are forgotten, so a delivery now gets 401, and
     // a rep's edit enqueues nothing.
