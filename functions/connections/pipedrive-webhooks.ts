@@ -1,11 +1,14 @@
 import type { PipedriveClient } from '../pipedrive/client';
 import { errorKind, isConnectorError } from '../shared/errors';
 import type { Log } from '../shared/log';
-import type { ConnectionStore } from '../store/connections';
+import type { Connection, ConnectionStore } from '../store/connections';
 import { newWebhookCredentials } from './pipedrive-webhook-credentials';
 
 export interface WebhookRegistrationDependencies {
-  connections: Pick<ConnectionStore, 'get' | 'setPipedriveWebhook'>;
+  connections: {
+    get(realmId: string): Promise<Pick<Connection, 'pipedriveWebhook'> | undefined>;
+    setPipedriveWebhook: ConnectionStore['setPipedriveWebhook'];
+  };
   /** The connection's Pipedrive client, through its budget governor (10 tokens to create, 6 to delete). */
   pipedrive: Pick<PipedriveClient, 'createOrganizationWebhook' | 'deleteWebhook'>;
   now: () => number;

@@ -37,7 +37,12 @@ async function receiver(
   return {
     url: `http://127.0.0.1:${port}/webhooks/pipedrive/9130`,
     received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }
 
@@ -108,8 +113,8 @@ describe('the Pipedrive sandbox’s webhooks (decision 63)', () => {
         entity: 'organization',
         version: '2.0',
         attempt: 1,
-        company_id: expect.any(String),
       });
+      expect(typeof create?.meta.company_id).toBe('string');
       expect(create?.data).toMatchObject({ id: String(org), name: 'Acme', custom_fields: { [key]: '9130:30' } });
       expect(create?.data).not.toHaveProperty('address');
       expect(create?.previous).toBeNull();
