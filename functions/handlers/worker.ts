@@ -30,6 +30,7 @@ import { MappingStore } from '../store/mapping-store';
 import { type ParkedQueue, ParkingStore } from '../store/parking-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { CustomerSync } from '../sync/customer-sync';
+import { NeedsReauthError } from '../connections/token-lifecycle';
 import type { PreparedBatch } from '../sync/prepare-batch';
 import type { SyncResult } from '../sync/sync-context';
 import { SyncMessage } from '../sync/sync-message';
@@ -226,12 +227,27 @@ function receiveCount(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount);
 }
 
+/** The connection's clients, or undefined when it needs a person first (paused, not connected, reconnect). */
+async function clientsIfActive(realmId: string) {
+  try {
+    return await (await clientFactory()).forRealm(realmId);
+  } catch (error) {
+    if (error instanceof NeedsReauthError) return undefined;
+    throw error;
+  }
+}
+
 /** One Pipedrive organization webhook through the Pipedrive-side rules (decision 63): no Pipedrive call. */
 async function judgeOrganizationEvent(message: OrganizationEventMessage): Promise<void> {
   const { realmId } = message;
   logger.appendKeys({ realmId, eventId: `pipedrive-webhook:${message.event.id}` });
   try {
-    const clients = await (await clientFactory()).forRealm(realmId);
+    const clients = await clientsIfActive(realmId);
+    // Paused, disconnected or waiting for a reconnect: nothing to judge against; the daily reconcile catches up.
+    if (!clients) {
+      logger.info('Pipedrive organization event dropped: the connection is not active');
+      return;
+    }
     const mapping = await mappings.current(realmId);
     const outcome = await applyOrganizationEvent(message, {
       link: (r, qboId) => links.get(r, qboId),
