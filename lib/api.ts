@@ -64,6 +64,19 @@ export class ConnectorApi extends Construct {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('Webhook', functions.webhook),
     });
+    // Pipedrive's organization webhooks, one URL per connection (decision 63).
+    const pipedriveWebhookRoutes = this.httpApi.addRoutes({
+      path: '/webhooks/pipedrive/{realmId}',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('PipedriveWebhook', functions.webhook),
+    });
+    for (const route of pipedriveWebhookRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason:
+          "Pipedrive's webhooks carry HTTP Basic auth of random per-connection credentials, which the function checks against a salted hash in constant time before anything is enqueued",
+      });
+    }
     const oauthRoutes = this.httpApi.addRoutes({
       path: '/oauth/{provider}/{step}',
       methods: [HttpMethod.GET],

@@ -29,6 +29,8 @@ export const ConnectorConfig = z.object({
   pipedriveDeletedRule: z.enum(['exclude', 'recreate']).default('exclude'),
   pipedriveDriftRule: z.enum(['rewrite', 'report']).default('rewrite'),
   pipedrivePersonRule: z.enum(['report', 'restore']).default('report'),
+  /** Pipedrive organization webhooks registered at connect (decision 63); `off` leaves it to the daily reconcile. */
+  pipedriveWebhooks: z.enum(['on', 'off']).default('on'),
   alarmEmail: z.email().optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   auditRetentionDays: ContextNumber.pipe(z.number().int().positive()).default(90),

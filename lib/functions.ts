@@ -339,6 +339,9 @@ function runtimeEnvironment(props: ConnectorFunctionsProps): Record<string, stri
     KMS_KEY_ID: tokenKey.keyArn,
     QBO_REDIRECT_URI: `${apiUrl}oauth/quickbooks/callback`,
     PIPEDRIVE_REDIRECT_URI: `${apiUrl}oauth/pipedrive/callback`,
+    // Where `connect pipedrive` subscribes the connection's organization webhook (decision 63).
+    PIPEDRIVE_WEBHOOK_URL: `${apiUrl}webhooks/pipedrive/`,
+    PIPEDRIVE_WEBHOOKS: config.pipedriveWebhooks,
     BUDGET_SHARE: String(config.budgetShare),
     PIPEDRIVE_BLOCK_MINUTES: String(config.pipedriveBlockMinutes),
     QBO_CLIENT_SECRET_SECRET_ARN: secrets.QBO_CLIENT_SECRET.secretArn,

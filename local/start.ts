@@ -87,6 +87,8 @@ async function launch(options: StartOptions): Promise<LocalStack> {
     ...(options.pipedriveSandboxPort !== undefined ? { pipedriveSandboxPort: options.pipedriveSandboxPort } : {}),
     qboSeedCount: 40,
     pollIntervalMs: 60_000,
+    // As a deployment's default (decision 63): reps' merges, deletions and edits in the sandbox act at once.
+    pipedriveWebhooks: true,
     // `npx ml-connector …` finds this stack through it.
     stateFile: process.env.ML_CONNECTOR_LOCAL_STATE ?? DEFAULT_LOCAL_STATE_FILE,
     log: (line) => {

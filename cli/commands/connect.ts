@@ -26,7 +26,19 @@ export interface ConnectOptions {
 const Sharing = z.array(z.object({ realmId: z.string(), companyName: z.string().optional() }));
 const Connected = z.union([
   z.object({ needsConfirmation: z.literal(true), companyName: z.string(), apiDomain: z.string(), sharedWith: Sharing }),
-  z.object({ companyName: z.string(), apiDomain: z.string(), released: z.number(), sharedWith: Sharing.default([]) }),
+  z.object({
+    companyName: z.string(),
+    apiDomain: z.string(),
+    released: z.number(),
+    sharedWith: Sharing.default([]),
+    /** The organization webhook (decision 63); absent when webhooks are off. */
+    webhook: z
+      .union([
+        z.object({ registered: z.literal(true), webhookId: z.number() }),
+        z.object({ registered: z.literal(false), reason: z.string() }),
+      ])
+      .optional(),
+  }),
 ]);
 const Connections = z.object({
   connections: z.array(
@@ -85,7 +97,7 @@ export async function connectCommand(target: Target, io: Io, options: ConnectOpt
     if (options.json) io.out(JSON.stringify(connected));
     else
       io.out(
-        `Pipedrive company ${connected.companyName} (${connected.apiDomain}) is connected to QuickBooks company ${realmId}.${connected.sharedWith.length > 0 ? ` It also receives the customers of ${names(connected.sharedWith)}.` : ''}${connected.released > 0 ? ` ${connected.released} parked change(s) sent on.` : ''}\nNext: \`ml-connector ping\`, then \`ml-connector backfill --dry-run\`.`,
+        `Pipedrive company ${connected.companyName} (${connected.apiDomain}) is connected to QuickBooks company ${realmId}.${connected.sharedWith.length > 0 ? ` It also receives the customers of ${names(connected.sharedWith)}.` : ''}${connected.released > 0 ? ` ${connected.released} parked change(s) sent on.` : ''}${webhookLine(connected.webhook)}\nNext: \`ml-connector ping\`, then \`ml-connector backfill --dry-run\`.`,
       );
     return 0;
   }
@@ -132,4 +144,12 @@ export async function connectCommand(target: Target, io: Io, options: ConnectOpt
   }
   if (options.open) await options.openUrl(url);
   return 0;
+}
+
+/** What `connect pipedrive` says about the organization webhook (decision 63). */
+function webhookLine(webhook: { registered: true } | { registered: false; reason: string } | undefined): string {
+  if (!webhook) return '';
+  return webhook.registered
+    ? ' Pipedrive sends organization changes, deletions and merges as they happen (webhook).'
+    : ` The Pipedrive webhook could not be registered (${webhook.reason}): the daily Pipedrive-side reconcile covers deletions, merges and hand edits.`;
 }

@@ -2,6 +2,9 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSCli
 import { TransientError } from '../shared/errors';
 import type { MessageQueue, QueuedMessage } from '../sync/sync-message';
 
+/** Any message for the FIFO queues: sync work, or a Pipedrive organization event (decision 63). */
+type Outgoing = Pick<QueuedMessage, 'groupId' | 'deduplicationId'> & { body: unknown };
+
 /** SQS takes at most 10 entries and 256 KiB per batch; we keep a margin under the size. */
 const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 250 * 1024;
@@ -19,7 +22,7 @@ export class SqsMessageQueue implements MessageQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async send(messages: readonly QueuedMessage[]): Promise<void> {
+  async send(messages: readonly Outgoing[]): Promise<void> {
     const lanes = lanesOf(messages);
     await Promise.all(
       lanes.map(async (lane) => {
@@ -43,8 +46,8 @@ export class SqsMessageQueue implements MessageQueue {
 }
 
 /** Messages split into lanes by group, each in its original order. */
-function lanesOf(messages: readonly QueuedMessage[]): QueuedMessage[][] {
-  const lanes: QueuedMessage[][] = Array.from({ length: LANES }, () => []);
+function lanesOf(messages: readonly Outgoing[]): Outgoing[][] {
+  const lanes: Outgoing[][] = Array.from({ length: LANES }, () => []);
   for (const message of messages) lanes[laneOf(message.groupId)]?.push(message);
   return lanes.filter((lane) => lane.length > 0);
 }
@@ -55,7 +58,7 @@ function laneOf(groupId: string): number {
   return hash % LANES;
 }
 
-function batches(messages: readonly QueuedMessage[]): SendMessageBatchRequestEntry[][] {
+function batches(messages: readonly Outgoing[]): SendMessageBatchRequestEntry[][] {
   const out: SendMessageBatchRequestEntry[][] = [];
   let current: SendMessageBatchRequestEntry[] = [];
   let bytes = 0;

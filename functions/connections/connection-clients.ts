@@ -112,6 +112,15 @@ export class ConnectionClientFactory {
     return clients;
   }
 
+  /**
+   * Only the connection's Pipedrive client, with its budget governor, and no custom-field check: what
+   * registering or removing its webhook needs (decision 63). Undefined without a Pipedrive company.
+   */
+  async pipedriveOnly(realmId: string): Promise<PipedriveClient | undefined> {
+    const connection = await this.connections.get(realmId);
+    return connection?.pipedrive ? this.pipedriveClient(realmId, connection.pipedrive) : undefined;
+  }
+
   /** Only the QBO client (the CDC poll and reconcile read QBO and write to the queue). */
   async quickbooks(realmId: string): Promise<QuickBooksClient> {
     const connection = await this.connections.get(realmId);

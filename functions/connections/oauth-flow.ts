@@ -18,6 +18,7 @@ import { verifyLinkToken } from './connection-links';
 import { ConnectionGuard, type SharingRealm } from './connection-guard';
 import { type OAuthOutcome, page } from './oauth-outcome';
 import type { Log } from '../shared/log';
+import type { WebhookRegistration } from './pipedrive-webhooks';
 
 /** How long a used authorization code's hash is kept: far beyond any code's life (Intuit's: minutes). */
 const CODE_MARK_TTL_MS = 24 * 3_600_000;
@@ -39,6 +40,11 @@ export interface OAuthFlowConfig {
   onConnectionChanged?: (change: ConnectionChange) => void;
   /** Hosts besides `*.pipedrive.com` an API-token connection may name (the local sandbox); empty in production. */
   pipedriveAllowHosts?: readonly string[];
+  /**
+   * Registers the connection's organization webhook once Pipedrive is connected (decision 63);
+   * absent when webhooks are off. Never throws: a refusal is reported, the connection stands.
+   */
+  registerWebhook?: (realmId: string) => Promise<WebhookRegistration>;
 }
 
 /**
@@ -292,11 +298,12 @@ export class OAuthFlow {
     );
     const released = await this.guard.releaseParked(realmId);
     const sharedWith = await this.guard.realmsWritingInto(companyId, realmId);
+    const webhook = await this.config.registerWebhook?.(realmId);
     this.log.info('Pipedrive connected', { realmId, companyId, released, sharedWith: sharedWith.length });
     return page(
       200,
       'Pipedrive is connected',
-      `Customers of QuickBooks company ${realmId} will appear in ${companyId}.${
+      `Customers of QuickBooks company ${realmId} will appear in ${companyId}.${webhook && !webhook.registered ? ` No Pipedrive webhook: ${webhook.reason}.` : ''}${
         sharedWith.length > 0
           ? ` This Pipedrive company also receives the customers of QuickBooks ${sharedWith.map((r) => r.companyName ?? r.realmId).join(', ')}: each keeps its own organizations, and they share one daily budget.`
           : ''
@@ -318,7 +325,13 @@ export class OAuthFlow {
     confirmShared = false,
     replace = false,
   ): Promise<
-    | { companyName: string; apiDomain: string; released: number; sharedWith: SharingRealm[] }
+    | {
+        companyName: string;
+        apiDomain: string;
+        released: number;
+        sharedWith: SharingRealm[];
+        webhook?: WebhookRegistration;
+      }
     | { needsConfirmation: true; companyName: string; apiDomain: string; sharedWith: SharingRealm[] }
   > {
     const connection = await this.connections.get(realmId);
@@ -360,12 +373,19 @@ export class OAuthFlow {
       this.now(),
     );
     const released = await this.guard.releaseParked(realmId);
+    const webhook = await this.config.registerWebhook?.(realmId);
     this.log.info('Pipedrive connected with an API token', {
       realmId,
       companyId: new URL(companyDomain).host,
       released,
     });
-    return { companyName: me.company_name, apiDomain: companyDomain, released, sharedWith };
+    return {
+      companyName: me.company_name,
+      apiDomain: companyDomain,
+      released,
+      sharedWith,
+      ...(webhook ? { webhook } : {}),
+    };
   }
 
   private pipedriveClient(): PipedriveOAuthClient {

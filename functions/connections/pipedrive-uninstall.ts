@@ -3,6 +3,7 @@ import * as z from '../shared/zod-mini';
 import type { PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import type { ConnectionStore } from '../store/connections';
 import type { Log } from '../shared/log';
+import { removeOrganizationWebhook } from './pipedrive-webhooks';
 
 /**
  * Pipedrive's app-uninstall callback (decision 46): after a company uninstalls the app, the OAuth
@@ -40,7 +41,12 @@ export function isPipedriveBasicAuth(header: string | undefined, oauth: Pipedriv
  * counts it, until someone installs the app again. A bad or missing Basic auth changes nothing.
  */
 export async function handlePipedriveUninstall(
-  deps: { connections: ConnectionStore; oauth: PipedriveOAuthConfig | undefined; now: () => number; log: Log },
+  deps: {
+    connections: Pick<ConnectionStore, 'list' | 'setStatus' | 'get' | 'setPipedriveWebhook'>;
+    oauth: PipedriveOAuthConfig | undefined;
+    now: () => number;
+    log: Log;
+  },
   request: { authorization: string | undefined; body: string | undefined },
 ): Promise<UninstallOutcome> {
   if (!deps.oauth || !isPipedriveBasicAuth(request.authorization, deps.oauth)) {
@@ -66,6 +72,9 @@ export async function handlePipedriveUninstall(
       deps.now(),
       'pipedrive: the app was uninstalled in Pipedrive; install it again to reconnect',
     );
+    // The app's grant is gone, so its webhook cannot be deleted through it: its credentials are, and every
+    // later delivery gets 401; Pipedrive deletes a webhook after 3 days without a 2xx (decision 63).
+    await removeOrganizationWebhook(connection.realmId, { ...deps, pipedrive: undefined });
     disconnected.push(connection.realmId);
   }
   deps.log.warn('Pipedrive app uninstalled', { companyId, disconnected: disconnected.length });

@@ -12,6 +12,8 @@ import { SqsMessageQueue } from '../aws/sqs-queue';
 import { tableNamed } from '../store/table-client';
 import { acceptWebhook } from '../quickbooks/webhook-intake';
 import { ConnectionStore } from '../store/connections';
+import { storedWebhookCredentials } from '../store/webhook-credentials';
+import { acceptPipedriveWebhook } from '../connections/pipedrive-webhook-intake';
 
 /** Configuration, parsed once per container. */
 const Config = z.object({
@@ -26,10 +28,13 @@ const Config = z.object({
 const config = Config.parse(process.env);
 // The queue URL is a path on the resolved endpoint (AWS_ENDPOINT_URL_SQS locally), not an endpoint of its own.
 const queue = new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL);
-const connections = new ConnectionStore(tableNamed(config.TABLE_NAME));
+const table = tableNamed(config.TABLE_NAME);
+const connections = new ConnectionStore(table);
 
 /** API Gateway HTTP API (payload 2.0): only what the handler reads. */
 const HttpEvent = z.looseObject({
+  rawPath: z._default(z.string(), '/webhooks/quickbooks'),
+  pathParameters: z._default(z.record(z.string(), z.optional(z.string())), {}),
   body: z.optional(z.string()),
   isBase64Encoded: z._default(z.boolean(), false),
   headers: z._default(z.record(z.string(), z.optional(z.string())), {}),
@@ -49,7 +54,13 @@ async function isKnownRealm(realmId: string): Promise<boolean> {
 export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStructuredResultV2> {
   const parsed = HttpEvent.safeParse(event);
   if (!parsed.success) return { statusCode: 400, body: '{"error":"not an HTTP API event"}' };
-  const { body = '', isBase64Encoded, headers } = parsed.data;
+  const { body = '', isBase64Encoded, headers, rawPath, pathParameters } = parsed.data;
+  if (rawPath.startsWith('/webhooks/pipedrive/'))
+    return pipedriveWebhook(
+      pathParameters.realmId ?? '',
+      Buffer.from(body, isBase64Encoded ? 'base64' : 'utf8'),
+      headers,
+    );
   const signature = Object.entries(headers).find(([name]) => name.toLowerCase() === 'intuit-signature')?.[1];
   const outcome = await acceptWebhook(
     { rawBody: Buffer.from(body, isBase64Encoded ? 'base64' : 'utf8'), signature },
@@ -86,6 +97,33 @@ export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStru
   }
   logger.info('webhook handled', { status: outcome.status, rejection: outcome.rejection, counts, bytes: body.length });
   return { statusCode: outcome.status, headers: { 'content-type': 'application/json' }, body: outcome.body };
+}
+
+/** A Pipedrive organization webhook (decision 63): Basic auth, then the payload, then one message. */
+async function pipedriveWebhook(
+  realmId: string,
+  body: Buffer,
+  headers: Record<string, string | undefined>,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const authorization = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const outcome = await acceptPipedriveWebhook(
+    { realmId, authorization, body: body.toString('utf8') },
+    {
+      credentialsOf: (realm) => (realm === '' ? Promise.resolve(undefined) : storedWebhookCredentials(table, realm)),
+      queue,
+      now: Date.now,
+      maxBodyBytes: config.MAX_WEBHOOK_BYTES,
+    },
+  );
+  if (outcome.status === 401 || outcome.status === 400)
+    metrics.addMetric(METRICS.pipedriveWebhookRejected, MetricUnit.Count, 1);
+  // Never the body nor the credentials: the organization id is in the queued event, not here.
+  logger.info('Pipedrive webhook handled', { realmId, status: outcome.status, rejection: outcome.rejection });
+  return {
+    statusCode: outcome.status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(outcome.status === 200 ? { ok: true } : { error: outcome.rejection }),
+  };
 }
 
 export const handler = middy(lambdaHandler)

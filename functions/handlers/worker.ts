@@ -31,9 +31,13 @@ import { MappingStore } from '../store/mapping-store';
 import { type ParkedQueue, ParkingStore } from '../store/parking-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { CustomerSync } from '../sync/customer-sync';
+import { NeedsReauthError } from '../connections/token-lifecycle';
 import type { PreparedBatch } from '../sync/prepare-batch';
 import type { SyncResult } from '../sync/sync-context';
 import { SyncMessage } from '../sync/sync-message';
+import { OrganizationEventMessage } from '../sync/organization-event';
+import { applyOrganizationEvent } from '../sync/organization-event-rules';
+import { DEFAULT_MAPPING } from '../sync/default-mapping';
 
 const Config = z.extend(RuntimeConfig, {
   ...MappingSettings,
@@ -94,10 +98,15 @@ export function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBat
 
 async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const messages = new Map<string, SyncMessage>();
+  /** Pipedrive organization webhooks (decision 63): judged one at a time, outside the customer batch. */
+  const organizationEvents = new Map<string, OrganizationEventMessage>();
   /** Connections whose work went through here: their throttled work may go back to the queue. */
   const flowing = new Set<string>();
   for (const record of event.Records) {
-    const parsed = SyncMessage.safeParse(safeJson(record.body));
+    const body = safeJson(record.body);
+    const organizationEvent = OrganizationEventMessage.safeParse(body);
+    if (organizationEvent.success) organizationEvents.set(record.messageId, organizationEvent.data);
+    const parsed = SyncMessage.safeParse(body);
     if (parsed.success) messages.set(record.messageId, parsed.data);
   }
   // One batch read per connection for all of its messages, before the records are handled one by one.
@@ -116,6 +125,9 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
   };
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const organizationEvent = organizationEvents.get(record.messageId);
+    // A failure is thrown: the queue retries the event, then dead-letters it (alarmed); the daily reconcile covers it.
+    if (organizationEvent) return judgeOrganizationEvent(organizationEvent);
     const message = messages.get(record.messageId);
     if (!message) {
       // A message no one can read will never succeed: let it reach the DLQ (and its alarm).
@@ -216,6 +228,52 @@ async function retryLater(message: SyncMessage, record: SQSRecord, error: unknow
 
 function receiveCount(record: SQSRecord): number {
   return Number(record.attributes.ApproximateReceiveCount);
+}
+
+/** The connection's clients, or undefined when it needs a person first (paused, not connected, reconnect). */
+async function clientsIfActive(realmId: string) {
+  try {
+    return await (await clientFactory()).forRealm(realmId);
+  } catch (error) {
+    if (error instanceof NeedsReauthError) return undefined;
+    throw error;
+  }
+}
+
+/** One Pipedrive organization webhook through the Pipedrive-side rules (decision 63): no Pipedrive call. */
+async function judgeOrganizationEvent(message: OrganizationEventMessage): Promise<void> {
+  const { realmId } = message;
+  logger.appendKeys({ realmId, eventId: `pipedrive-webhook:${message.event.id}` });
+  try {
+    const clients = await clientsIfActive(realmId);
+    // Paused, disconnected or waiting for a reconnect: nothing to judge against; the daily reconcile catches up.
+    if (!clients) {
+      logger.info('Pipedrive organization event dropped: the connection is not active');
+      return;
+    }
+    const mapping = await mappings.current(realmId);
+    const outcome = await applyOrganizationEvent(message, {
+      link: (r, qboId) => links.get(r, qboId),
+      linkPages: (r) => links.list(r),
+      identity: { realmId, ownsBareIds: clients.ownsBareIds },
+      fields: clients.fields,
+      document: mapping?.document ?? DEFAULT_MAPPING,
+      links,
+      audit,
+      queue: queues.bulk,
+      now: Date.now,
+      rules: pipedriveRules(config),
+    });
+    metrics.addMetric(METRICS.pipedriveWebhookEvents, MetricUnit.Count, 1);
+    logger.info('Pipedrive organization event judged', {
+      action: message.event.action,
+      orgId: message.event.orgId,
+      findings: outcome.findings,
+      repushed: outcome.repushed,
+    });
+  } finally {
+    logger.removeKeys(['realmId', 'eventId']);
+  }
 }
 
 async function prepareRealm(realmId: string, realmMessages: SyncMessage[], queueUrl: string): Promise<RealmWork> {

@@ -19,7 +19,9 @@ import {
 } from './entities';
 import { classifyPipedriveResponse } from './faults';
 import { API_PREFIX, API_TOKEN_HOST, OPERATIONS, type PipedriveOperation } from './operations';
+import type { PipedriveClientConfig } from './client-config';
 import { envelope, pipedriveTimestamp, problems } from './wire';
+import { organizationWebhookBody, type OrganizationWebhookInput } from './webhook-subscription';
 
 /** Where the client gets its bearer token; refreshing is single-flight across every process (the token lifecycle). */
 export interface AccessTokenSource {
@@ -46,23 +48,7 @@ export interface RequestGate {
   run(operation: PipedriveOperation, send: () => Promise<HttpResponse>): Promise<HttpResponse>;
 }
 
-export interface PipedriveClientConfig {
-  /** The company origin: OAuth's `api_domain`, or `https://<company>.pipedrive.com` for an API token. */
-  apiDomain: string;
-  /** Hosts allowed besides `*.pipedrive.com` (the sandbox); empty in production. */
-  allowHosts?: readonly string[];
-  /**
-   * Where API-token v1 calls go (`/v1/…`), as in the official SDK: `https://api.pipedrive.com` by
-   * default; the sandbox's API-token listener locally. Unset with a non-Pipedrive (sandbox) origin,
-   * they go to `${origin}/api/v1`, which every host serves (decision 45).
-   */
-  apiTokenHost?: string;
-  timeoutMs: number;
-  /** Records per list page; the cost is per request whatever the size, so the maximum. */
-  pageSize?: number;
-  /** How long a Cloudflare 403 stops calls (the governor's `hardStopMs`), for the error it raises. */
-  hardStopMs?: number;
-}
+export type { PipedriveClientConfig } from './client-config';
 
 /** v2 lists take at most 500 per page ([PAG]). */
 export const PIPEDRIVE_MAX_PAGE = 500;
@@ -316,6 +302,15 @@ export class PipedriveClient {
     }
     const base = operation.api === 'v1' ? this.v1Base : `${this.origin}${API_PREFIX.v2}`;
     return `${base}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+  }
+
+  /** Subscribes a URL to organization events (v2 payloads, Basic auth); returns the webhook's id (decision 63). */
+  async createOrganizationWebhook(input: OrganizationWebhookInput): Promise<number> {
+    return (await this.call(OPERATIONS.createWebhook, IdOnly, { body: organizationWebhookBody(input) })).data.id;
+  }
+
+  async deleteWebhook(id: number): Promise<void> {
+    await this.call(OPERATIONS.deleteWebhook, z.optional(z.unknown()), { params: { id } });
   }
 
   private credential(): Promise<string> {

@@ -61,4 +61,7 @@ export const OPERATIONS = {
   createOrganizationField: pipedriveOperation('v2', 'POST /organizationFields'),
   currentUser: pipedriveOperation('v1', 'GET /users/me'),
   listUsers: pipedriveOperation('v1', 'GET /users'),
+  /** Webhooks (decision 63): v1 only; an admin's (OAuth scope `admin`). */
+  createWebhook: pipedriveOperation('v1', 'POST /webhooks'),
+  deleteWebhook: pipedriveOperation('v1', 'DELETE /webhooks/{id}'),
 } as const;

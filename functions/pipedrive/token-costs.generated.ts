@@ -21,5 +21,7 @@ export const TOKEN_COSTS = {
     'PUT /organizations/{id}/merge': 40,
     'GET /users': 20,
     'GET /users/me': 2,
+    'POST /webhooks': 10,
+    'DELETE /webhooks/{id}': 6,
   },
 } as const;

@@ -19,5 +19,5 @@ export const USED_OPERATIONS = {
     'GET /organizationFields',
     'POST /organizationFields',
   ],
-  v1: ['PUT /organizations/{id}/merge', 'GET /users/me', 'GET /users'],
+  v1: ['PUT /organizations/{id}/merge', 'GET /users/me', 'GET /users', 'POST /webhooks', 'DELETE /webhooks/{id}'],
 } as const;

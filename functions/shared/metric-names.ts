@@ -7,6 +7,9 @@ export const METRICS = {
   webhookLeftToPoll: 'WebhookEventsLeftToPoll',
   /** Signed deliveries, or items in them, that were not understood (bad ids, unknown shape): acknowledged, dropped, logged. */
   webhookUnreadable: 'WebhookUnreadableItems',
+  /** Pipedrive organization webhooks judged by the worker, and deliveries refused (401/400) (decision 63). */
+  pipedriveWebhookEvents: 'PipedriveWebhookEvents',
+  pipedriveWebhookRejected: 'PipedriveWebhookRejected',
   enqueued: 'MessagesEnqueued',
   created: 'OrganizationsCreated',
   updated: 'OrganizationsUpdated',

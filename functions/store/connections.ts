@@ -29,6 +29,18 @@ export const Connection = z.object({
       companyNumber: z.optional(z.int()),
     }),
   ),
+  /**
+   * The Pipedrive organization webhook registered at connect (decision 63): its id, to remove it, and
+   * what verifies its HTTP Basic auth (a salted hash; the password itself is never stored).
+   */
+  pipedriveWebhook: z.optional(
+    z.object({
+      id: z.int(),
+      user: z.string(),
+      salt: z.string(),
+      hash: z.string(),
+    }),
+  ),
   /** Custom-field keys created in Pipedrive, by our field name. */
   fieldKeys: z._default(z.record(z.string(), z.string()), {}),
   /** Option ids of enum custom fields, by field name then option label. */
@@ -109,6 +121,25 @@ export class ConnectionStore {
         UpdateExpression: 'SET pipedrive = :pipedrive, updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':pipedrive': pipedrive, ':now': now },
+      }),
+    );
+  }
+
+  /** Records the registered webhook (decision 63), or forgets it (`undefined`): its deliveries then get 401. */
+  async setPipedriveWebhook(
+    realmId: string,
+    webhook: NonNullable<Connection['pipedriveWebhook']> | undefined,
+    now: number,
+  ): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.connection(realmId),
+        UpdateExpression: webhook
+          ? 'SET pipedriveWebhook = :webhook, updatedAt = :now'
+          : 'SET updatedAt = :now REMOVE pipedriveWebhook',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: webhook ? { ':webhook': webhook, ':now': now } : { ':now': now },
       }),
     );
   }

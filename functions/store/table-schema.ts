@@ -60,8 +60,16 @@ export const keys = {
   }),
 } as const;
 
-/** The only attributes the webhook's role may read (lib/functions.ts, decision 41): keys and the realm id. */
-export const REALM_REGISTRY_ATTRIBUTES = ['pk', 'sk', LISTING_INDEX.partition, LISTING_INDEX.sort, 'realmId'] as const;
+/** The only attributes the webhook's role may read (lib/functions.ts, decision 41): keys, the realm id and the webhook's hash. */
+export const REALM_REGISTRY_ATTRIBUTES = [
+  'pk',
+  'sk',
+  LISTING_INDEX.partition,
+  LISTING_INDEX.sort,
+  'realmId',
+  // What verifies a Pipedrive webhook's Basic auth: a salted hash, never the password (decision 63).
+  'pipedriveWebhook',
+] as const;
 
 export const LINK_PREFIX = 'CUSTOMER#';
 export const CONNECTION_LISTING = 'CONNECTIONS';

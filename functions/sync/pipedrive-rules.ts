@@ -32,6 +32,11 @@ export interface RuleDependencies {
   queue: MessageQueue;
   now: () => number;
   rules: PipedriveRules;
+  /**
+   * Where the findings came from when not the daily reconcile: a Pipedrive webhook (decision 63) audits
+   * as `webhook` and names its repush after the event, so two edits of one day are both repaired.
+   */
+  origin?: { source: 'webhook'; eventId: string };
 }
 
 export interface RuleOutcome {
@@ -68,7 +73,7 @@ export async function applyPipedriveRules(
       realmId,
       qboId: finding.qboId,
       at: now,
-      source: 'reconcile',
+      source: deps.origin?.source ?? 'reconcile',
       action: step.action,
       pipedriveTokens: 0,
       ...(step.orgId !== undefined ? { orgId: step.orgId } : {}),
@@ -81,8 +86,8 @@ export async function applyPipedriveRules(
       realmId,
       kind: 'customer',
       id: qboId,
-      source: 'reconcile',
-      eventId: `pipedrive-reconcile:${day}:${qboId}`,
+      source: deps.origin?.source ?? 'reconcile',
+      eventId: deps.origin ? `${deps.origin.eventId}>${qboId}` : `pipedrive-reconcile:${day}:${qboId}`,
       repush: true,
       enqueuedAt: now,
     }),

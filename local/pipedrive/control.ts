@@ -135,6 +135,7 @@ export class SandboxControl {
   reset(): void {
     const { core } = this;
     core.store.clear();
+    core.webhooks.clear();
     installSystemFields(core.store, core.clock.now());
     core.budget.reset();
     core.burst.reset();

@@ -11,6 +11,7 @@ import type { OperationRef } from './costs';
 import type { Escalation } from './escalation';
 import type { AuthKind } from './plans';
 import type { PipedriveStore } from './store';
+import type { WebhookDeliveries } from './webhooks';
 
 /** Everything a route can reach: the company's data, its limits and the sandbox clock. */
 export interface SandboxCore {
@@ -25,6 +26,8 @@ export interface SandboxCore {
   readonly random: SeededRandom;
   /** Real per-request latency of the API and OAuth endpoints (off unless configured). */
   readonly latency: Latency;
+  /** The company's webhooks, delivered when organizations change (decision 63). */
+  readonly webhooks: WebhookDeliveries;
   /** `http://host:port`, the sandbox's own origin (what OAuth returns as `api_domain`). */
   baseUrl: string;
   /** `http://host:port` of the API-token host listener (what `api.pipedrive.com` is in production). */

@@ -14,6 +14,7 @@ import { installSystemFields } from './field-definitions';
 import type { Plan } from './plans';
 import { createHandler } from './server';
 import { PipedriveStore } from './store';
+import { WebhookDeliveries } from './webhooks';
 
 export interface PipedriveSandboxOptions extends SandboxConfigInput {
   /** Listening port; 0 (default) picks a free one. */
@@ -56,6 +57,8 @@ export interface PipedriveSandbox {
   latency: Latency;
   /** The control API, in-process. */
   control: SandboxControl;
+  /** The company's webhooks and every delivery attempt (decision 63). */
+  webhooks: WebhookDeliveries;
   describe(): PipedriveSandboxDescription;
   /** Called after every API and OAuth answer (not for `/_sandbox`); returns an unsubscribe function. */
   onExchange(listener: (exchange: Exchange) => void): () => void;
@@ -114,6 +117,7 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
     faults: new FaultInjector(config.faultSeed),
     random: new SeededRandom(config.faultSeed),
     latency: new Latency(latencyOption ?? false),
+    webhooks: new WebhookDeliveries({ clock, config, store }),
     baseUrl: '',
     apiTokenBaseUrl: '',
   };
@@ -151,6 +155,7 @@ export async function startPipedriveSandbox(options: PipedriveSandboxOptions = {
     counters: core.counters,
     faults: core.faults,
     latency: core.latency,
+    webhooks: core.webhooks,
     control,
     describe,
     onExchange(listener) {

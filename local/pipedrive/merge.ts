@@ -25,7 +25,7 @@ export function mergeRoutes(): ApiRoute[] {
  * The organization in the URL is removed and `merge_with_id` survives, winning every conflict;
  * the survivor keeps its values and takes the loser's where it has none; persons move over ([MERGE]).
  */
-function merge({ core, request, now }: ApiContext): SandboxResponse {
+function merge({ core, request, now, principal }: ApiContext): SandboxResponse {
   const id = pathId(request);
   if (id === undefined) return validationFailed(['id: must be an integer']);
   const body = parseJsonBody(request, MergeBody);
@@ -35,6 +35,8 @@ function merge({ core, request, now }: ApiContext): SandboxResponse {
   const loser = core.store.organization(id);
   const survivor = core.store.organization(survivorId);
   if (!loser || !survivor) return notFound();
+  const loserBefore = structuredClone(loser);
+  const survivorBefore = structuredClone(survivor);
   absorb(survivor, loser);
   for (const person of core.store.persons.values()) {
     if (person.org_id === loser.id) {
@@ -46,6 +48,9 @@ function merge({ core, request, now }: ApiContext): SandboxResponse {
   loser.merged_into_id = survivor.id;
   loser.update_time = now;
   survivor.update_time = now;
+  // Two webhooks: the loser's delete naming the survivor, then the survivor's change ([WH2MIG], FACTS §6).
+  core.webhooks.organization('delete', principal.userId, loserBefore, undefined, { mergedToId: survivor.id });
+  core.webhooks.organization('change', principal.userId, survivorBefore, survivor, { mergedFromId: loser.id });
   return ok({ id: survivor.id });
 }
 

@@ -106,10 +106,11 @@ function create({ core, request, principal, now }: ApiContext): SandboxResponse 
   };
   applyCustomFields(organization.custom_fields, checked.customFields);
   core.store.organizations.set(organization.id, organization);
+  core.webhooks.organization('create', principal.userId, undefined, organization);
   return ok(viewOrganization(core, organization));
 }
 
-function update({ core, request, now }: ApiContext): SandboxResponse {
+function update({ core, request, now, principal }: ApiContext): SandboxResponse {
   const id = pathId(request);
   if (id === undefined) return validationFailed(['id: must be an integer']);
   const body = parseJsonBody(request, OrganizationPatch);
@@ -118,7 +119,9 @@ function update({ core, request, now }: ApiContext): SandboxResponse {
   if (!organization) return notFound();
   const checked = checkAgainstCompany(core, 'organization', body.value);
   if (!checked.ok) return validationFailed(checked.problems);
+  const before = structuredClone(organization);
   applyPatch(organization, body.value, checked.customFields, now);
+  core.webhooks.organization('change', principal.userId, before, organization);
   return ok(viewOrganization(core, organization));
 }
 
@@ -138,13 +141,15 @@ function applyPatch(
   if (Object.keys(patch).length > 0) organization.update_time = now;
 }
 
-function remove({ core, request, now }: ApiContext): SandboxResponse {
+function remove({ core, request, now, principal }: ApiContext): SandboxResponse {
   const id = pathId(request);
   if (id === undefined) return validationFailed(['id: must be an integer']);
   const organization = core.store.organization(id);
   if (!organization) return notFound();
   // A soft delete: the record stays (purged after 30 days in Pipedrive) and update_time is the delete time ([MIG]).
+  const before = structuredClone(organization);
   organization.is_deleted = true;
   organization.update_time = now;
+  core.webhooks.organization('delete', principal.userId, before, undefined);
   return ok({ id });
 }

@@ -13,6 +13,7 @@ import { personRoutes } from './persons';
 import { failure } from './responses';
 import { searchRoutes } from './search';
 import { userRoutes } from './users';
+import { webhookRoutes } from './webhooks';
 
 /**
  * Where each spec is served. v1 is under `/api/v1` on every host; the bare `/v1` only on the API-token
@@ -34,6 +35,7 @@ export function apiRoutes(): ApiRoute[] {
     ...fieldRoutes(),
     ...mergeRoutes(),
     ...userRoutes(),
+    ...webhookRoutes(),
   ];
 }
 

@@ -13,6 +13,8 @@ export interface EnvironmentSources {
   startToken: string;
   retryTimeScale?: number;
   pipedriveBlockMinutes?: number;
+  /** Whether `connect pipedrive` registers the organization webhook (decision 63). */
+  pipedriveWebhooks?: boolean;
 }
 
 export const redirectUri = (frontUrl: string, provider: 'quickbooks' | 'pipedrive') =>
@@ -32,6 +34,7 @@ export function handlerEnvironment(sources: EnvironmentSources): Record<string, 
     // The scheduled functions' wait after a QBO 429 is compressed like the queue's retry delays.
     QBO_THROTTLE_WAIT_SCALE: String(sources.retryTimeScale ?? 1),
     PIPEDRIVE_BLOCK_MINUTES: String(sources.pipedriveBlockMinutes ?? 60),
+    PIPEDRIVE_WEBHOOKS: sources.pipedriveWebhooks ? 'on' : 'off',
     AWS_ENDPOINT_URL_KMS: emulators.kms.url,
     POWERTOOLS_SERVICE_NAME: 'ml-connector-local',
     POWERTOOLS_METRICS_NAMESPACE: 'MlConnectorLocal',
@@ -58,6 +61,7 @@ export function handlerEnvironment(sources: EnvironmentSources): Record<string, 
     PIPEDRIVE_CLIENT_ID: pdInfo.oauth.clientId,
     PIPEDRIVE_CLIENT_SECRET: pdInfo.oauth.clientSecret,
     PIPEDRIVE_REDIRECT_URI: redirectUri(frontUrl, 'pipedrive'),
+    PIPEDRIVE_WEBHOOK_URL: new URL('/webhooks/pipedrive/', frontUrl).toString(),
     PIPEDRIVE_AUTHORIZE_URL: pdInfo.oauth.authorizeUrl,
     PIPEDRIVE_TOKEN_URL: pdInfo.oauth.tokenUrl,
     PIPEDRIVE_ALLOW_HOSTS: [pdInfo.apiBaseUrl, pdInfo.apiTokenBaseUrl].map((url) => new URL(url).host).join(','),

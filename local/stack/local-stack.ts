@@ -47,6 +47,12 @@ export interface LocalStackOptions {
   pipedriveSeats?: number;
   /** How long Pipedrive's Cloudflare 403 stops every call (the stack's `pipedriveBlockMinutes`, default 60). */
   pipedriveBlockMinutes?: number;
+  /**
+   * Pipedrive organization webhooks (decision 63): the sandbox app is granted the `admin` scope they
+   * need and `connect pipedrive` registers one. Off by default here, so runs that count tokens or
+   * judge the reconcile alone are not changed by them.
+   */
+  pipedriveWebhooks?: boolean;
 }
 
 const HANDLERS = join(__dirname, '..', '..', 'functions', 'handlers');
@@ -122,7 +128,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       clientSecret: 'pd-local-secret',
       redirectUris: [redirectUri(front.url, 'pipedrive')],
       // users:read lets a mapping plan check the owner a document sets (decision 61).
-      scope: 'base contacts:full search:read contact-fields:full users:read',
+      scope: `base contacts:full search:read contact-fields:full users:read${options.pipedriveWebhooks ? ' admin' : ''}`,
     },
   });
   const storage = await createStorage(
@@ -144,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       startToken,
       ...(options.retryTimeScale !== undefined ? { retryTimeScale: options.retryTimeScale } : {}),
       ...(options.pipedriveBlockMinutes !== undefined ? { pipedriveBlockMinutes: options.pipedriveBlockMinutes } : {}),
+      pipedriveWebhooks: options.pipedriveWebhooks ?? false,
     }),
   );
   loaded.handlers = loadHandlers();

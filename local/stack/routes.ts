@@ -89,6 +89,8 @@ function healthRoute(path: string, format: 'html' | 'json', invoke: Invoke, read
 export function frontRoutes(invoke: Invoke, adminKey: string, ready: () => boolean): HttpApiRoute[] {
   return [
     { method: 'POST', path: '/webhooks/quickbooks', handler: (event) => invoke('webhook', event) },
+    // Pipedrive's organization webhooks (decision 63).
+    { method: 'POST', path: '/webhooks/pipedrive/{realmId}', handler: (event) => invoke('webhook', event) },
     { method: 'GET', path: '/oauth/{provider}/{step}', handler: (event) => invoke('oauth', event) },
     // Pipedrive's app-uninstall notice (decision 46).
     { method: 'DELETE', path: '/oauth/pipedrive/callback', handler: (event) => invoke('oauth', event) },

@@ -5,11 +5,11 @@ import { defaultTarget, main } from '../../cli/main';
 import { startTestStack } from './test-stack';
 
 /** A local stack of its own, and the CLI pointed at it through its state file and HTTP front. */
-export async function startCliStack(qboSeedCount: number) {
+export async function startCliStack(qboSeedCount: number, options: { pipedriveWebhooks?: boolean } = {}) {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'ml-connector-cli-')), 'local.json');
   // The handlers read their configuration when they load: this stack's must load afresh, not the last one's.
   jest.resetModules();
-  const stack = await startTestStack(qboSeedCount, { stateFile });
+  const stack = await startTestStack(qboSeedCount, { stateFile, ...options });
   /** A CLI run, in-process, with these environment variables (as `process.env` would give them). */
   const cliWith = async (env: Record<string, string>, ...argv: string[]) => {
     const out: string[] = [];

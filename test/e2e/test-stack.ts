@@ -4,7 +4,10 @@ import { dynamoEndpoint } from '../helpers/dynamodb';
 import { sqsEndpoint } from '../helpers/sqs';
 
 /** A local stack of the e2e tests' own: the test's emulators, tables and queues of a fresh name, this many QBO customers. */
-export function startTestStack(qboSeedCount: number, options: { stateFile?: string } = {}) {
+export function startTestStack(
+  qboSeedCount: number,
+  options: { stateFile?: string; pipedriveWebhooks?: boolean } = {},
+) {
   return startLocalStack({
     dynamoEndpoint: dynamoEndpoint(),
     sqsEndpoint: sqsEndpoint(),

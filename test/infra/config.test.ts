@@ -22,6 +22,7 @@ describe('connector configuration from CDK context', () => {
       pipedriveDeletedRule: 'exclude',
       pipedriveDriftRule: 'rewrite',
       pipedrivePersonRule: 'report',
+      pipedriveWebhooks: 'on',
       logLevel: 'INFO',
       auditRetentionDays: 90,
       removalPolicy: 'retain',

@@ -58,7 +58,7 @@ describe('webhook role', () => {
     expect(onDataKey.flatMap(actionsOf)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
   });
 
-  it('reads only connection items and the connection listing, only their keys and realm id', () => {
+  it('reads only connection items and the connection listing, only their keys, realm id and Pipedrive webhook hash', () => {
     const onTable = allowedStatements(webhook).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
     );
@@ -71,7 +71,10 @@ describe('webhook role', () => {
             Action: ['dynamodb:GetItem', 'dynamodb:Query'],
             Condition: {
               'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONN#*', 'CONNECTIONS'] },
-              'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'realmId'] },
+              // pipedriveWebhook: the salted hash that verifies a Pipedrive webhook's Basic auth (decision 63).
+              'ForAllValues:StringEquals': {
+                'dynamodb:Attributes': ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'realmId', 'pipedriveWebhook'],
+              },
               StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
             },
           }),

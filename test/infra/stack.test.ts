@@ -207,7 +207,9 @@ describe('HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /oauth/{provider}/{step}' });
     // Pipedrive's app-uninstall notice (decision 46).
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'DELETE /oauth/pipedrive/callback' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
+    // Pipedrive's organization webhooks, one URL per connection (decision 63).
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/pipedrive/{realmId}' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
   });
 
   it('throttles and access-logs the default stage', () => {

@@ -51,6 +51,9 @@ describe('the runtime token-cost table', () => {
       currentUser: 2,
       // A v1 list (FACTS: List entities, v1).
       listUsers: 20,
+      // v1 webhooks (decision 63): registered at connect, removed on a reconnect.
+      createWebhook: 10,
+      deleteWebhook: 6,
     });
   });
 

@@ -10,8 +10,9 @@ import { log, metrics } from '../../aws/powertools';
 import { RateLimitedError } from '../../shared/errors';
 import { fitsBeforeDeadline } from '../../shared/invocation-deadline';
 import { linkSigningKey, readSecret } from '../../aws/secrets';
-import { OAuthFlow } from '../../connections/oauth-flow';
-import { PipedrivePlan } from '../../store/connections';
+import { OAuthFlow, type OAuthFlowConfig as FlowConfig } from '../../connections/oauth-flow';
+import { registerOrganizationWebhook } from '../../connections/pipedrive-webhooks';
+import { ConnectionStore, PipedrivePlan } from '../../store/connections';
 import type { MappingOptions } from '../../sync/mapping';
 import type { PipedriveRules } from '../../sync/pipedrive-rules';
 import type { MessageQueue } from '../../sync/sync-message';
@@ -44,6 +45,10 @@ export const RuntimeConfig = z.object({
   HTTP_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.positive()), 10_000),
   /** Shortens the wait after a QBO 429 (a local run that compresses time sets it; 1 in a deployment). */
   QBO_THROTTLE_WAIT_SCALE: z._default(z.coerce.number().check(z.positive(), z.maximum(1)), 1),
+  /** Pipedrive organization webhooks (decision 63): `off` leaves Pipedrive's side to the daily reconcile. */
+  PIPEDRIVE_WEBHOOKS: z._default(z.enum(['on', 'off']), 'on'),
+  /** The HTTP API's Pipedrive webhook route, ending in `/`; the realm id is appended. */
+  PIPEDRIVE_WEBHOOK_URL: z.optional(z.url()),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
 
@@ -203,9 +208,29 @@ export function oauthFlowFor(config: OAuthFlowConfig, changes: MessageQueue): ()
             metrics.addMetric(METRICS.connectionsChanged, MetricUnit.Count, 1);
           },
           pipedriveAllowHosts: allowedPipedriveHosts(config),
+          ...webhookRegistration(config),
         },
         log,
       ))();
     return flow;
+  };
+}
+
+/** Registering a connection's webhook at connect (decision 63), when they are on and the route known. */
+function webhookRegistration(config: RuntimeConfig): Pick<FlowConfig, 'registerWebhook'> {
+  const base = config.PIPEDRIVE_WEBHOOK_URL;
+  if (config.PIPEDRIVE_WEBHOOKS === 'off' || base === undefined) return {};
+  const clients = clientFactoryFor(config);
+  return {
+    registerWebhook: async (realmId) => {
+      const pipedrive = await (await clients()).pipedriveOnly(realmId);
+      if (!pipedrive) return { registered: false, reason: 'not connected' };
+      return registerOrganizationWebhook(realmId, `${base}${encodeURIComponent(realmId)}`, {
+        connections: new ConnectionStore(tableNamed(config.TABLE_NAME)),
+        pipedrive,
+        now: Date.now,
+        log,
+      });
+    },
   };
 }

@@ -5,6 +5,9 @@ import { ConnectionStore } from '../../../functions/store/connections';
 import { ParkingStore } from '../../../functions/store/parking-store';
 import type { Table } from '../../../functions/store/table';
 import { queued, type SyncMessage } from '../../../functions/sync/sync-message';
+import { queuedOrganizationEvent } from '../../../functions/sync/organization-event';
+import { AuditLog } from '../../../functions/store/audit-log';
+import { LinkStore } from '../../../functions/store/link-store';
 import type { PipedriveSandbox } from '../../../local/pipedrive';
 import type { QuickBooksSandbox } from '../../../local/quickbooks';
 import { type FunctionEnvironment, startFunctionEnvironment } from '../../helpers/function-environment';
@@ -127,6 +130,35 @@ describe('worker Lambda', () => {
   });
 
   // After this test the worker's governor pauses Pipedrive calls for the 300 s Pipedrive asked for.
+  it('judges a Pipedrive organization event with the batch: a hand edit is audited and repushed; an inactive connection’s is dropped', async () => {
+    const id = await createCustomer('Webhook Judge Co');
+    await new SqsMessageQueue(sqs, queueUrl).send([queued(message(id))]);
+    expect((await run()).batchItemFailures).toEqual([]);
+    const orgId = (await new LinkStore(table).get(realm, id))?.orgId;
+    if (orgId === undefined) throw new Error('not synced');
+    // As Pipedrive sends it: the custom fields that hold a value, the QuickBooks ID among them.
+    const identityKey = (await new ConnectionStore(table).get(realm))?.fieldKeys.quickbooksId ?? '';
+    const customFields = { [identityKey]: pipedrive.store.organization(orgId)?.custom_fields[identityKey] };
+    const events = new SqsMessageQueue(sqs, queueUrl);
+    await events.send([
+      queuedOrganizationEvent(
+        realm,
+        { id: `hand-${id}`, action: 'change', orgId, current: { name: 'Renamed by a rep', customFields } },
+        Date.now(),
+      ),
+      queuedOrganizationEvent('no-such-realm', { id: 'elsewhere', action: 'delete', orgId: 1 }, Date.now()),
+    ]);
+    expect((await run()).batchItemFailures).toEqual([]);
+    const { entries } = await new AuditLog(table, 90).history(realm, id, { limit: 10 });
+    expect(entries).toEqual(
+      expect.arrayContaining([expect.objectContaining({ source: 'webhook', action: 'found', orgId })]),
+    );
+    const repush = await receiveAsLambdaEvent(sqs, env.bulkQueueUrl);
+    expect(repush.Records.map((record) => JSON.parse(record.body) as SyncMessage)).toEqual([
+      expect.objectContaining({ id, repush: true, source: 'webhook' }),
+    ]);
+  });
+
   it('backs off a Pipedrive 429 by the visibility timeout and reports the record for a retry', async () => {
     const id = await createCustomer('Throttled Co');
     pipedrive.faults.add({
