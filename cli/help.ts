@@ -5,6 +5,7 @@ Usage: ml-connector <command> [options]
 Commands:
   connect quickbooks            print (or --open) the link that connects a QuickBooks company
   connect pipedrive             print the Pipedrive OAuth link, or connect with --api-token -|env
+  disconnect pipedrive          stop writing into Pipedrive: webhook removed, credential forgotten
   ping                          prove both connections: QBO company, Pipedrive company, plan, budget left
   status                        connections, token health, counts, queues, budget (exit 2 if unhealthy)
   health [--open]               serve the sync-health page on 127.0.0.1 (Ctrl-C to stop)
@@ -49,6 +50,16 @@ Options:
   --realm ID             the QuickBooks company Pipedrive is connected to
   -y, --yes              connect even if another QuickBooks company already writes into that
                          Pipedrive company (otherwise it asks, or stops when not at a terminal)
+`,
+  disconnect: `Usage: ml-connector disconnect pipedrive [--realm ID] [--yes] [--json]
+
+Stops writing into Pipedrive for one QuickBooks company: the organization webhook is deleted in
+Pipedrive, the app's grant revoked (OAuth), and the stored credential forgotten. The connection is
+paused, not removed: its organizations stay linked and QuickBooks changes wait until
+\`ml-connector connect pipedrive\` connects the same company again.
+
+  --realm ID             the QuickBooks company (needed only when several are connected)
+  -y, --yes              disconnect without asking (needed in scripts)
 `,
   ping: `Usage: ml-connector ping [--realm ID] [--json]
 

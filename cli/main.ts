@@ -2,6 +2,7 @@ import { type Arguments, parseArguments, positiveInteger } from './arguments';
 import { backfillCommand } from './commands/backfill';
 import { auditCommand } from './commands/audit';
 import { connectCommand } from './commands/connect';
+import { disconnectCommand } from './commands/disconnect';
 import { healthCommand } from './commands/health';
 import { mappingCommand } from './commands/mapping';
 import { pingCommand } from './commands/ping';
@@ -50,6 +51,14 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
       readStdin: env.readStdin,
       openUrl: env.openUrl,
       yes: values.yes,
+      ...(env.confirm ? { confirm: env.confirm } : {}),
+    }),
+  disconnect: ({ target, io, values, rest, env }) =>
+    disconnectCommand(target, io, {
+      provider: rest[0],
+      ...(values.realm !== undefined ? { realm: values.realm } : {}),
+      yes: values.yes,
+      json: values.json,
       ...(env.confirm ? { confirm: env.confirm } : {}),
     }),
   ping: ({ target, io, values }) =>

@@ -103,6 +103,18 @@ export class ConnectionGuard {
     this.config.onConnectionChanged?.(change);
   }
 
+  /**
+   * Pipedrive is connected again: a connection stopped for its Pipedrive side (a dead grant, an
+   * uninstall, a disconnect) is active again, one stopped for QuickBooks waits for QuickBooks; the
+   * parked work is sent back either way (the worker parks it again while the connection is stopped).
+   */
+  async resumePipedrive(realmId: string): Promise<number> {
+    const connection = await this.connections.get(realmId);
+    if (connection && connection.status !== 'active' && connection.statusReason?.startsWith('pipedrive:'))
+      await this.connections.setStatus(realmId, 'active', this.now());
+    return this.releaseParked(realmId);
+  }
+
   async releaseParked(realmId: string): Promise<number> {
     return this.parking.releaseTo(realmId, 'reauth', (page) =>
       this.queue.send(page.map(({ message }) => released(message, 'unparked', this.now()))),

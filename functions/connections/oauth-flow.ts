@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { assertPipedriveApiDomain } from '../pipedrive/api-domain';
-import { PipedriveClient } from '../pipedrive/client';
 import { PipedriveOAuthClient, type PipedriveOAuthConfig } from '../pipedrive/oauth-client';
 import { QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksOAuthClient, type QuickBooksOAuthConfig } from '../quickbooks/oauth-client';
@@ -13,12 +11,13 @@ import type { TokenCipher } from '../store/token-cipher';
 import { storeNewTokens } from './token-lifecycle';
 import { TokenStore } from '../store/token-store';
 import type { MessageQueue } from '../sync/sync-message';
-import { isConnectorError, PermanentError } from '../shared/errors';
+import { isConnectorError } from '../shared/errors';
 import { verifyLinkToken } from './connection-links';
-import { ConnectionGuard, type SharingRealm } from './connection-guard';
+import { ConnectionGuard } from './connection-guard';
 import { type OAuthOutcome, page } from './oauth-outcome';
 import type { Log } from '../shared/log';
 import type { WebhookRegistration } from './pipedrive-webhooks';
+import { pipedriveCompanyNumber } from './pipedrive-company-number';
 
 /** How long a used authorization code's hash is kept: far beyond any code's life (Intuit's: minutes). */
 const CODE_MARK_TTL_MS = 24 * 3_600_000;
@@ -231,36 +230,6 @@ export class OAuthFlow {
     );
   }
 
-  /** Pipedrive's numeric company id, which its uninstall notice names (decision 46); undefined if `users/me` fails. */
-  private async pipedriveCompanyNumber(tokens: {
-    accessToken: string;
-    apiDomain: string;
-  }): Promise<number | undefined> {
-    try {
-      const me = await new PipedriveClient(
-        {
-          apiDomain: tokens.apiDomain,
-          allowHosts: [...(this.config.pipedriveAllowHosts ?? []), ...(this.config.pipedrive?.allowApiHosts ?? [])],
-          timeoutMs: this.config.qbo.timeoutMs,
-        },
-        {
-          kind: 'oauth',
-          tokens: {
-            accessToken: () => Promise.resolve(tokens.accessToken),
-            refreshAfterRejection: () => Promise.reject(new PermanentError('refused', { system: 'pipedrive' })),
-          },
-        },
-        { run: (_operation, send) => send() },
-      ).currentUser();
-      return me.company_id;
-    } catch (error) {
-      this.log.warn('Pipedrive users/me failed; an uninstall notice will not find this connection', {
-        kind: isConnectorError(error) ? error.kind : 'unknown',
-      });
-      return undefined;
-    }
-  }
-
   private async connectPipedrive(code: string, state: StoredState): Promise<OAuthOutcome> {
     const { realmId } = state;
     const connection = realmId ? await this.connections.get(realmId) : undefined;
@@ -283,7 +252,11 @@ export class OAuthFlow {
       { accessTokenExpiresAt: tokens.accessTokenExpiresAt, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt },
       this.now(),
     );
-    const companyNumber = await this.pipedriveCompanyNumber(tokens);
+    const companyNumber = await pipedriveCompanyNumber(tokens, {
+      allowHosts: [...(this.config.pipedriveAllowHosts ?? []), ...(this.config.pipedrive?.allowApiHosts ?? [])],
+      timeoutMs: this.config.qbo.timeoutMs,
+      log: this.log,
+    });
     await this.connections.setPipedrive(
       realmId,
       {
@@ -296,7 +269,7 @@ export class OAuthFlow {
       },
       this.now(),
     );
-    const released = await this.guard.releaseParked(realmId);
+    const released = await this.guard.resumePipedrive(realmId);
     const sharedWith = await this.guard.realmsWritingInto(companyId, realmId);
     const webhook = await this.config.registerWebhook?.(realmId);
     this.log.info('Pipedrive connected', { realmId, companyId, released, sharedWith: sharedWith.length });
@@ -310,82 +283,6 @@ export class OAuthFlow {
       }`,
       realmId,
     );
-  }
-
-  /**
-   * Connects Pipedrive with a user's API token (`ml-connector connect pipedrive --api-token`): the token
-   * is proved with `GET /v1/users/me` (2 tokens) before it is encrypted and stored. On Pipedrive
-   * itself the company's own origin becomes the API domain, so the budget ledger is the one OAuth
-   * connections of the same company share.
-   */
-  async connectPipedriveApiToken(
-    realmId: string,
-    apiToken: string,
-    apiDomain = 'https://api.pipedrive.com',
-    confirmShared = false,
-    replace = false,
-  ): Promise<
-    | {
-        companyName: string;
-        apiDomain: string;
-        released: number;
-        sharedWith: SharingRealm[];
-        webhook?: WebhookRegistration;
-      }
-    | { needsConfirmation: true; companyName: string; apiDomain: string; sharedWith: SharingRealm[] }
-  > {
-    const connection = await this.connections.get(realmId);
-    if (!connection) throw new PermanentError(`connect QuickBooks company ${realmId} first`, { system: 'quickbooks' });
-    await this.guard.refuseDuringBlock(realmId);
-    const allowHosts = this.config.pipedriveAllowHosts ?? [];
-    const origin = assertPipedriveApiDomain(apiDomain, { allowHosts });
-    const me = await new PipedriveClient(
-      { apiDomain: origin, allowHosts, timeoutMs: this.config.qbo.timeoutMs },
-      { kind: 'api-token', apiToken },
-      { run: (_operation, send) => send() },
-    ).currentUser();
-    const companyDomain = new URL(origin).host.endsWith('pipedrive.com')
-      ? assertPipedriveApiDomain(`https://${me.company_domain}.pipedrive.com`, { allowHosts })
-      : origin;
-    // Another QBO company already writing into this Pipedrive company: the operator confirms first (decision 37).
-    const sharedWith = await this.guard.realmsWritingInto(new URL(companyDomain).host, realmId);
-    if (sharedWith.length > 0 && !confirmShared)
-      return { needsConfirmation: true, companyName: me.company_name, apiDomain: companyDomain, sharedWith };
-    const refused = await this.guard.guardCompanyChange(connection, new URL(companyDomain).host, replace, undefined);
-    if (refused) throw new PermanentError(`${refused.title}: ${refused.detail}`, { system: 'pipedrive' });
-    await storeNewTokens(
-      { store: this.tokens, cipher: this.cipher },
-      realmId,
-      'pipedrive',
-      { kind: 'api-token', apiToken },
-      {},
-      this.now(),
-    );
-    await this.connections.setPipedrive(
-      realmId,
-      {
-        companyId: new URL(companyDomain).host,
-        apiDomain: companyDomain,
-        plan: this.config.pipedrivePlan,
-        seats: this.config.pipedriveSeats,
-        auth: 'api-token',
-      },
-      this.now(),
-    );
-    const released = await this.guard.releaseParked(realmId);
-    const webhook = await this.config.registerWebhook?.(realmId);
-    this.log.info('Pipedrive connected with an API token', {
-      realmId,
-      companyId: new URL(companyDomain).host,
-      released,
-    });
-    return {
-      companyName: me.company_name,
-      apiDomain: companyDomain,
-      released,
-      sharedWith,
-      ...(webhook ? { webhook } : {}),
-    };
   }
 
   private pipedriveClient(): PipedriveOAuthClient {

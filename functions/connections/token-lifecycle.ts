@@ -20,7 +20,7 @@ export interface TokenRefresher {
 }
 
 /** The plaintext inside the KMS ciphertext. */
-const TokenPayload = z.union([
+export const TokenPayload = z.union([
   z.object({
     kind: z.literal('oauth'),
     accessToken: z.string().check(z.minLength(1)),

@@ -33,7 +33,7 @@ import {
   clientFactoryFor,
   MappingSettings,
   mappingOptions,
-  oauthFlowFor,
+  pipedriveCommandsFor,
   PipedrivePlanSettings,
   RuntimeConfig,
 } from './shared/runtime-config';
@@ -70,7 +70,7 @@ const deadLetterQueues = [
     : []),
 ];
 
-const oauthFlow = oauthFlowFor(config, changes);
+const pipedriveCommands = pipedriveCommandsFor(config, changes);
 
 const connections = new ConnectionStore(table);
 const links = new LinkStore(table);
@@ -198,13 +198,15 @@ async function run(request: OperationRequest): Promise<unknown> {
     case 'connect-url':
       return connectUrl(request);
     case 'connect-api-token':
-      return (await oauthFlow()).connectPipedriveApiToken(
+      return (await pipedriveCommands()).connectApiToken(
         request.realmId,
         request.apiToken,
         request.apiDomain,
         request.confirmShared,
         request.replace,
       );
+    case 'disconnect-pipedrive':
+      return (await pipedriveCommands()).disconnect(request.realmId);
     case 'replay-customer':
       await requireCustomer(request.realmId, request.customerId, customerLookup(request.realmId));
       return replayCustomer(request.realmId, request.customerId, request.recreate, {
@@ -239,7 +241,7 @@ async function run(request: OperationRequest): Promise<unknown> {
   }
 }
 
-/** Invoked by the operator's CLI (`ml-connector status|ping|connect|replay|audit|mapping`), never by the public. */
+/** Invoked by the operator's CLI (`ml-connector status|ping|connect|disconnect|replay|audit|mapping`), never by the public. */
 export async function lambdaHandler(event: unknown): Promise<OperationResponse> {
   const parsed = OperationRequest.safeParse(event);
   if (!parsed.success) return { ok: false, error: { kind: 'bad-request', message: z.prettifyError(parsed.error) } };

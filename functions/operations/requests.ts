@@ -34,6 +34,8 @@ export const OperationRequest = z.discriminatedUnion('command', [
     /** Move the connection to another Pipedrive company (audited and alarmed, decision 39). */
     replace: z._default(z.boolean(), false),
   }),
+  /** Stops writing into Pipedrive: webhook removed, grant revoked, credential forgotten (decision 63). */
+  z.object({ command: z.literal('disconnect-pipedrive'), realmId }),
   z.object({
     command: z.literal('replay-customer'),
     realmId,

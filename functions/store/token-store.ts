@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { keys } from './table-schema';
 import { isConditionFailure, type Table } from './table';
@@ -36,6 +36,13 @@ export class TokenStore {
       new GetCommand({ TableName: this.table.name, Key: keys.tokens(realmId, provider), ConsistentRead: true }),
     );
     return result.Item ? StoredTokens.parse(result.Item) : undefined;
+  }
+
+  /** Forgets a credential (a disconnect): nothing can call on the connection's behalf until it is connected again. */
+  async forget(realmId: string, provider: TokenProviderName): Promise<void> {
+    await this.table.client.send(
+      new DeleteCommand({ TableName: this.table.name, Key: keys.tokens(realmId, provider) }),
+    );
   }
 
   /** Stores tokens from a fresh authorization (a new connection or a reconnect), whatever was there. */

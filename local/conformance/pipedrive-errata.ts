@@ -19,6 +19,33 @@ export function patchRequestSchema(api: ApiVersion, operationId: string, schema:
   return schema;
 }
 
+interface OutsideSpecOperation {
+  why: string;
+  /** What is checked instead of a spec: the request's problems. */
+  requestProblems(exchange: RecordedExchange): string[];
+}
+
+/** Operations Pipedrive serves that neither spec declares, with the source that documents them. */
+export const OUTSIDE_SPEC: Readonly<Record<string, OutsideSpecOperation>> = {
+  'POST /oauth/revoke': {
+    why: 'Token revocation: `POST /oauth/revoke` with `token` and `token_type_hint`, client Basic auth (the official SDK, `src/versions/v2/configuration.ts`; FACTS "OAuth 2.0").',
+    requestProblems: (exchange) => {
+      const form = new URLSearchParams(exchange.requestBody ?? '');
+      const hint = form.get('token_type_hint');
+      return [
+        ...(exchange.requestContentType?.startsWith('application/x-www-form-urlencoded')
+          ? []
+          : ['request: the body is not application/x-www-form-urlencoded']),
+        ...(exchange.authenticated ? [] : ['request: no client Basic auth']),
+        ...(form.get('token') ? [] : ['request: no `token`']),
+        ...(hint === null || hint === 'access_token' || hint === 'refresh_token'
+          ? []
+          : [`request: token_type_hint ${hint} is neither access_token nor refresh_token`]),
+      ];
+    },
+  },
+};
+
 interface ResponseErratum {
   why: string;
   excuses(exchange: RecordedExchange): boolean;

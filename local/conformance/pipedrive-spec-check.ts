@@ -2,7 +2,13 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import * as z from 'zod';
 import { loadSpec, type ApiVersion } from '../pipedrive/openapi/spec-files';
-import { REQUEST_ERRATA, RESPONSE_ERRATA, patchRequestSchema, relaxResponseSchema } from './pipedrive-errata';
+import {
+  OUTSIDE_SPEC,
+  REQUEST_ERRATA,
+  RESPONSE_ERRATA,
+  patchRequestSchema,
+  relaxResponseSchema,
+} from './pipedrive-errata';
 import type { RecordedExchange } from './recorded-exchange';
 
 /**
@@ -190,6 +196,12 @@ export class PipedriveSpecCheck {
   /** Problems with one recorded exchange: its request, then (unless the answer was an injected fault) its response. */
   check(exchange: RecordedExchange): Verdict {
     const url = new URL(exchange.url);
+    const outside = OUTSIDE_SPEC[`${exchange.method} ${url.pathname}`];
+    if (outside)
+      return {
+        operation: `outside the specs: ${exchange.method} ${url.pathname}`,
+        problems: outside.requestProblems(exchange),
+      };
     const found = this.match(exchange.method, url.pathname);
     if ('problem' in found) return { operation: `${exchange.method} ${url.pathname}`, problems: [found.problem] };
     const { operation, params } = found;
@@ -313,7 +325,7 @@ export function conformanceReport(
     invalidRequests,
     invalidResponses,
     violations,
-    requestErrata: REQUEST_ERRATA,
+    requestErrata: [...REQUEST_ERRATA, ...Object.values(OUTSIDE_SPEC).map((entry) => entry.why)],
     responseErrata: RESPONSE_ERRATA.map((entry) => entry.why),
   };
 }

@@ -37,7 +37,14 @@ export interface PipedriveSandboxDescription {
   companyId: number;
   plan: Plan;
   seats: number;
-  oauth: { authorizeUrl: string; tokenUrl: string; clientId: string; clientSecret: string; redirectUris: string[] };
+  oauth: {
+    authorizeUrl: string;
+    tokenUrl: string;
+    revokeUrl: string;
+    clientId: string;
+    clientSecret: string;
+    redirectUris: string[];
+  };
   controlUrl: string;
 }
 
@@ -77,6 +84,7 @@ function description(core: SandboxCore): PipedriveSandboxDescription {
     oauth: {
       authorizeUrl: `${baseUrl}/oauth/authorize`,
       tokenUrl: `${baseUrl}/oauth/token`,
+      revokeUrl: `${baseUrl}/oauth/revoke`,
       clientId: config.oauth.clientId,
       clientSecret: config.oauth.clientSecret,
       redirectUris: [...config.oauth.redirectUris],

@@ -64,6 +64,7 @@ export function handlerEnvironment(sources: EnvironmentSources): Record<string, 
     PIPEDRIVE_WEBHOOK_URL: new URL('/webhooks/pipedrive/', frontUrl).toString(),
     PIPEDRIVE_AUTHORIZE_URL: pdInfo.oauth.authorizeUrl,
     PIPEDRIVE_TOKEN_URL: pdInfo.oauth.tokenUrl,
+    PIPEDRIVE_REVOKE_URL: pdInfo.oauth.revokeUrl,
     PIPEDRIVE_ALLOW_HOSTS: [pdInfo.apiBaseUrl, pdInfo.apiTokenBaseUrl].map((url) => new URL(url).host).join(','),
     // API-token v1 calls go where the SDK sends them: the sandbox's `api.pipedrive.com` (decision 45).
     PIPEDRIVE_API_TOKEN_HOST: pdInfo.apiTokenBaseUrl,

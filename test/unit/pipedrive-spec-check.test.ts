@@ -26,6 +26,29 @@ describe('the independent Pipedrive spec check', () => {
     });
   });
 
+  it('checks the token revocation neither spec declares against the SDK’s documented form', () => {
+    const revoke = (body: string, authenticated = true) =>
+      check.check(
+        exchange({
+          url: 'http://h/oauth/revoke',
+          requestContentType: 'application/x-www-form-urlencoded',
+          requestBody: body,
+          authenticated,
+          responseBody: '{"success":true}',
+        }),
+      );
+    expect(revoke('token=r1&token_type_hint=refresh_token')).toEqual({
+      operation: 'outside the specs: POST /oauth/revoke',
+      problems: [],
+    });
+    expect(revoke('token_type_hint=refresh', false).problems).toEqual([
+      'request: no client Basic auth',
+      'request: no `token`',
+      'request: token_type_hint refresh is neither access_token nor refresh_token',
+    ]);
+    expect(check.check(exchange({ url: 'http://h/oauth/revoke', method: 'GET' })).problems).toHaveLength(1);
+  });
+
   it('flags `address: null` and null address parts, as the issue found', () => {
     const nullAddress = check.check(exchange({ requestBody: JSON.stringify({ name: 'Acme', address: null }) }));
     expect(nullAddress.problems).toEqual([expect.stringMatching(/^body\/address must be object/)]);

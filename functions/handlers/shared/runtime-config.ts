@@ -10,8 +10,9 @@ import { log, metrics } from '../../aws/powertools';
 import { RateLimitedError } from '../../shared/errors';
 import { fitsBeforeDeadline } from '../../shared/invocation-deadline';
 import { linkSigningKey, readSecret } from '../../aws/secrets';
-import { OAuthFlow, type OAuthFlowConfig as FlowConfig } from '../../connections/oauth-flow';
-import { registerOrganizationWebhook } from '../../connections/pipedrive-webhooks';
+import { OAuthFlow } from '../../connections/oauth-flow';
+import { PipedriveCommands, type PipedriveCommandsConfig } from '../../connections/pipedrive-commands';
+import { registerOrganizationWebhook, removeOrganizationWebhook } from '../../connections/pipedrive-webhooks';
 import { ConnectionStore, PipedrivePlan } from '../../store/connections';
 import type { MappingOptions } from '../../sync/mapping';
 import type { PipedriveRules } from '../../sync/pipedrive-rules';
@@ -35,6 +36,7 @@ export const RuntimeConfig = z.object({
   PIPEDRIVE_REDIRECT_URI: z.optional(z.url()),
   PIPEDRIVE_AUTHORIZE_URL: z.optional(z.url()),
   PIPEDRIVE_TOKEN_URL: z.optional(z.url()),
+  PIPEDRIVE_REVOKE_URL: z.optional(z.url()),
   /** Comma-separated hosts besides *.pipedrive.com; only the local stack sets it. */
   PIPEDRIVE_ALLOW_HOSTS: z._default(z.string(), ''),
   /** Where API-token v1 calls go (decision 45); only the local stack changes it, to the sandbox's API-token host. */
@@ -116,6 +118,7 @@ export async function pipedriveOAuthConfig(config: RuntimeConfig): Promise<Piped
     redirectUri: config.PIPEDRIVE_REDIRECT_URI,
     ...(config.PIPEDRIVE_AUTHORIZE_URL ? { authorizeUrl: config.PIPEDRIVE_AUTHORIZE_URL } : {}),
     ...(config.PIPEDRIVE_TOKEN_URL ? { tokenUrl: config.PIPEDRIVE_TOKEN_URL } : {}),
+    ...(config.PIPEDRIVE_REVOKE_URL ? { revokeUrl: config.PIPEDRIVE_REVOKE_URL } : {}),
     timeoutMs: config.HTTP_TIMEOUT_MS,
     allowApiHosts: allowedPipedriveHosts(config),
   };
@@ -216,17 +219,57 @@ export function oauthFlowFor(config: OAuthFlowConfig, changes: MessageQueue): ()
   };
 }
 
-/** Registering a connection's webhook at connect (decision 63), when they are on and the route known. */
-function webhookRegistration(config: RuntimeConfig): Pick<FlowConfig, 'registerWebhook'> {
+/** The operator's Pipedrive commands (connect with an API token, disconnect), built on first use like `OAuthFlow`. */
+export function pipedriveCommandsFor(config: OAuthFlowConfig, changes: MessageQueue): () => Promise<PipedriveCommands> {
+  let commands: Promise<PipedriveCommands> | undefined;
+  return () => {
+    commands ??= (async () =>
+      new PipedriveCommands(
+        tableNamed(config.TABLE_NAME),
+        new KmsTokenCipher(new KMSClient({}), config.KMS_KEY_ID),
+        changes,
+        {
+          timeoutMs: config.HTTP_TIMEOUT_MS,
+          pipedrive: await pipedriveOAuthConfig(config),
+          pipedrivePlan: config.PIPEDRIVE_PLAN,
+          pipedriveSeats: config.PIPEDRIVE_SEATS,
+          onConnectionChanged: () => {
+            metrics.addMetric(METRICS.connectionsChanged, MetricUnit.Count, 1);
+          },
+          pipedriveAllowHosts: allowedPipedriveHosts(config),
+          ...webhookRegistration(config),
+        },
+        log,
+      ))();
+    return commands;
+  };
+}
+
+/**
+ * Registering a connection's webhook at connect (decision 63), when they are on and the route known;
+ * removing it on a disconnect whatever the setting, as one registered before may remain.
+ */
+function webhookRegistration(
+  config: RuntimeConfig,
+): Pick<PipedriveCommandsConfig, 'registerWebhook' | 'removeWebhook'> {
   const base = config.PIPEDRIVE_WEBHOOK_URL;
-  if (config.PIPEDRIVE_WEBHOOKS === 'off' || base === undefined) return {};
   const clients = clientFactoryFor(config);
+  const connections = new ConnectionStore(tableNamed(config.TABLE_NAME));
+  const removeWebhook = async (realmId: string) =>
+    removeOrganizationWebhook(realmId, {
+      connections,
+      pipedrive: await (await clients()).pipedriveOnly(realmId),
+      now: Date.now,
+      log,
+    });
+  if (config.PIPEDRIVE_WEBHOOKS === 'off' || base === undefined) return { removeWebhook };
   return {
+    removeWebhook,
     registerWebhook: async (realmId) => {
       const pipedrive = await (await clients()).pipedriveOnly(realmId);
       if (!pipedrive) return { registered: false, reason: 'not connected' };
       return registerOrganizationWebhook(realmId, `${base}${encodeURIComponent(realmId)}`, {
-        connections: new ConnectionStore(tableNamed(config.TABLE_NAME)),
+        connections,
         pipedrive,
         now: Date.now,
         log,
