@@ -22,6 +22,7 @@ import { LinkStore } from '../store/link-store';
 import { ParkingStore } from '../store/parking-store';
 import { PipedriveBlockStore } from '../store/pipedrive-block-store';
 import { PipedriveFindingsStore } from '../store/pipedrive-findings-store';
+import { MappingStore } from '../store/mapping-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { pollChanges, type PollResult } from '../sync/change-capture';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
@@ -52,6 +53,7 @@ const owner = randomUUID();
 const parking = new ParkingStore(table);
 const ledger = new BudgetLedger(table);
 const blocks = new PipedriveBlockStore(table);
+const mappings = new MappingStore(table);
 const limiter = new QboCallLimiter(table);
 
 /**
@@ -227,7 +229,8 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
  */
 async function reconcileFromPipedrive(realmId: string): Promise<PipedriveReconcileReport> {
   const { pipedrive, fields, ownsBareIds } = await (await clientFactory()).forRealm(realmId);
-  const document = DEFAULT_MAPPING;
+  // What the worker writes is the connection's mapping (decision 61): drift is judged on the fields it owns.
+  const document = (await mappings.current(realmId))?.document ?? DEFAULT_MAPPING;
   const customFieldKeys = Object.entries(document.organization.fields).flatMap(([name, field]) => {
     const key = field.custom ? fields.fieldKeys[name] : undefined;
     return key === undefined ? [] : [key];

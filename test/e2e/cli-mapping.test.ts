@@ -128,6 +128,35 @@ describe('a mapping change on the local stack', () => {
     expect(again.tokens).toBe(plan.organizationsChanged * 5);
   }, 150_000);
 
+  it('judges a hand edit by the connection’s mapping in the Pipedrive-side reconcile: a mapped custom field is rewritten', async () => {
+    const { cli, stack } = running;
+    const applied = await cli('mapping', 'apply', file, '--json');
+    expect(applied.code).toBe(0);
+    const changed = (JSON.parse(applied.out) as AppliedJson).plan.organizationsChanged;
+    await until(async () => organizationsWithWebsite() === changed && (await drained()), 'the apply to drain');
+    const field = stack.pipedrive.store.fields.find((f) => f.entity === 'organization' && f.field_name === 'Website');
+    const org = [...stack.pipedrive.store.organizations.values()].find(
+      (o) => !o.is_deleted && typeof o.custom_fields[field?.field_code ?? ''] === 'string',
+    );
+    if (!field || !org) throw new Error('no organization carries the website');
+    const website = org.custom_fields[field.field_code];
+    // A rep overwrites the website, a field only the stored mapping (not the default) owns.
+    const edit = await fetch(`${stack.pipedrive.describe().apiBaseUrl}/api/v2/organizations/${org.id}`, {
+      method: 'PATCH',
+      headers: { 'x-api-token': stack.pipedrive.describe().apiToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ custom_fields: { [field.field_code]: 'https://rep.example' } }),
+    });
+    expect(edit.status).toBe(200);
+    const reconciled = await cli('reconcile', '--pipedrive', '--json');
+    expect(reconciled.code).toBe(0);
+    await until(
+      async () => stack.pipedrive.store.organization(org.id)?.custom_fields[field.field_code] === website && (await drained()),
+      'the website rewritten',
+    );
+    expect((await cli('mapping', 'rollback', '--json')).code).toBe(0);
+    await until(drained, 'the rollback to drain');
+  }, 150_000);
+
   it('refuses a document that does not validate, writes a field it does not own or names no user, one line each', async () => {
     const { cli, stack } = running;
     const bad = join(mkdtempSync(join(tmpdir(), 'ml-connector-mapping-')), 'bad.json');
