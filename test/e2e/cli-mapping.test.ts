@@ -150,7 +150,8 @@ describe('a mapping change on the local stack', () => {
     const reconciled = await cli('reconcile', '--pipedrive', '--json');
     expect(reconciled.code).toBe(0);
     await until(
-      async () => stack.pipedrive.store.organization(org.id)?.custom_fields[field.field_code] === website && (await drained()),
+      async () =>
+        stack.pipedrive.store.organization(org.id)?.custom_fields[field.field_code] === website && (await drained()),
       'the website rewritten',
     );
     expect((await cli('mapping', 'rollback', '--json')).code).toBe(0);
