@@ -55,6 +55,7 @@ describe('npm run sandbox', () => {
         'clientId',
         'clientSecret',
         'redirectUris',
+        'revokeUrl',
         'tokenUrl',
       ]);
       const organizations = await fetch(`${String(description.pipedrive.apiBaseUrl)}/api/v2/organizations`, {

@@ -31,6 +31,7 @@ describe('describe()', () => {
       oauth: {
         authorizeUrl: `${sandbox.url}/oauth/authorize`,
         tokenUrl: `${sandbox.url}/oauth/token`,
+        revokeUrl: `${sandbox.url}/oauth/revoke`,
         clientId: 'pd-sandbox-client',
         clientSecret: 'pd-sandbox-secret',
         redirectUris: ['http://127.0.0.1:3000/oauth/pipedrive/callback'],
