@@ -183,7 +183,19 @@ export class Ledger {
         'Business Validation Error: a customer cannot be merged into itself.',
       );
     const loser = this.liveCustomer(loserId);
-    this.liveCustomer(survivorId);
+    // Its sub-customers would move under the survivor, which is one of them: a cycle. QBO refuses a
+    // merge into one's own sub-customer (unverified for deeper levels: refused at every level, decision 6).
+    for (
+      let id = refValue(this.liveCustomer(survivorId), 'ParentRef');
+      id !== undefined;
+      id = refValue(this.liveCustomer(id), 'ParentRef')
+    )
+      if (id === loserId)
+        throw new QboValidationError(
+          '6000',
+          'A business validation error has occurred while processing your request',
+          'Business Validation Error: a customer cannot be merged into one of its own sub-customers.',
+        );
     for (const entity of ['Invoice', 'Payment']) {
       for (const stored of this.company.all(entity)) {
         if (stored.deleted || refValue(stored.record, 'CustomerRef') !== loserId) continue;

@@ -235,6 +235,20 @@ describe('QBO sandbox books', () => {
     expect(invoices.map((i) => i.CustomerRef.value)).toEqual([survivor.Id]);
   });
 
+  it('refuses to merge a customer into one of its own sub-customers, at any depth (no cycle in the tree)', async () => {
+    const top = await create({ DisplayName: 'Top Co' });
+    const job = await create({ DisplayName: 'Top Job', ParentRef: { value: top.Id } });
+    const subJob = await create({ DisplayName: 'Top Sub Job', ParentRef: { value: job.Id } });
+    for (const into of [job.Id, subJob.Id]) {
+      const refused = await control(sandbox, 'POST', `/realms/${realm}/customers/${top.Id}/merge`, { into });
+      expect(refused.status).toBe(400);
+    }
+    // Nothing moved: a payment on the sub-job still rolls up through its parents, and ends.
+    await control(sandbox, 'POST', `/realms/${realm}/invoices`, { customerId: subJob.Id, amount: 30 });
+    expect(await read(top.Id)).toMatchObject({ BalanceWithJobs: 30 });
+    expect(await read(subJob.Id)).toMatchObject({ ParentRef: { value: job.Id } });
+  });
+
   it("takes a merged sub-customer's balance out of its old parent and into the survivor's tree", async () => {
     const parent = await create({ DisplayName: 'Old Parent' });
     const child = await create({ DisplayName: 'Moving Job', ParentRef: { value: parent.Id } });
