@@ -12,7 +12,7 @@ import { measureOnLocalStack } from './phases/local-stack';
 import { measureNaive } from './phases/naive';
 import { measurePipedriveReconcile, pipedriveReconcileResults } from './phases/pipedrive-reconcile';
 import { measureRealms, type RealmsFigures } from './phases/realms';
-import { buildResults, realmResults } from './report';
+import { buildResults, realmResults, stackResults } from './report';
 import { resultsTable, writeResults } from './shared/results';
 
 /** BENCH_BACKFILL_CUSTOMERS overrides it for a quicker run (the figures are then not comparable with the backfill floor in docs/performance.md). */
@@ -26,7 +26,7 @@ const REALMS = { realms: 200, customersPerRealm: 20, concurrency: 10, editedReal
 const CLI_START_RUNS = 10;
 /** The Pipedrive-side reconcile's company (decision 62; its floor is 200 tokens for 20 pages of 500). */
 const PIPEDRIVE_RECONCILE_ORGANIZATIONS = 10_000;
-/** `BENCH_PHASE=realms npm run bench` (or `cli`, `pipedrive-reconcile`) runs only that phase (results in bench/results/<phase>.json). */
+/** `BENCH_PHASE=realms npm run bench` (or `cli`, `pipedrive-reconcile`, or `changes`: the local stack only) runs only that phase (results in bench/results/<phase>.json). */
 const ONLY = process.env.BENCH_PHASE;
 
 async function measureManyRealms(dynamoEndpoint: string, log: (line: string) => void): Promise<RealmsFigures> {
@@ -43,6 +43,10 @@ function measureReconcileFromPipedrive(dynamoEndpoint: string, log: (line: strin
   return measurePipedriveReconcile({ dynamoEndpoint, organizations: PIPEDRIVE_RECONCILE_ORGANIZATIONS });
 }
 
+function stackOptions(log: (line: string) => void) {
+  return { customers: 130, burst: BURST, steady: STEADY, freshnessSamples: 25, latencySamples: 200, log };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const log = (line: string) => {
@@ -51,6 +55,12 @@ async function main(): Promise<void> {
   if (ONLY === 'cli') {
     const results = cliStartResults(await measureCliStart(CLI_START_RUNS));
     writeResults(join(__dirname, 'results', 'cli.json'), results);
+    console.log(resultsTable(results));
+    return;
+  }
+  if (ONLY === 'changes') {
+    const results = stackResults(await measureOnLocalStack(stackOptions(log)));
+    writeResults(join(__dirname, 'results', 'changes.json'), results);
     console.log(resultsTable(results));
     return;
   }
@@ -72,14 +82,7 @@ async function main(): Promise<void> {
     log('bundling the seven functions as cdk synth does and timing their module load');
     const bundles = await measureBundles(5);
     log('local stack: connect, backfill, changes, burst, freshness, webhook latency (wall clock)');
-    const stack = await measureOnLocalStack({
-      customers: 130,
-      burst: BURST,
-      steady: STEADY,
-      freshnessSamples: 25,
-      latencySamples: 200,
-      log,
-    });
+    const stack = await measureOnLocalStack(stackOptions(log));
     log(`naive baseline: backfill of ${NAIVE_SAMPLE} and the same changes (sandbox time)`);
     const naive = await measureNaive({
       dynamoEndpoint: dynamo.endpoint,

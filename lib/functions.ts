@@ -106,6 +106,7 @@ export class ConnectorFunctions extends Construct {
     this.webhook = this.nodeFunction('webhook', props, {
       TABLE_NAME: table.tableName,
       CHANGES_QUEUE_URL: queues.changes.queue.queueUrl,
+      SCHEDULE_QUEUE_URL: queues.schedule.queue.queueUrl,
       MAX_WEBHOOK_BYTES: String(MAX_WEBHOOK_BYTES),
       WEBHOOK_VERIFIER_TOKENS_SECRET_ARN: secrets.WEBHOOK_VERIFIER_TOKENS.secretArn,
     });
@@ -124,6 +125,8 @@ export class ConnectorFunctions extends Construct {
     );
     table.encryptionKey?.grantDecrypt(this.webhook);
     queues.changes.queue.grantSendMessages(this.webhook);
+    // A delivery of many events of one realm asks for an early poll instead (decision 65).
+    queues.schedule.queue.grantSendMessages(this.webhook);
     secrets.WEBHOOK_VERIFIER_TOKENS.grantRead(this.webhook);
 
     const runtime = runtimeEnvironment(props);

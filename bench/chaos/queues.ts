@@ -54,10 +54,12 @@ async function busyNow(stack: LocalStack, sqs: SQSClient, parked: () => Promise<
   const stalled = stalledDelivery(stack);
   const changes = await depth(sqs, stack.changesQueueUrl);
   const bulk = await depth(sqs, stack.bulkQueueUrl);
+  // An early poll a busy webhook delivery asked for (decision 65) is work still to do.
+  const schedule = await depth(sqs, stack.scheduleQueueUrl);
   const parkedNow = await parked();
   return {
-    count: webhooks + total(changes) + total(bulk) + parkedNow,
-    description: `webhooks ${String(webhooks)}${stalled}, changes ${described(changes)}, bulk ${described(bulk)}, parked ${String(parkedNow)}`,
+    count: webhooks + total(changes) + total(bulk) + total(schedule) + parkedNow,
+    description: `webhooks ${String(webhooks)}${stalled}, changes ${described(changes)}, bulk ${described(bulk)}, schedule ${described(schedule)}, parked ${String(parkedNow)}`,
   };
 }
 
@@ -76,7 +78,7 @@ function stalledDelivery(stack: LocalStack): string {
 export type QuietResult = { ok: true } | { ok: false; busy: string };
 
 /**
- * Waits until nothing is left to do: no webhook waiting in the QBO sandbox, nothing on either queue,
+ * Waits until nothing is left to do: no webhook waiting in the QBO sandbox, nothing on the changes, bulk or schedule queue,
  * no work parked for a rate limit (`parked`), for `settleMs` in a row. When `timeoutMs` passes first,
  * says what was still busy; `report` hears the same every `reportEveryMs` of waiting.
  */

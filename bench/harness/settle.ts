@@ -36,6 +36,8 @@ export async function settle(stack: LocalStack, options: { timeoutMs?: number; q
         stack.qbo.state.webhooks.backlog().pending > 0 ||
         (await queued(stack.changesQueueUrl)) > 0 ||
         (await queued(stack.bulkQueueUrl)) > 0 ||
+        // An early poll a webhook delivery asked for (decision 65) is work still to do.
+        (await queued(stack.scheduleQueueUrl)) > 0 ||
         stack.invocations() !== invocations;
       invocations = stack.invocations();
       if (busy) quietSince = Date.now();

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { QboCallGate } from '../quickbooks/client';
+import type { QboCallGate } from '../quickbooks/client-config';
 import type { QboCallLimiter } from '../store/qbo-call-limiter';
 import { RateLimitedError } from '../shared/errors';
 import { fitsBeforeDeadline } from '../shared/invocation-deadline';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from '../shared/zod-mini';
 import { TransientError } from '../shared/errors';
+import { SyncMessage } from '../sync/sync-message';
 
 /**
  * One connection's share of a scheduled run (decision 38): its CDC poll or its daily reconcile, done
@@ -13,10 +14,36 @@ export const ScheduledUnit = z.object({
   realmId: z.string().check(z.minLength(1)),
   /** The schedule's time: a duplicate EventBridge delivery yields the same units, which the FIFO queue drops. */
   scheduledAt: z.string().check(z.minLength(1)),
+  /** A poll asked for by a webhook delivery (decision 65). */
+  trigger: z.optional(z.literal('webhook')),
+  /**
+   * That delivery's events, as the messages it would have sent without the early poll: a poll that
+   * does not read (another holds the lease, QBO throttles or fails) sends them instead (decision 65).
+   */
+  messages: z.optional(z.array(SyncMessage)),
 });
 export type ScheduledUnit = z.infer<typeof ScheduledUnit>;
 
 const MAX_BATCH_ENTRIES = 10;
+/**
+ * What one unit may weigh: SQS takes 256 KiB per message, and per send batch. A unit whose messages
+ * would not fit carries the first ones only; the rest are read by the next scheduled poll, as the
+ * cursor does not move before the early poll has read them (decision 65).
+ */
+const MAX_UNIT_BYTES = 200 * 1024;
+
+/** The early poll a busy webhook delivery asks for, named by its events so a resent delivery is dropped. */
+export function earlyPollUnit(realmId: string, key: string, messages: readonly SyncMessage[]): ScheduledUnit {
+  const unit: ScheduledUnit = { mode: 'poll', realmId, scheduledAt: `webhook:${key}`, trigger: 'webhook' };
+  const carried: SyncMessage[] = [];
+  let bytes = Buffer.byteLength(JSON.stringify(unit));
+  for (const message of messages) {
+    bytes += Buffer.byteLength(JSON.stringify(message)) + 1;
+    if (bytes > MAX_UNIT_BYTES) break;
+    carried.push(message);
+  }
+  return { ...unit, messages: carried };
+}
 
 function entry(unit: ScheduledUnit, index: number): SendMessageBatchRequestEntry {
   const key = `${unit.mode}:${unit.realmId}:${unit.scheduledAt}`;

@@ -25,6 +25,7 @@ import { PipedriveFindingsStore } from '../store/pipedrive-findings-store';
 import { MappingStore } from '../store/mapping-store';
 import { QboCallLimiter } from '../store/qbo-call-limiter';
 import { pollChanges, type PollResult } from '../sync/change-capture';
+import { queued } from '../sync/sync-message';
 import { reconcile, type ReconcileReport } from '../sync/reconcile';
 import { AuditLog } from '../store/audit-log';
 import { listedOrganizations, listedPersons } from '../pipedrive/listed-records';
@@ -104,10 +105,10 @@ export async function lambdaHandler(
       // Paused or disconnected since the dispatch: nothing to do until it is active again.
       if (connection?.status !== 'active') continue;
       const outcome = await runConnection(unit.data.mode, connection);
-      // A unit that failed goes back to the queue: retried, then dead-lettered (alarmed), never silent
-      // (decision 40). Fanned out, each realm's poll that read its connection is a heartbeat.
-      if ('error' in outcome) batchItemFailures.push({ itemIdentifier: record.messageId });
-      else if (unit.data.mode === 'poll') metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
+      // Fanned out, each realm's poll that read its connection is a heartbeat (decision 40).
+      if ('poll' in outcome && !(unit.data.trigger === 'webhook' && outcome.poll.outcome === 'skipped'))
+        metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
+      if (!(await unitDone(unit.data, outcome))) batchItemFailures.push({ itemIdentifier: record.messageId });
     }
     return { batchItemFailures };
   }
@@ -135,6 +136,44 @@ export async function lambdaHandler(
   if (input.mode === 'poll' && outcomes.every((outcome) => !('error' in outcome)))
     metrics.addMetric(METRICS.pollSucceeded, MetricUnit.Count, 1);
   return { mode: input.mode, connections: outcomes };
+}
+
+/**
+ * Whether a unit is done with, or goes back to the queue. A failed one is retried, then dead-lettered
+ * (alarmed), never silent (decision 40), except for rate limits, which never spend a receive
+ * (decision 33): a throttled poll leaves its cursor where it was, so the next scheduled poll reads the
+ * same changes. An early poll that did not read (another poll held the lease and may have read before
+ * these changes, QBO throttled or failed) sends its delivery's events as the messages they would have
+ * been, and the worker defers or retries them as any other (decision 65).
+ */
+async function unitDone(unit: ScheduledUnit, outcome: Outcome): Promise<boolean> {
+  const read = 'poll' in outcome && outcome.poll.outcome !== 'skipped';
+  if (unit.trigger === 'webhook' && !read) {
+    const messages = unit.messages ?? [];
+    try {
+      await changes.send(messages.map(queued));
+    } catch (error) {
+      logger.error('early poll did not read, and its events could not be queued; retried', {
+        realmId: unit.realmId,
+        kind: errorKind(error),
+      });
+      return false;
+    }
+    logger.info('early poll did not read; its webhook events are queued as messages', {
+      realmId: unit.realmId,
+      events: messages.length,
+      reason: 'error' in outcome ? outcome.error : 'another poll holds the lease',
+    });
+    return true;
+  }
+  if (!('error' in outcome)) return true;
+  if (unit.mode === 'poll' && outcome.error === 'rate-limited') {
+    logger.warn('poll throttled by QuickBooks; the next scheduled poll reads from the same cursor', {
+      realmId: unit.realmId,
+    });
+    return true;
+  }
+  return false;
 }
 
 function parseJson(text: string): unknown {

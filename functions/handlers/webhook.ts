@@ -11,7 +11,9 @@ import { readSecretList } from '../aws/secrets';
 import { SqsMessageQueue } from '../aws/sqs-queue';
 import { tableNamed } from '../store/table-client';
 import { acceptWebhook } from '../quickbooks/webhook-intake';
+import { dispatchUnits, earlyPollUnit } from '../deferred-work/scheduled-units';
 import { ConnectionStore } from '../store/connections';
+import type { SyncMessage } from '../sync/sync-message';
 import { storedWebhookCredentials } from '../store/webhook-credentials';
 import { acceptPipedriveWebhook } from '../connections/pipedrive-webhook-intake';
 
@@ -19,6 +21,10 @@ import { acceptPipedriveWebhook } from '../connections/pipedrive-webhook-intake'
 const Config = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
   CHANGES_QUEUE_URL: z.string().check(z.minLength(1)),
+  /** Where a delivery of many events of one realm asks for an early CDC poll (decision 65); absent, each event is a message. */
+  SCHEDULE_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  /** From this many events of one realm in a delivery, one early poll reads them instead of a worker batch per ten. */
+  WEBHOOK_POLL_AT_EVENTS: z._default(z.coerce.number().check(z.int(), z.positive()), 10),
   // The deployed limit (lib/functions.ts MAX_WEBHOOK_BYTES) is also the default, so the local stack matches it.
   MAX_WEBHOOK_BYTES: z._default(z.coerce.number().check(z.int(), z.positive()), 512 * 1024),
   WEBHOOK_STALE_AFTER_HOURS: z._default(z.coerce.number().check(z.positive()), 72),
@@ -27,7 +33,14 @@ const Config = z.object({
 });
 const config = Config.parse(process.env);
 // The queue URL is a path on the resolved endpoint (AWS_ENDPOINT_URL_SQS locally), not an endpoint of its own.
-const queue = new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.CHANGES_QUEUE_URL);
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const queue = new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL);
+const scheduleQueueUrl = config.SCHEDULE_QUEUE_URL;
+const pollSoon = scheduleQueueUrl
+  ? async (realmId: string, key: string, messages: readonly SyncMessage[]): Promise<void> => {
+      await dispatchUnits(sqs, scheduleQueueUrl, [earlyPollUnit(realmId, key, messages)]);
+    }
+  : undefined;
 const table = tableNamed(config.TABLE_NAME);
 const connections = new ConnectionStore(table);
 
@@ -72,6 +85,7 @@ export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStru
       maxBodyBytes: config.MAX_WEBHOOK_BYTES,
       staleAfterMs: config.WEBHOOK_STALE_AFTER_HOURS * 3_600_000,
       sendBudgetMs: config.WEBHOOK_SEND_BUDGET_MS,
+      ...(pollSoon ? { pollSoon, pollAtEvents: config.WEBHOOK_POLL_AT_EVENTS } : {}),
     },
   );
   const { counts } = outcome;
@@ -90,6 +104,8 @@ export async function lambdaHandler(event: unknown): Promise<APIGatewayProxyStru
       leftToPoll: counts.leftToPoll,
     });
   }
+  if (counts.polledEarly > 0)
+    logger.info('webhook events left to an early CDC poll', { polledEarly: counts.polledEarly });
   if (counts.unreadable > 0) {
     metrics.addMetric(METRICS.webhookUnreadable, MetricUnit.Count, counts.unreadable);
     // The audit of what was dropped: how many and how big, never the body (it may carry customer data).

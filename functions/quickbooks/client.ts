@@ -2,6 +2,7 @@ import * as z from '../shared/zod-mini';
 import { AuthError, PermanentError, RateLimitedError, TransientError } from '../shared/errors';
 import { type Fetch, type HttpResponse, parseJson, request } from '../shared/http';
 import { type RateLimit, RateWindow } from '../shared/rate-window';
+import type { AccessTokenSource, QuickBooksClientConfig } from './client-config';
 import { Semaphore } from '../shared/semaphore';
 import { QboCustomer, QboDeletedEntity, QboInvoice, QboPayment, QboTerm } from '../sync/qbo-entities';
 import { classifyQboResponse, QBO_THROTTLE_WAIT_MS } from './faults';
@@ -16,45 +17,6 @@ import {
   QueryResponse,
 } from './responses';
 import type { InvalidRecord } from '../sync/ports';
-
-/** Where the client gets its bearer token; refreshing is single-flight across every process (see the token lifecycle). */
-export interface AccessTokenSource {
-  accessToken(): Promise<string>;
-  /** Called after a 401 with the token that was refused; returns a token that is not that one. */
-  refreshAfterRejection(rejected: string): Promise<string>;
-}
-
-/** The company-wide limiter every call passes (shared by all containers, decision 33). */
-export interface QboCallGate {
-  /** Resolves when a call may start, with what to call when it ends; throws a RateLimitedError rather than wait too long. */
-  enter(): Promise<() => Promise<void>>;
-  /** QBO answered 429: every caller of the company waits this long. */
-  throttled(retryAfterMs: number): Promise<void>;
-}
-
-export interface QuickBooksClientConfig {
-  apiBaseUrl: string;
-  realmId: string;
-  timeoutMs: number;
-  /** FACTS §7: 75 is the floor and the default since Aug 2025; sent explicitly. */
-  minorVersion?: number;
-  /** Ids per `Id IN (…)` query. The IN-list limit is unverified; 100 keeps URLs and bodies small. */
-  idsPerQuery?: number;
-  /** In-flight calls per client (QBO allows 10 per realm and app). */
-  maxConcurrent?: number;
-  /** How long Term names are cached. */
-  termCacheMs?: number;
-  /** Paces calls under QBO's per-realm limits (10/s, 500/min); none when absent. */
-  rateLimits?: readonly RateLimit[];
-  /** The limiter shared with every other container; none when absent. */
-  gate?: QboCallGate;
-  /**
-   * Waits out a 429 and repeats the call, this many times. The pacing is per container, so several
-   * functions together can still pass QBO's 500/min: the scheduled poll and reconcile (which have
-   * minutes to run) wait, while the worker (0, the default) hands its message back to the queue.
-   */
-  rateLimitedRetries?: { attempts: number; sleep: (ms: number) => Promise<void> };
-}
 
 /** Under QBO's 10 requests/s and 500/min per realm, with room for the realm's other apps. */
 export const QBO_RATE_LIMITS: readonly RateLimit[] = [
@@ -91,13 +53,14 @@ export class QuickBooksClient {
     const unique = [...new Set(ids)];
     const customers: QboCustomer[] = [];
     const invalid: InvalidRecord[] = [];
-    for (const batch of chunk(unique, this.config.idsPerQuery ?? 100)) {
-      const rows = await this.queryAll('Customer', `WHERE Id IN ${inList(batch)} AND Active IN (true,false)`);
-      for (const row of rows) {
-        const parsed = QboCustomer.safeParse(row);
-        if (parsed.success) customers.push(parsed.data);
-        else invalid.push({ id: idOf(row), problems: problemsOf(parsed.error) });
-      }
+    for (const row of await this.queryByIds(
+      'Customer',
+      unique,
+      (list) => `WHERE Id IN ${list} AND Active IN (true,false)`,
+    )) {
+      const parsed = QboCustomer.safeParse(row);
+      if (parsed.success) customers.push(parsed.data);
+      else invalid.push({ id: idOf(row), problems: problemsOf(parsed.error) });
     }
     const found = new Set([...customers.map((c) => c.Id), ...invalid.map((i) => i.id)]);
     return { customers, invalid, missing: unique.filter((id) => !found.has(id)) };
@@ -168,17 +131,15 @@ export class QuickBooksClient {
 
   /** Sub-customers of the given customers (one level), inactive ones included. Filtering by ParentRef is unverified at Intuit. */
   async childrenOf(parentIds: readonly string[]): Promise<QboCustomer[]> {
-    const out: QboCustomer[] = [];
-    for (const batch of chunk([...new Set(parentIds)], this.config.idsPerQuery ?? 100)) {
-      for (const row of await this.queryAll(
-        'Customer',
-        `WHERE ParentRef IN ${inList(batch)} AND Active IN (true,false)`,
-      )) {
-        const parsed = QboCustomer.safeParse(row);
-        if (parsed.success) out.push(parsed.data);
-      }
-    }
-    return out;
+    const rows = await this.queryByIds(
+      'Customer',
+      parentIds,
+      (list) => `WHERE ParentRef IN ${list} AND Active IN (true,false)`,
+    );
+    return rows.flatMap((row) => {
+      const parsed = QboCustomer.safeParse(row);
+      return parsed.success ? [parsed.data] : [];
+    });
   }
 
   async countCustomers(where = 'WHERE Active IN (true,false)'): Promise<number> {
@@ -217,11 +178,9 @@ export class QuickBooksClient {
   /** Customer ids behind invoices or payments (an Invoice webhook means "refresh this customer"). */
   async customersOf(entity: 'Invoice' | 'Payment', ids: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const batch of chunk([...new Set(ids)], this.config.idsPerQuery ?? 100)) {
-      for (const row of await this.queryAll(entity, `WHERE Id IN ${inList(batch)}`)) {
-        const parsed = (entity === 'Invoice' ? QboInvoice : QboPayment).safeParse(row);
-        if (parsed.success) out.set(parsed.data.Id, parsed.data.CustomerRef.value);
-      }
+    for (const row of await this.queryByIds(entity, ids, (list) => `WHERE Id IN ${list}`)) {
+      const parsed = (entity === 'Invoice' ? QboInvoice : QboPayment).safeParse(row);
+      if (parsed.success) out.set(parsed.data.Id, parsed.data.CustomerRef.value);
     }
     return out;
   }
@@ -232,19 +191,27 @@ export class QuickBooksClient {
    */
   async overdueBalances(customerIds: readonly string[], today: string): Promise<Map<string, number>> {
     const out = new Map<string, number>(customerIds.map((id) => [id, 0]));
-    for (const batch of chunk([...new Set(customerIds)], this.config.idsPerQuery ?? 100)) {
-      const rows = await this.queryAll(
-        'Invoice',
-        `WHERE CustomerRef IN ${inList(batch)} AND Balance > '0' AND DueDate < ${quote(today)}`,
-      );
-      for (const row of rows) {
-        const invoice = QboInvoice.safeParse(row);
-        if (!invoice.success) continue;
-        const id = invoice.data.CustomerRef.value;
-        out.set(id, Math.round(((out.get(id) ?? 0) + invoice.data.Balance) * 100) / 100);
-      }
+    const where = (list: string) => `WHERE CustomerRef IN ${list} AND Balance > '0' AND DueDate < ${quote(today)}`;
+    for (const row of await this.queryByIds('Invoice', customerIds, where)) {
+      const invoice = QboInvoice.safeParse(row);
+      if (!invoice.success) continue;
+      const id = invoice.data.CustomerRef.value;
+      out.set(id, Math.round(((out.get(id) ?? 0) + invoice.data.Balance) * 100) / 100);
     }
     return out;
+  }
+
+  /** Open invoices (balance above zero) of the given customers, whatever their due date (decision 65). */
+  async openInvoicesOf(customerIds: readonly string[]): Promise<QboInvoice[]> {
+    const rows = await this.queryByIds(
+      'Invoice',
+      customerIds,
+      (list) => `WHERE CustomerRef IN ${list} AND Balance > '0'`,
+    );
+    return rows.flatMap((row) => {
+      const invoice = QboInvoice.safeParse(row);
+      return invoice.success ? [invoice.data] : [];
+    });
   }
 
   /** Term names by id, inactive ones included, cached (terms change rarely). */
@@ -273,6 +240,18 @@ export class QuickBooksClient {
     if (!body.success)
       throw new PermanentError('QuickBooks CompanyInfo answer is not understood', { system: 'quickbooks' });
     return { companyName: body.data.CompanyInfo.CompanyName, country: body.data.CompanyInfo.Country };
+  }
+
+  /** Every row of a query over ids, one query per `idsPerQuery` of them. */
+  private async queryByIds(
+    entity: string,
+    ids: readonly string[],
+    where: (list: string) => string,
+  ): Promise<unknown[]> {
+    const rows: unknown[] = [];
+    for (const batch of chunk([...new Set(ids)], this.config.idsPerQuery ?? 100))
+      rows.push(...(await this.queryAll(entity, where(inList(batch)))));
+    return rows;
   }
 
   /** Every row of a query, page by page. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { SYNCED_ENTITIES } from '../sync/change-events';
 import { parseQboTime } from '../sync/qbo-time';
 import { type MessageQueue, queued, type SyncMessage, syncMessage } from '../sync/sync-message';
@@ -23,6 +24,14 @@ export interface WebhookDependencies {
    * out is sent again and holds back every later event (decision 56). Unlimited when absent.
    */
   sendBudgetMs?: number;
+  /**
+   * Asks for an early CDC poll of a realm, with a key naming the events it stands for (a delivery sent
+   * again asks with the same key) and their messages, which are sent if the poll cannot read. A realm
+   * with `pollAtEvents` or more events in one delivery gets that instead of a message per event: one
+   * poll reads them all, records and open invoices included (decision 65). Absent, every event is a message.
+   */
+  pollSoon?: (realmId: string, key: string, messages: readonly SyncMessage[]) => Promise<void>;
+  pollAtEvents?: number;
 }
 
 /** Messages sent between two looks at the clock: a few rounds of batches on the queue's lanes. */
@@ -37,6 +46,8 @@ export interface WebhookCounts {
   unreadable: number;
   /** Events left to the CDC poll: the delivery was over the size cap, or sending them would not fit in Intuit's wait. */
   leftToPoll: number;
+  /** Events an early poll of their realm reads instead (decision 65). */
+  polledEarly: number;
 }
 
 export interface WebhookOutcome {
@@ -70,6 +81,7 @@ export async function acceptWebhook(delivery: WebhookDelivery, deps: WebhookDepe
     stale: 0,
     unreadable: 0,
     leftToPoll: 0,
+    polledEarly: 0,
   };
   const started = deps.now();
   if (!verifyIntuitSignature(delivery.rawBody, delivery.signature, deps.verifierTokens)) {
@@ -122,17 +134,8 @@ export async function acceptWebhook(delivery: WebhookDelivery, deps: WebhookDepe
       }),
     );
   }
-  const all = [...messages.values()].map(queued);
   try {
-    for (let i = 0; i < all.length; i += SEND_CHUNK) {
-      // Out of time: acknowledged now, the rest is read by the CDC poll (decision 56).
-      if (i > 0 && deps.sendBudgetMs !== undefined && deps.now() - started > deps.sendBudgetMs) {
-        counts.leftToPoll = all.length - i;
-        break;
-      }
-      await deps.queue.send(all.slice(i, i + SEND_CHUNK));
-      counts.enqueued = Math.min(all.length, i + SEND_CHUNK);
-    }
+    await sendWithinBudget(await pollBusyRealms([...messages.values()], deps, counts), deps, counts, started);
   } catch {
     return { status: 500, body: '{"error":"not accepted, please retry"}', counts, rejection: 'queue-failed' };
   }
@@ -141,4 +144,47 @@ export async function acceptWebhook(delivery: WebhookDelivery, deps: WebhookDepe
     body: JSON.stringify({ accepted: counts.enqueued, ...(counts.leftToPoll > 0 ? { readBy: 'cdc-poll' } : {}) }),
     counts,
   };
+}
+
+/** The messages left to send once each realm with `pollAtEvents` or more of them has asked for an early poll. */
+async function pollBusyRealms(
+  messages: readonly SyncMessage[],
+  deps: WebhookDependencies,
+  counts: WebhookCounts,
+): Promise<SyncMessage[]> {
+  const { pollSoon, pollAtEvents } = deps;
+  if (!pollSoon || pollAtEvents === undefined) return [...messages];
+  const byRealm = new Map<string, SyncMessage[]>();
+  for (const message of messages) byRealm.set(message.realmId, [...(byRealm.get(message.realmId) ?? []), message]);
+  const rest: SyncMessage[] = [];
+  for (const [realmId, realmMessages] of byRealm) {
+    if (realmMessages.length < pollAtEvents) {
+      rest.push(...realmMessages);
+      continue;
+    }
+    const key = createHash('sha256')
+      .update(realmMessages.map((m) => m.eventId).join('\n'))
+      .digest('hex');
+    await pollSoon(realmId, key, realmMessages);
+    counts.polledEarly += realmMessages.length;
+  }
+  return rest;
+}
+
+/** Sends the messages a chunk at a time; out of time, the rest is left to the CDC poll (decision 56). */
+async function sendWithinBudget(
+  messages: readonly SyncMessage[],
+  deps: WebhookDependencies,
+  counts: WebhookCounts,
+  started: number,
+): Promise<void> {
+  const all = messages.map(queued);
+  for (let i = 0; i < all.length; i += SEND_CHUNK) {
+    if (i > 0 && deps.sendBudgetMs !== undefined && deps.now() - started > deps.sendBudgetMs) {
+      counts.leftToPoll = all.length - i;
+      return;
+    }
+    await deps.queue.send(all.slice(i, i + SEND_CHUNK));
+    counts.enqueued = Math.min(all.length, i + SEND_CHUNK);
+  }
 }

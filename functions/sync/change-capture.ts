@@ -1,3 +1,5 @@
+import type { EmbeddedOpenInvoices } from './open-invoices';
+import { type OpenInvoiceSource, openInvoicesForPoll } from './poll-balances';
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
 import { type MessageQueue, queued, type SyncMessage, syncMessage } from './sync-message';
@@ -12,7 +14,7 @@ export interface CapturedChanges {
   time: string;
 }
 
-export interface ChangeSource {
+export interface ChangeSource extends OpenInvoiceSource {
   changes(since: string): Promise<CapturedChanges>;
   customerPages(updatedSince?: string): AsyncGenerator<{ customers: QboCustomer[] }>;
   /** Invoices or payments changed since a time, page by page (for a CDC answer capped on them). */
@@ -91,7 +93,12 @@ export interface PollDependencies {
   owner: string;
 }
 
-function customerMessage(realmId: string, customer: QboCustomer, now: number): SyncMessage {
+function customerMessage(
+  realmId: string,
+  customer: QboCustomer,
+  now: number,
+  openInvoices: EmbeddedOpenInvoices | undefined,
+): SyncMessage {
   return syncMessage({
     realmId,
     kind: 'customer',
@@ -100,6 +107,7 @@ function customerMessage(realmId: string, customer: QboCustomer, now: number): S
     eventId: `cdc:${customer.Id}:${customer.SyncToken}:${customer.MetaData.LastUpdatedTime}`,
     occurredAt: customer.MetaData.LastUpdatedTime,
     record: customer,
+    ...(openInvoices ? { openInvoices } : {}),
     enqueuedAt: now,
   });
 }
@@ -148,7 +156,9 @@ export async function pollChanges(
       customers.map((customer) => customer.Id),
     );
     const fresh = customers.filter((customer) => !wasPushed(customer, pushed.get(customer.Id)));
-    const messages = messagesFor(realmId, fresh, read, startedAt);
+    // Read after the changes: an invoice or payment changed since is the next poll's (or webhook's) refresh.
+    const openInvoices = await openInvoicesForPoll(qbo, fresh);
+    const messages = messagesFor(realmId, fresh, read, startedAt, openInvoices);
     await queue.send(messages.map(queued));
     // Only after every message is on the queue does the cursor move (a crash before this re-reads the window).
     await cursors.advance(realmId, next, cursor.version, startedAt);
@@ -233,9 +243,12 @@ function messagesFor(
   fresh: readonly QboCustomer[],
   read: WindowRead,
   startedAt: number,
+  openInvoices: ReadonlyMap<string, EmbeddedOpenInvoices>,
 ): SyncMessage[] {
   const { eventTime } = read;
-  const messages = fresh.map((customer) => customerMessage(realmId, customer, startedAt));
+  const messages = fresh.map((customer) =>
+    customerMessage(realmId, customer, startedAt, openInvoices.get(customer.Id)),
+  );
   const changed = new Set(messages.map((message) => message.id));
   for (const id of read.deletedCustomerIds) {
     messages.push(

@@ -168,6 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     pipedrive,
     changesQueueUrl: storage.changesQueueUrl,
     bulkQueueUrl: storage.bulkQueueUrl,
+    scheduleQueueUrl: storage.scheduleQueueUrl,
     tableName: storage.tableName,
     /** Connects both systems through the real OAuth routes, as a person would. */
     connect: () => connectLikeABrowser(front.url, startToken, qbo.describe().realmId),

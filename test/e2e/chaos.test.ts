@@ -12,7 +12,8 @@ const qboConformance = guardQuickBooksConformance();
 
 /**
  * `CHAOS_CPU_LOAD=N` / `CHAOS_LATENCY_MS=MS`: the run's own busy loops and added latency (issue #13);
- * none by default. `CHAOS_REPORT_FILE=path` writes the readable report there.
+ * none by default. `CHAOS_REPORT_FILE=path` writes the readable report there, `CHAOS_LOG_FILE=path` the
+ * functions' logs.
  */
 function knob(name: string, max: number): number {
   const value = Number(process.env[name] ?? 0);
@@ -42,6 +43,7 @@ describe('the connector under chaos', () => {
       dynamoEndpoint: dynamoEndpoint(),
       sqsEndpoint: sqsEndpoint(),
       name: `chaos-${randomUUID().slice(0, 8)}`,
+      ...(process.env.CHAOS_LOG_FILE ? { logFile: process.env.CHAOS_LOG_FILE } : {}),
     });
     // The whole report, for a person looking into a failed run.
     if (process.env.CHAOS_REPORT_FILE) writeFileSync(process.env.CHAOS_REPORT_FILE, formatReport(report));

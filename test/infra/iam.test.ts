@@ -88,10 +88,11 @@ describe('webhook role', () => {
     expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual([]);
   });
 
-  it('may send to the changes queue only', () => {
+  it('may send to the changes queue and, for an early poll (decision 65), the schedule queue only', () => {
     const sends = allowedStatements(webhook).filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
     expect(sends.map((statement) => statement.Resource)).toEqual([
       { 'Fn::GetAtt': [logicalIdOf(stack.queues.changes.queue), 'Arn'] },
+      { 'Fn::GetAtt': [logicalIdOf(stack.queues.schedule.queue), 'Arn'] },
     ]);
   });
 

@@ -81,6 +81,8 @@ describe('CDC poll and daily reconcile against the QBO sandbox and DynamoDB Loca
       },
       customerPages: () => h.qbo.customerPages(),
       transactionPages: (entity: 'Invoice' | 'Payment', since: string) => h.qbo.transactionPages(entity, since),
+      childrenOf: (ids: readonly string[]) => h.qbo.childrenOf(ids),
+      openInvoicesOf: (ids: readonly string[]) => h.qbo.openInvoicesOf(ids),
     };
     const first = pollChanges(realm(), { ...deps, qbo: slowQbo });
     await firstIsWaiting;
@@ -120,6 +122,8 @@ describe('CDC poll and daily reconcile against the QBO sandbox and DynamoDB Loca
       },
       customerPages: (since) => h.qbo.customerPages(since),
       transactionPages: (entity, since) => h.qbo.transactionPages(entity, since),
+      childrenOf: (ids) => h.qbo.childrenOf(ids),
+      openInvoicesOf: (ids) => h.qbo.openInvoicesOf(ids),
     };
     return qbo;
   };

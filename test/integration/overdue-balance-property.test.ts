@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { QuickBooksClient } from '../../functions/quickbooks/client';
 import { runBackfill } from '../../functions/sync/backfill';
+import { openInvoicesForPoll } from '../../functions/sync/poll-balances';
 import type { SubCustomerRule } from '../../functions/sync/mapping';
 import { overdueBalanceOf } from '../../functions/sync/prepare-batch';
 import type { QboCustomer, QboInvoice } from '../../functions/sync/qbo-entities';
@@ -10,8 +11,9 @@ import type { Ledger } from '../../local/quickbooks/ledger';
 import { type RealmHarness, startSyncHarness, type SyncHarness } from '../helpers/sync-harness';
 
 /**
- * The overdue balance the connector computes, by both of its paths (the worker's per-batch queries
- * and the backfill's one read of every open invoice, decision 60), equals the sandbox ledger's after
+ * The overdue balance the connector computes, by each of its paths (the worker's per-batch queries,
+ * the backfill's one read of every open invoice, decision 60, and the CDC poll's read of the changed
+ * customers' open invoices, decision 65), equals the sandbox ledger's after
  * any sequence of invoices, payments, due dates passing and sub-customer moves (a merge moves the
  * loser's sub-customers under the survivor).
  */
@@ -167,7 +169,7 @@ describe('overdue balances agree with the sandbox ledger (property)', () => {
   afterAll(() => h.close());
 
   it.each<SubCustomerRule>(['rollup', 'separate'])(
-    'by queries per batch and by the backfill’s one read, sub-customers %s',
+    'by queries per batch, by the backfill’s one read and by the poll’s read, sub-customers %s',
     async (rule) => {
       let run = 0;
       await fc.assert(
@@ -182,6 +184,18 @@ describe('overdue balances agree with the sandbox ledger (property)', () => {
               apply(ledger, h, ids, s, n);
             });
             const backfilled = await backfillMessages(realm, h);
+            // What a poll that found every customer changed would send (decision 65).
+            const changed = await allCustomers(realm.qbo);
+            const pollInvoices = await openInvoicesForPoll(realm.qbo, changed);
+            const polled = changed.map((c) => {
+              const openInvoices = pollInvoices.get(c.Id);
+              return {
+                ...realm.message(c.Id),
+                source: 'cdc' as const,
+                record: c,
+                ...(openInvoices ? { openInvoices } : {}),
+              };
+            });
             // The backfill's messages are handled later: due dates may pass in between.
             h.clock.advance(laterDays * DAY_MS);
             const today = new Date(h.clock.now()).toISOString().slice(0, 10);
@@ -192,10 +206,13 @@ describe('overdue balances agree with the sandbox ledger (property)', () => {
             const embedded = await sync.prepare(backfilled);
             // The backfill's messages carry all the worker needs (Term names are cached by the query path above).
             expect(realm.qbo.calls - callsBefore).toBe(0);
+            const fromPoll = await sync.prepare(polled);
+            expect(realm.qbo.calls - callsBefore).toBe(0);
             for (const customer of customers) {
               const expected = ledgerOverdueCents(ledger, customers, customer.Id, rule, today) / 100;
               expect([customer.Id, overdueBalanceOf(customer, queried, rule)]).toEqual([customer.Id, expected]);
               expect([customer.Id, overdueBalanceOf(customer, embedded, rule)]).toEqual([customer.Id, expected]);
+              expect([customer.Id, overdueBalanceOf(customer, fromPoll, rule)]).toEqual([customer.Id, expected]);
             }
           },
         ),

@@ -1,5 +1,6 @@
 import type { QuickBooksSandbox } from '../../local/quickbooks';
-import { type AccessTokenSource, QuickBooksClient } from '../../functions/quickbooks/client';
+import { QuickBooksClient } from '../../functions/quickbooks/client';
+import type { AccessTokenSource } from '../../functions/quickbooks/client-config';
 import { AuthError, PermanentError, RateLimitedError, TransientError } from '../../functions/shared/errors';
 import { accessToken, control, SANDBOX_EPOCH, startTestQuickBooks } from '../helpers/quickbooks-sandbox';
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { type AccessTokenSource, QuickBooksClient } from '../../functions/quickbooks/client';
+import { QuickBooksClient } from '../../functions/quickbooks/client';
+import type { AccessTokenSource } from '../../functions/quickbooks/client-config';
 import { QuickBooksOAuthClient } from '../../functions/quickbooks/oauth-client';
 import { recordQuickBooksTraffic } from '../../local/conformance/quickbooks-recorder';
 import { quickbooksConformanceReport } from '../../local/conformance/quickbooks-report';

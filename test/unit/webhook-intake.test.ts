@@ -52,6 +52,34 @@ describe('accepting a QBO webhook', () => {
     });
   });
 
+  it('asks for one early poll of a realm with many events in a delivery, the same one when it is sent again (decision 65)', async () => {
+    const polls: [string, string, string[]][] = [];
+    const d = deps({
+      pollSoon: (realmId, key, messages) => Promise.resolve(void polls.push([realmId, key, messages.map((m) => m.id)])),
+      pollAtEvents: 3,
+    });
+    const busy = legacy([entity('1'), entity('2'), entity('3', 'Invoice')]);
+    const quiet = legacy([entity('4'), entity('5')], '1185883451');
+    for (const body of [busy, busy, quiet]) {
+      const outcome = await acceptWebhook({ rawBody: Buffer.from(body), signature: sign(body) }, d);
+      expect(outcome.status).toBe(200);
+    }
+    expect(polls).toHaveLength(2);
+    expect(polls[0]?.[0]).toBe('1185883450');
+    // With the messages it stands for, sent instead if the poll cannot read.
+    expect(polls[0]?.[2]).toEqual(['1', '2', '3']);
+    expect(polls[1]).toEqual(polls[0]);
+    // Below the threshold, each event is still its own message.
+    expect(d.sent.map((m) => m.groupId)).toEqual(['1185883451#4', '1185883451#5']);
+  });
+
+  it('answers 500 when the early poll cannot be asked for, so Intuit sends the delivery again', async () => {
+    const d = deps({ pollSoon: () => Promise.reject(new Error('SQS down')), pollAtEvents: 2 });
+    const body = legacy([entity('1'), entity('2')]);
+    const outcome = await acceptWebhook({ rawBody: Buffer.from(body), signature: sign(body) }, d);
+    expect(outcome).toMatchObject({ status: 500, rejection: 'queue-failed' });
+  });
+
   it('gives a redelivered event the same deduplication id, and collapses duplicates inside one body', async () => {
     const d = deps();
     const body = legacy([entity('1'), entity('1')]);

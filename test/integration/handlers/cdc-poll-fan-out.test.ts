@@ -1,11 +1,20 @@
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
-import { SyncMessage } from '../../../functions/sync/sync-message';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { dispatchUnits, earlyPollUnit, type ScheduledUnit } from '../../../functions/deferred-work/scheduled-units';
+import { CursorStore } from '../../../functions/store/cursor-store';
+import { LeaseStore } from '../../../functions/store/lease-store';
+import { keys } from '../../../functions/store/table-schema';
+import { SyncMessage, syncMessage } from '../../../functions/sync/sync-message';
 import { type FunctionEnvironment, startFunctionEnvironment } from '../../helpers/function-environment';
 import { lambdaContext, loadHandler } from '../../helpers/lambda-env';
 import { control } from '../../helpers/quickbooks-sandbox';
 import { createFifoQueue, localSqsClient, receiveAsLambdaEvent } from '../../helpers/sqs';
 
 const sqs = localSqsClient();
+const THROTTLE_XML =
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse xmlns="http://schema.intuit.com/finance/v3">' +
+  '<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>' +
+  '<Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>';
 let env: FunctionEnvironment;
 let scheduleQueueUrl: string;
 let handler: (event: unknown, context: unknown) => Promise<unknown>;
@@ -87,6 +96,88 @@ describe('cdc-poll Lambda with many connections (decision 38)', () => {
         await sqs.send(new DeleteMessageCommand({ QueueUrl: scheduleQueueUrl, ReceiptHandle: record.receiptHandle }));
     } finally {
       await control(env.qbo, 'DELETE', '/faults');
+    }
+  });
+
+  it('never hands back a poll QBO throttled; an early poll that did not read queues its webhook events instead (decision 65)', async () => {
+    const realm = await env.connectRealm('Throttled Books Ltd');
+    // A first round sets the realm's cursor.
+    await handler({ mode: 'poll', fanOut: true, scheduledAt: '2026-12-02T12:00:00Z' }, lambdaContext('cdc-poll'));
+    await runUnits();
+    const cursors = new CursorStore(env.table);
+    const cursorBefore = await cursors.get(realm);
+    const event = (id: string) =>
+      syncMessage({
+        realmId: realm,
+        kind: 'customer',
+        id,
+        operation: 'Update',
+        source: 'webhook',
+        eventId: `delivery:${id}`,
+        enqueuedAt: Date.now(),
+      });
+    /** Each unit as its own invocation, as one realm's FIFO group is; with few seconds left, a 429 is not waited out. */
+    const runEach = async (units: ScheduledUnit[]) => {
+      await dispatchUnits(sqs, scheduleQueueUrl, units);
+      const failures: number[] = [];
+      for (let i = 0; i < units.length; i++) {
+        const { Records } = await receiveAsLambdaEvent(sqs, scheduleQueueUrl);
+        for (const record of Records) {
+          const answer = (await handler({ Records: [record] }, lambdaContext('cdc-poll', 5))) as {
+            batchItemFailures: unknown[];
+          };
+          failures.push(answer.batchItemFailures.length);
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: scheduleQueueUrl, ReceiptHandle: record.receiptHandle }));
+        }
+      }
+      return failures;
+    };
+    const queuedEventIds = async () => {
+      const { Records } = await receiveAsLambdaEvent(sqs, env.changesQueueUrl);
+      for (const record of Records)
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: env.changesQueueUrl, ReceiptHandle: record.receiptHandle }),
+        );
+      return Records.map((r) => SyncMessage.parse(JSON.parse(r.body)))
+        .filter((m) => m.realmId === realm)
+        .map((m) => m.eventId)
+        .sort();
+    };
+
+    // Another poll holds the lease: it may have read before these changes.
+    const leases = new LeaseStore(env.table);
+    expect(await leases.acquire('cdc', realm, 'another-poll', Date.now(), 60_000)).toBe(true);
+    try {
+      const failures = await runEach([
+        earlyPollUnit(realm, 'delivery-1', [event('1'), event('2')]),
+        { mode: 'poll', realmId: realm, scheduledAt: '2026-12-02T12:15:00Z' },
+      ]);
+      expect(failures).toEqual([0, 0]);
+      expect(await queuedEventIds()).toEqual(['delivery:1', 'delivery:2']);
+    } finally {
+      await leases.release('cdc', realm, 'another-poll');
+    }
+
+    // QBO throttles the company: neither unit comes back to spend a receive.
+    await control(env.qbo, 'POST', '/faults', {
+      path: `/company/${realm}/`,
+      status: 429,
+      body: THROTTLE_XML,
+      headers: { 'content-type': 'application/xml' },
+      count: 1000,
+    });
+    try {
+      const failures = await runEach([
+        earlyPollUnit(realm, 'delivery-2', [event('3')]),
+        { mode: 'poll', realmId: realm, scheduledAt: '2026-12-02T12:30:00Z' },
+      ]);
+      expect(failures).toEqual([0, 0]);
+      expect(await queuedEventIds()).toEqual(['delivery:3']);
+      // Nothing was read: the next scheduled poll starts where this one would have.
+      expect(await cursors.get(realm)).toEqual(cursorBefore);
+    } finally {
+      await control(env.qbo, 'DELETE', '/faults');
+      await env.table.client.send(new DeleteCommand({ TableName: env.table.name, Key: keys.qboLimit(realm, 'block') }));
     }
   });
 
