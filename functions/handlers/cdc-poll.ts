@@ -143,11 +143,12 @@ export async function lambdaHandler(
  * (alarmed), never silent (decision 40), except for rate limits, which never spend a receive
  * (decision 33): a throttled poll leaves its cursor where it was, so the next scheduled poll reads the
  * same changes. An early poll that did not read (another poll held the lease and may have read before
- * these changes, QBO throttled or failed) sends its delivery's events as the messages they would have
+ * these changes, QBO throttled or failed, no cursor yet) sends its delivery's events as the messages they would have
  * been, and the worker defers or retries them as any other (decision 65).
  */
 async function unitDone(unit: ScheduledUnit, outcome: Outcome): Promise<boolean> {
-  const read = 'poll' in outcome && outcome.poll.outcome !== 'skipped';
+  // A first run only sets the cursor: it read nothing either.
+  const read = 'poll' in outcome && (outcome.poll.outcome === 'polled' || outcome.poll.outcome === 'fallback-query');
   if (unit.trigger === 'webhook' && !read) {
     const messages = unit.messages ?? [];
     try {
