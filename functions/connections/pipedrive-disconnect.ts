@@ -46,7 +46,10 @@ export async function disconnectPipedrive(
   const webhookRemoved = await deps.removeWebhook(realmId);
   const grantRevoked = await revokeGrant(realmId, deps);
   await deps.tokens.forget(realmId, 'pipedrive');
-  await deps.connections.setStatus(realmId, 'paused', deps.now(), DISCONNECTED_REASON);
+  // A connection stopped for QuickBooks keeps its status and reason: `connect pipedrive` resumes only
+  // what stopped for Pipedrive, so overwritten it would be made active with a dead QuickBooks grant.
+  const stoppedForQuickBooks = connection.status !== 'active' && !connection.statusReason?.startsWith('pipedrive:');
+  if (!stoppedForQuickBooks) await deps.connections.setStatus(realmId, 'paused', deps.now(), DISCONNECTED_REASON);
   deps.log.warn('Pipedrive disconnected by the operator', { realmId, webhookRemoved, grantRevoked });
   return { webhookRemoved, grantRevoked };
 }
