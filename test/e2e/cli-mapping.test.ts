@@ -4,19 +4,13 @@ import { join } from 'node:path';
 import { DEFAULT_MAPPING_INPUT } from '../../functions/sync/default-mapping';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { startCliStack } from './cli-stack';
+import { untilWithin } from '../helpers/until';
 
 guardPipedriveConformance();
 
 type Started = Awaited<ReturnType<typeof startCliStack>>;
 
-/** Waits until `condition` holds, looking again as soon as the event loop is free; fails after `timeoutMs`. */
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = untilWithin(60_000, 50);
 
 interface PlanJson {
   organizationsChanged: number;

@@ -6,6 +6,7 @@ import { localSqsClient } from '../helpers/sqs';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { guardQuickBooksConformance } from '../helpers/quickbooks-conformance-guard';
 import { openInBrowser, startCliStack } from './cli-stack';
+import { untilWithin } from '../helpers/until';
 
 const conformance = guardPipedriveConformance();
 const qboConformance = guardQuickBooksConformance();
@@ -29,14 +30,7 @@ async function startStack() {
 }
 type CliStack = Awaited<ReturnType<typeof startStack>>;
 
-/** Waits until `condition` holds, looking again as soon as the event loop is free; fails after `timeoutMs`. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = untilWithin(30_000);
 
 /** Both systems connected, through the stack's own OAuth routes (as `npm start` connects them). */
 async function connected(): Promise<CliStack & { realmId: string }> {

@@ -6,19 +6,13 @@ import { TokenStore } from '../../functions/store/token-store';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { control } from '../helpers/quickbooks-sandbox';
 import { openInBrowser, startCliStack } from './cli-stack';
+import { untilWithin } from '../helpers/until';
 
 const conformance = guardPipedriveConformance();
 
 type Started = Awaited<ReturnType<typeof startCliStack>>;
 
-/** Waits until `condition` holds, looking again as soon as the event loop is free; fails after `timeoutMs`. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = untilWithin(90_000);
 
 /** Issue 19 item 3 (decision 63): the webhook `connect pipedrive` registered is removed on disconnect. */
 describe('ml-connector disconnect pipedrive on the local stack', () => {

@@ -4,19 +4,13 @@ import { tableNamed } from '../../functions/store/table-client';
 import { control } from '../helpers/quickbooks-sandbox';
 import { guardPipedriveConformance } from '../helpers/pipedrive-conformance-guard';
 import { startCliStack } from './cli-stack';
+import { untilWithin } from '../helpers/until';
 
 const conformance = guardPipedriveConformance();
 
 type Started = Awaited<ReturnType<typeof startCliStack>>;
 
-/** Waits until `condition` holds, looking again as soon as the event loop is free; fails after `timeoutMs`. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = untilWithin(60_000);
 
 /** Issue 19's findings 1–4, made by hand in Pipedrive as a sales rep would, then the Pipedrive-side reconcile (decision 62). */
 describe('the Pipedrive-side reconcile on the local stack', () => {
