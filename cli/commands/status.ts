@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CustomerCounts, customerCounts } from '../../functions/operations/customer-counts';
+import { describePipedrive } from '../../functions/operations/pipedrive-description';
 import { operation } from '../operations';
 import { type Io, table, time } from '../output';
 import type { Target } from '../targets';
@@ -25,7 +26,15 @@ const Status = z.object({
       companyName: z.string().optional(),
       status: z.string(),
       statusReason: z.string().optional(),
-      pipedrive: z.object({ apiDomain: z.string(), plan: z.string(), seats: z.number(), auth: z.string() }).optional(),
+      pipedrive: z
+        .object({
+          apiDomain: z.string(),
+          plan: z.string(),
+          seats: z.number(),
+          auth: z.string(),
+          webhook: z.boolean().optional(),
+        })
+        .optional(),
       parked: z.number().default(0),
       deferredForBudget: z.number().default(0),
       deferredForThrottling: z.number().default(0),
@@ -114,11 +123,7 @@ export async function statusCommand(target: Target, io: Io, json: boolean): Prom
       io.out(
         `\n${c.companyName ?? c.realmId} (realm ${c.realmId}): ${c.status}${c.statusReason ? `: ${c.statusReason}` : ''}`,
       );
-      io.out(
-        c.pipedrive
-          ? `  Pipedrive: ${c.pipedrive.apiDomain} (${c.pipedrive.plan}, ${c.pipedrive.seats} seat(s), ${c.pipedrive.auth})`
-          : '  Pipedrive: not connected (run `ml-connector connect pipedrive`)',
-      );
+      io.out(`  Pipedrive: ${describePipedrive(c.pipedrive)}`);
       io.out(
         `  Customers: ${customerCounts(c.counts)}${c.parked ? `; ${c.parked} change(s) parked until reconnect` : ''}${c.deferredForBudget ? `; ${c.deferredForBudget} waiting for the next Pipedrive budget day` : ''}${c.deferredForThrottling ? `; ${c.deferredForThrottling} waiting for QuickBooks to take calls again` : ''}`,
       );

@@ -1,5 +1,6 @@
 import { escapeHtml as escape } from '../shared/html';
 import { CUSTOMER_STATE_LABELS } from './customer-counts';
+import { describePipedrive } from './pipedrive-description';
 import {
   type FailureGroup,
   type HealthActivity,
@@ -227,9 +228,7 @@ function customersSection(c: HealthConnection, ctx: Context): string {
 }
 
 function connectionSection(c: HealthConnection, ctx: Context): string {
-  const pd = c.pipedrive
-    ? `${c.pipedrive.apiDomain} (${c.pipedrive.plan}, ${String(c.pipedrive.seats)} seat(s), ${c.pipedrive.auth})`
-    : 'not connected: run ml-connector connect pipedrive';
+  const pd = describePipedrive(c.pipedrive);
   return `<section class="connection" aria-labelledby="conn-${escape(c.realmId)}"><h2 id="conn-${escape(c.realmId)}">${escape(c.companyName ?? c.realmId)} <small>realm ${escape(c.realmId)}</small> <span class="status ${escape(c.status)}">${escape(c.status)}</span></h2>
 ${c.statusReason ? `<p class="alert">${escape(c.statusReason)}</p>` : ''}<p class="muted">Pipedrive: ${escape(pd)}</p>
 <div class="grid">

@@ -61,7 +61,15 @@ export const HealthConnection = z.object({
   companyName: z.optional(z.string()),
   status: z.string(),
   statusReason: z.optional(z.string()),
-  pipedrive: z.optional(z.object({ apiDomain: z.string(), plan: z.string(), seats: z.number(), auth: z.string() })),
+  pipedrive: z.optional(
+    z.object({
+      apiDomain: z.string(),
+      plan: z.string(),
+      seats: z.number(),
+      auth: z.string(),
+      webhook: z.optional(z.boolean()),
+    }),
+  ),
   tokens: z.array(
     z.object({
       provider: z.string(),

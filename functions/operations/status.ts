@@ -11,6 +11,7 @@ import type { PipedriveFindingsSummary } from '../sync/pipedrive-findings-summar
 import type { Table } from '../store/table';
 import { TokenStore } from '../store/token-store';
 import type { CustomerCounts } from './customer-counts';
+import type { PipedriveSide } from './pipedrive-description';
 import { DEFAULT_QBO_MONTHLY_CALL_CAP, type QboCallEstimate, qboCallsOf } from './qbo-call-estimate';
 
 export interface StatusSources {
@@ -30,7 +31,7 @@ export interface StatusSnapshot {
     companyName: string | undefined;
     status: string;
     statusReason: string | undefined;
-    pipedrive: { apiDomain: string; plan: string; seats: number; auth: string } | undefined;
+    pipedrive: PipedriveSide | undefined;
     /** Work held back while the connection needs re-authorization; released on reconnect. */
     parked: number;
     /** Work waiting for the next Pipedrive budget day (the connector's share of today's is spent). */
@@ -102,7 +103,15 @@ export async function statusSnapshot(
       companyName: connection.companyName,
       status: connection.status,
       statusReason: connection.statusReason,
-      pipedrive: pd ? { apiDomain: pd.apiDomain, plan: pd.plan, seats: pd.seats, auth: pd.auth } : undefined,
+      pipedrive: pd
+        ? {
+            apiDomain: pd.apiDomain,
+            plan: pd.plan,
+            seats: pd.seats,
+            auth: pd.auth,
+            webhook: connection.pipedriveWebhook !== undefined,
+          }
+        : undefined,
       parked: await parking.count(connection.realmId),
       deferredForBudget: await parking.count(connection.realmId, 'budget'),
       deferredForThrottling: await parking.count(connection.realmId, 'throttle'),

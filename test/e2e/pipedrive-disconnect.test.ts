@@ -32,6 +32,8 @@ describe('ml-connector disconnect pipedrive on the local stack', () => {
     expect(registered).toBeDefined();
     expect((await connections.get(realmId))?.pipedriveWebhook?.id).toBe(registered?.id);
 
+    expect((await cli('status')).out).toContain('organization webhook registered');
+
     // A script must say --yes: nothing changes without it.
     const unconfirmed = await cli('disconnect', 'pipedrive');
     expect(unconfirmed.code).toBe(1);
@@ -64,6 +66,7 @@ describe('ml-connector disconnect pipedrive on the local stack', () => {
     expect(delivery.status).toBe(401);
     const status = await cli('status');
     expect(status.out).toContain('connect pipedrive');
+    expect(status.out).toContain('no organization webhook');
 
     // A QuickBooks change meanwhile waits parked; nothing is written into Pipedrive.
     const organizations = stack.pipedrive.store.organizations.size;

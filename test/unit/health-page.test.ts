@@ -25,6 +25,18 @@ describe('the sync-health page', () => {
     expect(html).not.toMatch(/<script|<link |src="http/);
   });
 
+  it("says whether the connection's Pipedrive organization webhook is registered (decision 63)", () => {
+    const pipedrive = { apiDomain: 'https://acme.pipedrive.com', plan: 'growth', seats: 2, auth: 'oauth' };
+    expect(render({}, { pipedrive: { ...pipedrive, webhook: true } })).toContain(
+      'Pipedrive: https://acme.pipedrive.com (growth, 2 seat(s), oauth); organization webhook registered',
+    );
+    expect(render({}, { pipedrive: { ...pipedrive, webhook: false } })).toContain(
+      'no organization webhook: reps&#39; changes in Pipedrive wait for the daily reconcile',
+    );
+    // A stack deployed before webhooks does not say, and neither does the page.
+    expect(render()).not.toContain('webhook registered');
+  });
+
   it('shows times in local time with their age, and the last successful runs', () => {
     const html = render();
     expect(html).toContain('<time datetime="2026-12-02T12:00:00.000Z"');
