@@ -20,7 +20,7 @@ import { type QuickBooksSandbox, startQuickBooksSandbox } from '../../local/quic
 import { SandboxClock } from '../../local/shared/clock';
 import { qboAccessToken } from '../shared/qbo-control';
 import { MemoryAudit, MemoryLedger, MemoryLinks } from './memory-stores';
-import { pacedFetch, virtualSleep } from './virtual-time';
+import { VirtualTime } from './virtual-time';
 
 /** The worker's defaults (functions/handlers/worker.ts). */
 export const WORKER_SYNC_OPTIONS: SyncOptions = {
@@ -51,6 +51,8 @@ export interface InProcessOptions {
  */
 export interface InProcessHarness {
   clock: SandboxClock;
+  /** Waits and requests on `clock`: what moves it. */
+  time: VirtualTime;
   qboSandbox: QuickBooksSandbox;
   pipedriveSandbox: PipedriveSandbox;
   realmId: string;
@@ -65,7 +67,7 @@ export interface InProcessHarness {
 
 export async function startInProcessHarness(options: InProcessOptions): Promise<InProcessHarness> {
   const clock = new SandboxClock({ start: BENCH_EPOCH, scale: 0 });
-  const sleep = virtualSleep(clock);
+  const time = new VirtualTime(clock);
   const qboSandbox = await startQuickBooksSandbox({ clock, seed: { count: options.seedCount, seed: 42 } });
   const pipedriveSandbox = await startPipedriveSandbox({ clock, plan: 'growth', seats: 1 });
   const dynamo = new DynamoDBClient({
@@ -73,6 +75,8 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  // A store call is in flight too: the clock must not jump between a burst slot and its ledger reservation.
+  dynamo.middlewareStack.add((next) => (args) => time.track(() => next(args)), { step: 'initialize' });
   const stores = options.stores === 'memory' ? memoryStores() : await dynamoStores(dynamo);
   const realmId = qboSandbox.describe().realmId;
   let token = await qboAccessToken(qboSandbox, realmId);
@@ -81,9 +85,9 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     {
       accessToken: () => Promise.resolve(token),
       // Sandbox time can pass an access token's hour: a fresh one, as the token lifecycle would get.
-      refreshAfterRejection: async () => (token = await qboAccessToken(qboSandbox, realmId)),
+      refreshAfterRejection: async () => (token = await time.track(() => qboAccessToken(qboSandbox, realmId))),
     },
-    pacedFetch(clock),
+    time.pacedFetch(),
     () => clock.now(),
   );
   const info = pipedriveSandbox.describe();
@@ -95,7 +99,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
       auth: 'api-token',
       ...(options.budgetShare !== undefined ? { budgetShare: options.budgetShare } : {}),
     },
-    { ledger: stores.ledger, now: () => clock.now(), sleep },
+    { ledger: stores.ledger, now: () => clock.now(), sleep: time.sleep },
   );
   const pipedrive = new PipedriveClient(
     {
@@ -106,11 +110,13 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     },
     { kind: 'api-token', apiToken: info.apiToken },
     governor,
+    time.fetch(),
   );
   const fields = await pipedrive.ensureCustomFields(CUSTOM_FIELDS, { fieldKeys: {}, fieldOptions: {} });
   const { links, audit } = stores;
   return {
     clock,
+    time,
     qboSandbox,
     pipedriveSandbox,
     realmId,
