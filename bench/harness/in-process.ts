@@ -35,7 +35,8 @@ export const WORKER_SYNC_OPTIONS: SyncOptions = {
 export const BENCH_EPOCH = Date.parse('2026-07-01T00:00:00Z');
 
 export interface InProcessOptions {
-  dynamoEndpoint: string;
+  /** DynamoDB Local, for the `dynamodb` stores. */
+  dynamoEndpoint?: string;
   /** Generated QBO customers (the sandbox's deterministic seed). */
   seedCount: number;
   /** Share of the company's daily Pipedrive budget the connector may spend. */
@@ -70,14 +71,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
   const time = new VirtualTime(clock);
   const qboSandbox = await startQuickBooksSandbox({ clock, seed: { count: options.seedCount, seed: 42 } });
   const pipedriveSandbox = await startPipedriveSandbox({ clock, plan: 'growth', seats: 1 });
-  const dynamo = new DynamoDBClient({
-    endpoint: options.dynamoEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  // A store call is in flight too: the clock must not jump between a burst slot and its ledger reservation.
-  dynamo.middlewareStack.add((next) => (args) => time.track(() => next(args)), { step: 'initialize' });
-  const stores = options.stores === 'memory' ? memoryStores() : await dynamoStores(dynamo);
+  const stores = options.stores === 'memory' ? memoryStores() : await dynamoStores(options.dynamoEndpoint, time);
   const realmId = qboSandbox.describe().realmId;
   let token = await qboAccessToken(qboSandbox, realmId);
   const qbo = new QuickBooksClient(
@@ -134,7 +128,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
       ),
     close: async () => {
       await Promise.all([qboSandbox.close(), pipedriveSandbox.close()]);
-      dynamo.destroy();
+      stores.close();
     },
   };
 }
@@ -143,18 +137,34 @@ interface Stores {
   links: LinkRepository;
   audit: AuditTrail;
   ledger: TokenLedger;
+  close(): void;
 }
 
 /** The real stores on a fresh table (shaped like the stack's) in DynamoDB Local. */
-async function dynamoStores(dynamo: DynamoDBClient): Promise<Stores> {
+async function dynamoStores(endpoint: string | undefined, time: VirtualTime): Promise<Stores> {
+  if (endpoint === undefined) throw new Error('the dynamodb stores need a DynamoDB Local endpoint');
+  const dynamo = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  // A store call is in flight too: the clock must not jump between a burst slot and its ledger reservation.
+  dynamo.middlewareStack.add((next) => (args) => time.track(() => next(args)), { step: 'initialize' });
   const table: Table = {
     client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     name: `ml-connector-bench-${randomUUID().slice(0, 8)}`,
   };
   await createConnectorTable(dynamo, table.name);
-  return { links: new LinkStore(table), audit: new AuditLog(table, 30), ledger: new BudgetLedger(table) };
+  return {
+    links: new LinkStore(table),
+    audit: new AuditLog(table, 30),
+    ledger: new BudgetLedger(table),
+    close: () => {
+      dynamo.destroy();
+    },
+  };
 }
 
 function memoryStores(): Stores {
-  return { links: new MemoryLinks(), audit: new MemoryAudit(), ledger: new MemoryLedger() };
+  return { links: new MemoryLinks(), audit: new MemoryAudit(), ledger: new MemoryLedger(), close: () => {} };
 }

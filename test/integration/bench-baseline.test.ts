@@ -71,7 +71,6 @@ describe('the benchmark’s backfill on the virtual clock', () => {
   it('counts as sending time only what the burst limit imposes, across a budget day (≤ 1.05 × requests at 20/s)', async () => {
     // 300 customers need ≈2,700 tokens: a share of 1,500 a day defers about half of them to the next day.
     const figures = await measureBackfill({
-      dynamoEndpoint: dynamoEndpoint(),
       customers: 300,
       budgetShare: 0.025,
       stores: 'memory',
