@@ -84,25 +84,27 @@ function changeResults(stack: AllFigures['stack'], naive: AllFigures['naive'] | 
 }
 
 /** The backfill: tokens, calls, requests, redeliveries, deferrals and time, against the naive sync scaled up. */
-function backfillResults(backfill: AllFigures['backfill'], naive: AllFigures['naive']): BenchResult[] {
-  const scale = backfill.customers / Math.max(1, naive.sample);
-  const scaled = `naive: ${naive.sample}-customer sample × ${round(scale, 1)}`;
-  const naivePerCustomer = (value: number) => Math.round(value * scale);
+function backfillResults(backfill: AllFigures['backfill'], naive: AllFigures['naive'] | undefined): BenchResult[] {
+  // Without the naive phase (BENCH_PHASE=backfill) the rows have no baseline.
+  const scale = backfill.customers / Math.max(1, naive?.sample ?? 1);
+  const scaled = naive ? `; naive: ${naive.sample}-customer sample × ${round(scale, 1)}` : '';
+  const baseline = (value: (n: AllFigures['naive']) => number) =>
+    naive ? { baseline: Math.round(value(naive) * scale) } : {};
   const hours = (ms: number) => round(ms / 3_600_000, 2);
   return [
     {
       name: `Backfill ${backfill.customers.toLocaleString('en-US')}: Pipedrive tokens`,
       value: backfill.usage.pipedriveTokens,
       unit: 'tokens',
-      baseline: naivePerCustomer(naive.backfill.usage.pipedriveTokens),
+      ...baseline((n) => n.backfill.usage.pipedriveTokens),
       floor: '50,010 (v2, organizations only)',
-      note: `${count(backfill.organizations)} organizations + ${count(backfill.persons)} contact persons created; ${scaled}`,
+      note: `${count(backfill.organizations)} organizations + ${count(backfill.persons)} contact persons created${scaled}`,
     },
     {
       name: 'Backfill: QBO calls',
       value: backfill.usage.qboCalls,
       unit: 'calls',
-      baseline: naivePerCustomer(naive.backfill.usage.qboCalls),
+      ...baseline((n) => n.backfill.usage.qboCalls),
       floor: '10 (paged query)',
       note: 'one paged read of the customers and one of the open invoices (decision 60); no per-batch query',
     },
@@ -110,7 +112,7 @@ function backfillResults(backfill: AllFigures['backfill'], naive: AllFigures['na
       name: 'Backfill: 429s received (Pipedrive + QBO)',
       value: backfill.usage.pipedrive429s + backfill.usage.qbo429s,
       unit: '',
-      baseline: naivePerCustomer(naive.backfill.usage.pipedrive429s + naive.backfill.usage.qbo429s),
+      ...baseline((n) => n.backfill.usage.pipedrive429s + n.backfill.usage.qbo429s),
       floor: '0',
     },
     {
@@ -135,14 +137,14 @@ function backfillResults(backfill: AllFigures['backfill'], naive: AllFigures['na
       name: 'Backfill: Pipedrive requests',
       value: backfill.usage.pipedriveRequests,
       unit: 'requests',
-      baseline: naivePerCustomer(naive.backfill.usage.pipedriveRequests),
+      ...baseline((n) => n.backfill.usage.pipedriveRequests),
       floor: '10,001 (1 list + 10,000 POST)',
     },
     {
       name: 'Backfill: sandbox time sending (excl. waiting for the next budget day)',
       value: round((backfill.elapsedMs - backfill.idleMs) / 1000, 0),
       unit: 's',
-      baseline: round((naive.backfill.elapsedMs * scale) / 1000, 0),
+      ...(naive ? { baseline: round((naive.backfill.elapsedMs * scale) / 1000, 0) } : {}),
       floor: `500 s (10,000 creates at 20 req/s); for the calls made: Pipedrive ${round(backfill.usage.pipedriveRequests / 20, 0)} s at 20/s, QBO ${round((backfill.usage.qboCalls * 60) / QBO_PACED_PER_MINUTE, 0)} s at ${QBO_PACED_PER_MINUTE}/min`,
       note: 'sandbox time (virtual clock); the QBO client paces itself under 500/min',
     },
@@ -156,7 +158,7 @@ function backfillResults(backfill: AllFigures['backfill'], naive: AllFigures['na
       name: 'Backfill: budget days used (Growth, 1 seat)',
       value: backfill.budgetDays,
       unit: 'days',
-      baseline: Math.ceil(naivePerCustomer(naive.backfill.usage.pipedriveTokens) / 60_000),
+      ...(naive ? { baseline: Math.ceil(Math.round(naive.backfill.usage.pipedriveTokens * scale) / 60_000) } : {}),
       floor: '1 (v2, organizations only: 83% of a day)',
     },
   ];
@@ -223,6 +225,11 @@ export function buildResults({ stack, naive, backfill, bundles }: AllFigures): B
     ...webhookResults(stack),
     ...bundleResults(bundles),
   ];
+}
+
+/** Only the backfill's figures (`BENCH_PHASE=backfill`), without the naive baseline. */
+export function backfillPhaseResults(backfill: BackfillFigures): BenchResult[] {
+  return backfillResults(backfill, undefined);
 }
 
 /** Only the local stack's figures (`BENCH_PHASE=changes`): changes, bursts, webhook latency and freshness. */

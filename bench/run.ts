@@ -12,7 +12,7 @@ import { measureOnLocalStack } from './phases/local-stack';
 import { measureNaive } from './phases/naive';
 import { measurePipedriveReconcile, pipedriveReconcileResults } from './phases/pipedrive-reconcile';
 import { measureRealms, type RealmsFigures } from './phases/realms';
-import { buildResults, realmResults, stackResults } from './report';
+import { backfillPhaseResults, buildResults, realmResults, stackResults } from './report';
 import { resultsTable, writeResults } from './shared/results';
 
 /** BENCH_BACKFILL_CUSTOMERS overrides it for a quicker run (the figures are then not comparable with the backfill floor in docs/performance.md). */
@@ -26,7 +26,7 @@ const REALMS = { realms: 200, customersPerRealm: 20, concurrency: 10, editedReal
 const CLI_START_RUNS = 10;
 /** The Pipedrive-side reconcile's company (decision 62; its floor is 200 tokens for 20 pages of 500). */
 const PIPEDRIVE_RECONCILE_ORGANIZATIONS = 10_000;
-/** `BENCH_PHASE=realms npm run bench` (or `cli`, `pipedrive-reconcile`, or `changes`: the local stack only) runs only that phase (results in bench/results/<phase>.json). */
+/** `BENCH_PHASE=realms npm run bench` (or `cli`, `pipedrive-reconcile`, `backfill`, or `changes`: the local stack only) runs only that phase (results in bench/results/<phase>.json). */
 const ONLY = process.env.BENCH_PHASE;
 
 async function measureManyRealms(dynamoEndpoint: string, log: (line: string) => void): Promise<RealmsFigures> {
@@ -43,6 +43,14 @@ function measureReconcileFromPipedrive(dynamoEndpoint: string, log: (line: strin
   return measurePipedriveReconcile({ dynamoEndpoint, organizations: PIPEDRIVE_RECONCILE_ORGANIZATIONS });
 }
 
+/** The backfill keeps its links and ledger in memory (memory-stores.ts): it needs no DynamoDB Local. */
+async function measureLargeBackfill(log: (line: string) => void) {
+  log(`backfill of ${BACKFILL_CUSTOMERS.toLocaleString('en-US')} customers (sandbox time)`);
+  const backfill = await measureBackfill({ customers: BACKFILL_CUSTOMERS, budgetShare: 1, stores: 'memory' });
+  log(`backfill queue: ${JSON.stringify(backfill.queue)}; tokens per day ${JSON.stringify(backfill.tokensPerDay)}`);
+  return backfill;
+}
+
 function stackOptions(log: (line: string) => void) {
   return { customers: 130, burst: BURST, steady: STEADY, freshnessSamples: 25, latencySamples: 200, log };
 }
@@ -56,6 +64,13 @@ async function main(): Promise<void> {
     const results = cliStartResults(await measureCliStart(CLI_START_RUNS));
     writeResults(join(__dirname, 'results', 'cli.json'), results);
     console.log(resultsTable(results));
+    return;
+  }
+  if (ONLY === 'backfill') {
+    const results = backfillPhaseResults(await measureLargeBackfill(log));
+    writeResults(join(__dirname, 'results', 'backfill.json'), results);
+    console.log(resultsTable(results));
+    console.log(`\nReal time for the phase: ${Math.round((Date.now() - started) / 1000)} s.`);
     return;
   }
   if (ONLY === 'changes') {
@@ -90,14 +105,7 @@ async function main(): Promise<void> {
       steady: STEADY,
       burst: BURST,
     });
-    log(`backfill of ${BACKFILL_CUSTOMERS.toLocaleString('en-US')} customers (sandbox time)`);
-    const backfill = await measureBackfill({
-      dynamoEndpoint: dynamo.endpoint,
-      customers: BACKFILL_CUSTOMERS,
-      budgetShare: 1,
-      stores: 'memory',
-    });
-    log(`backfill queue: ${JSON.stringify(backfill.queue)}; tokens per day ${JSON.stringify(backfill.tokensPerDay)}`);
+    const backfill = await measureLargeBackfill(log);
     const realms = await measureManyRealms(dynamo.endpoint, log);
     const fromPipedrive = await measureReconcileFromPipedrive(dynamo.endpoint, log);
     log(`the CLI's start: \`ml-connector --help\` against \`node -e 0\`, ${CLI_START_RUNS} runs each`);

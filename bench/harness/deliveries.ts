@@ -2,7 +2,6 @@ import { queued, type SyncMessage } from '../../functions/sync/sync-message';
 import { NaiveSync, pool } from '../naive/naive-sync';
 import { type InProcessHarness, WORKER_SYNC_OPTIONS } from './in-process';
 import { workerBatch } from './sync-batch';
-import { virtualSleep } from './virtual-time';
 import { drainQueue } from './virtual-queue';
 
 /** How the customers behind a set of webhook events get synced. */
@@ -43,7 +42,7 @@ export function naiveDelivery(harness: InProcessHarness): Delivery {
     fields: harness.fields,
     options: WORKER_SYNC_OPTIONS,
     realmId: harness.realmId,
-    sleep: virtualSleep(harness.clock),
+    sleep: harness.time.sleep,
   });
   return (ids) => pool(ids, CHANGES.concurrency, (id) => naive.handle({ id }));
 }

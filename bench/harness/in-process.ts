@@ -20,7 +20,7 @@ import { type QuickBooksSandbox, startQuickBooksSandbox } from '../../local/quic
 import { SandboxClock } from '../../local/shared/clock';
 import { qboAccessToken } from '../shared/qbo-control';
 import { MemoryAudit, MemoryLedger, MemoryLinks } from './memory-stores';
-import { pacedFetch, virtualSleep } from './virtual-time';
+import { VirtualTime } from './virtual-time';
 
 /** The worker's defaults (functions/handlers/worker.ts). */
 export const WORKER_SYNC_OPTIONS: SyncOptions = {
@@ -35,7 +35,8 @@ export const WORKER_SYNC_OPTIONS: SyncOptions = {
 export const BENCH_EPOCH = Date.parse('2026-07-01T00:00:00Z');
 
 export interface InProcessOptions {
-  dynamoEndpoint: string;
+  /** DynamoDB Local, for the `dynamodb` stores. */
+  dynamoEndpoint?: string;
   /** Generated QBO customers (the sandbox's deterministic seed). */
   seedCount: number;
   /** Share of the company's daily Pipedrive budget the connector may spend. */
@@ -51,6 +52,8 @@ export interface InProcessOptions {
  */
 export interface InProcessHarness {
   clock: SandboxClock;
+  /** Waits and requests on `clock`: what moves it. */
+  time: VirtualTime;
   qboSandbox: QuickBooksSandbox;
   pipedriveSandbox: PipedriveSandbox;
   realmId: string;
@@ -65,15 +68,10 @@ export interface InProcessHarness {
 
 export async function startInProcessHarness(options: InProcessOptions): Promise<InProcessHarness> {
   const clock = new SandboxClock({ start: BENCH_EPOCH, scale: 0 });
-  const sleep = virtualSleep(clock);
+  const time = new VirtualTime(clock);
   const qboSandbox = await startQuickBooksSandbox({ clock, seed: { count: options.seedCount, seed: 42 } });
   const pipedriveSandbox = await startPipedriveSandbox({ clock, plan: 'growth', seats: 1 });
-  const dynamo = new DynamoDBClient({
-    endpoint: options.dynamoEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const stores = options.stores === 'memory' ? memoryStores() : await dynamoStores(dynamo);
+  const stores = options.stores === 'memory' ? memoryStores() : await dynamoStores(options.dynamoEndpoint, time);
   const realmId = qboSandbox.describe().realmId;
   let token = await qboAccessToken(qboSandbox, realmId);
   const qbo = new QuickBooksClient(
@@ -81,9 +79,9 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     {
       accessToken: () => Promise.resolve(token),
       // Sandbox time can pass an access token's hour: a fresh one, as the token lifecycle would get.
-      refreshAfterRejection: async () => (token = await qboAccessToken(qboSandbox, realmId)),
+      refreshAfterRejection: async () => (token = await time.track(() => qboAccessToken(qboSandbox, realmId))),
     },
-    pacedFetch(clock),
+    time.pacedFetch(),
     () => clock.now(),
   );
   const info = pipedriveSandbox.describe();
@@ -95,7 +93,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
       auth: 'api-token',
       ...(options.budgetShare !== undefined ? { budgetShare: options.budgetShare } : {}),
     },
-    { ledger: stores.ledger, now: () => clock.now(), sleep },
+    { ledger: stores.ledger, now: () => clock.now(), sleep: time.sleep },
   );
   const pipedrive = new PipedriveClient(
     {
@@ -106,11 +104,13 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     },
     { kind: 'api-token', apiToken: info.apiToken },
     governor,
+    time.fetch(),
   );
   const fields = await pipedrive.ensureCustomFields(CUSTOM_FIELDS, { fieldKeys: {}, fieldOptions: {} });
   const { links, audit } = stores;
   return {
     clock,
+    time,
     qboSandbox,
     pipedriveSandbox,
     realmId,
@@ -128,7 +128,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
       ),
     close: async () => {
       await Promise.all([qboSandbox.close(), pipedriveSandbox.close()]);
-      dynamo.destroy();
+      stores.close();
     },
   };
 }
@@ -137,18 +137,34 @@ interface Stores {
   links: LinkRepository;
   audit: AuditTrail;
   ledger: TokenLedger;
+  close(): void;
 }
 
 /** The real stores on a fresh table (shaped like the stack's) in DynamoDB Local. */
-async function dynamoStores(dynamo: DynamoDBClient): Promise<Stores> {
+async function dynamoStores(endpoint: string | undefined, time: VirtualTime): Promise<Stores> {
+  if (endpoint === undefined) throw new Error('the dynamodb stores need a DynamoDB Local endpoint');
+  const dynamo = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  // A store call is in flight too: the clock must not jump between a burst slot and its ledger reservation.
+  dynamo.middlewareStack.add((next) => (args) => time.track(() => next(args)), { step: 'initialize' });
   const table: Table = {
     client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     name: `ml-connector-bench-${randomUUID().slice(0, 8)}`,
   };
   await createConnectorTable(dynamo, table.name);
-  return { links: new LinkStore(table), audit: new AuditLog(table, 30), ledger: new BudgetLedger(table) };
+  return {
+    links: new LinkStore(table),
+    audit: new AuditLog(table, 30),
+    ledger: new BudgetLedger(table),
+    close: () => {
+      dynamo.destroy();
+    },
+  };
 }
 
 function memoryStores(): Stores {
-  return { links: new MemoryLinks(), audit: new MemoryAudit(), ledger: new MemoryLedger() };
+  return { links: new MemoryLinks(), audit: new MemoryAudit(), ledger: new MemoryLedger(), close: () => {} };
 }

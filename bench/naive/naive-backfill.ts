@@ -1,6 +1,5 @@
 import type { InProcessHarness } from '../harness/in-process';
 import { WORKER_SYNC_OPTIONS } from '../harness/in-process';
-import { virtualSleep } from '../harness/virtual-time';
 import { NaiveSync, pool } from './naive-sync';
 
 /**
@@ -14,7 +13,7 @@ export async function naiveBackfill(harness: InProcessHarness): Promise<{ custom
     fields: harness.fields,
     options: WORKER_SYNC_OPTIONS,
     realmId: harness.realmId,
-    sleep: virtualSleep(harness.clock),
+    sleep: harness.time.sleep,
   });
   const ids: string[] = [];
   for await (const page of harness.qbo.customerPages()) ids.push(...page.customers.map((c) => c.Id));

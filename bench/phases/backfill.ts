@@ -33,10 +33,11 @@ export interface BackfillFigures {
  * worker's CustomerSync over the bulk queue, on the virtual clock (sandbox time).
  */
 export async function measureBackfill(options: {
-  dynamoEndpoint: string;
   customers: number;
   budgetShare: number;
+  /** Where links and the token ledger live (in-process.ts); DynamoDB Local needs `dynamoEndpoint`. */
   stores: 'dynamodb' | 'memory';
+  dynamoEndpoint?: string;
 }): Promise<BackfillFigures> {
   const harness = await startInProcessHarness({
     dynamoEndpoint: options.dynamoEndpoint,
