@@ -163,7 +163,12 @@ async function unitDone(unit: ScheduledUnit, outcome: Outcome): Promise<boolean>
     logger.info('early poll did not read; its webhook events are queued as messages', {
       realmId: unit.realmId,
       events: messages.length,
-      reason: 'error' in outcome ? outcome.error : 'another poll holds the lease',
+      reason:
+        'error' in outcome
+          ? outcome.error
+          : 'poll' in outcome && outcome.poll.outcome === 'first-run'
+            ? 'no cursor yet'
+            : 'another poll holds the lease',
     });
     return true;
   }
