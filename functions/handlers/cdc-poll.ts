@@ -102,8 +102,13 @@ export async function lambdaHandler(
         continue;
       }
       const connection = await connections.get(unit.data.realmId);
-      // Paused or disconnected since the dispatch: nothing to do until it is active again.
-      if (connection?.status !== 'active') continue;
+      // Paused or disconnected since the dispatch: nothing to poll until it is active again. An early
+      // poll's events still go as the messages they were, which the worker parks for the reconnect.
+      if (connection?.status !== 'active') {
+        if (unit.data.trigger === 'webhook' && !(await queueEarlyPollEvents(unit.data, 'connection not active')))
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
       const outcome = await runConnection(unit.data.mode, connection);
       // Fanned out, each realm's poll that read its connection is a heartbeat (decision 40).
       if ('poll' in outcome && !(unit.data.trigger === 'webhook' && outcome.poll.outcome === 'skipped'))
@@ -143,35 +148,21 @@ export async function lambdaHandler(
  * (alarmed), never silent (decision 40), except for rate limits, which never spend a receive
  * (decision 33): a throttled poll leaves its cursor where it was, so the next scheduled poll reads the
  * same changes. An early poll that did not read (another poll held the lease and may have read before
- * these changes, QBO throttled or failed, no cursor yet) sends its delivery's events as the messages they would have
+ * these changes, QBO throttled or failed, no cursor yet, the connection not active) sends its delivery's events as the messages they would have
  * been, and the worker defers or retries them as any other (decision 65).
  */
 async function unitDone(unit: ScheduledUnit, outcome: Outcome): Promise<boolean> {
   // A first run only sets the cursor: it read nothing either.
   const read = 'poll' in outcome && (outcome.poll.outcome === 'polled' || outcome.poll.outcome === 'fallback-query');
-  if (unit.trigger === 'webhook' && !read) {
-    const messages = unit.messages ?? [];
-    try {
-      await changes.send(messages.map(queued));
-    } catch (error) {
-      logger.error('early poll did not read, and its events could not be queued; retried', {
-        realmId: unit.realmId,
-        kind: errorKind(error),
-      });
-      return false;
-    }
-    logger.info('early poll did not read; its webhook events are queued as messages', {
-      realmId: unit.realmId,
-      events: messages.length,
-      reason:
-        'error' in outcome
-          ? outcome.error
-          : 'poll' in outcome && outcome.poll.outcome === 'first-run'
-            ? 'no cursor yet'
-            : 'another poll holds the lease',
-    });
-    return true;
-  }
+  if (unit.trigger === 'webhook' && !read)
+    return queueEarlyPollEvents(
+      unit,
+      'error' in outcome
+        ? outcome.error
+        : 'poll' in outcome && outcome.poll.outcome === 'first-run'
+          ? 'no cursor yet'
+          : 'another poll holds the lease',
+    );
   if (!('error' in outcome)) return true;
   if (unit.mode === 'poll' && outcome.error === 'rate-limited') {
     logger.warn('poll throttled by QuickBooks; the next scheduled poll reads from the same cursor', {
@@ -180,6 +171,26 @@ async function unitDone(unit: ScheduledUnit, outcome: Outcome): Promise<boolean>
     return true;
   }
   return false;
+}
+
+/** An early poll's delivery, as the messages it would have been (decision 65); false when they could not be queued. */
+async function queueEarlyPollEvents(unit: ScheduledUnit, reason: string): Promise<boolean> {
+  const messages = unit.messages ?? [];
+  try {
+    await changes.send(messages.map(queued));
+  } catch (error) {
+    logger.error('early poll did not read, and its events could not be queued; retried', {
+      realmId: unit.realmId,
+      kind: errorKind(error),
+    });
+    return false;
+  }
+  logger.info('early poll did not read; its webhook events are queued as messages', {
+    realmId: unit.realmId,
+    events: messages.length,
+    reason,
+  });
+  return true;
 }
 
 function parseJson(text: string): unknown {

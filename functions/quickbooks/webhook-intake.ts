@@ -155,7 +155,11 @@ async function pollBusyRealms(
   const { pollSoon, pollAtEvents } = deps;
   if (!pollSoon || pollAtEvents === undefined) return [...messages];
   const byRealm = new Map<string, SyncMessage[]>();
-  for (const message of messages) byRealm.set(message.realmId, [...(byRealm.get(message.realmId) ?? []), message]);
+  for (const message of messages) {
+    const realmMessages = byRealm.get(message.realmId);
+    if (realmMessages) realmMessages.push(message);
+    else byRealm.set(message.realmId, [message]);
+  }
   const rest: SyncMessage[] = [];
   for (const [realmId, realmMessages] of byRealm) {
     if (realmMessages.length < pollAtEvents) {

@@ -1,6 +1,7 @@
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { dispatchUnits, earlyPollUnit, type ScheduledUnit } from '../../../functions/deferred-work/scheduled-units';
+import { ConnectionStore } from '../../../functions/store/connections';
 import { CursorStore } from '../../../functions/store/cursor-store';
 import { LeaseStore } from '../../../functions/store/lease-store';
 import { keys } from '../../../functions/store/table-schema';
@@ -181,6 +182,12 @@ describe('cdc-poll Lambda with many connections (decision 38)', () => {
       await control(env.qbo, 'DELETE', '/faults');
       await env.table.client.send(new DeleteCommand({ TableName: env.table.name, Key: keys.qboLimit(realm, 'block') }));
     }
+
+    // Paused since the delivery: nothing is polled, and the events go on as messages the worker parks.
+    await new ConnectionStore(env.table).setStatus(realm, 'paused', Date.now(), 'pipedrive: disconnected');
+    expect(await runEach([earlyPollUnit(realm, 'delivery-3', [event('4')])])).toEqual([0]);
+    expect(await queuedEventIds()).toEqual(['delivery:4']);
+    expect(await cursors.get(realm)).toEqual(cursorBefore);
   });
 
   it('still runs inline when asked for without fan-out (the CLI, one realm)', async () => {
