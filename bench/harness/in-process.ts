@@ -7,6 +7,7 @@ import { QuickBooksClient } from '../../functions/quickbooks/client';
 import { AuditLog } from '../../functions/store/audit-log';
 import { BudgetLedger } from '../../functions/store/budget-ledger';
 import { LinkStore } from '../../functions/store/link-store';
+import { OpenInvoiceSnapshotStore } from '../../functions/store/open-invoice-snapshot-store';
 import type { Table } from '../../functions/store/table';
 import { CustomerSync } from '../../functions/sync/customer-sync';
 import type { SyncOptions } from '../../functions/sync/sync-context';
@@ -14,12 +15,13 @@ import type { FieldKeys } from '../../functions/sync/pipedrive-body';
 import { CUSTOM_FIELDS } from '../../functions/sync/pipedrive-fields';
 import type { AuditTrail, LinkRepository } from '../../functions/sync/ports';
 import type { MessageQueue } from '../../functions/sync/sync-message';
+import type { OpenInvoiceSnapshots } from '../../functions/sync/open-invoice-snapshots';
 import { createConnectorTable } from '../../local/dynamodb/create-table';
 import { type PipedriveSandbox, startPipedriveSandbox } from '../../local/pipedrive';
 import { type QuickBooksSandbox, startQuickBooksSandbox } from '../../local/quickbooks';
 import { SandboxClock } from '../../local/shared/clock';
 import { qboAccessToken } from '../shared/qbo-control';
-import { MemoryAudit, MemoryLedger, MemoryLinks } from './memory-stores';
+import { MemoryAudit, MemoryLedger, MemoryLinks, MemorySnapshots } from './memory-stores';
 import { VirtualTime } from './virtual-time';
 
 /** The worker's defaults (functions/handlers/worker.ts). */
@@ -61,6 +63,7 @@ export interface InProcessHarness {
   pipedrive: PipedriveClient;
   governor: BudgetGovernor;
   links: LinkRepository;
+  snapshots: OpenInvoiceSnapshots;
   fields: FieldKeys;
   customerSync(requeue: MessageQueue): CustomerSync;
   close(): Promise<void>;
@@ -107,7 +110,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     time.fetch(),
   );
   const fields = await pipedrive.ensureCustomFields(CUSTOM_FIELDS, { fieldKeys: {}, fieldOptions: {} });
-  const { links, audit } = stores;
+  const { links, audit, snapshots } = stores;
   return {
     clock,
     time,
@@ -118,6 +121,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
     pipedrive,
     governor,
     links,
+    snapshots,
     fields,
     customerSync: (requeue) =>
       new CustomerSync(
@@ -135,6 +139,7 @@ export async function startInProcessHarness(options: InProcessOptions): Promise<
 
 interface Stores {
   links: LinkRepository;
+  snapshots: OpenInvoiceSnapshots;
   audit: AuditTrail;
   ledger: TokenLedger;
   close(): void;
@@ -157,6 +162,7 @@ async function dynamoStores(endpoint: string | undefined, time: VirtualTime): Pr
   await createConnectorTable(dynamo, table.name);
   return {
     links: new LinkStore(table),
+    snapshots: new OpenInvoiceSnapshotStore(table),
     audit: new AuditLog(table, 30),
     ledger: new BudgetLedger(table),
     close: () => {
@@ -166,5 +172,11 @@ async function dynamoStores(endpoint: string | undefined, time: VirtualTime): Pr
 }
 
 function memoryStores(): Stores {
-  return { links: new MemoryLinks(), audit: new MemoryAudit(), ledger: new MemoryLedger(), close: () => {} };
+  return {
+    links: new MemoryLinks(),
+    snapshots: new MemorySnapshots(),
+    audit: new MemoryAudit(),
+    ledger: new MemoryLedger(),
+    close: () => {},
+  };
 }

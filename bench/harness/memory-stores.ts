@@ -8,9 +8,10 @@ import {
   type LinkRepository,
   type SyncedLink,
 } from '../../functions/sync/ports';
+import type { OpenInvoiceSnapshot, OpenInvoiceSnapshots } from '../../functions/sync/open-invoice-snapshots';
 
 /**
- * In-memory twins of LinkStore, AuditLog and BudgetLedger, with the same conditions, for the
+ * In-memory twins of LinkStore, AuditLog, BudgetLedger and the open-invoice snapshots, with the same conditions, for the
  * 10,000-customer backfill: DynamoDB Local costs most of that run's CPU, and no figure the
  * benchmark reports (tokens, calls, 429s, sandbox time) depends on where the links are kept.
  */
@@ -165,6 +166,25 @@ export class MemoryAudit implements AuditTrail {
 
   append(_entry: AuditRecord): Promise<void> {
     this.entries++;
+    return Promise.resolve();
+  }
+}
+
+/** Open-invoice snapshots by customer (decision 66): unconditional writes, as the store's. */
+export class MemorySnapshots implements OpenInvoiceSnapshots {
+  private readonly stored = new Map<string, OpenInvoiceSnapshot>();
+
+  getMany(realmId: string, qboIds: readonly string[]): Promise<Map<string, OpenInvoiceSnapshot>> {
+    const out = new Map<string, OpenInvoiceSnapshot>();
+    for (const id of qboIds) {
+      const snapshot = this.stored.get(key(realmId, id));
+      if (snapshot) out.set(id, snapshot);
+    }
+    return Promise.resolve(out);
+  }
+
+  putMany(realmId: string, snapshots: ReadonlyMap<string, OpenInvoiceSnapshot>): Promise<void> {
+    for (const [id, snapshot] of snapshots) this.stored.set(key(realmId, id), snapshot);
     return Promise.resolve();
   }
 }

@@ -46,7 +46,7 @@ export async function measureBackfill(options: {
     stores: options.stores,
   });
   try {
-    const { pipedrive, qbo, clock, realmId, links, fields } = harness;
+    const { pipedrive, qbo, clock, realmId, links, snapshots, fields } = harness;
     const measured = meter({ pipedrive: harness.pipedriveSandbox, qbo: harness.qboSandbox });
     const started = clock.now();
     const enqueued: QueuedMessage[] = [];
@@ -60,6 +60,7 @@ export async function measureBackfill(options: {
         personPages: () => pipedrive.personPages(),
         repoint: (...args) => links.repoint(...args),
         holdForReview: (realm, qboId, reason, now) => links.markState(realm, qboId, 'review', reason, now),
+        snapshots,
         queue: {
           send: (messages) => {
             enqueued.push(...messages);

@@ -5,6 +5,7 @@ import { QBO_RATE_LIMITS, QuickBooksClient } from '../../functions/quickbooks/cl
 import { CursorStore } from '../../functions/store/cursor-store';
 import { LeaseStore } from '../../functions/store/lease-store';
 import { LinkStore } from '../../functions/store/link-store';
+import { OpenInvoiceSnapshotStore } from '../../functions/store/open-invoice-snapshot-store';
 import type { Table } from '../../functions/store/table';
 import { pollChanges } from '../../functions/sync/change-capture';
 import { reconcile } from '../../functions/sync/reconcile';
@@ -142,6 +143,7 @@ async function runRound(
         leases: new LeaseStore(table),
         queue,
         pushed: new LinkStore(table),
+        snapshots: new OpenInvoiceSnapshotStore(table),
         now: Date.now,
         owner,
       });

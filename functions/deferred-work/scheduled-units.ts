@@ -16,6 +16,8 @@ export const ScheduledUnit = z.object({
   scheduledAt: z.string().check(z.minLength(1)),
   /** A poll asked for by a webhook delivery (decision 65). */
   trigger: z.optional(z.literal('webhook')),
+  /** When that delivery arrived: a poll that began reading later has read its changes (decision 66). */
+  receivedAt: z.optional(z.number()),
   /**
    * That delivery's events, as the messages it would have sent without the early poll: a poll that
    * does not read (another holds the lease, QBO throttles or fails) sends them instead (decision 65).
@@ -32,9 +34,20 @@ const MAX_BATCH_ENTRIES = 10;
  */
 const MAX_UNIT_BYTES = 200 * 1024;
 
-/** The early poll a busy webhook delivery asks for, named by its events so a resent delivery is dropped. */
-export function earlyPollUnit(realmId: string, key: string, messages: readonly SyncMessage[]): ScheduledUnit {
-  const unit: ScheduledUnit = { mode: 'poll', realmId, scheduledAt: `webhook:${key}`, trigger: 'webhook' };
+/** The early poll a webhook delivery asks for, named by its events so a resent delivery is dropped. */
+export function earlyPollUnit(
+  realmId: string,
+  key: string,
+  messages: readonly SyncMessage[],
+  receivedAt: number,
+): ScheduledUnit {
+  const unit: ScheduledUnit = {
+    mode: 'poll',
+    realmId,
+    scheduledAt: `webhook:${key}`,
+    trigger: 'webhook',
+    receivedAt,
+  };
   const carried: SyncMessage[] = [];
   let bytes = Buffer.byteLength(JSON.stringify(unit));
   for (const message of messages) {

@@ -10,6 +10,7 @@ import { SqsMessageQueue } from '../aws/sqs-queue';
 import { tableNamed } from '../store/table-client';
 import { CursorStore } from '../store/cursor-store';
 import { LinkStore } from '../store/link-store';
+import { OpenInvoiceSnapshotStore } from '../store/open-invoice-snapshot-store';
 import { type BackfillSummary, runBackfill } from '../sync/backfill';
 import { organizationName } from '../sync/mapping';
 import { matchReportCsv, type MatchRow } from '../sync/matching';
@@ -68,6 +69,7 @@ export async function lambdaHandler(
       personPages: () => pipedrive.personPages(),
       repoint: (...args) => links.repoint(...args),
       holdForReview: (realmId, qboId, reason, now) => links.markState(realmId, qboId, 'review', reason, now),
+      snapshots: new OpenInvoiceSnapshotStore(table),
       queue: bulk,
       now: Date.now,
       startPolling: (realmId, at, now) => cursors.startNoLaterThan(realmId, at, now),

@@ -4,6 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as z from '../shared/zod-mini';
 import { errorKind } from '../shared/errors';
 import { METRICS } from '../shared/metric-names';
@@ -16,6 +17,8 @@ import { dispatchUnits, ScheduledUnit } from '../deferred-work/scheduled-units';
 import { BudgetLedger } from '../store/budget-ledger';
 import { type Connection, ConnectionStore } from '../store/connections';
 import { CursorStore } from '../store/cursor-store';
+import { OpenInvoiceSnapshotStore } from '../store/open-invoice-snapshot-store';
+import { planEarlyPoll } from '../sync/early-poll';
 import { LeaseStore } from '../store/lease-store';
 import { HealthMarks } from '../store/health-marks';
 import { LinkStore } from '../store/link-store';
@@ -41,6 +44,8 @@ const config = z
     AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.positive()), 90),
     /** The FIFO queue that feeds this function one connection's poll or reconcile at a time (decision 38). */
     SCHEDULE_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+    /** Webhook-asked polls of one realm begin at most once per this many ms (decision 66). */
+    EARLY_POLL_SPACING_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 2_000),
   })
   .parse(process.env);
 const table = tableNamed(config.TABLE_NAME);
@@ -56,6 +61,8 @@ const ledger = new BudgetLedger(table);
 const blocks = new PipedriveBlockStore(table);
 const mappings = new MappingStore(table);
 const limiter = new QboCallLimiter(table);
+const cursors = new CursorStore(table);
+const snapshots = new OpenInvoiceSnapshotStore(table);
 
 /**
  * The schedule's input: the 15-minute CDC poll or the daily reconcile. `fanOut` (what EventBridge
@@ -109,6 +116,7 @@ export async function lambdaHandler(
           batchItemFailures.push({ itemIdentifier: record.messageId });
         continue;
       }
+      if (unit.data.trigger === 'webhook' && !(await earlyPollReads(unit.data))) continue;
       const outcome = await runConnection(unit.data.mode, connection);
       // Fanned out, each realm's poll that read its connection is a heartbeat (decision 40).
       if ('poll' in outcome && !(unit.data.trigger === 'webhook' && outcome.poll.outcome === 'skipped'))
@@ -173,6 +181,25 @@ async function unitDone(unit: ScheduledUnit, outcome: Outcome): Promise<boolean>
   return false;
 }
 
+/**
+ * Whether a webhook's early poll reads (decision 66): not when a poll that began after its delivery
+ * arrived has read the realm already; otherwise after waiting out the realm's spacing since the last read.
+ */
+async function earlyPollReads(unit: ScheduledUnit): Promise<boolean> {
+  const plan = planEarlyPoll(
+    unit.receivedAt,
+    (await cursors.get(unit.realmId))?.polledAtMs,
+    Date.now(),
+    config.EARLY_POLL_SPACING_MS,
+  );
+  if (!plan.read) {
+    metrics.addMetric(METRICS.earlyPollsShared, MetricUnit.Count, 1);
+    return false;
+  }
+  if (plan.waitMs > 0) await delay(plan.waitMs);
+  return true;
+}
+
 /** An early poll's delivery, as the messages it would have been (decision 65); false when they could not be queued. */
 async function queueEarlyPollEvents(unit: ScheduledUnit, reason: string): Promise<boolean> {
   const messages = unit.messages ?? [];
@@ -231,10 +258,11 @@ async function runConnection(mode: Mode, connection: Connection): Promise<Outcom
       if (throttled > 0) logger.info('work deferred for QBO throttling sent again', { realmId, released: throttled });
       const poll = await pollChanges(realmId, {
         qbo,
-        cursors: new CursorStore(table),
+        cursors,
         leases: new LeaseStore(table),
         queue: changes,
         pushed: new LinkStore(table),
+        snapshots,
         now: Date.now,
         owner,
       });

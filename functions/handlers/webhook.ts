@@ -21,10 +21,13 @@ import { acceptPipedriveWebhook } from '../connections/pipedrive-webhook-intake'
 const Config = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
   CHANGES_QUEUE_URL: z.string().check(z.minLength(1)),
-  /** Where a delivery of many events of one realm asks for an early CDC poll (decision 65); absent, each event is a message. */
+  /** Where a delivery asks for an early CDC poll of its realm (decisions 65, 66); absent, each event is a message. */
   SCHEDULE_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
-  /** From this many events of one realm in a delivery, one early poll reads them instead of a worker batch per ten. */
-  WEBHOOK_POLL_AT_EVENTS: z._default(z.coerce.number().check(z.int(), z.positive()), 10),
+  /**
+   * From this many events of one realm in a delivery, an early poll reads them instead of a message
+   * per event. 1: every delivery, as polls close together share one CDC read (decision 66).
+   */
+  WEBHOOK_POLL_AT_EVENTS: z._default(z.coerce.number().check(z.int(), z.positive()), 1),
   // The deployed limit (lib/functions.ts MAX_WEBHOOK_BYTES) is also the default, so the local stack matches it.
   MAX_WEBHOOK_BYTES: z._default(z.coerce.number().check(z.int(), z.positive()), 512 * 1024),
   WEBHOOK_STALE_AFTER_HOURS: z._default(z.coerce.number().check(z.positive()), 72),
@@ -37,8 +40,8 @@ const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const queue = new SqsMessageQueue(sqs, config.CHANGES_QUEUE_URL);
 const scheduleQueueUrl = config.SCHEDULE_QUEUE_URL;
 const pollSoon = scheduleQueueUrl
-  ? async (realmId: string, key: string, messages: readonly SyncMessage[]): Promise<void> => {
-      await dispatchUnits(sqs, scheduleQueueUrl, [earlyPollUnit(realmId, key, messages)]);
+  ? async (realmId: string, key: string, messages: readonly SyncMessage[], receivedAt: number): Promise<void> => {
+      await dispatchUnits(sqs, scheduleQueueUrl, [earlyPollUnit(realmId, key, messages, receivedAt)]);
     }
   : undefined;
 const table = tableNamed(config.TABLE_NAME);

@@ -26,11 +26,12 @@ export interface WebhookDependencies {
   sendBudgetMs?: number;
   /**
    * Asks for an early CDC poll of a realm, with a key naming the events it stands for (a delivery sent
-   * again asks with the same key) and their messages, which are sent if the poll cannot read. A realm
-   * with `pollAtEvents` or more events in one delivery gets that instead of a message per event: one
-   * poll reads them all, records and open invoices included (decision 65). Absent, every event is a message.
+   * again asks with the same key), their messages, which are sent if the poll cannot read, and when
+   * the delivery arrived. A realm with `pollAtEvents` or more events in one delivery gets that instead
+   * of a message per event: one poll reads them, records and open invoices included, and polls asked
+   * for close together share a read (decisions 65, 66). Absent, every event is a message.
    */
-  pollSoon?: (realmId: string, key: string, messages: readonly SyncMessage[]) => Promise<void>;
+  pollSoon?: (realmId: string, key: string, messages: readonly SyncMessage[], receivedAt: number) => Promise<void>;
   pollAtEvents?: number;
 }
 
@@ -135,7 +136,7 @@ export async function acceptWebhook(delivery: WebhookDelivery, deps: WebhookDepe
     );
   }
   try {
-    await sendWithinBudget(await pollBusyRealms([...messages.values()], deps, counts), deps, counts, started);
+    await sendWithinBudget(await pollBusyRealms([...messages.values()], deps, counts, now), deps, counts, started);
   } catch {
     return { status: 500, body: '{"error":"not accepted, please retry"}', counts, rejection: 'queue-failed' };
   }
@@ -151,6 +152,7 @@ async function pollBusyRealms(
   messages: readonly SyncMessage[],
   deps: WebhookDependencies,
   counts: WebhookCounts,
+  receivedAt: number,
 ): Promise<SyncMessage[]> {
   const { pollSoon, pollAtEvents } = deps;
   if (!pollSoon || pollAtEvents === undefined) return [...messages];
@@ -169,7 +171,7 @@ async function pollBusyRealms(
     const key = createHash('sha256')
       .update(realmMessages.map((m) => m.eventId).join('\n'))
       .digest('hex');
-    await pollSoon(realmId, key, realmMessages);
+    await pollSoon(realmId, key, realmMessages, receivedAt);
     counts.polledEarly += realmMessages.length;
   }
   return rest;

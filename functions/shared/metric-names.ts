@@ -37,6 +37,8 @@ export const METRICS = {
   connectionsChanged: 'ConnectionsReplaced',
   /** Each run of the CDC poll that finished: the heartbeat an alarm treats missing data as breaching on. */
   pollSucceeded: 'CdcPollSucceeded',
+  /** Webhook-asked polls that found their changes read by a poll begun after their delivery (decision 66). */
+  earlyPollsShared: 'EarlyPollsShared',
   syncLag: 'SyncLagMilliseconds',
   refreshTokenDaysLeft: 'RefreshTokenDaysLeft',
 } as const;

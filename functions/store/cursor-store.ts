@@ -9,6 +9,10 @@ export const Cursor = z.object({
   changedSinceMs: z.number(),
   /** Every change at or before this time was read by a paged query: the poll's overlap stops here. */
   readThroughMs: z.optional(z.number()),
+  /** When the last poll that read a window began reading (our clock): a webhook received before it is read (decision 66). */
+  polledAtMs: z.optional(z.number()),
+  /** The last time QBO's ledger or customer hierarchy may have moved; absent, unknown (decision 66). */
+  ledgerMovedAtMs: z.optional(z.number()),
   lastRunAt: z.number(),
   version: z.number().check(z.int()),
 });
@@ -30,7 +34,13 @@ export class CursorStore {
    */
   async advance(
     realmId: string,
-    next: { changedSince: string; changedSinceMs: number; readThroughMs?: number | undefined },
+    next: {
+      changedSince: string;
+      changedSinceMs: number;
+      readThroughMs?: number | undefined;
+      polledAtMs?: number | undefined;
+      ledgerMovedAtMs?: number | undefined;
+    },
     expectedVersion: number | undefined,
     now: number,
     name = 'cdc',
@@ -42,6 +52,8 @@ export class CursorStore {
           Key: keys.cursor(realmId, name),
           UpdateExpression:
             'SET changedSince = :since, changedSinceMs = :sinceMs, lastRunAt = :now, version = if_not_exists(version, :zero) + :one' +
+            (next.polledAtMs !== undefined ? ', polledAtMs = :polledAt' : '') +
+            (next.ledgerMovedAtMs !== undefined ? ', ledgerMovedAtMs = :ledgerMovedAt' : '') +
             (next.readThroughMs !== undefined ? ', readThroughMs = :readThrough' : ' REMOVE readThroughMs'),
           ConditionExpression:
             expectedVersion === undefined
@@ -54,6 +66,8 @@ export class CursorStore {
             ':zero': 0,
             ':one': 1,
             ...(next.readThroughMs !== undefined ? { ':readThrough': next.readThroughMs } : {}),
+            ...(next.polledAtMs !== undefined ? { ':polledAt': next.polledAtMs } : {}),
+            ...(next.ledgerMovedAtMs !== undefined ? { ':ledgerMovedAt': next.ledgerMovedAtMs } : {}),
             ...(expectedVersion === undefined ? {} : { ':expected': expectedVersion }),
           },
         }),
@@ -69,7 +83,8 @@ export class CursorStore {
    * Starts polling no later than `at`: creates the cursor there, or moves an existing cursor back to
    * it (a poll that ran while the backfill was reading must not leave a gap behind the backfill's
    * read). A cursor already at or before `at` is left alone. Moving back only re-reads; the poll
-   * skips what was already pushed.
+   * skips what was already pushed. A new cursor knows the ledger from `at` on (the backfill's
+   * snapshots were read after it, decision 66); an existing one keeps what it knows.
    */
   async startNoLaterThan(
     realmId: string,
@@ -83,7 +98,7 @@ export class CursorStore {
           TableName: this.table.name,
           Key: keys.cursor(realmId, name),
           UpdateExpression:
-            'SET changedSince = :since, changedSinceMs = :sinceMs, lastRunAt = :now, version = if_not_exists(version, :zero) + :one REMOVE readThroughMs',
+            'SET changedSince = :since, changedSinceMs = :sinceMs, lastRunAt = :now, ledgerMovedAtMs = if_not_exists(ledgerMovedAtMs, :sinceMs), version = if_not_exists(version, :zero) + :one REMOVE readThroughMs',
           ConditionExpression: 'attribute_not_exists(pk) OR changedSinceMs > :sinceMs',
           ExpressionAttributeValues: {
             ':since': at.changedSince,

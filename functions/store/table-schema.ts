@@ -31,6 +31,8 @@ export const keys = {
   tokens: (realmId: string, provider: string) => ({ pk: `CONN#${realmId}`, sk: `TOKENS#${provider}` }),
   cursor: (realmId: string, name: string) => ({ pk: `CONN#${realmId}`, sk: `CURSOR#${name}` }),
   link: (realmId: string, qboId: string) => ({ pk: `CONN#${realmId}`, sk: `CUSTOMER#${qboId}` }),
+  /** A customer's open invoices as last read (decision 66); expires, as a missing one is only read again. */
+  openInvoices: (realmId: string, qboId: string) => ({ pk: `CONN#${realmId}`, sk: `OPENINVOICES#${qboId}` }),
   /** One shard of the connection's customers counted by link state, kept at every state change (decision 59). */
   linkCounts: (realmId: string, shard: number) => ({ pk: `CONN#${realmId}`, sk: `LINKCOUNTS#${String(shard)}` }),
   lease: (scope: string, name: string) => ({ pk: `LEASE#${scope}`, sk: name }),

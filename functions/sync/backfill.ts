@@ -1,3 +1,4 @@
+import { type OpenInvoiceSnapshot, type OpenInvoiceSnapshots, snapshotOf } from './open-invoice-snapshots';
 import { openInvoicesByCustomer } from './open-invoices';
 import { type ExistingOrganization, type MatchRow, matchCustomers, companyDomain } from './matching';
 import type { QboCustomer, QboInvoice } from './qbo-entities';
@@ -23,6 +24,8 @@ export interface BackfillDependencies {
   repoint(realmId: string, qboId: string, orgId: number, now: number): Promise<void>;
   /** Marks a customer with several candidate organizations: the worker creates nothing for it until a person decides. */
   holdForReview(realmId: string, qboId: string, reason: string, now: number): Promise<void>;
+  /** Where every customer's open invoices are kept as read, so a later poll need not query them (decision 66). */
+  snapshots: Pick<OpenInvoiceSnapshots, 'putMany'>;
   /** The bulk queue, so a backfill never holds up realtime changes. */
   queue: MessageQueue;
   now: () => number;
@@ -102,11 +105,18 @@ export async function runBackfill(
     dryRun,
   };
   if (dryRun) return { rows, summary };
+  const invoicesReadAt = deps.now();
   const openInvoices: QboInvoice[] = [];
   for await (const page of deps.openInvoicePages()) openInvoices.push(...page);
   const dueByCustomer = openInvoicesByCustomer(customers, openInvoices);
   const now = deps.now();
   const byId = new Map(customers.map((customer) => [customer.Id, customer]));
+  const snapshots = new Map<string, OpenInvoiceSnapshot>();
+  for (const [id, due] of dueByCustomer) {
+    const customer = byId.get(id);
+    if (customer) snapshots.set(id, snapshotOf(customer, due, invoicesReadAt));
+  }
+  await deps.snapshots.putMany(realmId, snapshots);
   const messages: SyncMessage[] = [];
   for (const row of rows) {
     if (row.action === 'review') {

@@ -1,15 +1,28 @@
 import type { EmbeddedOpenInvoices } from './open-invoices';
+import {
+  type LedgerSignals,
+  ledgerMayHaveMoved,
+  type OpenInvoiceSnapshots,
+  snapshotHolds,
+  snapshotOf,
+} from './open-invoice-snapshots';
 import { type OpenInvoiceSource, openInvoicesForPoll } from './poll-balances';
 import type { QboCustomer } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
 import { type MessageQueue, queued, type SyncMessage, syncMessage } from './sync-message';
 
+/** An invoice or payment: whose balance it moves, and when it changed (absent: unknown). */
+export interface Transaction {
+  CustomerRef: { value: string };
+  MetaData?: { LastUpdatedTime: string } | undefined;
+}
+
 /** What CDC says changed (see the QBO client's `changes`). */
 export interface CapturedChanges {
   customers: QboCustomer[];
   deletedCustomerIds: string[];
-  invoices: { CustomerRef: { value: string } }[];
-  payments: { CustomerRef: { value: string } }[];
+  invoices: Transaction[];
+  payments: Transaction[];
   capped: string[];
   time: string;
 }
@@ -21,7 +34,7 @@ export interface ChangeSource extends OpenInvoiceSource {
   transactionPages(
     entity: 'Invoice' | 'Payment',
     updatedSince: string,
-  ): AsyncGenerator<{ CustomerRef: { value: string } }[]>;
+  ): AsyncGenerator<Transaction[]>;
 }
 
 /** Where the next poll starts. */
@@ -33,6 +46,10 @@ export interface CursorPosition {
    * stops here instead of re-reading (and re-queueing) a burst it has just read.
    */
   readThroughMs?: number | undefined;
+  /** When the last poll that read a window began (our clock): a webhook received before it is read (decision 66). */
+  polledAtMs?: number | undefined;
+  /** The last time the ledger or the customer hierarchy may have moved; absent, unknown (decision 66). */
+  ledgerMovedAtMs?: number | undefined;
 }
 
 export interface CursorPort {
@@ -79,6 +96,8 @@ export interface PollResult {
   enqueued: number;
   /** Customers read whose version was already pushed, so not queued again. */
   alreadyPushed: number;
+  /** Fresh customers sent with open invoices read by an earlier poll or backfill, which still hold (decision 66). */
+  invoicesSentAgain?: number;
   cursor?: string;
 }
 
@@ -89,6 +108,8 @@ export interface PollDependencies {
   queue: MessageQueue;
   /** What was already pushed: a customer whose read version is no newer is not queued again. */
   pushed: PushedVersions;
+  /** Customers' open invoices as last read, sent again while the ledger has not moved (decision 66). */
+  snapshots: OpenInvoiceSnapshots;
   now: () => number;
   owner: string;
 }
@@ -150,23 +171,45 @@ export async function pollChanges(
       return { outcome: 'first-run', enqueued: 0, alreadyPushed: 0, cursor: first };
     }
     const read = await readWindow(qbo, cursor, startedAt, options);
-    const { customers, next } = read;
-    const pushed = await deps.pushed.getMany(
-      realmId,
-      customers.map((customer) => customer.Id),
-    );
+    const { customers } = read;
+    const ids = customers.map((customer) => customer.Id);
+    const [pushed, earlier] = await Promise.all([deps.pushed.getMany(realmId, ids), deps.snapshots.getMany(realmId, ids)]);
+    // After the read: a query sent from now on sees every ledger change this window holds.
+    const readEndedAt = now();
+    const ledgerMovedAtMs =
+      cursor.ledgerMovedAtMs === undefined ||
+      ledgerMayHaveMoved(ledgerSignals(read, cursor.changedSinceMs - options.settleMs), earlier)
+        ? readEndedAt
+        : cursor.ledgerMovedAtMs;
     const fresh = customers.filter((customer) => !wasPushed(customer, pushed.get(customer.Id)));
+    const openInvoices = new Map<string, EmbeddedOpenInvoices>();
+    const toQuery: QboCustomer[] = [];
+    for (const customer of fresh) {
+      const snapshot = earlier.get(customer.Id);
+      if (snapshotHolds(snapshot, customer, ledgerMovedAtMs)) openInvoices.set(customer.Id, snapshot.openInvoices);
+      else toQuery.push(customer);
+    }
     // Read after the changes: an invoice or payment changed since is the next poll's (or webhook's) refresh.
-    const openInvoices = await openInvoicesForPoll(qbo, fresh);
+    const queriedAt = now();
+    const queried = await openInvoicesForPoll(qbo, toQuery);
+    const byId = new Map(toQuery.map((customer) => [customer.Id, customer]));
+    const taken = new Map<string, ReturnType<typeof snapshotOf>>();
+    for (const [id, due] of queried) {
+      openInvoices.set(id, due);
+      const customer = byId.get(id);
+      if (customer) taken.set(id, snapshotOf(customer, due, queriedAt));
+    }
+    await deps.snapshots.putMany(realmId, taken);
     const messages = messagesFor(realmId, fresh, read, startedAt, openInvoices);
     await queue.send(messages.map(queued));
     // Only after every message is on the queue does the cursor move (a crash before this re-reads the window).
-    await cursors.advance(realmId, next, cursor.version, startedAt);
+    await cursors.advance(realmId, { ...read.next, polledAtMs: startedAt, ledgerMovedAtMs }, cursor.version, startedAt);
     return {
       outcome: read.outcome,
       enqueued: messages.length,
       alreadyPushed: customers.length - fresh.length,
-      cursor: next.changedSince,
+      invoicesSentAgain: fresh.length - toQuery.length,
+      cursor: read.next.changedSince,
     };
   } finally {
     await leases.release('cdc', realmId, owner);
@@ -177,11 +220,13 @@ export async function pollChanges(
 interface WindowRead {
   customers: QboCustomer[];
   deletedCustomerIds: string[];
-  transactions: { CustomerRef: { value: string } }[];
+  transactions: Transaction[];
   next: CursorPosition;
   /** The time that names this poll's events. */
   eventTime: string;
   outcome: 'polled' | 'fallback-query';
+  /** Only customers were read (a cursor older than CDC's window): which invoices or payments changed is unknown. */
+  transactionsUnknown: boolean;
 }
 
 /** Reads the changes since the cursor (with an overlap): CDC, or a paged query when CDC cannot answer in full. */
@@ -199,6 +244,7 @@ async function readWindow(
       customers: await pagedCustomers(qbo, sinceIso),
       deletedCustomerIds: [],
       transactions: [],
+      transactionsUnknown: true,
       eventTime,
       next: {
         changedSince: eventTime,
@@ -234,6 +280,7 @@ async function readWindow(
       ...(readThroughMs !== undefined ? { readThroughMs } : {}),
     },
     outcome: fellBack ? 'fallback-query' : 'polled',
+    transactionsUnknown: false,
   };
 }
 
@@ -282,6 +329,24 @@ function messagesFor(
     );
   }
   return messages;
+}
+
+/**
+ * What of the window may have moved the ledger since the last poll. A change older than the cursor
+ * less `settleMs` was visible to the poll that set the cursor, which accounted for it then: the
+ * overlap re-reads it for minutes, and would otherwise keep every snapshot from being sent again.
+ */
+function ledgerSignals(read: WindowRead, seenBeforeMs: number): LedgerSignals {
+  const isNew = (time: string | undefined) => {
+    const at = time === undefined ? Number.NaN : parseQboTime(time);
+    return Number.isNaN(at) || at >= seenBeforeMs;
+  };
+  return {
+    customers: read.customers.filter((customer) => isNew(customer.MetaData.LastUpdatedTime)),
+    deletedCustomerIds: read.deletedCustomerIds,
+    transactions: read.transactions.filter((txn) => isNew(txn.MetaData?.LastUpdatedTime)).length,
+    customersOnly: read.transactionsUnknown,
+  };
 }
 
 /** Every customer changed since a time; a customer seen twice (it changed while the pages were read) counts once, newest. */

@@ -1,4 +1,5 @@
 import { CursorStore } from '../../functions/store/cursor-store';
+import { OpenInvoiceSnapshotStore } from '../../functions/store/open-invoice-snapshot-store';
 import { LeaseStore } from '../../functions/store/lease-store';
 import { pollChanges, type PollDependencies } from '../../functions/sync/change-capture';
 import { reconcile } from '../../functions/sync/reconcile';
@@ -162,6 +163,7 @@ describe('backfill against both sandboxes', () => {
       personPages: () => h.pipedrive.personPages(),
       repoint: (...args) => h.links.repoint(...args),
       holdForReview: (realmId, qboId, reason, now) => h.links.markState(realmId, qboId, 'review', reason, now),
+      snapshots: new OpenInvoiceSnapshotStore(h.table),
       queue: { send: (messages) => Promise.resolve(void sent.push(...messages)) },
       now: () => h.clock.now(),
       nameOf: (customer) => organizationName(customer, DEFAULT_SYNC_OPTIONS),
@@ -177,6 +179,7 @@ describe('backfill against both sandboxes', () => {
     leases: new LeaseStore(h.table),
     queue: { send: (messages) => Promise.resolve(void queue.push(...messages)) },
     pushed: h.links,
+    snapshots: new OpenInvoiceSnapshotStore(h.table),
     now: () => h.clock.now(),
     owner: 'poller',
   });

@@ -1,4 +1,5 @@
 import { CursorStore } from '../../functions/store/cursor-store';
+import { OpenInvoiceSnapshotStore } from '../../functions/store/open-invoice-snapshot-store';
 import { LeaseStore } from '../../functions/store/lease-store';
 import { pollChanges, type PollDependencies } from '../../functions/sync/change-capture';
 import { reconcile } from '../../functions/sync/reconcile';
@@ -19,6 +20,7 @@ describe('CDC poll and daily reconcile against the QBO sandbox and DynamoDB Loca
       leases: new LeaseStore(h.table),
       queue: { send: (messages) => Promise.resolve(void sent.push(...messages)) },
       pushed: h.links,
+      snapshots: new OpenInvoiceSnapshotStore(h.table),
       now: () => h.clock.now(),
       owner: 'poller-1',
     };
@@ -51,6 +53,38 @@ describe('CDC poll and daily reconcile against the QBO sandbox and DynamoDB Loca
     });
     expect(polled?.groupId).toBe(`${realm()}#${id}`);
     expect((await deps.cursors.get(realm()))?.changedSince).toBe(result.cursor);
+  });
+
+  it('sends open invoices read by an earlier poll again while the ledger has not moved, and queries once it has (decision 66)', async () => {
+    await pollChanges(realm(), deps);
+    h.clock.advance(60_000);
+    const id = await create('Snapshot Co');
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/invoices`, { customerId: id, amount: 40 });
+    h.clock.advance(3 * 60_000);
+    expect(await pollChanges(realm(), deps)).toMatchObject({ outcome: 'polled', invoicesSentAgain: 0 });
+    // Polls minutes apart: a change is accounted for by the poll that read it once past the settling time.
+    const rename = async (name: string) => {
+      h.clock.advance(3 * 60_000);
+      await control(h.qboSandbox, 'PATCH', `/realms/${realm()}/customers/${id}`, { CompanyName: name });
+      h.clock.advance(60_000);
+      sent.length = 0;
+      const calls = h.qbo.calls;
+      const result = await pollChanges(realm(), deps);
+      return { result, calls: h.qbo.calls - calls, message: sent.find((m) => m.body.id === id)?.body };
+    };
+
+    // A rename moves no invoice: the CDC read is the poll's only call, and the invoices go again.
+    const quiet = await rename('Snapshot Co Renamed');
+    expect(quiet.result.invoicesSentAgain).toBe(1);
+    expect(quiet.calls).toBe(1);
+    expect(quiet.message?.openInvoices?.own.map((due) => due.cents)).toEqual([4000]);
+
+    // A payment moves the ledger: the open invoices are queried again, and are right.
+    await control(h.qboSandbox, 'POST', `/realms/${realm()}/payments`, { customerId: id, amount: 15 });
+    const moved = await rename('Snapshot Co Paid');
+    expect(moved.result.invoicesSentAgain).toBe(0);
+    expect(moved.calls).toBeGreaterThan(1);
+    expect(moved.message?.openInvoices?.own.map((due) => due.cents)).toEqual([2500]);
   });
 
   it('catches a change whose webhook was dropped, and the worker brings it into Pipedrive', async () => {

@@ -6,6 +6,12 @@ import type { SubCustomerRule } from '../../functions/sync/mapping';
 import { overdueBalanceOf } from '../../functions/sync/prepare-batch';
 import type { QboCustomer, QboInvoice } from '../../functions/sync/qbo-entities';
 import type { SyncMessage } from '../../functions/sync/sync-message';
+import { MemorySnapshots } from '../../bench/harness/memory-stores';
+import { CursorStore } from '../../functions/store/cursor-store';
+import { LeaseStore } from '../../functions/store/lease-store';
+import { OpenInvoiceSnapshotStore } from '../../functions/store/open-invoice-snapshot-store';
+import { pollChanges } from '../../functions/sync/change-capture';
+import type { OpenInvoiceSnapshots } from '../../functions/sync/open-invoice-snapshots';
 import type { JsonObject } from '../../local/quickbooks/json';
 import type { Ledger } from '../../local/quickbooks/ledger';
 import { type RealmHarness, startSyncHarness, type SyncHarness } from '../helpers/sync-harness';
@@ -52,14 +58,26 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('merge'), loser: fc.nat(20), survivor: fc.nat(20) }), weight: 1 },
 );
 
+/** After the backfill: mostly edits that leave the ledger alone, between the ledger's own moves. */
+type LaterStep = Step | { kind: 'rename'; customer: number };
+const laterStep: fc.Arbitrary<LaterStep> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('rename'), customer: fc.nat(20) }), weight: 8 },
+  { arbitrary: step, weight: 2 },
+);
+
 function text(record: JsonObject, key: string): string | undefined {
   const value = record[key];
   return typeof value === 'string' ? value : undefined;
 }
 
-function apply(ledger: Ledger, h: SyncHarness, ids: string[], s: Step, n: number): void {
+function apply(ledger: Ledger, h: SyncHarness, ids: string[], s: LaterStep, n: number): void {
   const pick = (i: number): string | undefined => ids[i % Math.max(1, ids.length)];
   switch (s.kind) {
+    case 'rename': {
+      const customer = pick(s.customer);
+      if (customer) ledger.updateCustomer(customer, { CompanyName: `Renamed ${n}` });
+      return;
+    }
     case 'customer': {
       const parent = s.parent === undefined ? undefined : pick(s.parent);
       try {
@@ -134,7 +152,11 @@ async function allCustomers(qbo: QuickBooksClient): Promise<QboCustomer[]> {
 }
 
 /** The messages the backfill would queue, each with its record and open invoices. */
-async function backfillMessages(realm: RealmHarness, h: SyncHarness): Promise<SyncMessage[]> {
+async function backfillMessages(
+  realm: RealmHarness,
+  h: SyncHarness,
+  kept: { snapshots: OpenInvoiceSnapshots; cursors?: CursorStore } = { snapshots: new MemorySnapshots() },
+): Promise<SyncMessage[]> {
   const sent: SyncMessage[] = [];
   await runBackfill(
     realm.realmId,
@@ -145,6 +167,7 @@ async function backfillMessages(realm: RealmHarness, h: SyncHarness): Promise<Sy
       personPages: async function* () {},
       repoint: () => Promise.resolve(),
       holdForReview: () => Promise.resolve(),
+      snapshots: kept.snapshots,
       queue: {
         send: (messages) => {
           sent.push(...messages.map((m) => m.body));
@@ -153,7 +176,7 @@ async function backfillMessages(realm: RealmHarness, h: SyncHarness): Promise<Sy
       },
       now: () => h.clock.now(),
       nameOf: (customer) => customer.DisplayName,
-      startPolling: () => Promise.resolve(),
+      startPolling: (realmId, at, now) => kept.cursors?.startNoLaterThan(realmId, at, now) ?? Promise.resolve(),
       ownsBareIds: false,
     },
     false,
@@ -218,6 +241,68 @@ describe('overdue balances agree with the sandbox ledger (property)', () => {
         ),
         { numRuns: 40 },
       );
+    },
+    240_000,
+  );
+
+  it.each<SubCustomerRule>(['rollup', 'separate'])(
+    'by a later poll that sends open invoices read earlier while the ledger has not moved (decision 66), sub-customers %s',
+    async (rule) => {
+      let run = 0;
+      let sentAgain = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(step, { minLength: 1, maxLength: 40 }),
+          fc.array(laterStep, { minLength: 0, maxLength: 12 }),
+          fc.integer({ min: 0, max: 3 }),
+          async (before, after, laterDays) => {
+            const realm = await h.addRealm(`Snapshots ${rule} ${run++}`);
+            const ledger = h.qboSandbox.state.ledger(realm.realmId);
+            const ids: string[] = [];
+            before.forEach((s, n) => {
+              apply(ledger, h, ids, s, n);
+            });
+            const kept = { snapshots: new OpenInvoiceSnapshotStore(h.table), cursors: new CursorStore(h.table) };
+            await backfillMessages(realm, h, kept);
+            const poll = () =>
+              pollChanges(realm.realmId, {
+                qbo: realm.qbo,
+                cursors: kept.cursors,
+                leases: new LeaseStore(h.table),
+                queue: { send: (messages) => Promise.resolve(void polled.push(...messages.map((m) => m.body))) },
+                // Nothing was pushed: every customer read is sent, with its open invoices.
+                pushed: { getMany: () => Promise.resolve(new Map()) },
+                snapshots: kept.snapshots,
+                now: () => h.clock.now(),
+                owner: 'property',
+              });
+            let polled: SyncMessage[] = [];
+            // Minutes apart, as polls are: a change is a poll's to account for once it is past the settling time.
+            h.clock.advance(3 * 60_000);
+            await poll();
+            after.forEach((s, n) => {
+              apply(ledger, h, ids, s, before.length + n);
+            });
+            h.clock.advance(3 * 60_000);
+            polled = [];
+            const result = await poll();
+            sentAgain += result.invoicesSentAgain ?? 0;
+            h.clock.advance(laterDays * DAY_MS);
+            const today = new Date(h.clock.now()).toISOString().slice(0, 10);
+            const customers = await allCustomers(realm.qbo);
+            const fromPoll = await realm.sync({ subCustomers: rule }).prepare(polled);
+            for (const message of polled) {
+              const customer = customers.find((c) => c.Id === message.id);
+              if (!customer) continue;
+              const expected = ledgerOverdueCents(ledger, customers, customer.Id, rule, today) / 100;
+              expect([customer.Id, overdueBalanceOf(customer, fromPoll, rule)]).toEqual([customer.Id, expected]);
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+      // The property covers snapshots sent again, not only queries.
+      expect(sentAgain).toBeGreaterThan(0);
     },
     240_000,
   );

@@ -24,12 +24,15 @@ beforeAll(async () => {
   env = await startFunctionEnvironment();
   scheduleQueueUrl = (await createFifoQueue(sqs)).url;
   process.env.SCHEDULE_QUEUE_URL = scheduleQueueUrl;
+  // Webhook polls are not spaced here: the wait is planEarlyPoll's (unit-tested), and tests do not sleep.
+  process.env.EARLY_POLL_SPACING_MS = '0';
   jest.isolateModules(() => {
     handler = loadHandler(require.resolve('../../../functions/handlers/cdc-poll'));
   });
 });
 afterAll(async () => {
   delete process.env.SCHEDULE_QUEUE_URL;
+  delete process.env.EARLY_POLL_SPACING_MS;
   await env.close();
 });
 
@@ -44,6 +47,47 @@ async function runUnits(): Promise<string[]> {
   for (const record of Records)
     await sqs.send(new DeleteMessageCommand({ QueueUrl: scheduleQueueUrl, ReceiptHandle: record.receiptHandle }));
   return Records.map((record) => (JSON.parse(record.body) as { realmId: string }).realmId).sort();
+}
+
+/** A webhook event of `realm`, as the message it would be. */
+function webhookEvent(realm: string, id: string): SyncMessage {
+  return syncMessage({
+    realmId: realm,
+    kind: 'customer',
+    id,
+    operation: 'Update',
+    source: 'webhook',
+    eventId: `delivery:${id}`,
+    enqueuedAt: Date.now(),
+  });
+}
+
+/** Each unit as its own invocation, as one realm's FIFO group is; with few seconds left, a 429 is not waited out. */
+async function runEachUnit(units: ScheduledUnit[]): Promise<number[]> {
+  await dispatchUnits(sqs, scheduleQueueUrl, units);
+  const failures: number[] = [];
+  for (let i = 0; i < units.length; i++) {
+    const { Records } = await receiveAsLambdaEvent(sqs, scheduleQueueUrl);
+    for (const record of Records) {
+      const answer = (await handler({ Records: [record] }, lambdaContext('cdc-poll', 5))) as {
+        batchItemFailures: unknown[];
+      };
+      failures.push(answer.batchItemFailures.length);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: scheduleQueueUrl, ReceiptHandle: record.receiptHandle }));
+    }
+  }
+  return failures;
+}
+
+/** The event ids of `realm` on the changes queue, taken off it. */
+async function queuedEventIdsOf(realm: string): Promise<string[]> {
+  const { Records } = await receiveAsLambdaEvent(sqs, env.changesQueueUrl);
+  for (const record of Records)
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: env.changesQueueUrl, ReceiptHandle: record.receiptHandle }));
+  return Records.map((r) => SyncMessage.parse(JSON.parse(r.body)))
+    .filter((m) => m.realmId === realm)
+    .map((m) => m.eventId)
+    .sort();
 }
 
 describe('cdc-poll Lambda with many connections (decision 38)', () => {
@@ -102,46 +146,12 @@ describe('cdc-poll Lambda with many connections (decision 38)', () => {
 
   it('never hands back a poll QBO throttled; an early poll that did not read queues its webhook events instead (decision 65)', async () => {
     const realm = await env.connectRealm('Throttled Books Ltd');
-    const event = (id: string) =>
-      syncMessage({
-        realmId: realm,
-        kind: 'customer',
-        id,
-        operation: 'Update',
-        source: 'webhook',
-        eventId: `delivery:${id}`,
-        enqueuedAt: Date.now(),
-      });
-    /** Each unit as its own invocation, as one realm's FIFO group is; with few seconds left, a 429 is not waited out. */
-    const runEach = async (units: ScheduledUnit[]) => {
-      await dispatchUnits(sqs, scheduleQueueUrl, units);
-      const failures: number[] = [];
-      for (let i = 0; i < units.length; i++) {
-        const { Records } = await receiveAsLambdaEvent(sqs, scheduleQueueUrl);
-        for (const record of Records) {
-          const answer = (await handler({ Records: [record] }, lambdaContext('cdc-poll', 5))) as {
-            batchItemFailures: unknown[];
-          };
-          failures.push(answer.batchItemFailures.length);
-          await sqs.send(new DeleteMessageCommand({ QueueUrl: scheduleQueueUrl, ReceiptHandle: record.receiptHandle }));
-        }
-      }
-      return failures;
-    };
-    const queuedEventIds = async () => {
-      const { Records } = await receiveAsLambdaEvent(sqs, env.changesQueueUrl);
-      for (const record of Records)
-        await sqs.send(
-          new DeleteMessageCommand({ QueueUrl: env.changesQueueUrl, ReceiptHandle: record.receiptHandle }),
-        );
-      return Records.map((r) => SyncMessage.parse(JSON.parse(r.body)))
-        .filter((m) => m.realmId === realm)
-        .map((m) => m.eventId)
-        .sort();
-    };
+    const event = (id: string) => webhookEvent(realm, id);
+    const runEach = (units: ScheduledUnit[]) => runEachUnit(units);
+    const queuedEventIds = () => queuedEventIdsOf(realm);
 
     // No cursor yet (no backfill ran): the first poll only sets it, so the events go as messages.
-    expect(await runEach([earlyPollUnit(realm, 'delivery-0', [event('0')])])).toEqual([0]);
+    expect(await runEach([earlyPollUnit(realm, 'delivery-0', [event('0')], Date.now())])).toEqual([0]);
     expect(await queuedEventIds()).toEqual(['delivery:0']);
     const cursors = new CursorStore(env.table);
     const cursorBefore = await cursors.get(realm);
@@ -152,7 +162,7 @@ describe('cdc-poll Lambda with many connections (decision 38)', () => {
     expect(await leases.acquire('cdc', realm, 'another-poll', Date.now(), 60_000)).toBe(true);
     try {
       const failures = await runEach([
-        earlyPollUnit(realm, 'delivery-1', [event('1'), event('2')]),
+        earlyPollUnit(realm, 'delivery-1', [event('1'), event('2')], Date.now()),
         { mode: 'poll', realmId: realm, scheduledAt: '2026-12-02T12:15:00Z' },
       ]);
       expect(failures).toEqual([0, 0]);
@@ -171,7 +181,7 @@ describe('cdc-poll Lambda with many connections (decision 38)', () => {
     });
     try {
       const failures = await runEach([
-        earlyPollUnit(realm, 'delivery-2', [event('3')]),
+        earlyPollUnit(realm, 'delivery-2', [event('3')], Date.now()),
         { mode: 'poll', realmId: realm, scheduledAt: '2026-12-02T12:30:00Z' },
       ]);
       expect(failures).toEqual([0, 0]);
@@ -185,9 +195,39 @@ describe('cdc-poll Lambda with many connections (decision 38)', () => {
 
     // Paused since the delivery: nothing is polled, and the events go on as messages the worker parks.
     await new ConnectionStore(env.table).setStatus(realm, 'paused', Date.now(), 'pipedrive: disconnected');
-    expect(await runEach([earlyPollUnit(realm, 'delivery-3', [event('4')])])).toEqual([0]);
+    expect(await runEach([earlyPollUnit(realm, 'delivery-3', [event('4')], Date.now())])).toEqual([0]);
     expect(await queuedEventIds()).toEqual(['delivery:4']);
     expect(await cursors.get(realm)).toEqual(cursorBefore);
+  });
+
+  it('lets a webhook poll share a read begun after its delivery arrived, and reads for a later one (decision 66)', async () => {
+    const realm = await env.connectRealm('Shared Read Books Ltd');
+    const requests = () => env.qbo.state.counters.get('qbo.requests', realm);
+    const cursors = new CursorStore(env.table);
+    // A first poll sets the cursor; the second reads a window.
+    expect(await runEachUnit([{ mode: 'poll', realmId: realm, scheduledAt: '2026-12-02T13:00:00Z' }])).toEqual([0]);
+    expect(await runEachUnit([{ mode: 'poll', realmId: realm, scheduledAt: '2026-12-02T13:15:00Z' }])).toEqual([0]);
+    const read = await cursors.get(realm);
+    const polledAt = read?.polledAtMs ?? Number.NaN;
+    expect(polledAt).toBeGreaterThan(0);
+
+    // Arrived before that read began: it is read already, so nothing is called, queued or moved.
+    const before = requests();
+    const early = earlyPollUnit(realm, 'shared-0', [webhookEvent(realm, '10')], polledAt - 5_000);
+    expect(await runEachUnit([early])).toEqual([0]);
+    expect(requests()).toBe(before);
+    expect(await queuedEventIdsOf(realm)).toEqual([]);
+    expect(await cursors.get(realm)).toEqual(read);
+
+    // Arrived after it: this one reads (its change comes from CDC, not from the carried event).
+    await control(env.qbo, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Changed After The Read' });
+    const late = earlyPollUnit(realm, 'shared-1', [webhookEvent(realm, '11')], Date.now());
+    expect(await runEachUnit([late])).toEqual([0]);
+    expect(requests()).toBeGreaterThan(before);
+    const queued = await queuedEventIdsOf(realm);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatch(/^cdc:/);
+    expect((await cursors.get(realm))?.polledAtMs).toBeGreaterThan(polledAt);
   });
 
   it('still runs inline when asked for without fan-out (the CLI, one realm)', async () => {
