@@ -1,5 +1,5 @@
 import { type OpenInvoiceSnapshot, type OpenInvoiceSnapshots, snapshotOf } from './open-invoice-snapshots';
-import { openInvoicesByCustomer } from './open-invoices';
+import { type EmbeddedOpenInvoices, openInvoicesByCustomer } from './open-invoices';
 import { type ExistingOrganization, type MatchRow, matchCustomers, companyDomain } from './matching';
 import type { QboCustomer, QboInvoice } from './qbo-entities';
 import { parseQboTime } from './qbo-time';
@@ -58,6 +58,28 @@ function reviewReason(row: MatchRow): string {
 }
 
 /**
+ * Every customer's open invoices from one read of all open invoices (decision 60), kept as each
+ * customer's snapshot so a later poll need not query them while the ledger has not moved (decision 66).
+ */
+async function openInvoicesOfAll(
+  realmId: string,
+  customers: readonly QboCustomer[],
+  deps: BackfillDependencies,
+): Promise<Map<string, EmbeddedOpenInvoices>> {
+  const readAt = deps.now();
+  const openInvoices: QboInvoice[] = [];
+  for await (const page of deps.openInvoicePages()) openInvoices.push(...page);
+  const dueByCustomer = openInvoicesByCustomer(customers, openInvoices);
+  const snapshots = new Map<string, OpenInvoiceSnapshot>();
+  for (const customer of customers) {
+    const due = dueByCustomer.get(customer.Id);
+    if (due) snapshots.set(customer.Id, snapshotOf(customer, due, readAt));
+  }
+  await deps.snapshots.putMany(realmId, snapshots);
+  return dueByCustomer;
+}
+
+/**
  * The first sync of a connection: list the existing organizations once (pages of 500) and their
  * persons, match every QBO customer (see matching.ts), and, unless it is a dry run, point the matched
  * customers at their organizations and queue every customer for the worker, which writes the
@@ -105,18 +127,9 @@ export async function runBackfill(
     dryRun,
   };
   if (dryRun) return { rows, summary };
-  const invoicesReadAt = deps.now();
-  const openInvoices: QboInvoice[] = [];
-  for await (const page of deps.openInvoicePages()) openInvoices.push(...page);
-  const dueByCustomer = openInvoicesByCustomer(customers, openInvoices);
+  const dueByCustomer = await openInvoicesOfAll(realmId, customers, deps);
   const now = deps.now();
   const byId = new Map(customers.map((customer) => [customer.Id, customer]));
-  const snapshots = new Map<string, OpenInvoiceSnapshot>();
-  for (const [id, due] of dueByCustomer) {
-    const customer = byId.get(id);
-    if (customer) snapshots.set(id, snapshotOf(customer, due, invoicesReadAt));
-  }
-  await deps.snapshots.putMany(realmId, snapshots);
   const messages: SyncMessage[] = [];
   for (const row of rows) {
     if (row.action === 'review') {

@@ -31,10 +31,7 @@ export interface ChangeSource extends OpenInvoiceSource {
   changes(since: string): Promise<CapturedChanges>;
   customerPages(updatedSince?: string): AsyncGenerator<{ customers: QboCustomer[] }>;
   /** Invoices or payments changed since a time, page by page (for a CDC answer capped on them). */
-  transactionPages(
-    entity: 'Invoice' | 'Payment',
-    updatedSince: string,
-  ): AsyncGenerator<Transaction[]>;
+  transactionPages(entity: 'Invoice' | 'Payment', updatedSince: string): AsyncGenerator<Transaction[]>;
 }
 
 /** Where the next poll starts. */
@@ -173,7 +170,10 @@ export async function pollChanges(
     const read = await readWindow(qbo, cursor, startedAt, options);
     const { customers } = read;
     const ids = customers.map((customer) => customer.Id);
-    const [pushed, earlier] = await Promise.all([deps.pushed.getMany(realmId, ids), deps.snapshots.getMany(realmId, ids)]);
+    const [pushed, earlier] = await Promise.all([
+      deps.pushed.getMany(realmId, ids),
+      deps.snapshots.getMany(realmId, ids),
+    ]);
     // After the read: a query sent from now on sees every ledger change this window holds.
     const readEndedAt = now();
     const ledgerMovedAtMs =

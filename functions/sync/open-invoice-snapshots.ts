@@ -58,10 +58,7 @@ export interface LedgerSignals {
  * applied, it goes through a Payment (FACTS §4.4; unverified for automatic application, hence the
  * balance check).
  */
-export function ledgerMayHaveMoved(
-  signals: LedgerSignals,
-  earlier: ReadonlyMap<string, OpenInvoiceSnapshot>,
-): boolean {
+export function ledgerMayHaveMoved(signals: LedgerSignals, earlier: ReadonlyMap<string, OpenInvoiceSnapshot>): boolean {
   if (signals.customersOnly || signals.transactions > 0 || signals.deletedCustomerIds.length > 0) return true;
   return signals.customers.some(
     (customer) => customer.Job === true || customer.ParentRef !== undefined || earlier.get(customer.Id)?.job !== false,
