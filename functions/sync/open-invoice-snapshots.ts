@@ -25,6 +25,11 @@ export interface OpenInvoiceSnapshots {
   putMany(realmId: string, snapshots: ReadonlyMap<string, OpenInvoiceSnapshot>): Promise<void>;
 }
 
+/** A sub-customer in QBO's hierarchy (`Job` with a `ParentRef`; either one is taken as the sign). */
+function isSubCustomer(customer: QboCustomer): boolean {
+  return customer.Job === true || customer.ParentRef !== undefined;
+}
+
 export function snapshotOf(
   customer: QboCustomer,
   openInvoices: EmbeddedOpenInvoices,
@@ -33,7 +38,7 @@ export function snapshotOf(
   return {
     openInvoices,
     readAtMs,
-    job: customer.Job === true || customer.ParentRef !== undefined,
+    job: isSubCustomer(customer),
     ...(customer.Balance !== undefined ? { balance: customer.Balance } : {}),
     ...(customer.BalanceWithJobs !== undefined ? { balanceWithJobs: customer.BalanceWithJobs } : {}),
   };
@@ -60,9 +65,7 @@ export interface LedgerSignals {
  */
 export function ledgerMayHaveMoved(signals: LedgerSignals, earlier: ReadonlyMap<string, OpenInvoiceSnapshot>): boolean {
   if (signals.customersOnly || signals.transactions > 0 || signals.deletedCustomerIds.length > 0) return true;
-  return signals.customers.some(
-    (customer) => customer.Job === true || customer.ParentRef !== undefined || earlier.get(customer.Id)?.job !== false,
-  );
+  return signals.customers.some((customer) => isSubCustomer(customer) || earlier.get(customer.Id)?.job !== false);
 }
 
 /**
@@ -78,7 +81,7 @@ export function snapshotHolds(
     snapshot !== undefined &&
     snapshot.readAtMs >= ledgerMovedAtMs &&
     !snapshot.job &&
-    customer.Job !== true &&
+    !isSubCustomer(customer) &&
     snapshot.balance === customer.Balance &&
     snapshot.balanceWithJobs === customer.BalanceWithJobs
   );
