@@ -125,7 +125,7 @@ export class ConnectorFunctions extends Construct {
     );
     table.encryptionKey?.grantDecrypt(this.webhook);
     queues.changes.queue.grantSendMessages(this.webhook);
-    // A delivery of many events of one realm asks for an early poll instead (decision 65).
+    // A delivery asks for an early poll of its realm instead (decisions 65, 66).
     queues.schedule.queue.grantSendMessages(this.webhook);
     secrets.WEBHOOK_VERIFIER_TOKENS.grantRead(this.webhook);
 

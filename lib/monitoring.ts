@@ -26,7 +26,12 @@ import type { FifoQueueWithDlq } from './queues';
 /** Alarm on the daily Pipedrive spend at this share of the connector's budget share. */
 export const BUDGET_ALARM_RATIO = 0.8;
 /** Oldest message ages that mean the worker has fallen behind. */
-export const QUEUE_AGE_LIMITS = { changes: Duration.minutes(15), bulk: Duration.hours(6) } as const;
+/** The schedule queue carries webhooks' early polls (decision 66): a unit waits behind its realm's poll or reconcile at most. */
+export const QUEUE_AGE_LIMITS = {
+  changes: Duration.minutes(15),
+  bulk: Duration.hours(6),
+  schedule: Duration.minutes(15),
+} as const;
 
 export interface MonitoringProps {
   readonly config: ConnectorConfig;
@@ -186,6 +191,12 @@ export class Monitoring extends Construct {
       QUEUE_AGE_LIMITS.changes.toSeconds(),
     );
     this.alarm(
+      'ScheduleQueueAge',
+      "A poll or a webhook's early poll waits longer than 15 minutes: the poll function is failing, throttled or stuck",
+      queues.schedule.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
+      QUEUE_AGE_LIMITS.schedule.toSeconds(),
+    );
+    this.alarm(
       'BulkQueueAge',
       'Bulk messages wait longer than 6 hours',
       queues.bulk.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
@@ -245,17 +256,23 @@ export class Monitoring extends Construct {
       }),
       new GraphWidget({
         title: 'Intake',
-        left: [METRICS.webhookEventsReceived, METRICS.webhookRejected, METRICS.webhookLeftToPoll, METRICS.enqueued].map(
-          (name) => connectorMetric(name),
-        ),
+        // Webhook deliveries become early polls; shared ones found their changes read already (decision 66).
+        left: [
+          METRICS.webhookEventsReceived,
+          METRICS.webhookRejected,
+          METRICS.webhookLeftToPoll,
+          METRICS.earlyPollsShared,
+          METRICS.enqueued,
+        ].map((name) => connectorMetric(name)),
       }),
       new GraphWidget({
         title: 'Queues: oldest message (s)',
-        left: [queues.changes.queue, queues.bulk.queue].map((queue) =>
+        // The schedule queue carries the webhooks' early polls too (decision 66).
+        left: [queues.changes.queue, queues.bulk.queue, queues.schedule.queue].map((queue) =>
           queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
         ),
-        right: [queues.changes.deadLetterQueue, queues.bulk.deadLetterQueue].map((queue) =>
-          queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+        right: [queues.changes.deadLetterQueue, queues.bulk.deadLetterQueue, queues.schedule.deadLetterQueue].map(
+          (queue) => queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
         ),
       }),
     );

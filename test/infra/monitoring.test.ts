@@ -45,7 +45,7 @@ describe('alarms', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', ...topicAction },
-      2,
+      3,
     );
   });
 
