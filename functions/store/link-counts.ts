@@ -1,4 +1,4 @@
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import {
   keys,
@@ -9,7 +9,7 @@ import {
   linkStatePartition,
 } from './table-schema';
 import { linkSummaries } from './link-summaries';
-import { isConditionFailure, type Table } from './table';
+import { batchGetItems, isConditionFailure, type Table } from './table';
 
 export interface LinkCounts {
   synced: number;
@@ -43,15 +43,7 @@ const shardKeys = (realmId: string) => Array.from({ length: LINK_COUNT_SHARDS },
  * were never whole (links written before decision 59) is recounted once, on first read.
  */
 export async function linkCounts(table: Table, realmId: string): Promise<LinkCounts> {
-  const shards: z.infer<typeof Shard>[] = [];
-  let requested: Record<string, unknown>[] = shardKeys(realmId);
-  for (let attempt = 0; requested.length > 0 && attempt < 8; attempt++) {
-    const result = await table.client.send(
-      new BatchGetCommand({ RequestItems: { [table.name]: { Keys: requested, ConsistentRead: true } } }),
-    );
-    for (const item of result.Responses?.[table.name] ?? []) shards.push(Shard.parse(item));
-    requested = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
-  }
+  const shards = (await batchGetItems(table, shardKeys(realmId))).map((item) => Shard.parse(item));
   if (shards.length < LINK_COUNT_SHARDS || shards.some((s) => s.countedAt === undefined))
     return recountLinks(table, realmId, Date.now());
   const counts = zero();

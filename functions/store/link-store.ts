@@ -1,10 +1,10 @@
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { keys, LINK_PREFIX } from './table-schema';
 import { CreateClaimConflict, LinkConflict, type SyncedLink } from '../sync/ports';
 import { LinkState } from './link-state';
 import { deleteLink, writeLinkState } from './link-state-writes';
-import { isConditionFailure, queryPages, type Table } from './table';
+import { batchGetItems, isConditionFailure, queryPages, type Table } from './table';
 
 /** What the connector knows about one QBO customer's Pipedrive counterpart. */
 export const CustomerLink = z.object({
@@ -58,25 +58,11 @@ export class LinkStore {
 
   /** Links of many customers (BatchGet, 100 keys a call, retrying unprocessed keys). */
   async getMany(realmId: string, qboIds: readonly string[]): Promise<Map<string, CustomerLink>> {
-    const out = new Map<string, CustomerLink>();
-    const unique = [...new Set(qboIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let requested: Record<string, string>[] = unique.slice(i, i + 100).map((id) => keys.link(realmId, id));
-      for (let attempt = 0; requested.length > 0 && attempt < 8; attempt++) {
-        const result = await this.table.client.send(
-          new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: requested, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[this.table.name] ?? []) {
-          const link = CustomerLink.parse(item);
-          out.set(link.qboId, link);
-        }
-        const unprocessed = z
-          .array(z.record(z.string(), z.string()))
-          .safeParse(result.UnprocessedKeys?.[this.table.name]?.Keys ?? []);
-        requested = unprocessed.success ? unprocessed.data : [];
-      }
-    }
-    return out;
+    const items = await batchGetItems(
+      this.table,
+      [...new Set(qboIds)].map((id) => keys.link(realmId, id)),
+    );
+    return new Map(items.map((item) => CustomerLink.parse(item)).map((link) => [link.qboId, link]));
   }
 
   /**

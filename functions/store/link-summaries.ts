@@ -1,8 +1,8 @@
-import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { LinkState } from './link-state';
 import { keys, LINK_PREFIX, LINK_STATE_INDEX, linkStatePartition } from './table-schema';
-import { queryPages, type Table } from './table';
+import { batchGetItems, queryPages, type Table } from './table';
 
 /** What the sync-health page lists of a customer: never the pushed record, only its name. */
 export const LinkSummary = z.object({
@@ -82,27 +82,12 @@ export async function linksInState(
 
 /** The summaries of a few named customers (BatchGet, 100 keys a call); missing ones are left out. */
 export async function summariesOf(table: Table, realmId: string, qboIds: readonly string[]): Promise<LinkSummary[]> {
-  const out: LinkSummary[] = [];
-  const unique = [...new Set(qboIds)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let requested: Record<string, unknown>[] = unique.slice(i, i + 100).map((id) => keys.link(realmId, id));
-    for (let attempt = 0; requested.length > 0 && attempt < 8; attempt++) {
-      const result = await table.client.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [table.name]: {
-              Keys: requested,
-              ProjectionExpression: PROJECTION,
-              ExpressionAttributeNames: { '#state': 'state', '#name': 'name' },
-            },
-          },
-        }),
-      );
-      for (const raw of result.Responses?.[table.name] ?? []) out.push(summaryOf(raw));
-      requested = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
-    }
-  }
-  return out;
+  const items = await batchGetItems(
+    table,
+    [...new Set(qboIds)].map((id) => keys.link(realmId, id)),
+    { ProjectionExpression: PROJECTION, ExpressionAttributeNames: { '#state': 'state', '#name': 'name' } },
+  );
+  return items.map(summaryOf);
 }
 
 /**

@@ -1,15 +1,14 @@
-import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../shared/zod-mini';
 import { OpenInvoiceSnapshot, type OpenInvoiceSnapshots } from '../sync/open-invoice-snapshots';
 import { keys, TTL_ATTRIBUTE } from './table-schema';
-import { epochSeconds, type Table } from './table';
+import { batchGetItems, epochSeconds, type Table } from './table';
 
 /** A snapshot past this age is read again: it bounds the items a disconnected company leaves behind. */
 const KEEP_MS = 60 * 86_400_000;
 const ATTEMPTS = 8;
 
 const StoredSnapshot = z.object({ qboId: z.string(), snapshot: OpenInvoiceSnapshot });
-const Keys = z.array(z.record(z.string(), z.string()));
 const PutRequests = z.array(z.object({ PutRequest: z.object({ Item: z.record(z.string(), z.unknown()) }) }));
 
 /**
@@ -22,24 +21,17 @@ export class OpenInvoiceSnapshotStore implements OpenInvoiceSnapshots {
   constructor(private readonly table: Table) {}
 
   async getMany(realmId: string, qboIds: readonly string[]): Promise<Map<string, OpenInvoiceSnapshot>> {
-    const out = new Map<string, OpenInvoiceSnapshot>();
-    const unique = [...new Set(qboIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let requested: Record<string, string>[] = unique.slice(i, i + 100).map((id) => keys.openInvoices(realmId, id));
-      for (let attempt = 0; requested.length > 0 && attempt < ATTEMPTS; attempt++) {
-        const result = await this.table.client.send(
-          new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: requested, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[this.table.name] ?? []) {
-          // An item this version cannot read is as good as none: the customer's invoices are queried.
-          const stored = StoredSnapshot.safeParse(item);
-          if (stored.success) out.set(stored.data.qboId, stored.data.snapshot);
-        }
-        const unprocessed = Keys.safeParse(result.UnprocessedKeys?.[this.table.name]?.Keys ?? []);
-        requested = unprocessed.success ? unprocessed.data : [];
-      }
-    }
-    return out;
+    const items = await batchGetItems(
+      this.table,
+      [...new Set(qboIds)].map((id) => keys.openInvoices(realmId, id)),
+    );
+    // An item this version cannot read is as good as none: the customer's invoices are queried.
+    return new Map(
+      items.flatMap((item) => {
+        const stored = StoredSnapshot.safeParse(item);
+        return stored.success ? [[stored.data.qboId, stored.data.snapshot] as const] : [];
+      }),
+    );
   }
 
   async putMany(realmId: string, snapshots: ReadonlyMap<string, OpenInvoiceSnapshot>): Promise<void> {

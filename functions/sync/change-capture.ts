@@ -2,6 +2,7 @@ import type { EmbeddedOpenInvoices } from './open-invoices';
 import {
   type LedgerSignals,
   ledgerMayHaveMoved,
+  type OpenInvoiceSnapshot,
   type OpenInvoiceSnapshots,
   snapshotHolds,
   snapshotOf,
@@ -189,15 +190,15 @@ export async function pollChanges(
       if (snapshotHolds(snapshot, customer, ledgerMovedAtMs)) openInvoices.set(customer.Id, snapshot.openInvoices);
       else toQuery.push(customer);
     }
-    // Read after the changes: an invoice or payment changed since is the next poll's (or webhook's) refresh.
-    const queriedAt = now();
+    // Read after the changes: an invoice or payment changed since is the next poll's (or webhook's)
+    // refresh. The query goes after `readEndedAt`, which is thus its snapshots' read time.
     const queried = await openInvoicesForPoll(qbo, toQuery);
-    const byId = new Map(toQuery.map((customer) => [customer.Id, customer]));
-    const taken = new Map<string, ReturnType<typeof snapshotOf>>();
-    for (const [id, due] of queried) {
-      openInvoices.set(id, due);
-      const customer = byId.get(id);
-      if (customer) taken.set(id, snapshotOf(customer, due, queriedAt));
+    const taken = new Map<string, OpenInvoiceSnapshot>();
+    for (const customer of toQuery) {
+      const due = queried.get(customer.Id);
+      if (!due) continue;
+      openInvoices.set(customer.Id, due);
+      taken.set(customer.Id, snapshotOf(customer, due, readEndedAt));
     }
     await deps.snapshots.putMany(realmId, taken);
     const messages = messagesFor(realmId, fresh, read, startedAt, openInvoices);

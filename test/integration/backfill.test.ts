@@ -283,6 +283,27 @@ describe('backfill against both sandboxes', () => {
     );
     expect(matched?.custom_fields[h.fields.fieldKeys.quickbooksId ?? '']).toBe(`${realm}:${existing}`);
   });
+  it("keeps each customer's open invoices as its snapshot, read after the cursor it starts, so a poll need not query them (decision 66)", async () => {
+    const realm = h.realmId;
+    const id = (
+      (await control(h.qboSandbox, 'POST', `/realms/${realm}/customers`, { DisplayName: 'Invoiced Co' })).body as {
+        Customer: { Id: string };
+      }
+    ).Customer.Id;
+    await control(h.qboSandbox, 'POST', `/realms/${realm}/invoices`, { customerId: id, amount: 75 });
+    const snapshots = new OpenInvoiceSnapshotStore(h.table);
+
+    await runBackfill(realm, deps, true);
+    expect((await snapshots.getMany(realm, [id])).size).toBe(0);
+
+    await runBackfill(realm, deps, false);
+    const kept = (await snapshots.getMany(realm, [id])).get(id);
+    expect(kept?.openInvoices.own.map((due) => due.cents)).toEqual([7500]);
+    expect(kept?.job).toBe(false);
+    const cursor = await new CursorStore(h.table).get(realm);
+    expect(kept?.readAtMs).toBeGreaterThanOrEqual(cursor?.ledgerMovedAtMs ?? Number.POSITIVE_INFINITY);
+  });
+
   it('holds an ambiguous customer for review: no webhook or reconcile creates a duplicate until a person decides', async () => {
     const realm = h.realmId;
     const twin = (
